@@ -1,0 +1,35 @@
+// Turns labelled file rows into Review records with stable keys: the same file row always gets the
+// same review_id, so re-running the producer re-sends the same reviews (and ClickHouse keeps one).
+import { createHash } from 'node:crypto';
+import type { Review } from '../../schemas/types.generated.js';
+import type { LabelledRow } from '../shared/datasets.js';
+
+export interface ToReviewOptions {
+  appId: string;
+  source: string;
+  /** Event time of the first row; later rows are spaced by spacingMs (the data sets have no timestamps). */
+  startMs: number;
+  spacingMs: number;
+  now: number;
+}
+
+export function stableReviewId(source: string, appId: string, row: LabelledRow): string {
+  const h = createHash('sha256').update(`${source}\u0000${appId}\u0000${row.index}\u0000${row.text}`).digest('hex').slice(0, 16);
+  return `${source}-${row.index}-${h}`;
+}
+
+export function rowToReview(row: LabelledRow, o: ToReviewOptions): Review {
+  const extra = row.extra ?? {};
+  const created = typeof extra.created_at === 'number' ? extra.created_at : o.startMs + row.index * o.spacingMs;
+  return {
+    review_id: typeof extra.review_id === 'string' ? extra.review_id : stableReviewId(o.source, o.appId, row),
+    app_id: typeof extra.app_id === 'string' ? extra.app_id : o.appId,
+    source: o.source,
+    text: row.text,
+    rating: row.rating,
+    lang: typeof extra.lang === 'string' ? extra.lang : 'id',
+    author_hash: null,
+    created_at: created,
+    ingested_at: o.now,
+  };
+}

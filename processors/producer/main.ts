@@ -1,0 +1,93 @@
+// Producer CLI for scrapers and demos:
+//   npm run produce -- --file ../shared/data/app-reviews/train.csv --app blibli [--rate 500] [--limit N]
+// Reads CSV/TSV/JSONL, produces Avro Reviews keyed by review_id, with a progress bar.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import type { Review } from '../../schemas/types.generated.js';
+import { parseConfig } from '../shared/config.js';
+import { isUlasanError } from '../shared/errors.js';
+import { createKafka, type KafkaClient } from '../shared/kafka.js';
+import { readLabelledFile } from '../shared/datasets.js';
+import { AvroSerde } from '../shared/serde.js';
+import { topicSpec } from '../shared/topics.js';
+import { rowToReview } from './handler.js';
+
+export interface ProduceOptions {
+  /** Reviews per second; 0 = as fast as possible. */
+  rate?: number;
+  batchSize?: number;
+  onProgress?: (sent: number) => void;
+}
+
+/** Produces reviews in batches with an idempotent producer; resolves when all are acknowledged. */
+export async function produceReviews(kafka: KafkaClient, serde: AvroSerde, topic: string, reviews: Review[], o: ProduceOptions = {}): Promise<number> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const batchSize = o.batchSize ?? 500;
+  const started = Date.now();
+  let sent = 0;
+  try {
+    for (let i = 0; i < reviews.length; i += batchSize) {
+      const chunk = reviews.slice(i, i + batchSize);
+      const messages = await Promise.all(chunk.map(async (r) => ({ key: r.review_id, value: await serde.encode(topic, r) })));
+      await producer.send({ topic, messages, acks: -1 });
+      sent += chunk.length;
+      o.onProgress?.(sent);
+      if (o.rate && o.rate > 0) {
+        const due = started + (sent / o.rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return sent;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      file: { type: 'string' },
+      app: { type: 'string' },
+      source: { type: 'string' },
+      rate: { type: 'string', default: '0' },
+      limit: { type: 'string' },
+      'spacing-ms': { type: 'string', default: '1000' },
+    },
+  });
+  if (!values.file || !values.app) {
+    console.error('usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> [--source s] [--rate N] [--limit N]');
+    process.exit(2);
+  }
+  const config = parseConfig({});
+  const rows = readLabelledFile(path.resolve(values.file));
+  const limit = values.limit ? Number(values.limit) : rows.length;
+  const now = Date.now();
+  const spacing = Number(values['spacing-ms']);
+  const source = values.source ?? path.basename(path.dirname(path.resolve(values.file)));
+  const reviews = rows
+    .slice(0, limit)
+    .filter((r) => r.text.trim() !== '')
+    .map((r) => rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }));
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer' });
+  const spec = topicSpec('reviews', config.ULASAN_TOPIC_PREFIX);
+  await kafka.ensureTopics([spec, topicSpec('deadLetter', config.ULASAN_TOPIC_PREFIX)]);
+  const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+  await serde.register(spec.name, 'Review');
+  const bar = new cliProgress.SingleBar({ format: 'producing |{bar}| {value}/{total} reviews  {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(reviews.length, 0);
+  const t0 = Date.now();
+  const n = await produceReviews(kafka, serde, spec.name, reviews, { rate: Number(values.rate), onProgress: (s) => bar.update(s) });
+  bar.stop();
+  const secs = (Date.now() - t0) / 1000;
+  console.log(`produced ${n} reviews to ${spec.name} in ${secs.toFixed(1)} s (${(n / secs).toFixed(0)}/s)`);
+}
+
+if (process.argv[1] && /producer[/\\]main\.(ts|js)$/.test(process.argv[1])) {
+  main().catch((err: unknown) => {
+    console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,23 @@
+// Pure logic of the review store: a validated Review and its Kafka position become a ClickHouse row.
+import type { Review } from '../../schemas/types.generated.js';
+
+/** ClickHouse DateTime64(3) text form, UTC ('2026-01-02 03:04:05.678'), accepted by every version. */
+export function toDateTime64(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export function reviewRow(review: Review, partition: number, offset: string): Record<string, unknown> {
+  return {
+    review_id: review.review_id,
+    app_id: review.app_id,
+    source: review.source,
+    text: review.text,
+    rating: review.rating ?? null,
+    lang: review.lang ?? null,
+    author_hash: review.author_hash ?? null,
+    created_at: toDateTime64(review.created_at),
+    ingested_at: toDateTime64(review.ingested_at),
+    kafka_partition: partition,
+    kafka_offset: offset,
+  };
+}

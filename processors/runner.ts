@@ -1,0 +1,65 @@
+// Runs any subset of processors in one process:  npm run processors -- review-store [...]
+// (or ULASAN_PROCESSORS=a,b). One process is what embedded chdb requires; with a ClickHouse server
+// each processor can equally run in its own process.
+import { parseArgs } from 'node:util';
+import { parseConfig, z } from './shared/config.js';
+import { createContext, type Context, type Processor } from './shared/context.js';
+import { isUlasanError } from './shared/errors.js';
+import { startOpsServer } from './shared/http.js';
+import { Lifecycle } from './shared/lifecycle.js';
+import { createLogger } from './shared/logger.js';
+import { reviewStore } from './review-store/main.js';
+
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore };
+
+export interface Running {
+  ctx: Context;
+  lifecycle: Lifecycle;
+  stop(): Promise<void>;
+}
+
+/** Starts the named processors on one shared context. Used by the CLI below, the demo and tests. */
+export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = process.env, opts: { opsServer?: boolean } = {}): Promise<Running> {
+  const config = parseConfig(
+    {
+      ULASAN_PROCESSORS: z
+        .string()
+        .optional()
+        .refine((s) => !s || s.split(',').every((n) => n.trim() in PROCESSORS), `must list known processors: ${Object.keys(PROCESSORS).join(', ')}`),
+    },
+    env,
+  );
+  const unknown = names.filter((n) => !(n in PROCESSORS));
+  if (unknown.length) throw new Error(`unknown processor(s): ${unknown.join(', ')}; known: ${Object.keys(PROCESSORS).join(', ')}`);
+  const ctx = await createContext(config, names.length === 1 ? names[0]! : 'runner');
+  const lifecycle = new Lifecycle(ctx.logger);
+  lifecycle.onStop('clickhouse', () => ctx.store.close());
+  const handles: { healthy(): boolean }[] = [];
+  for (const n of names) {
+    const h = await PROCESSORS[n]!.start(ctx);
+    handles.push(h);
+    lifecycle.onStop(n, () => h.stop());
+  }
+  if (opts.opsServer !== false) {
+    const server = await startOpsServer(config.METRICS_PORT, ctx.metrics, () => handles.every((h) => h.healthy()));
+    lifecycle.onStop('ops-http', () => new Promise<void>((r) => server.close(() => r())));
+    ctx.logger.info({ port: config.METRICS_PORT }, '/metrics and /health listening');
+  }
+  return { ctx, lifecycle, stop: () => lifecycle.stop('stop()') };
+}
+
+async function main(): Promise<void> {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const names = positionals.length ? positionals : (process.env.ULASAN_PROCESSORS ?? Object.keys(PROCESSORS).join(',')).split(',').map((s) => s.trim());
+  const running = await runProcessors(names);
+  running.lifecycle.installSignalHandlers();
+}
+
+if (process.argv[1] && /runner\.(ts|js)$/.test(process.argv[1])) {
+  main().catch((err: unknown) => {
+    const log = createLogger('runner');
+    log.fatal({ code: isUlasanError(err) ? err.code : undefined, err }, isUlasanError(err) ? err.message : 'start-up failed');
+    console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : String(err));
+    process.exit(1);
+  });
+}

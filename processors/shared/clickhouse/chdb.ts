@@ -1,0 +1,63 @@
+// Embedded ClickHouse (chdb). One process owns a data directory (chdb locks it), so the embedded demo
+// runs all processors in one process and each test file uses a fresh directory.
+import { mkdirSync } from 'node:fs';
+import { Session } from 'chdb';
+import { ClickHouseError } from '../errors.js';
+import { parseJsonEachRow, qualify, toJsonEachRow, type ClickHouseStore, type InsertOptions, type Row } from './store.js';
+
+export class ChdbStore implements ClickHouseStore {
+  readonly kind = 'chdb' as const;
+  private readonly session: Session;
+  // chdb runs one statement at a time per session; a queue keeps concurrent callers in order.
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly path: string, readonly database: string) {
+    mkdirSync(path, { recursive: true });
+    try {
+      this.session = new Session(path);
+    } catch (err) {
+      throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `cannot open chdb at ${path} (is another process using it?): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private run<T>(fn: () => Promise<T>, sql: string): Promise<T> {
+    const next = this.chain.then(fn, fn).catch((err: unknown) => {
+      throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `${(err as Error).message}\n  in: ${sql.slice(0, 300)}`, { cause: err });
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.run(() => this.session.queryAsync(sql, { format: 'TabSeparated' }), sql);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    const res = await this.run(
+      () => (params ? this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : this.session.queryAsync(sql, { format: 'JSONEachRow' })),
+      sql,
+    );
+    return parseJsonEachRow<T>(res.text());
+  }
+
+  async insert(table: string, rows: readonly Row[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const settings = options.dedupToken ? ` SETTINGS insert_deduplication_token = '${options.dedupToken.replace(/[^\w.:-]/g, '_')}'` : '';
+    const sql = `INSERT INTO ${qualify(this.database, table)}${settings} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`;
+    await this.run(() => this.session.queryAsync(sql, { format: 'TabSeparated' }), `INSERT INTO ${table} (${rows.length} rows)`);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.query('SELECT 1 AS ok');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    this.session.close();
+  }
+}

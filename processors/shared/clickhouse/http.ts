@@ -1,0 +1,58 @@
+// ClickHouse server over HTTP with the official client.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError } from '../errors.js';
+import { qualify, type ClickHouseStore, type InsertOptions, type Row } from './store.js';
+
+export class HttpStore implements ClickHouseStore {
+  readonly kind = 'http' as const;
+  private readonly client: ClickHouseClient;
+
+  constructor(readonly url: string, readonly database: string, username = 'default', password = '') {
+    // No default database on the connection: the database may not exist yet, and all SQL is qualified.
+    this.client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false } });
+  }
+
+  private wrap(err: unknown, sql: string): ClickHouseError {
+    return new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `${(err as Error).message}\n  in: ${sql.slice(0, 300)}`, { cause: err });
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (err) {
+      throw this.wrap(err, sql);
+    }
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    try {
+      const rs = await this.client.query({ query: sql, format: 'JSONEachRow', query_params: params });
+      return (await rs.json()) as T[];
+    } catch (err) {
+      throw this.wrap(err, sql);
+    }
+  }
+
+  async insert(table: string, rows: readonly Row[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.client.insert({
+        table: qualify(this.database, table),
+        values: rows as Row[],
+        format: 'JSONEachRow',
+        clickhouse_settings: options.dedupToken ? { insert_deduplication_token: options.dedupToken } : undefined,
+      });
+    } catch (err) {
+      throw this.wrap(err, `INSERT INTO ${table}`);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const r = await this.client.ping();
+    return r.success;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

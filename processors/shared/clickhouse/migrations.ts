@@ -1,0 +1,212 @@
+// Versioned, idempotent DDL. Every statement is IF NOT EXISTS, so a migration is safe to re-run even
+// if its bookkeeping row was lost; applied ids are recorded in schema_migrations.
+// Written for current ClickHouse (chdb 26.x in CI; the compose file pins a current server).
+import { UlasanError } from '../errors.js';
+import type { ClickHouseStore } from './store.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  statements: (db: string) => string[];
+}
+
+const SENTIMENT = `Enum8('negative' = 0, 'neutral' = 1, 'positive' = 2)`;
+const TS = `DateTime64(3, 'UTC')`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'reviews and predictions',
+    statements: (db) => [
+      // Raw reviews as ingested. ReplacingMergeTree on review_id: a replayed or re-produced review
+      // collapses to one row (read with FINAL for exact counts before merges).
+      `CREATE TABLE IF NOT EXISTS ${db}.reviews (
+        review_id String,
+        app_id LowCardinality(String),
+        source LowCardinality(String),
+        text String CODEC(ZSTD(3)),
+        rating Nullable(UInt8),
+        lang LowCardinality(Nullable(String)),
+        author_hash Nullable(String),
+        created_at ${TS},
+        ingested_at ${TS},
+        kafka_partition UInt16,
+        kafka_offset UInt64,
+        inserted_at ${TS} DEFAULT now64(3)
+      ) ENGINE = ReplacingMergeTree(inserted_at)
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY review_id`,
+      // One row per review per model version (shadow rows flagged). Exactly-once in query results:
+      // SELECT ... FINAL, or argMax(..., scored_at) GROUP BY review_id, model_version, shadow.
+      `CREATE TABLE IF NOT EXISTS ${db}.predictions (
+        review_id String,
+        app_id LowCardinality(String),
+        source LowCardinality(String),
+        label ${SENTIMENT},
+        prob_negative Float32,
+        prob_neutral Float32,
+        prob_positive Float32,
+        confidence Float32,
+        model_name LowCardinality(String),
+        model_version LowCardinality(String),
+        feature_set_version LowCardinality(String),
+        shadow Bool DEFAULT false,
+        created_at ${TS},
+        scored_at ${TS},
+        latency_ms Float32 DEFAULT 0,
+        kafka_partition UInt16,
+        kafka_offset UInt64
+      ) ENGINE = ReplacingMergeTree(scored_at)
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (review_id, model_version, shadow)
+      TTL toDateTime(created_at) + INTERVAL 2 YEAR`,
+    ],
+  },
+  {
+    id: 2,
+    name: 'feature store',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.review_features (
+        review_id String,
+        app_id LowCardinality(String),
+        feature_set_version LowCardinality(String),
+        clean_text String CODEC(ZSTD(3)),
+        word_count UInt32,
+        char_count UInt32,
+        mean_word_length Float32,
+        exclamation_count UInt16,
+        question_count UInt16,
+        uppercase_ratio Float32,
+        emoji_count UInt16,
+        url_count UInt16,
+        mention_count UInt16,
+        hashtag_count UInt16,
+        digit_ratio Float32,
+        stopword_ratio Float32,
+        elongated_word_count UInt16,
+        created_at ${TS},
+        computed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(computed_at)
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (review_id, feature_set_version)`,
+    ],
+  },
+  {
+    id: 3,
+    name: 'feedback',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.feedback (
+        review_id String,
+        true_label ${SENTIMENT},
+        source LowCardinality(String),
+        user_hash Nullable(String),
+        comment Nullable(String),
+        given_at ${TS}
+      ) ENGINE = ReplacingMergeTree(given_at)
+      ORDER BY review_id`,
+    ],
+  },
+  {
+    id: 4,
+    name: 'monitoring',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_metrics (
+        event_id String,
+        window_start ${TS},
+        window_end ${TS},
+        window_size LowCardinality(String),
+        feature LowCardinality(String),
+        test LowCardinality(String),
+        statistic Float64,
+        p_value Nullable(Float64),
+        threshold Float64,
+        drifted Bool,
+        sample_size UInt64,
+        model_version LowCardinality(String),
+        emitted_at ${TS}
+      ) ENGINE = ReplacingMergeTree(emitted_at)
+      PARTITION BY toYYYYMM(window_start)
+      ORDER BY (window_size, window_start, feature, test)
+      TTL toDateTime(window_start) + INTERVAL 400 DAY`,
+      `CREATE TABLE IF NOT EXISTS ${db}.retrain_events (
+        request_id String,
+        model_name LowCardinality(String),
+        decision Enum8('fired' = 1, 'suppressed' = 2),
+        reasons Array(LowCardinality(String)),
+        detail String,
+        requested_by LowCardinality(String),
+        decided_at ${TS}
+      ) ENGINE = MergeTree
+      ORDER BY (decided_at, request_id)
+      TTL toDateTime(decided_at) + INTERVAL 2 YEAR`,
+    ],
+  },
+  {
+    id: 5,
+    name: 'model registry and runs',
+    statements: (db) => [
+      // Full stage history (never replaced): "which version was Production at T" is one query.
+      `CREATE TABLE IF NOT EXISTS ${db}.model_versions (
+        name LowCardinality(String),
+        version UInt32,
+        stage Enum8('None' = 0, 'Staging' = 1, 'Production' = 2, 'Archived' = 3),
+        metrics Map(String, Float64),
+        artifact_uri String,
+        content_hash String,
+        run_id Nullable(String),
+        reason String,
+        actor LowCardinality(String),
+        event_time ${TS}
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (name, version, event_time, stage)`,
+      `CREATE TABLE IF NOT EXISTS ${db}.training_runs (
+        run_id String,
+        request_id Nullable(String),
+        model_name LowCardinality(String),
+        status Enum8('started' = 1, 'succeeded' = 2, 'failed' = 3),
+        params Map(String, String),
+        dataset_hash Nullable(String),
+        dataset_rows Nullable(UInt64),
+        git_sha Nullable(String),
+        metrics Map(String, Float64),
+        reason Nullable(String),
+        model_version Nullable(UInt32),
+        event_time ${TS}
+      ) ENGINE = ReplacingMergeTree(event_time)
+      ORDER BY (run_id, status)`,
+    ],
+  },
+];
+
+export interface MigrationResult {
+  applied: number[];
+  skipped: number[];
+}
+
+export async function migrate(store: ClickHouseStore, migrations: Migration[] = MIGRATIONS): Promise<MigrationResult> {
+  const db = store.database;
+  await store.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await store.exec(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at ${TS} DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,
+  );
+  const done = new Set((await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)));
+  const result: MigrationResult = { applied: [], skipped: [] };
+  for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+    if (done.has(m.id)) {
+      result.skipped.push(m.id);
+      continue;
+    }
+    for (const sql of m.statements(db)) {
+      try {
+        await store.exec(sql);
+      } catch (err) {
+        throw new UlasanError('MIGRATION_FAILED', `migration ${m.id} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    await store.insert('schema_migrations', [{ id: m.id, name: m.name }]);
+    result.applied.push(m.id);
+  }
+  return result;
+}
+
+export const MIGRATED_TABLES = ['reviews', 'predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs'];

@@ -1,0 +1,56 @@
+// One interface over two ClickHouse transports: chdb (embedded, the default and what CI checks all
+// SQL against) and @clickhouse/client over HTTP (production servers). All SQL names tables fully
+// qualified (db.table) so both transports run the same text.
+import { ClickHouseError } from '../errors.js';
+
+export type Row = Record<string, unknown>;
+
+export interface InsertOptions {
+  /** ClickHouse insert_deduplication_token: a retried insert with the same token is dropped. */
+  dedupToken?: string;
+}
+
+export interface ClickHouseStore {
+  readonly kind: 'chdb' | 'http';
+  readonly database: string;
+  /** Runs a statement that returns nothing (DDL, INSERT ... SELECT, OPTIMIZE). */
+  exec(sql: string): Promise<void>;
+  /** Runs a SELECT and returns JSONEachRow rows; params bind as {name:Type} placeholders. */
+  query<T extends Row = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  database: string;
+  /** When set, talk HTTP to this server; otherwise embed chdb at chdbPath. */
+  url?: string;
+  username?: string;
+  password?: string;
+  chdbPath?: string;
+}
+
+export function qualify(database: string, table: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `bad table name ${table}`);
+  return `${database}.${table}`;
+}
+
+export function toJsonEachRow(rows: readonly Row[]): string {
+  return rows.map((r) => JSON.stringify(r)).join('\n');
+}
+
+export function parseJsonEachRow<T>(text: string): T[] {
+  const out: T[] = [];
+  for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as T);
+  return out;
+}
+
+/** Opens the transport the options ask for and makes sure the database exists. */
+export async function openStore(options: StoreOptions): Promise<ClickHouseStore> {
+  const store = options.url
+    ? new (await import('./http.js')).HttpStore(options.url, options.database, options.username, options.password)
+    : new (await import('./chdb.js')).ChdbStore(options.chdbPath ?? '.stack/chdb', options.database);
+  await store.exec(`CREATE DATABASE IF NOT EXISTS ${options.database}`);
+  return store;
+}

@@ -1,0 +1,74 @@
+// Configuration is read from the environment once, at start-up, and validated as a whole: a bad or
+// missing variable stops the process with a message naming every offending variable.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const brokerList = z
+  .string()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((l) => l.length > 0 && l.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)), 'must be a comma-separated list of host:port');
+
+const url = z.string().url('must be a URL (http://host:port/...)');
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Variables every Ulasan process understands. */
+export const baseShape = {
+  ULASAN_ENV: z.enum(['development', 'production']).default('development'),
+  KAFKA_BROKERS: brokerList.optional(),
+  SCHEMA_REGISTRY_URL: url.optional(),
+  CLICKHOUSE_URL: url.optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('ulasan'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CHDB_PATH: z.string().default(path.join(PROJECT_ROOT, '.stack', 'chdb')),
+  ULASAN_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -').default(''),
+  ULASAN_DATA_DIR: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'data')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_PORT: port.default(9464),
+};
+
+type BaseParsed = z.infer<z.ZodObject<typeof baseShape>>;
+
+export interface BaseConfig extends Omit<BaseParsed, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL'> {
+  KAFKA_BROKERS: string[];
+  SCHEMA_REGISTRY_URL: string;
+}
+
+// In development the local stack's addresses are the defaults; production must name every service
+// explicitly, so a forgotten variable never silently points a deployment at localhost or chdb.
+const DEV_DEFAULTS = { KAFKA_BROKERS: ['127.0.0.1:9092'], SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7' };
+const REQUIRED_IN_PRODUCTION = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'CLICKHOUSE_URL'] as const;
+
+function problemsOf(err: z.ZodError): { variable: string; message: string }[] {
+  return err.issues.map((i) => ({
+    variable: String(i.path[0] ?? '?'),
+    message: i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message,
+  }));
+}
+
+/** Parses the base variables plus a processor's own shape; throws ConfigError naming each bad one. */
+export function parseConfig<S extends z.ZodRawShape>(extra: S, env: NodeJS.ProcessEnv = process.env): BaseConfig & z.infer<z.ZodObject<S>> {
+  // Empty strings count as unset: `FOO= cmd` should fall back to the default, not fail.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const schema = z.object({ ...baseShape, ...extra });
+  const res = schema.safeParse(cleaned);
+  const problems = res.success ? [] : problemsOf(res.error);
+  if (res.success && (res.data as { ULASAN_ENV?: string }).ULASAN_ENV === 'production') {
+    for (const v of REQUIRED_IN_PRODUCTION) {
+      if (cleaned[v] === undefined) problems.push({ variable: v, message: 'is required when ULASAN_ENV=production' });
+    }
+  }
+  if (problems.length > 0 || !res.success) throw new ConfigError(problems);
+  const data = res.data as unknown as BaseParsed & z.infer<z.ZodObject<S>>;
+  return {
+    ...data,
+    KAFKA_BROKERS: data.KAFKA_BROKERS ?? DEV_DEFAULTS.KAFKA_BROKERS,
+    SCHEMA_REGISTRY_URL: data.SCHEMA_REGISTRY_URL ?? DEV_DEFAULTS.SCHEMA_REGISTRY_URL,
+  } as BaseConfig & z.infer<z.ZodObject<S>>;
+}
+
+export { z };

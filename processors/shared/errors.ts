@@ -1,0 +1,82 @@
+// One registry of error codes: the const array gives the union type, the table gives each code its
+// default message, HTTP status (for the gateway) and whether retrying can help (kafkajs-style).
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'JAVA_MISSING',
+  'MAVEN_MISSING',
+  'CLICKHOUSE_MISSING',
+  'RESOLVE_FAILED',
+  'START_FAILED',
+  'NOT_READY',
+  'BAD_CONFIG',
+  'SCHEMA_NOT_FOUND',
+  'SCHEMA_INCOMPATIBLE',
+  'SERDE_DECODE_FAILED',
+  'SERDE_ENCODE_FAILED',
+  'CLICKHOUSE_QUERY_FAILED',
+  'MIGRATION_FAILED',
+  'KAFKA_UNAVAILABLE',
+  'DATA_NOT_FOUND',
+  'DATA_INVALID',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+interface ErrorInfo {
+  status: number;
+  retriable: boolean;
+  title: string;
+}
+
+export const ERROR_INFO: Record<ErrorCode, ErrorInfo> = {
+  CONFIG_INVALID: { status: 500, retriable: false, title: 'invalid configuration' },
+  JAVA_MISSING: { status: 500, retriable: false, title: 'Java not found' },
+  MAVEN_MISSING: { status: 500, retriable: false, title: 'Maven not found' },
+  CLICKHOUSE_MISSING: { status: 500, retriable: false, title: 'clickhouse-server not found' },
+  RESOLVE_FAILED: { status: 500, retriable: true, title: 'artifact resolution failed' },
+  START_FAILED: { status: 500, retriable: true, title: 'service failed to start' },
+  NOT_READY: { status: 503, retriable: true, title: 'service not ready' },
+  BAD_CONFIG: { status: 500, retriable: false, title: 'bad stack configuration' },
+  SCHEMA_NOT_FOUND: { status: 400, retriable: false, title: 'schema not found' },
+  SCHEMA_INCOMPATIBLE: { status: 409, retriable: false, title: 'schema incompatible' },
+  SERDE_DECODE_FAILED: { status: 400, retriable: false, title: 'record could not be decoded' },
+  SERDE_ENCODE_FAILED: { status: 400, retriable: false, title: 'record could not be encoded' },
+  CLICKHOUSE_QUERY_FAILED: { status: 502, retriable: true, title: 'ClickHouse query failed' },
+  MIGRATION_FAILED: { status: 500, retriable: false, title: 'migration failed' },
+  KAFKA_UNAVAILABLE: { status: 503, retriable: true, title: 'Kafka unavailable' },
+  DATA_NOT_FOUND: { status: 404, retriable: false, title: 'data file not found' },
+  DATA_INVALID: { status: 400, retriable: false, title: 'invalid data' },
+};
+
+export class UlasanError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? ERROR_INFO[code].title, { cause: options?.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = ERROR_INFO[code].retriable;
+    this.status = ERROR_INFO[code].status;
+    this.details = options?.details;
+  }
+}
+
+export class ConfigError extends UlasanError {
+  /** Every variable that failed, so one start-up reports them all at once. */
+  readonly variables: string[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super('CONFIG_INVALID', 'invalid configuration: ' + problems.map((p) => `${p.variable}: ${p.message}`).join('; '));
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+export class StackError extends UlasanError {}
+export class SerdeError extends UlasanError {}
+export class ClickHouseError extends UlasanError {}
+
+export function isUlasanError(e: unknown): e is UlasanError {
+  return e instanceof UlasanError;
+}

@@ -1,0 +1,149 @@
+// The one module that imports kafkajs. kafkajs is frozen upstream (2.2.4); everything else in Ulasan
+// goes through this adapter so the client can be swapped without touching processors.
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type ConsumerConfig,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Message,
+  type Producer,
+  type ProducerConfig,
+  type RecordMetadata,
+} from 'kafkajs';
+import type { Logger } from './logger.js';
+import type { TopicSpec } from './topics.js';
+
+export type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer, RecordMetadata };
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+  /** Connection timeout in ms; small values make start-up probes fail fast. */
+  connectionTimeout?: number;
+  retries?: number;
+}
+
+function toPinoLevel(level: number): 'error' | 'warn' | 'info' | 'debug' {
+  if (level <= KafkaLogLevel.ERROR) return 'error';
+  if (level === KafkaLogLevel.WARN) return 'warn';
+  if (level === KafkaLogLevel.INFO) return 'info';
+  return 'debug';
+}
+
+export class KafkaClient {
+  readonly kafka: Kafka;
+
+  constructor(readonly options: KafkaClientOptions) {
+    const logger = options.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeout ?? 3000,
+      retry: { retries: options.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5000 },
+      // kafkajs logs coordinator-loading noise at ERROR while it retries; route it to pino at debug
+      // unless it is a final failure, so logs stay readable.
+      logLevel: logger ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) => {
+        if (!logger) return;
+        const { message, ...extra } = entry.log;
+        const lvl = toPinoLevel(entry.level);
+        logger[lvl === 'error' && /coordinator|not the correct|loading/i.test(String(extra.error)) ? 'debug' : lvl](
+          { kafka: { namespace: entry.namespace, ...extra } },
+          message,
+        );
+      },
+    });
+  }
+
+  producer(config: ProducerConfig = {}): Producer {
+    return this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5, ...config });
+  }
+
+  consumer(config: ConsumerConfig): Consumer {
+    return this.kafka.consumer({ allowAutoTopicCreation: false, ...config });
+  }
+
+  admin(): Admin {
+    return this.kafka.admin();
+  }
+
+  /** Creates missing topics with their catalogue settings; existing topics are left as they are. */
+  async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+    const admin = this.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      return missing.map((s) => s.name);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async deleteTopics(names: string[]): Promise<void> {
+    const admin = this.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: names });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Ready means: metadata answers AND a consumer group can be joined (the group coordinator is up). */
+  async probeReady(timeoutMs = 30_000): Promise<void> {
+    const probeTopic = '__ulasan_ready';
+    await this.ensureTopics([{ key: 'probe', name: probeTopic, partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '60000' } }]);
+    const groupId = `ulasan-ready-${process.pid}-${Date.now()}`;
+    const consumer = this.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: probeTopic });
+      const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+      await consumer.run({ eachMessage: async () => undefined });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`consumer group did not join within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([joined, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+    const admin = this.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+export function createKafka(options: KafkaClientOptions): KafkaClient {
+  return new KafkaClient(options);
+}
+
+export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  if (v === undefined) return undefined;
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
+}

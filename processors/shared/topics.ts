@@ -1,0 +1,130 @@
+// The topic catalogue: every topic Ulasan uses, its partitions, cleanup policy, retention, and the
+// Avro schema its values carry. A prefix (ULASAN_TOPIC_PREFIX) lets tests run on UUID-named topics.
+
+export const TOPIC_KEYS = [
+  'reviews',
+  'scored',
+  'feedback',
+  'drift',
+  'retrain',
+  'registry',
+  'trainingRuns',
+  'triggerState',
+  'predictionLog',
+  'deadLetter',
+] as const;
+export type TopicKey = (typeof TOPIC_KEYS)[number];
+
+export interface TopicSpec {
+  key: TopicKey | 'probe';
+  name: string;
+  partitions: number;
+  config: Record<string, string>;
+  /** Schema file in schemas/ (without .avsc) for the record value. */
+  schema?: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const days = (n: number): string => String(n * DAY_MS);
+
+interface Entry {
+  base: string;
+  partitions: number;
+  config: Record<string, string>;
+  schema: string;
+  description: string;
+}
+
+export const CATALOGUE: Record<TopicKey, Entry> = {
+  reviews: {
+    base: 'ulasan.reviews',
+    partitions: 6,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(14) },
+    schema: 'Review',
+    description: 'raw reviews from scrapers, keyed by review_id',
+  },
+  scored: {
+    base: 'ulasan.reviews.scored',
+    partitions: 6,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(14) },
+    schema: 'ScoredReview',
+    description: 'one ScoredReview per review and model version',
+  },
+  feedback: {
+    base: 'ulasan.feedback',
+    partitions: 3,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(90) },
+    schema: 'Feedback',
+    description: 'true labels from users and annotators',
+  },
+  drift: {
+    base: 'ulasan.drift',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(90) },
+    schema: 'DriftEvent',
+    description: 'per-window drift test results',
+  },
+  retrain: {
+    base: 'ulasan.retrain.requests',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(90) },
+    schema: 'RetrainRequest',
+    description: 'retrain requests from the trigger processor and admins',
+  },
+  registry: {
+    base: 'ulasan.model.registry',
+    partitions: 1,
+    // Compacted, keyed by name/version: the latest stage of every version is kept forever.
+    config: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.compaction.lag.ms': String(60 * 60 * 1000) },
+    schema: 'ModelVersionEvent',
+    description: 'model registry: every stage transition, compacted per version',
+  },
+  trainingRuns: {
+    base: 'ulasan.training.runs',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(365) },
+    schema: 'TrainingRun',
+    description: 'training run lifecycle events',
+  },
+  triggerState: {
+    base: 'ulasan.trigger.state',
+    partitions: 1,
+    config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
+    schema: 'RetrainRequest',
+    description: 'last fired retrain request per trigger (compacted state)',
+  },
+  predictionLog: {
+    base: 'ulasan.gateway.predictions',
+    partitions: 3,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(14) },
+    schema: 'ScoredReview',
+    description: 'predictions served synchronously by the gateway',
+  },
+  deadLetter: {
+    base: 'ulasan.dead-letter',
+    partitions: 3,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(30) },
+    schema: 'DeadLetter',
+    description: 'records that could not be processed, with the reason and the original bytes',
+  },
+};
+
+export function topicSpec(key: TopicKey, prefix = ''): TopicSpec {
+  const e = CATALOGUE[key];
+  return { key, name: `${prefix}${e.base}`, partitions: e.partitions, config: { ...e.config }, schema: e.schema };
+}
+
+export function allTopics(prefix = ''): TopicSpec[] {
+  return TOPIC_KEYS.map((k) => topicSpec(k, prefix));
+}
+
+export type TopicNames = Record<TopicKey, string>;
+
+export function topicNames(prefix = ''): TopicNames {
+  return Object.fromEntries(TOPIC_KEYS.map((k) => [k, `${prefix}${CATALOGUE[k].base}`])) as TopicNames;
+}
+
+/** TopicNameStrategy: the value subject of a topic. */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}

@@ -1,0 +1,247 @@
+// Service definitions of the local stack: how each one is resolved, configured, started and probed.
+// Kafka and Apicurio come from Maven Central (no Docker engine here); ClickHouse is embedded (chdb)
+// unless a server is asked for.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { StackError } from '../processors/shared/errors.js';
+
+export const KAFKA_VERSION = '4.1.1';
+// 3.0.x is the newest Apicurio 3 line whose classes run on Java 17 (3.1+ needs Java 21).
+export const APICURIO_VERSION = '3.0.9';
+
+export interface StackPorts {
+  kafka: number;
+  controller: number;
+  registry: number;
+  clickhouseHttp: number;
+  clickhouseTcp: number;
+}
+
+export interface StackLayout {
+  root: string; // project root
+  dir: string; // .stack
+  lib: string; // resolved jars and Maven cache; shareable between stack dirs
+  logs: string;
+  run: string;
+  ports: StackPorts;
+}
+
+export interface ServiceSpec {
+  name: 'kafka' | 'registry' | 'clickhouse-server';
+  /** Text that must appear in /proc/<pid>/cmdline, so a recycled pid is never mistaken for ours. */
+  marker: string;
+  prepare(layout: StackLayout): void;
+  command(layout: StackLayout): { cmd: string; args: string[] };
+  url(layout: StackLayout): string;
+}
+
+function portEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new StackError('BAD_CONFIG', `${name} must be a TCP port (1-65535), got "${raw}"`);
+  }
+  return n;
+}
+
+export function layoutFor(root: string): StackLayout {
+  const dir = path.resolve(process.env.ULASAN_STACK_DIR ?? path.join(root, '.stack'));
+  return {
+    root,
+    dir,
+    lib: path.resolve(process.env.ULASAN_STACK_LIB_DIR ?? path.join(dir, 'lib')),
+    logs: path.join(dir, 'logs'),
+    run: path.join(dir, 'run'),
+    ports: {
+      kafka: portEnv('ULASAN_STACK_KAFKA_PORT', 9092),
+      controller: portEnv('ULASAN_STACK_CONTROLLER_PORT', 9093),
+      registry: portEnv('ULASAN_STACK_REGISTRY_PORT', 8081),
+      clickhouseHttp: portEnv('ULASAN_STACK_CLICKHOUSE_HTTP_PORT', 8123),
+      clickhouseTcp: portEnv('ULASAN_STACK_CLICKHOUSE_TCP_PORT', 19000),
+    },
+  };
+}
+
+export function requireTool(tool: 'java' | 'mvn', hint: string): void {
+  const r = spawnSync(tool, tool === 'java' ? ['-version'] : ['-v'], { stdio: 'ignore' });
+  if (r.error || r.status !== 0) {
+    throw new StackError(tool === 'java' ? 'JAVA_MISSING' : 'MAVEN_MISSING', `${tool} was not found on PATH: ${hint}`);
+  }
+}
+
+function mvn(layout: StackLayout, args: string[]): void {
+  requireTool('mvn', 'install Apache Maven (Debian: apt-get install maven)');
+  const r = spawnSync(
+    'mvn',
+    ['-B', '-q', '-f', path.join(layout.root, 'stack/pom.xml'), `-Dmaven.repo.local=${path.join(layout.lib, 'm2')}`, ...args],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new StackError('RESOLVE_FAILED', `mvn ${args[0]} failed (exit ${r.status}); see output above`);
+}
+
+/** Resolves Kafka's jars once into .stack/lib/kafka; a marker file makes later runs free. */
+export function resolveKafka(layout: StackLayout): string {
+  const libDir = path.join(layout.lib, `kafka-${KAFKA_VERSION}`);
+  const marker = path.join(libDir, '.complete');
+  if (!existsSync(marker)) {
+    mvn(layout, ['dependency:copy-dependencies', `-DoutputDirectory=${libDir}`, '-DincludeScope=runtime', `-Dkafka.version=${KAFKA_VERSION}`]);
+    writeFileSync(marker, new Date().toISOString());
+  }
+  return libDir;
+}
+
+function resolveApicurio(layout: StackLayout): string {
+  const home = path.join(layout.lib, `apicurio-${APICURIO_VERSION}`);
+  const marker = path.join(home, '.complete');
+  if (!existsSync(marker)) {
+    const dist = path.join(layout.lib, 'dist');
+    mvn(layout, ['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${dist}`]);
+    mkdirSync(home, { recursive: true });
+    const tgz = path.join(dist, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
+    const r = spawnSync('tar', ['xzf', tgz, '-C', home], { stdio: 'inherit' });
+    if (r.status !== 0) throw new StackError('RESOLVE_FAILED', `could not unpack ${tgz}`);
+    writeFileSync(marker, new Date().toISOString());
+  }
+  return home;
+}
+
+/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). */
+function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+const kafka: ServiceSpec = {
+  name: 'kafka',
+  marker: 'kafka.Kafka',
+  prepare(layout) {
+    requireTool('java', 'install a JDK 17+ (Debian: apt-get install openjdk-17-jre-headless)');
+    const lib = resolveKafka(layout);
+    const home = path.join(layout.dir, 'kafka');
+    const data = path.join(home, 'data');
+    mkdirSync(data, { recursive: true });
+    const { kafka: port, controller } = layout.ports;
+    const props = [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controller}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${data}`,
+      'num.partitions=3',
+      // Single node: every internal topic must live with one replica.
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'min.insync.replicas=1',
+      'default.replication.factor=1',
+      // Tests create groups constantly; the default 3 s join delay would only slow them.
+      'group.initial.rebalance.delay.ms=0',
+      'auto.create.topics.enable=false',
+      'log.retention.check.interval.ms=60000',
+    ];
+    writeFileSync(path.join(home, 'server.properties'), props.join('\n') + '\n');
+    if (!existsSync(path.join(data, 'meta.properties'))) {
+      const r = spawnSync(
+        'java',
+        ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', path.join(home, 'server.properties')],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
+    }
+  },
+  command(layout) {
+    const lib = path.join(layout.lib, `kafka-${KAFKA_VERSION}`);
+    return {
+      cmd: 'java',
+      args: [
+        '-Xms256m',
+        '-Xmx1g',
+        '-XX:+UseG1GC',
+        `-Dlog4j2.configurationFile=${path.join(layout.root, 'stack/log4j2.properties')}`,
+        '-cp',
+        `${lib}/*`,
+        'kafka.Kafka',
+        path.join(layout.dir, 'kafka', 'server.properties'),
+      ],
+    };
+  },
+  url: (l) => `127.0.0.1:${l.ports.kafka}`,
+};
+
+const registry: ServiceSpec = {
+  name: 'registry',
+  marker: 'apicurio-registry-app',
+  prepare(layout) {
+    requireTool('java', 'install a JDK 17+ (Debian: apt-get install openjdk-17-jre-headless)');
+    resolveApicurio(layout);
+  },
+  command(layout) {
+    const home = path.join(layout.lib, `apicurio-${APICURIO_VERSION}`);
+    const jar = readdirSync(home).find((f) => f.endsWith('-runner.jar'));
+    if (!jar) throw new StackError('RESOLVE_FAILED', `no *-runner.jar in ${home}`);
+    return {
+      cmd: 'java',
+      args: [
+        '-Xmx512m',
+        `-Dquarkus.http.port=${layout.ports.registry}`,
+        '-Dquarkus.http.host=127.0.0.1',
+        // Default storage is an in-memory H2 database: schemas live as long as the process.
+        '-Dapicurio.rest.deletion.artifact.enabled=true',
+        '-Dapicurio.rest.deletion.artifact-version.enabled=true',
+        '-Dapicurio.rest.deletion.group.enabled=true',
+        '-jar',
+        path.join(home, jar),
+      ],
+    };
+  },
+  url: (l) => `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
+};
+
+/** An old-but-real ClickHouse server (Debian ships 18.16) used only to check the HTTP transport. */
+const clickhouseServer: ServiceSpec = {
+  name: 'clickhouse-server',
+  marker: 'clickhouse',
+  prepare(layout) {
+    const r = spawnSync('clickhouse-server', ['--help'], { stdio: 'ignore' });
+    if (r.error) throw new StackError('CLICKHOUSE_MISSING', 'clickhouse-server not on PATH (Debian: apt-get install clickhouse-server)');
+    const home = path.join(layout.dir, 'clickhouse');
+    for (const d of ['data', 'tmp', 'user_files']) mkdirSync(path.join(home, d), { recursive: true });
+    const { clickhouseHttp, clickhouseTcp } = layout.ports;
+    writeFileSync(
+      path.join(home, 'users.xml'),
+      `<yandex><profiles><default/></profiles><quotas><default/></quotas><users><default><password></password>` +
+        `<networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users></yandex>\n`,
+    );
+    writeFileSync(
+      path.join(home, 'config.xml'),
+      `<yandex>
+  <logger><level>warning</level><console>1</console></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>${clickhouseHttp}</http_port>
+  <tcp_port>${clickhouseTcp}</tcp_port>
+  <path>${home}/data/</path>
+  <tmp_path>${home}/tmp/</tmp_path>
+  <user_files_path>${home}/user_files/</user_files_path>
+  <users_config>${home}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>104857600</mark_cache_size>
+</yandex>
+`,
+    );
+  },
+  command: (layout) => ({ cmd: 'clickhouse-server', args: [`--config-file=${path.join(layout.dir, 'clickhouse', 'config.xml')}`] }),
+  url: (l) => `http://127.0.0.1:${l.ports.clickhouseHttp}`,
+};
+
+export const SERVICES = { kafka, registry, 'clickhouse-server': clickhouseServer } as const;
+export type ServiceName = keyof typeof SERVICES;
+export const DEFAULT_SERVICES: ServiceName[] = ['kafka', 'registry'];

@@ -1,0 +1,39 @@
+// Test helpers: UUID-named topics and fresh chdb directories, so tests never share state.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const uniquePrefix = (): string => `t-${randomUUID().slice(0, 8)}.`;
+export const freshDir = (label: string): string => mkdtempSync(path.join(tmpdir(), `ulasan-${label}-`));
+
+/** Polls until fn returns a truthy value (tests wait for conditions, never for fixed sleeps). */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+import { fileURLToPath } from 'node:url';
+import { layoutFor } from '../stack/services.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Addresses of the stack the global setup started (same env -> same ports). */
+export function stackAddresses(): { brokers: string[]; registryUrl: string; clickhouseUrl: string } {
+  const l = layoutFor(ROOT);
+  return {
+    brokers: [`127.0.0.1:${l.ports.kafka}`],
+    registryUrl: `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
+    clickhouseUrl: process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${l.ports.clickhouseHttp}`,
+  };
+}

@@ -1,0 +1,26 @@
+// Starts the real stack (Kafka, Apicurio, and a ClickHouse server for the HTTP-transport check)
+// before integration tests, and stops afterwards whatever it started itself: a stack the developer
+// already had running is left alone.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { layoutFor, type ServiceName } from '../../stack/services.js';
+import { downService, upService } from '../../stack/stack.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const layout = layoutFor(root);
+  const wanted: ServiceName[] = ['kafka', 'registry'];
+  // An external server named by CLICKHOUSE_URL replaces the local one for the transport test.
+  if (!process.env.CLICKHOUSE_URL) wanted.push('clickhouse-server');
+  const started: ServiceName[] = [];
+  for (const name of wanted) {
+    const r = await upService(layout, name);
+    if (r.action === 'started') started.push(name);
+    console.log(`[stack] ${name} ${r.action} (${r.seconds.toFixed(1)} s)`);
+  }
+  return async () => {
+    for (const name of started.reverse()) await downService(layout, name);
+  };
+}
+
