@@ -41,7 +41,7 @@ export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = pr
     lifecycle.onStop(n, () => h.stop());
   }
   if (opts.opsServer !== false) {
-    const server = await startOpsServer(config.METRICS_PORT, ctx.metrics, () => handles.every((h) => h.healthy()));
+    const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () => handles.every((h) => h.healthy()));
     lifecycle.onStop('ops-http', () => new Promise<void>((r) => server.close(() => r())));
     ctx.logger.info({ port: config.METRICS_PORT }, '/metrics and /health listening');
   }

@@ -29,6 +29,7 @@ export const baseShape = {
   ULASAN_DATA_DIR: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'data')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
 type BaseParsed = z.infer<z.ZodObject<typeof baseShape>>;

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
-export function startOpsServer(port: number, metrics: Registry, healthy: () => boolean): Promise<Server> {
+export function startOpsServer(port: number, host: string, metrics: Registry, healthy: () => boolean): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       metrics.metrics().then(
@@ -18,6 +18,6 @@ export function startOpsServer(port: number, metrics: Registry, healthy: () => b
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

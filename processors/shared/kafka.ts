@@ -2,6 +2,7 @@
 // goes through this adapter so the client can be swapped without touching processors.
 import {
   Kafka,
+  Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
@@ -61,8 +62,21 @@ export class KafkaClient {
     });
   }
 
+  /**
+   * Idempotent by default. An idempotent producer must not give up on a send it may have written
+   * (kafkajs warns that limited retries void the guarantee), so sends retry until the broker is back.
+   */
   producer(config: ProducerConfig = {}): Producer {
-    return this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 5, ...config });
+    const idempotent = config.idempotent ?? true;
+    return this.kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent,
+      maxInFlightRequests: 5,
+      // The murmur2 partitioner of the Java client, so keys land where other clients put them.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 } } : {}),
+      ...config,
+    });
   }
 
   consumer(config: ConsumerConfig): Consumer {

@@ -1,5 +1,5 @@
 // ClickHouse server over HTTP with the official client.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseError } from '../errors.js';
 import { qualify, type ClickHouseStore, type InsertOptions, type Row } from './store.js';
 
@@ -9,7 +9,10 @@ export class HttpStore implements ClickHouseStore {
 
   constructor(readonly url: string, readonly database: string, username = 'default', password = '') {
     // No default database on the connection: the database may not exist yet, and all SQL is qualified.
-    this.client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false } });
+    this.client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false },
+      // Failures are rethrown as ClickHouseError and logged by the caller; the client's own log would double them.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
   }
 
   private wrap(err: unknown, sql: string): ClickHouseError {

@@ -1,0 +1,12 @@
+# The Ulasan processes (processors, later gateway and launcher) on Node 20.
+FROM node:20-bookworm-slim
+WORKDIR /app
+# onnxruntime-node's postinstall would download CUDA files; the CPU build ships in the package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY . .
+# The ops server listens on 127.0.0.1 by default; containers expose it.
+ENV METRICS_HOST=0.0.0.0
+USER node
+CMD ["node", "--import", "tsx", "processors/runner.ts"]

@@ -1,0 +1,78 @@
+// The main job on embedded defaults: starts the local stack, runs the processors in this process
+// (embedded chdb is owned by one process), produces sample reviews from ULASAN_DATA_DIR, and prints
+// what reached ClickHouse.   npm run demo [-- --limit 2000] [--follow]
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { produceReviews } from '../processors/producer/main.js';
+import { rowToReview } from '../processors/producer/handler.js';
+import { readLabelledFile } from '../processors/shared/datasets.js';
+import { isUlasanError } from '../processors/shared/errors.js';
+import { runProcessors, PROCESSORS } from '../processors/runner.js';
+import { layoutFor } from '../stack/services.js';
+import { upService } from '../stack/stack.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { limit: { type: 'string', default: '2000' }, follow: { type: 'boolean', default: false } } });
+  const limit = Number(values.limit);
+  const layout = layoutFor(root);
+  console.log('1/4 starting the local stack (first run downloads Kafka and Apicurio from Maven Central)');
+  for (const s of ['kafka', 'registry'] as const) {
+    const r = await upService(layout, s);
+    console.log(`    ${s}: ${r.action} in ${r.seconds.toFixed(1)} s`);
+  }
+
+  console.log(`2/4 starting processors in this process: ${Object.keys(PROCESSORS).join(', ')}`);
+  const running = await runProcessors(Object.keys(PROCESSORS), { LOG_LEVEL: 'warn', ...process.env });
+  const { ctx } = running;
+  const db = ctx.store.database;
+
+  const dataDir = ctx.config.ULASAN_DATA_DIR;
+  const now = Date.now();
+  const sets = [
+    { file: 'app-reviews/train.csv', app: 'id.co.blibli', source: 'google_play' },
+    { file: 'smsa/valid_preprocess.tsv', app: 'smsa', source: 'smsa' },
+  ];
+  console.log(`3/4 producing up to ${limit} reviews from each sample set in ${dataDir}`);
+  let produced = 0;
+  for (const s of sets) {
+    const rows = readLabelledFile(path.join(dataDir, s.file)).slice(0, limit).filter((r) => r.text.trim() !== '');
+    const reviews = rows.map((r) => rowToReview(r, { appId: s.app, source: s.source, startMs: now - rows.length * 60_000, spacingMs: 60_000, now }));
+    const t0 = Date.now();
+    produced += await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
+    console.log(`    ${s.file}: ${reviews.length} reviews in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  console.log('4/4 waiting for them in ClickHouse');
+  const deadline = Date.now() + 120_000;
+  // The demo is re-runnable: ids are stable, so rows from earlier runs are the same reviews.
+  const ids = `(SELECT review_id FROM ${db}.reviews FINAL WHERE ingested_at >= fromUnixTimestamp64Milli(${now}))`;
+  let stored = 0;
+  while (Date.now() < deadline) {
+    stored = Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ids}`))[0]!.n);
+    if (stored >= produced) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const byApp = await ctx.store.query(
+    `SELECT app_id, source, count() AS reviews, round(avg(rating), 2) AS avg_rating, min(created_at) AS first, max(created_at) AS last
+     FROM ${db}.reviews FINAL GROUP BY app_id, source ORDER BY reviews DESC`,
+  );
+  console.log(`\nproduced ${produced}, stored ${stored} of them (ClickHouse ${ctx.store.kind} at ${ctx.config.CLICKHOUSE_URL ?? ctx.config.CHDB_PATH}):`);
+  console.table(byApp);
+  console.log(`metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`);
+  if (values.follow) {
+    console.log('following; Ctrl-C stops the processors (the stack keeps running: npm run stack:down)');
+    running.lifecycle.installSignalHandlers();
+    return;
+  }
+  await running.stop();
+  console.log('processors stopped; the stack keeps running (npm run stack:down stops it)');
+  process.exit(stored >= produced ? 0 : 1);
+}
+
+main().catch((err: unknown) => {
+  console.error(isUlasanError(err) ? `demo: ${err.code}: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+// ClickHouse: migrations on embedded chdb (the SQL target), and the HTTP transport against a real
+// server (the local stack's Debian clickhouse-server 18.16, or CLICKHOUSE_URL when set).
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MIGRATED_TABLES, MIGRATIONS, migrate } from '../../processors/shared/clickhouse/migrations.js';
+import { openStore } from '../../processors/shared/clickhouse/store.js';
+import { freshDir, stackAddresses } from '../helpers.js';
+
+describe('migrations on chdb', () => {
+  it('apply twice without error and create every table', async () => {
+    const store = await openStore({ database: 'ulasan', chdbPath: freshDir('chdb') });
+    try {
+      const first = await migrate(store);
+      expect(first.applied).toEqual(MIGRATIONS.map((m) => m.id));
+      const second = await migrate(store);
+      expect(second.applied).toEqual([]);
+      expect(second.skipped).toEqual(MIGRATIONS.map((m) => m.id));
+      // Bookkeeping aside, every statement itself is idempotent.
+      for (const m of MIGRATIONS) for (const sql of m.statements('ulasan')) await store.exec(sql);
+      const tables = (await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'ulasan'`)).map((r) => r.name);
+      for (const t of MIGRATED_TABLES) expect(tables).toContain(t);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('collapses a re-inserted review to one row with FINAL', async () => {
+    const store = await openStore({ database: 'ulasan', chdbPath: freshDir('chdb') });
+    try {
+      await migrate(store);
+      const row = { review_id: 'r1', app_id: 'a', source: 's', text: 'bagus', rating: 5, lang: 'id', author_hash: null, created_at: '2026-01-01 00:00:00.000', ingested_at: '2026-01-01 00:00:01.000', kafka_partition: 0, kafka_offset: 1 };
+      await store.insert('reviews', [row]);
+      await store.insert('reviews', [{ ...row, kafka_offset: 2 }]);
+      const [c] = await store.query<{ n: string }>('SELECT count() AS n FROM ulasan.reviews FINAL');
+      expect(Number(c!.n)).toBe(1);
+      const bound = await store.query<{ text: string }>('SELECT text FROM ulasan.reviews FINAL WHERE review_id = {id:String}', { id: 'r1' });
+      expect(bound).toEqual([{ text: 'bagus' }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('HTTP transport against a real ClickHouse server', () => {
+  it('pings, inserts and selects', async () => {
+    const db = `ulasan_t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const store = await openStore({ database: db, url: stackAddresses().clickhouseUrl });
+    try {
+      expect(store.kind).toBe('http');
+      expect(await store.ping()).toBe(true);
+      // Memory engine and no query parameters: the 18.16 server used locally supports both.
+      await store.exec(`CREATE TABLE IF NOT EXISTS ${db}.t (id UInt32, text String) ENGINE = Memory`);
+      await store.insert('t', [{ id: 1, text: 'bagus 👍' }, { id: 2, text: 'jelek' }]);
+      const rows = await store.query<{ id: number; text: string }>(`SELECT id, text FROM ${db}.t ORDER BY id`);
+      expect(rows).toEqual([{ id: 1, text: 'bagus 👍' }, { id: 2, text: 'jelek' }]);
+      await expect(store.query(`SELECT nope FROM ${db}.t`)).rejects.toMatchObject({ code: 'CLICKHOUSE_QUERY_FAILED' });
+    } finally {
+      await store.exec(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
+      await store.close();
+    }
+  });
+});

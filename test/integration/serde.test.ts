@@ -1,0 +1,108 @@
+// Real Kafka + real Apicurio registry: Avro through the registry and back, and BACKWARD enforcement.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKafka } from '../../processors/shared/kafka.js';
+import { SerdeError } from '../../processors/shared/errors.js';
+import { loadSchema } from '../../processors/shared/schemas.js';
+import { AvroSerde, wireSchemaId } from '../../processors/shared/serde.js';
+import { allTopics, topicSpec, valueSubject } from '../../processors/shared/topics.js';
+import type { Review } from '../../schemas/types.generated.js';
+import { stackAddresses, uniquePrefix } from '../helpers.js';
+
+const { brokers, registryUrl } = stackAddresses();
+const prefix = uniquePrefix();
+const kafka = createKafka({ brokers, clientId: 'test-serde' });
+
+afterAll(async () => {
+  await kafka.deleteTopics(allTopics(prefix).map((t) => t.name)).catch(() => undefined);
+});
+
+describe('Avro serde through the registry', () => {
+  it('produces a Review and consumes it back equal', async () => {
+    const spec = topicSpec('reviews', prefix);
+    await kafka.ensureTopics([spec]);
+    const serde = new AvroSerde(registryUrl);
+    const id = await serde.register(spec.name, 'Review');
+    const review: Review = {
+      review_id: 'play-42',
+      app_id: 'id.co.blibli',
+      source: 'google_play',
+      text: 'Aplikasinya mantap 👍\nPengiriman cepat',
+      rating: 5,
+      lang: 'id',
+      author_hash: null,
+      created_at: Date.UTC(2026, 9, 1, 12),
+      ingested_at: Date.UTC(2026, 9, 1, 12, 5),
+    };
+    const value = await serde.encode(spec.name, review);
+    expect(wireSchemaId(value)).toBe(id);
+
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: spec.name, messages: [{ key: review.review_id, value }] });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: `${prefix}serde` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: spec.name, fromBeginning: true });
+    const got = await new Promise<{ key: string; value: Review }>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const decoded = await serde.decode<Review>(message.value, spec.name);
+            resolve({ key: message.key!.toString(), value: decoded.value });
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    expect(got.key).toBe('play-42');
+    expect(got.value).toEqual(review);
+  });
+
+  it('registers every catalogue topic under TopicNameStrategy with BACKWARD', async () => {
+    const serde = new AvroSerde(registryUrl);
+    const ids = await serde.registerAll(allTopics(prefix));
+    expect(ids.size).toBe(allTopics(prefix).length);
+    const subject = valueSubject(topicSpec('registry', prefix).name);
+    const res = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { compatibilityLevel: string }).compatibilityLevel).toBe('BACKWARD');
+  });
+
+  it('refuses an incompatible schema change and accepts a compatible one', async () => {
+    const topic = `${prefix}compat`;
+    const serde = new AvroSerde(registryUrl);
+    const v1 = loadSchema('Review');
+    await serde.register(topic, 'Review', v1);
+    const fields = v1.fields as Record<string, unknown>[];
+    // A new required field without a default cannot read old data: BACKWARD must refuse it.
+    const incompatible = { ...v1, fields: [...fields, { name: 'country', type: 'string' }] };
+    const err = await serde.register(topic, 'Review', incompatible).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SerdeError);
+    expect((err as SerdeError).code).toBe('SCHEMA_INCOMPATIBLE');
+    // The same field with a default is fine.
+    const compatible = { ...v1, fields: [...fields, { name: 'country', type: ['null', 'string'], default: null }] };
+    await expect(serde.register(topic, 'Review', compatible)).resolves.toBeGreaterThan(0);
+  });
+
+  it('rejects bytes that are not registry-framed Avro with a typed error', async () => {
+    const serde = new AvroSerde(registryUrl);
+    await expect(serde.decode(Buffer.from('{"json":true}'))).rejects.toMatchObject({ code: 'SERDE_DECODE_FAILED' });
+    await expect(serde.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1]))).rejects.toMatchObject({ code: 'SCHEMA_NOT_FOUND' });
+  });
+});
+
+describe('topic catalogue on the broker', () => {
+  it('creates topics with partitions and cleanup policy from the catalogue', async () => {
+    const specs = allTopics(prefix);
+    await kafka.ensureTopics(specs);
+    const admin = kafka.admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+    for (const s of specs) expect(meta.topics.find((t) => t.name === s.name)!.partitions).toHaveLength(s.partitions);
+    const registry = topicSpec('registry', prefix).name;
+    const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: registry, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+    await admin.disconnect();
+    expect(cfg.resources[0]!.configEntries[0]!.configValue).toBe('compact');
+  });
+});

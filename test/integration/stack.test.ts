@@ -1,0 +1,73 @@
+// The stack tool on a second, private stack (own directory and ports; jars shared with the main one):
+// `up` twice is a no-op the second time, and `down` leaves no process behind.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { layoutFor } from '../../stack/services.js';
+import { ROOT, freshDir } from '../helpers.js';
+
+const dir = freshDir('stack');
+const env = {
+  ...process.env,
+  ULASAN_STACK_DIR: dir,
+  ULASAN_STACK_LIB_DIR: layoutFor(ROOT).lib,
+  ULASAN_STACK_KAFKA_PORT: '29092',
+  ULASAN_STACK_CONTROLLER_PORT: '29093',
+  ULASAN_STACK_REGISTRY_PORT: '28081',
+};
+
+function cli(...args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'stack/cli.ts'), ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 170_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Running = exists and is not a zombie (an exited child waiting for init to reap it is gone). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Every live process whose command line mentions the private stack directory. */
+function processesUsing(marker: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker)) pids.push(Number(p));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+describe('stack tool', () => {
+  it('starts once, no-ops the second time, and stops everything', { timeout: 300_000 }, () => {
+    const first = cli('up');
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/kafka\s+started/);
+    expect(first.out).toMatch(/registry\s+started/);
+    const pids = ['kafka', 'registry'].map((n) => Number(readFileSync(path.join(dir, 'run', `${n}.pid`), 'utf8')));
+
+    const second = cli('up');
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).toMatch(/kafka\s+already-running/);
+    expect(second.out).toMatch(/registry\s+already-running/);
+    const pidsAfter = ['kafka', 'registry'].map((n) => Number(readFileSync(path.join(dir, 'run', `${n}.pid`), 'utf8')));
+    expect(pidsAfter).toEqual(pids);
+
+    const status = cli('status');
+    expect(status.code, status.out).toBe(0);
+    expect(status.out).toMatch(/kafka\s+pid \d+ ready/);
+
+    const down = cli('down');
+    expect(down.code, down.out).toBe(0);
+    for (const pid of pids) expect(running(pid), `pid ${pid} still running`).toBe(false);
+    expect(processesUsing(dir)).toEqual([]);
+    expect(cli('status').code).toBe(3);
+  });
+});
