@@ -27,6 +27,9 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 stamp=node_modules/.ulasan-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  npm ci --no-audit --no-fund
+  # Not `npm ci`: chdb lists optional platform packages that were never published (darwin and
+  # linux-arm64 404 on the registry), so no lock file can hold them and `npm ci` calls the lock out of
+  # sync. `npm install` with the committed lock and exact versions installs the same tree.
+  npm install --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
