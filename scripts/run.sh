@@ -10,6 +10,11 @@ case "${1:-}" in
   test)
     npm run typecheck
     npm run lint
-    exec npm test ;;
+    mkdir -p test-artifacts
+    status=0
+    npm test -- --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
+    # One plain closing line any CI can read: "N passed, N failed, N skipped".
+    node -e 'const r=require("./test-artifacts/vitest.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
+    exit $status ;;
   *) echo "usage: bash scripts/run.sh demo|test" >&2; exit 2 ;;
 esac

@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'KAFKA_UNAVAILABLE',
   'DATA_NOT_FOUND',
   'DATA_INVALID',
+  'INVALID_INPUT',
+  'MODEL_LOAD_FAILED',
+  'INFERENCE_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -46,6 +49,9 @@ export const ERROR_INFO: Record<ErrorCode, ErrorInfo> = {
   KAFKA_UNAVAILABLE: { status: 503, retriable: true, title: 'Kafka unavailable' },
   DATA_NOT_FOUND: { status: 404, retriable: false, title: 'data file not found' },
   DATA_INVALID: { status: 400, retriable: false, title: 'invalid data' },
+  INVALID_INPUT: { status: 400, retriable: false, title: 'invalid model input' },
+  MODEL_LOAD_FAILED: { status: 500, retriable: false, title: 'model package could not be loaded' },
+  INFERENCE_FAILED: { status: 500, retriable: true, title: 'inference failed' },
 };
 
 export class UlasanError extends Error {

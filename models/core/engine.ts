@@ -1,0 +1,156 @@
+// Batched inference on onnxruntime-node, one code path for Hugging Face BERT-family exports and the
+// compact model. Input and output names come from the session, and only the inputs the session
+// declares are fed (a DistilBERT export has no token_type_ids). Texts are sorted by token length and
+// cut into buckets so each batch pads only to its own longest row.
+import * as ort from 'onnxruntime-node';
+import path from 'node:path';
+import { UlasanError } from '../../processors/shared/errors.js';
+import type { Sentiment } from '../../schemas/types.generated.js';
+import { modelInputText } from '../features/features.js';
+import { loadPackage, type ModelPackage } from './package.js';
+import { TextTokenizer, type EncodedBatch } from './tokenizer.js';
+
+export interface EngineOptions {
+  /** onnxruntime intra-op threads (0 = onnxruntime's default: one per core). */
+  intraOpThreads?: number;
+  /** Rows per ONNX run. */
+  maxBatch?: number;
+  /** Sort by length and batch similar lengths together (default on). */
+  bucketing?: boolean;
+}
+
+export interface Prediction {
+  /** The model's own label name for the top class. */
+  label: string;
+  sentiment: Sentiment | null;
+  confidence: number;
+  /** Probability per label name, in logit order. */
+  probabilities: Record<string, number>;
+  modelName: string;
+  modelVersion: string;
+}
+
+export function softmax(row: ArrayLike<number>): number[] {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) m = Math.max(m, row[i]!);
+  const e = Array.from(row, (v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+export class InferenceEngine {
+  readonly inputNames: readonly string[];
+  readonly outputName: string;
+  private readonly maxBatch: number;
+  private readonly bucketing: boolean;
+
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly tokenizer: TextTokenizer,
+    private readonly session: ort.InferenceSession,
+    options: EngineOptions,
+  ) {
+    this.inputNames = session.inputNames;
+    this.outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+    this.maxBatch = options.maxBatch ?? 64;
+    this.bucketing = options.bucketing ?? true;
+    const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+    const unknown = this.inputNames.filter((n) => !known.has(n));
+    if (unknown.length) throw new UlasanError('MODEL_LOAD_FAILED', `model input(s) ${unknown.join(', ')} are not BERT-style text inputs`);
+  }
+
+  static async load(dir: string, options: EngineOptions = {}): Promise<InferenceEngine> {
+    const pkg = loadPackage(dir);
+    const tokenizer = TextTokenizer.fromDir(pkg.dir, pkg.meta.max_length);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path.join(pkg.dir, 'model.onnx'), {
+        intraOpNumThreads: options.intraOpThreads ?? 0,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionProviders: ['cpu'],
+      });
+    } catch (err) {
+      throw new UlasanError('MODEL_LOAD_FAILED', `onnxruntime could not load ${pkg.dir}/model.onnx: ${(err as Error).message}`, { cause: err });
+    }
+    return new InferenceEngine(pkg, tokenizer, session, options);
+  }
+
+  get name(): string {
+    return this.pkg.meta.name;
+  }
+
+  get version(): string {
+    return this.pkg.meta.version;
+  }
+
+  /** Token ids for one text, with the package's preprocessing. */
+  encode(text: string): number[] {
+    const input = this.pkg.meta.preprocessing === 'clean-text' ? modelInputText(text.toWellFormed()) : text;
+    return this.tokenizer.encode(input);
+  }
+
+  /** Raw logits for already-padded ids (benchmarks and parity tests). */
+  async runBatch(batch: EncodedBatch): Promise<Float32Array[]> {
+    const dims = [batch.batch, batch.seqLen];
+    const all: Record<string, BigInt64Array> = {
+      input_ids: batch.inputIds,
+      attention_mask: batch.attentionMask,
+      token_type_ids: batch.tokenTypeIds,
+    };
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.inputNames) feeds[name] = new ort.Tensor('int64', all[name]!, dims);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run(feeds);
+    } catch (err) {
+      throw new UlasanError('INFERENCE_FAILED', `onnxruntime run failed: ${(err as Error).message}`, { cause: err });
+    }
+    const t = out[this.outputName]!;
+    const data = t.data as Float32Array;
+    const width = Number(t.dims[t.dims.length - 1] ?? 1);
+    return Array.from({ length: batch.batch }, (_, i) => data.slice(i * width, (i + 1) * width));
+  }
+
+  toPrediction(logits: Float32Array): Prediction {
+    const labels = this.pkg.labels;
+    // A single logit (binary head / cross-encoder) is a sigmoid score for the one label.
+    const probs = logits.length === 1 ? [1 / (1 + Math.exp(-logits[0]!))] : softmax(logits);
+    let best = 0;
+    for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[best]!) best = i;
+    return {
+      label: labels[best] ?? `LABEL_${best}`,
+      sentiment: this.pkg.sentiments[best] ?? null,
+      confidence: probs[best]!,
+      probabilities: Object.fromEntries(probs.map((p, i) => [labels[i] ?? `LABEL_${i}`, p])),
+      modelName: this.name,
+      modelVersion: this.version,
+    };
+  }
+
+  /**
+   * Predicts every text, in input order. Empty or whitespace-only text is an INVALID_INPUT error
+   * naming its index (nothing to score); any other string gets a prediction, truncated to the
+   * package's max_length tokens.
+   */
+  async predict(texts: readonly string[]): Promise<Prediction[]> {
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new UlasanError('INVALID_INPUT', `text ${i} is not a string`);
+      if (t.trim() === '') throw new UlasanError('INVALID_INPUT', `text ${i} is empty or whitespace only`, { details: { index: i } });
+    });
+    const encoded = texts.map((t) => this.encode(t));
+    const order = encoded.map((_, i) => i);
+    if (this.bucketing) order.sort((a, b) => encoded[a]!.length - encoded[b]!.length);
+    const out = new Array<Prediction>(texts.length);
+    for (let s = 0; s < order.length; s += this.maxBatch) {
+      const idx = order.slice(s, s + this.maxBatch);
+      const logits = await this.runBatch(this.tokenizer.pad(idx.map((i) => encoded[i]!)));
+      idx.forEach((i, k) => (out[i] = this.toPrediction(logits[k]!)));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

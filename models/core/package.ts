@@ -1,0 +1,130 @@
+// A model package is a directory in the Hugging Face / Optimum export layout, so an IndoBERT export
+// made with `optimum-cli export onnx --task text-classification` loads unchanged:
+//   model.onnx, tokenizer.json and/or vocab.txt, config.json (id2label, label2id, max length)
+// plus Ulasan's own ulasan.json (name, version, family, run id, metrics, dataset hash, feature set,
+// created_at). A package without ulasan.json still loads, with metadata derived from config.json.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UlasanError } from '../../processors/shared/errors.js';
+import type { Sentiment } from '../../schemas/types.generated.js';
+
+export const SENTIMENTS: readonly Sentiment[] = ['negative', 'neutral', 'positive'];
+
+export interface UlasanMeta {
+  name: string;
+  version: string;
+  family: 'compact-fasttext' | 'bert' | string;
+  training_run_id: string | null;
+  metrics: Record<string, unknown>;
+  dataset_hash: string | null;
+  feature_set_version: string | null;
+  created_at: string;
+  /** 'clean-text': the feature module's normalisation runs before tokenizing (compact models). */
+  preprocessing: 'none' | 'clean-text';
+  max_length: number;
+  /** Model label -> sentiment, when id2label names are not already negative/neutral/positive. */
+  label_map?: Record<string, Sentiment>;
+}
+
+export interface HfConfig {
+  id2label?: Record<string, string>;
+  label2id?: Record<string, number>;
+  max_position_embeddings?: number;
+  model_type?: string;
+  architectures?: string[];
+  [k: string]: unknown;
+}
+
+export interface ModelPackage {
+  dir: string;
+  config: HfConfig;
+  meta: UlasanMeta;
+  /** Labels in logit order. */
+  labels: string[];
+  /** Sentiment of each logit, or null when the label has no sentiment meaning. */
+  sentiments: (Sentiment | null)[];
+}
+
+const ALIASES: Record<string, Sentiment> = {
+  negative: 'negative', neg: 'negative', negatif: 'negative',
+  neutral: 'neutral', neu: 'neutral', netral: 'neutral',
+  positive: 'positive', pos: 'positive', positif: 'positive',
+};
+
+export function sentimentOf(label: string, map?: Record<string, Sentiment>): Sentiment | null {
+  return map?.[label] ?? ALIASES[label.trim().toLowerCase()] ?? null;
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new UlasanError('MODEL_LOAD_FAILED', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function loadPackage(dir: string): ModelPackage {
+  const abs = path.resolve(dir);
+  if (!existsSync(path.join(abs, 'model.onnx'))) throw new UlasanError('MODEL_LOAD_FAILED', `no model.onnx in ${abs}`);
+  if (!existsSync(path.join(abs, 'tokenizer.json')) && !existsSync(path.join(abs, 'vocab.txt'))) {
+    throw new UlasanError('MODEL_LOAD_FAILED', `no tokenizer.json or vocab.txt in ${abs}`);
+  }
+  const config = existsSync(path.join(abs, 'config.json')) ? readJson<HfConfig>(path.join(abs, 'config.json')) : {};
+  const metaFile = path.join(abs, 'ulasan.json');
+  const partial = existsSync(metaFile) ? readJson<Partial<UlasanMeta>>(metaFile) : {};
+  const meta: UlasanMeta = {
+    name: partial.name ?? path.basename(abs),
+    version: String(partial.version ?? '0'),
+    family: partial.family ?? (config.model_type ? 'bert' : 'unknown'),
+    training_run_id: partial.training_run_id ?? null,
+    metrics: partial.metrics ?? {},
+    dataset_hash: partial.dataset_hash ?? null,
+    feature_set_version: partial.feature_set_version ?? null,
+    created_at: partial.created_at ?? new Date(0).toISOString(),
+    preprocessing: partial.preprocessing ?? 'none',
+    // BERT exports take up to 512 positions; reviews rarely need more than 128 tokens.
+    max_length: partial.max_length ?? Math.min(128, config.max_position_embeddings ?? 128),
+    label_map: partial.label_map,
+  };
+  const id2label = config.id2label ?? {};
+  const n = Object.keys(id2label).length;
+  const labels = n > 0 ? Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`) : [...SENTIMENTS];
+  return { dir: abs, config, meta, labels, sentiments: labels.map((l) => sentimentOf(l, meta.label_map)) };
+}
+
+/** sha256 over the package's files (names and bytes, sorted): the registry's content hash. */
+export function packageHash(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) {
+    h.update(f).update('\u0000').update(readFileSync(path.join(dir, f))).update('\u0000');
+  }
+  return h.digest('hex');
+}
+
+export interface WritePackageInput {
+  onnx: Uint8Array;
+  tokenizerJson?: Record<string, unknown>;
+  vocabTxt?: string[];
+  labels: string[];
+  meta: UlasanMeta;
+  extraConfig?: Record<string, unknown>;
+}
+
+export function writePackage(dir: string, input: WritePackageInput): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'model.onnx'), input.onnx);
+  if (input.tokenizerJson) writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(input.tokenizerJson));
+  if (input.vocabTxt) writeFileSync(path.join(dir, 'vocab.txt'), input.vocabTxt.join('\n') + '\n');
+  const config: HfConfig = {
+    architectures: ['UlasanCompactForSequenceClassification'],
+    model_type: 'ulasan-compact',
+    id2label: Object.fromEntries(input.labels.map((l, i) => [String(i), l])),
+    label2id: Object.fromEntries(input.labels.map((l, i) => [l, i])),
+    max_position_embeddings: input.meta.max_length,
+    ...input.extraConfig,
+  };
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'ulasan.json'), JSON.stringify(input.meta, null, 2) + '\n');
+  return packageHash(dir);
+}

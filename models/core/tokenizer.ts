@@ -1,0 +1,132 @@
+// Tokenization for every model kind, on @huggingface/tokenizers (the Tokenizers.js port of the Rust
+// library: same tokenizer.json format, same normalizers and WordPiece/BPE models). A `vocab.txt`
+// alone (as the IndoLEM IndoBERT release ships) is turned into the tokenizer.json a
+// BertTokenizerFast would save: BertNormalizer (lower-case, strip accents, clean text, CJK split),
+// BertPreTokenizer (whitespace + punctuation), WordPiece with `##`, `[CLS] A [SEP]`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { UlasanError } from '../../processors/shared/errors.js';
+
+export type TokenizerJson = Record<string, unknown>;
+
+export function bertTokenizerJson(vocabLines: string[], options: { lowercase?: boolean } = {}): TokenizerJson {
+  const vocab: Record<string, number> = {};
+  vocabLines.forEach((w, i) => {
+    if (!(w in vocab)) vocab[w] = i;
+  });
+  for (const t of ['[PAD]', '[UNK]', '[CLS]', '[SEP]']) {
+    if (!(t in vocab)) throw new UlasanError('DATA_INVALID', `vocab.txt has no ${t} token`);
+  }
+  const special = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].filter((t) => t in vocab);
+  const lowercase = options.lowercase ?? true;
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      pair: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
+      ],
+      special_tokens: {
+        '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
+        '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
+      },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}
+
+export function readVocabTxt(file: string): string[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((l) => l.replace(/\r$/, ''));
+}
+
+export interface EncodedBatch {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+  batch: number;
+  seqLen: number;
+  /** Real (unpadded) length of each row. */
+  lengths: number[];
+}
+
+export class TextTokenizer {
+  readonly padId: number;
+  readonly vocabSize: number;
+  private readonly tok: Tokenizer;
+
+  constructor(readonly json: TokenizerJson, readonly maxLength = 128) {
+    this.tok = new Tokenizer(json as never, {});
+    const model = json.model as { vocab?: Record<string, number> | [string, number][] };
+    const vocab = model.vocab;
+    const added = (json.added_tokens as { id: number; content: string }[] | undefined) ?? [];
+    const padding = json.padding as { pad_id?: number } | null;
+    const lookup = (t: string): number | undefined =>
+      added.find((a) => a.content === t)?.id ?? (vocab && !Array.isArray(vocab) ? vocab[t] : undefined);
+    this.padId = padding?.pad_id ?? lookup('[PAD]') ?? lookup('<pad>') ?? 0;
+    const modelSize = vocab ? (Array.isArray(vocab) ? vocab.length : Object.keys(vocab).length) : 0;
+    this.vocabSize = Math.max(modelSize, ...added.map((a) => a.id + 1));
+  }
+
+  static fromVocabTxt(file: string, maxLength?: number): TextTokenizer {
+    return new TextTokenizer(bertTokenizerJson(readVocabTxt(file)), maxLength);
+  }
+
+  /** A package directory with tokenizer.json, or vocab.txt (BERT uncased assumed). */
+  static fromDir(dir: string, maxLength?: number): TextTokenizer {
+    const tj = path.join(dir, 'tokenizer.json');
+    if (existsSync(tj)) return new TextTokenizer(JSON.parse(readFileSync(tj, 'utf8')) as TokenizerJson, maxLength);
+    const vt = path.join(dir, 'vocab.txt');
+    if (existsSync(vt)) return TextTokenizer.fromVocabTxt(vt, maxLength);
+    throw new UlasanError('DATA_NOT_FOUND', `no tokenizer.json or vocab.txt in ${dir}`);
+  }
+
+  /**
+   * Token ids with special tokens, truncated to maxLength (the last special token is kept).
+   * Never throws on text: lone surrogates become U+FFFD and very long input is cut before
+   * tokenizing (a token covers at least one character, so maxLength*32 chars is always enough).
+   */
+  encode(text: string): number[] {
+    const safe = text.slice(0, this.maxLength * 32).toWellFormed();
+    const ids = this.tok.encode(safe).ids;
+    if (ids.length <= this.maxLength) return ids;
+    return [...ids.slice(0, this.maxLength - 1), ids[ids.length - 1]!];
+  }
+
+  tokens(text: string): string[] {
+    return this.tok.encode(text.toWellFormed()).tokens;
+  }
+
+  /** Pads to the longest row of this batch (not to maxLength): short batches stay cheap. */
+  pad(rows: number[][]): EncodedBatch {
+    const batch = rows.length;
+    const seqLen = Math.max(1, ...rows.map((r) => r.length));
+    const inputIds = new BigInt64Array(batch * seqLen).fill(BigInt(this.padId));
+    const attentionMask = new BigInt64Array(batch * seqLen);
+    const tokenTypeIds = new BigInt64Array(batch * seqLen);
+    rows.forEach((r, b) => {
+      for (let t = 0; t < r.length; t++) {
+        inputIds[b * seqLen + t] = BigInt(r[t]!);
+        attentionMask[b * seqLen + t] = 1n;
+      }
+    });
+    return { inputIds, attentionMask, tokenTypeIds, batch, seqLen, lengths: rows.map((r) => r.length) };
+  }
+
+  encodeBatch(texts: string[]): EncodedBatch {
+    return this.pad(texts.map((t) => this.encode(t)));
+  }
+}

@@ -1,0 +1,134 @@
+// Training loop of the compact model: seeded shuffling, fastText's linearly decaying SGD, class
+// weights for the skewed label mix, and early stopping on macro-F1 of a development split.
+// Deterministic for a given seed and data. Pure: data in, parameters and history out.
+import { featureRows, initParams, predictProba, sgdStep, rng, type CompactParams, type HashSpec } from './fasttext.js';
+import { evaluate, type EvalMetrics } from './metrics.js';
+
+export interface TrainOptions {
+  dim: number;
+  epochs: number;
+  lr: number;
+  l2: number;
+  bigramBuckets: number;
+  trigramBuckets: number;
+  seed: number;
+  /** balanced = n / (k * n_c); sqrt = its square root (milder); none = 1. */
+  classWeighting: 'balanced' | 'sqrt' | 'none';
+  /** Epochs without a better dev macro-F1 before stopping. */
+  patience: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  dim: 64,
+  epochs: 30,
+  lr: 0.5,
+  l2: 0,
+  bigramBuckets: 200_003,
+  trigramBuckets: 200_003,
+  seed: 42,
+  classWeighting: 'sqrt',
+  patience: 5,
+};
+
+export interface EncodedSet {
+  rows: Int32Array[];
+  labels: number[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  dev_accuracy: number;
+  dev_macro_f1: number;
+  lr: number;
+}
+
+export interface TrainResult {
+  params: CompactParams;
+  history: EpochRecord[];
+  bestEpoch: number;
+  dev: EvalMetrics;
+}
+
+export function encodeSet(tokenIds: number[][], labels: number[], spec: HashSpec): EncodedSet {
+  return { rows: tokenIds.map((ids) => featureRows(ids, spec)), labels };
+}
+
+export function classWeights(labels: number[], k: number, mode: TrainOptions['classWeighting']): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const y of labels) counts[y]! += 1;
+  return counts.map((c) => {
+    if (mode === 'none' || c === 0) return 1;
+    const w = labels.length / (k * c);
+    return mode === 'sqrt' ? Math.sqrt(w) : w;
+  });
+}
+
+export function predictSet(params: CompactParams, set: EncodedSet): Float32Array[] {
+  return set.rows.map((r) => predictProba(params, r));
+}
+
+/** Stratified split by a seeded shuffle within each class. */
+export function stratifiedSplit<T extends { label: number }>(items: T[], fraction: number, seed: number): { train: T[]; held: T[] } {
+  const r = rng(seed);
+  const byClass = new Map<number, T[]>();
+  for (const it of items) byClass.set(it.label, [...(byClass.get(it.label) ?? []), it]);
+  const train: T[] = [];
+  const held: T[] = [];
+  for (const group of [...byClass.keys()].sort().map((k) => byClass.get(k)!)) {
+    const g = [...group];
+    for (let i = g.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [g[i], g[j]] = [g[j]!, g[i]!];
+    }
+    const cut = Math.round(g.length * fraction);
+    held.push(...g.slice(0, cut));
+    train.push(...g.slice(cut));
+  }
+  return { train, held };
+}
+
+function copyParams(p: CompactParams): CompactParams {
+  return { ...p, embeddings: p.embeddings.slice(), weights: p.weights.slice(), bias: p.bias.slice() };
+}
+
+export function trainCompact(
+  trainSet: EncodedSet,
+  devSet: EncodedSet,
+  labelNames: readonly string[],
+  spec: HashSpec,
+  o: TrainOptions,
+  onEpoch?: (r: EpochRecord) => void,
+): TrainResult {
+  const k = labelNames.length;
+  const params = initParams(spec, o.dim, k, o.seed);
+  const weights = classWeights(trainSet.labels, k, o.classWeighting);
+  const r = rng(o.seed + 1);
+  const order = trainSet.rows.map((_, i) => i);
+  const totalSteps = o.epochs * order.length;
+  const scratch = { h: new Float32Array(o.dim), z: new Float32Array(k), g: new Float32Array(o.dim) };
+  const history: EpochRecord[] = [];
+  let best: { params: CompactParams; epoch: number; dev: EvalMetrics } | null = null;
+  let step = 0;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    let loss = 0;
+    let lr = o.lr;
+    for (const idx of order) {
+      lr = o.lr * Math.max(0.0001, 1 - step / totalSteps);
+      const y = trainSet.labels[idx]!;
+      loss += sgdStep(params, trainSet.rows[idx]!, y, weights[y]!, lr, o.l2, scratch);
+      step += 1;
+    }
+    const dev = evaluate(labelNames, devSet.labels, predictSet(params, devSet));
+    const rec = { epoch, train_loss: loss / order.length, dev_accuracy: dev.accuracy, dev_macro_f1: dev.macro_f1, lr };
+    history.push(rec);
+    onEpoch?.(rec);
+    if (!best || dev.macro_f1 > best.dev.macro_f1) best = { params: copyParams(params), epoch, dev };
+    else if (epoch - best.epoch >= o.patience) break;
+  }
+  return { params: best!.params, history, bestEpoch: best!.epoch, dev: best!.dev };
+}
