@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../processors/shared/config.js';
-import { DEFAULT_VOCAB } from '../models/trainer/cli.js';
-import { runPipeline } from '../models/trainer/pipeline.js';
+import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import type { TrainOptions } from '../models/trainer/train.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UlasanError } from '../../processors/shared/errors.js';
+import { decodeModel } from './onnx-builder.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 
 export const SENTIMENTS: readonly Sentiment[] = ['negative', 'neutral', 'positive'];
@@ -84,13 +85,31 @@ export function loadPackage(dir: string): ModelPackage {
     created_at: partial.created_at ?? new Date(0).toISOString(),
     preprocessing: partial.preprocessing ?? 'none',
     // BERT exports take up to 512 positions; reviews rarely need more than 128 tokens.
-    max_length: partial.max_length ?? Math.min(128, config.max_position_embeddings ?? 128),
+    max_length: partial.max_length ?? Math.min(128, config.max_position_embeddings ?? positionCapacity(path.join(abs, 'model.onnx'), abs) ?? 128),
     label_map: partial.label_map,
   };
   const id2label = config.id2label ?? {};
   const n = Object.keys(id2label).length;
   const labels = n > 0 ? Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`) : [...SENTIMENTS];
   return { dir: abs, config, meta, labels, sentiments: labels.map((l) => sentimentOf(l, meta.label_map)) };
+}
+
+/**
+ * Without config.json, the position-embedding table in the graph bounds the sequence length.
+ * RoBERTa-family models (pad id 1, positions offset by padding_idx + 1) lose two of those rows.
+ */
+function positionCapacity(onnxFile: string, dir: string): number | undefined {
+  try {
+    const model = decodeModel(readFileSync(onnxFile));
+    const table = model.graph?.initializer?.find((t) => /position_embeddings?/i.test(t.name ?? '') && t.dims?.length === 2);
+    if (!table) return undefined;
+    const rows = Number(table.dims![0]);
+    const tj = path.join(dir, 'tokenizer.json');
+    const roberta = existsSync(tj) && /"<s>"/.test(readFileSync(tj, 'utf8').slice(0, 4000));
+    return roberta ? rows - 2 : rows;
+  } catch {
+    return undefined;
+  }
 }
 
 /** sha256 over the package's files (names and bytes, sorted): the registry's content hash. */

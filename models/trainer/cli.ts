@@ -4,11 +4,8 @@
 // evaluation metrics (also written into the package's ulasan.json).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../../processors/shared/config.js';
 import { isUlasanError } from '../../processors/shared/errors.js';
-import { runPipeline } from './pipeline.js';
-
-export const DEFAULT_VOCAB = path.resolve(PROJECT_ROOT, '..', 'shared', 'fixtures', 'indobert-vocab', 'vocab.txt');
+import { DEFAULT_VOCAB, runPipeline } from './pipeline.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readLabelledFile, type LabelledRow } from '../../processors/shared/datasets.js';
+import { PROJECT_ROOT } from '../../processors/shared/config.js';
 import { UlasanError } from '../../processors/shared/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS, writePackage } from '../core/package.js';
@@ -49,6 +50,9 @@ export interface PipelineResult {
 }
 
 const LABELS = SENTIMENTS as readonly string[];
+
+/** The IndoLEM IndoBERT uncased WordPiece vocabulary: the compact model tokenizes as IndoBERT would. */
+export const DEFAULT_VOCAB = path.resolve(PROJECT_ROOT, '..', 'shared', 'fixtures', 'indobert-vocab', 'vocab.txt');
 
 function labelled(rows: LabelledRow[]): { text: string; label: number }[] {
   return rows.filter((r) => r.label !== null && r.text.trim() !== '').map((r) => ({ text: r.text, label: LABELS.indexOf(r.label!) }));

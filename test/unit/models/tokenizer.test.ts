@@ -1,0 +1,71 @@
+// Tokenizer parity with reference ids recorded from the Hugging Face tokenizers (fixtures README),
+// padding/truncation behaviour, and bad input.
+import { describe, expect, it } from 'vitest';
+import { TextTokenizer } from '../../../models/core/tokenizer.js';
+import { BERT_TINY, VOCAB, XLMR_TINY } from './fixtures.js';
+
+describe('tokenizer parity with reference ids', () => {
+  it('IndoLEM IndoBERT vocab.txt (WordPiece, uncased)', () => {
+    const t = TextTokenizer.fromVocabTxt(VOCAB);
+    expect(t.encode('Saya sangat senang dengan pelayanan ini')).toEqual([3, 1731, 1906, 5207, 1545, 4557, 1540, 4]);
+    expect(t.encode('Pelayanannya buruk sekali!')).toEqual([3, 28493, 4088, 2268, 5, 4]);
+    expect(t.padId).toBe(0);
+    expect(t.vocabSize).toBe(31923);
+  });
+
+  it('bert-base-uncased tokenizer.json', () => {
+    const t = TextTokenizer.fromDir(BERT_TINY);
+    expect(t.encode('hello world')).toEqual([101, 7592, 2088, 102]);
+  });
+
+  it('XLM-R byte-level BPE tokenizer.json with its own pad id', () => {
+    const t = TextTokenizer.fromDir(XLMR_TINY);
+    expect(t.encode('hello world')).toEqual([0, 79, 85, 2]);
+    expect(t.padId).toBe(1);
+  });
+
+  it('lower-cases, strips accents, splits punctuation and marks ## pieces', () => {
+    const t = TextTokenizer.fromVocabTxt(VOCAB);
+    expect(t.tokens('Café NAÏVE, bagusss!')).toEqual(['[CLS]', 'cafe', 'nai', '##ve', ',', 'bagus', '##ss', '!', '[SEP]']);
+  });
+});
+
+describe('batching', () => {
+  const t = TextTokenizer.fromVocabTxt(VOCAB, 16);
+
+  it('pads to the longest row of the batch with attention mask and token type ids', () => {
+    const b = t.encodeBatch(['bagus', 'aplikasi ini sangat membantu']);
+    expect(b.batch).toBe(2);
+    expect(b.seqLen).toBe(b.lengths[1]);
+    expect(b.lengths[0]).toBe(3);
+    const row0 = Array.from(b.attentionMask.slice(0, b.seqLen), Number);
+    expect(row0).toEqual([1, 1, 1, ...new Array(b.seqLen - 3).fill(0)]);
+    expect(Array.from(b.inputIds.slice(3, b.seqLen), Number).every((x) => x === t.padId)).toBe(true);
+    expect(Array.from(b.tokenTypeIds).every((x) => x === 0n)).toBe(true);
+  });
+
+  it('truncates to max length and keeps the closing [SEP]', () => {
+    const ids = t.encode('kata '.repeat(100));
+    expect(ids).toHaveLength(16);
+    expect(ids[0]).toBe(3);
+    expect(ids[15]).toBe(4);
+  });
+});
+
+describe('bad input never crashes the tokenizer', () => {
+  const t = TextTokenizer.fromVocabTxt(VOCAB, 128);
+  it.each([
+    ['empty', ''],
+    ['whitespace only', ' \n\t '],
+    ['emoji only', '😀😀👍'],
+    ['lone surrogate', 'rusak \uD83D teks'],
+    ['non-Indonesian', 'これは日本語です and English'],
+    ['100 KB', 'a'.repeat(100 * 1024)],
+  ])('%s', (_, text) => {
+    const ids = t.encode(text);
+    expect(ids[0]).toBe(3);
+    expect(ids.at(-1)).toBe(4);
+    expect(ids.length).toBeLessThanOrEqual(128);
+  });
+});
+
