@@ -45,7 +45,7 @@ describe.each([false, true])('generated BERT encoder (quantized=%s)', (quantized
   });
 
   it('gives padded batches the same scores as unpadded single runs', async () => {
-    const singles = [];
+    const singles: Float32Array[] = [];
     for (const t of TEXTS) singles.push((await engine.runBatch(engine.tokenizer.pad([engine.encode(t)])))[0]!);
     const batched = await engine.runBatch(engine.tokenizer.pad(TEXTS.map((t) => engine.encode(t))));
     // int8 activations are quantized per batch (the scale depends on the batch's range).
