@@ -1,0 +1,43 @@
+// Benchmark (a): compact model reviews/s through tokenizer + ONNX Runtime, batch 1 vs 256.
+//   npm run bench:compact
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InferenceEngine } from '../models/core/engine.js';
+import { readLabelledFile } from '../processors/shared/datasets.js';
+import { parseConfig } from '../processors/shared/config.js';
+import { ensureDefaultModel } from '../scripts/model-build.js';
+
+const data = parseConfig({}).ULASAN_DATA_DIR;
+const texts = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+]
+  .map((r) => r.text)
+  .filter((t) => t.trim() !== '');
+const dir = await ensureDefaultModel({ log: console.log });
+
+function rate(n: number, ms: number): number {
+  return (n / ms) * 1000;
+}
+
+const results: Record<string, string | number>[] = [];
+for (const threads of [1, 2]) {
+  const engine = await InferenceEngine.load(dir, { intraOpThreads: threads, maxBatch: 256 });
+  await engine.predict(texts.slice(0, 512)); // warm-up
+  let t = performance.now();
+  for (const x of texts) engine.encode(x);
+  const tokOnly = rate(texts.length, performance.now() - t);
+
+  const n1 = 2000;
+  t = performance.now();
+  for (const x of texts.slice(0, n1)) await engine.predict([x]);
+  const b1 = rate(n1, performance.now() - t);
+
+  t = performance.now();
+  await engine.predict(texts);
+  const b256 = rate(texts.length, performance.now() - t);
+  await engine.close();
+  results.push({ intra_op_threads: threads, 'tokenize only (reviews/s)': Math.round(tokOnly), 'batch 1 (reviews/s)': Math.round(b1), 'batch 256 (reviews/s)': Math.round(b256), 'batch 256 / batch 1': (b256 / b1).toFixed(1) });
+}
+console.log(`compact model ${dir}, ${texts.length} real reviews (app-reviews train + SmSA valid)`);
+console.table(results);
