@@ -32,7 +32,7 @@ const nominalGflops = (cores * mhz * 1e6 * 32) / 1e9;
 function measuredPeak(): number | null {
   const exe = path.join(mkdtempSync(path.join(tmpdir(), 'ulasan-peak-')), 'peak-fma');
   const src = path.join(path.dirname(new URL(import.meta.url).pathname), 'native', 'peak-fma.c');
-  const cc = spawnSync('gcc', ['-O2', '-mavx512f', '-fopenmp', src, '-o', exe]);
+  const cc = spawnSync('gcc', ['-O3', '-march=native', '-fopenmp', src, '-o', exe]);
   if (cc.status !== 0) return null;
   const run = spawnSync(exe, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(cores) } });
   const v = Number(run.stdout.trim());

@@ -3,17 +3,19 @@
 // each processor can equally run in its own process.
 import { parseArgs } from 'node:util';
 import { parseConfig, z } from './shared/config.js';
-import { createContext, type Context, type Processor } from './shared/context.js';
+import { createContext, type Context, type Processor, type ProcessorHandle } from './shared/context.js';
 import { isUlasanError } from './shared/errors.js';
 import { startOpsServer } from './shared/http.js';
 import { Lifecycle } from './shared/lifecycle.js';
 import { createLogger } from './shared/logger.js';
 import { reviewStore } from './review-store/main.js';
+import { scoring } from './scoring/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring };
 
 export interface Running {
   ctx: Context;
+  handles: Record<string, ProcessorHandle>;
   lifecycle: Lifecycle;
   stop(): Promise<void>;
 }
@@ -34,18 +36,18 @@ export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = pr
   const ctx = await createContext(config, names.length === 1 ? names[0]! : 'runner');
   const lifecycle = new Lifecycle(ctx.logger);
   lifecycle.onStop('clickhouse', () => ctx.store.close());
-  const handles: { healthy(): boolean }[] = [];
+  const handles: Record<string, ProcessorHandle> = {};
   for (const n of names) {
     const h = await PROCESSORS[n]!.start(ctx);
-    handles.push(h);
+    handles[n] = h;
     lifecycle.onStop(n, () => h.stop());
   }
   if (opts.opsServer !== false) {
-    const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () => handles.every((h) => h.healthy()));
+    const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () => Object.values(handles).every((h) => h.healthy()));
     lifecycle.onStop('ops-http', () => new Promise<void>((r) => server.close(() => r())));
     ctx.logger.info({ port: config.METRICS_PORT }, '/metrics and /health listening');
   }
-  return { ctx, lifecycle, stop: () => lifecycle.stop('stop()') };
+  return { ctx, handles, lifecycle, stop: () => lifecycle.stop('stop()') };
 }
 
 async function main(): Promise<void> {

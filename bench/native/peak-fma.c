@@ -1,6 +1,6 @@
 // Measures this machine's fp32 FMA peak: every core runs 12 independent 512-bit FMA chains
 // (enough to cover FMA latency x pipes), so the figure is what the FP units sustain, at the clock
-// the CPU actually runs. Used by bench/bert-encoder.ts for "% of peak". Build: gcc -O2 -mavx512f -fopenmp
+// the CPU actually runs. Used by bench/bert-encoder.ts for "% of peak". Build: gcc -O3 -march=native -fopenmp (at -O2 gcc keeps the accumulators in memory and measures half the peak)
 #include <immintrin.h>
 #include <omp.h>
 #include <stdio.h>

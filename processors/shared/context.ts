@@ -21,10 +21,16 @@ export interface Context {
   topics: TopicNames;
 }
 
+export interface ProcessorHandle {
+  stop(): Promise<void>;
+  healthy(): boolean;
+  [extra: string]: unknown;
+}
+
 export interface Processor {
   name: string;
   /** Resolves once the processor is consuming; stop() drains and commits. */
-  start(ctx: Context): Promise<{ stop(): Promise<void>; healthy(): boolean }>;
+  start(ctx: Context): Promise<ProcessorHandle>;
 }
 
 export async function createContext(config: BaseConfig, name: string): Promise<Context> {

@@ -36,8 +36,9 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE = ReplacingMergeTree(inserted_at)
       PARTITION BY toYYYYMM(created_at)
       ORDER BY review_id`,
-      // One row per review per model version (shadow rows flagged). Exactly-once in query results:
-      // SELECT ... FINAL, or argMax(..., scored_at) GROUP BY review_id, model_version, shadow.
+      // One row per review: the scoring processor's prediction. A redelivered or re-scored review
+      // replaces its row (latest scored_at wins); read with FINAL, or argMax(..., scored_at)
+      // GROUP BY review_id, to see each review exactly once.
       `CREATE TABLE IF NOT EXISTS ${db}.predictions (
         review_id String,
         app_id LowCardinality(String),
@@ -50,7 +51,6 @@ export const MIGRATIONS: Migration[] = [
         model_name LowCardinality(String),
         model_version LowCardinality(String),
         feature_set_version LowCardinality(String),
-        shadow Bool DEFAULT false,
         created_at ${TS},
         scored_at ${TS},
         latency_ms Float32 DEFAULT 0,
@@ -58,8 +58,15 @@ export const MIGRATIONS: Migration[] = [
         kafka_offset UInt64
       ) ENGINE = ReplacingMergeTree(scored_at)
       PARTITION BY toYYYYMM(created_at)
-      ORDER BY (review_id, model_version, shadow)
+      ORDER BY review_id
       TTL toDateTime(created_at) + INTERVAL 2 YEAR`,
+      // Shadow predictions of Staging versions, one row per review and version, for online
+      // comparison with Production before a promotion.
+      `CREATE TABLE IF NOT EXISTS ${db}.shadow_predictions AS ${db}.predictions
+      ENGINE = ReplacingMergeTree(scored_at)
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (review_id, model_version)
+      TTL toDateTime(created_at) + INTERVAL 180 DAY`,
     ],
   },
   {
@@ -209,4 +216,4 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   return result;
 }
 
-export const MIGRATED_TABLES = ['reviews', 'predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs'];
+export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs'];

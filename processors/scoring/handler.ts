@@ -1,0 +1,90 @@
+// Pure logic of the scoring processor: a validated review, its prediction and features become the
+// ClickHouse rows and the ScoredReview message. No I/O.
+import { createHash } from 'node:crypto';
+import type { Prediction } from '../../models/core/engine.js';
+import type { Features } from '../../models/features/features.js';
+import { NUMERIC_FEATURES } from '../../models/features/features.js';
+import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
+import { toDateTime64 } from '../review-store/handler.js';
+
+export interface Position {
+  partition: number;
+  offset: string;
+}
+
+/** Probability per sentiment (labels the model does not map count as 0). */
+export function sentimentProbs(p: Prediction, labelSentiments: (Sentiment | null)[]): Record<Sentiment, number> {
+  const out: Record<Sentiment, number> = { negative: 0, neutral: 0, positive: 0 };
+  Object.values(p.probabilities).forEach((prob, i) => {
+    const s = labelSentiments[i];
+    if (s) out[s] += prob;
+  });
+  return out;
+}
+
+/** The top sentiment (the prediction's own label when it maps, else the most probable sentiment). */
+export function topSentiment(probs: Record<Sentiment, number>): Sentiment {
+  return (Object.entries(probs) as [Sentiment, number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+}
+
+export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, latencyMs: number): Record<string, unknown> {
+  return {
+    review_id: r.review_id,
+    app_id: r.app_id,
+    source: r.source,
+    label: topSentiment(probs),
+    prob_negative: probs.negative,
+    prob_neutral: probs.neutral,
+    prob_positive: probs.positive,
+    confidence: Math.max(probs.negative, probs.neutral, probs.positive),
+    model_name: p.modelName,
+    model_version: p.modelVersion,
+    feature_set_version: f.feature_set_version,
+    created_at: toDateTime64(r.created_at),
+    scored_at: toDateTime64(scoredAt),
+    latency_ms: latencyMs,
+    kafka_partition: pos.partition,
+    kafka_offset: pos.offset,
+  };
+}
+
+export function featureRow(r: Review, f: Features, computedAt: number): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    review_id: r.review_id,
+    app_id: r.app_id,
+    feature_set_version: f.feature_set_version,
+    clean_text: f.clean_text,
+    created_at: toDateTime64(r.created_at),
+    computed_at: toDateTime64(computedAt),
+  };
+  for (const k of NUMERIC_FEATURES) row[k] = f[k];
+  return row;
+}
+
+export function scoredMessage(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, shadow: boolean): ScoredReview {
+  return {
+    review_id: r.review_id,
+    app_id: r.app_id,
+    source: r.source,
+    label: topSentiment(probs),
+    prob_negative: probs.negative,
+    prob_neutral: probs.neutral,
+    prob_positive: probs.positive,
+    model_name: p.modelName,
+    model_version: p.modelVersion,
+    feature_set_version: f.feature_set_version,
+    shadow,
+    created_at: r.created_at,
+    scored_at: scoredAt,
+    origin_partition: pos.partition,
+    origin_offset: Number(pos.offset),
+  };
+}
+
+/** Deterministic sampling by review_id: the same review is always in or out of the shadow sample. */
+export function inShadowSample(reviewId: string, rate: number): boolean {
+  if (rate <= 0) return false;
+  if (rate >= 1) return true;
+  const h = createHash('sha1').update(reviewId).digest().readUInt32BE(0);
+  return h / 0x100000000 < rate;
+}

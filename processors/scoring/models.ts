@@ -1,0 +1,122 @@
+// Which model versions the scorer runs. It follows the registry topic (compacted ModelVersionEvents)
+// from the beginning: the newest event per version gives that version's stage. When the Production
+// (or Staging) version of the followed model changes, the new package is loaded and warmed in the
+// background and then swapped in with one assignment, so a batch always runs on one engine and no
+// record waits for a load. Rollback is the same path: an older version becomes Production again.
+import { fileURLToPath } from 'node:url';
+import { InferenceEngine, type EngineOptions } from '../../models/core/engine.js';
+import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
+import type { Logger } from '../shared/logger.js';
+
+export function artifactPath(uri: string): string {
+  return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
+}
+
+/** Pure: the versions currently in a stage, from every event seen (newest event per version wins). */
+export class StageBook {
+  private readonly latest = new Map<number, ModelVersionEvent>();
+
+  apply(e: ModelVersionEvent): void {
+    const cur = this.latest.get(e.version);
+    if (!cur || e.timestamp >= cur.timestamp) this.latest.set(e.version, e);
+  }
+
+  /** The version most recently moved into `stage`, if any version is in it now. */
+  current(stage: ModelStage): ModelVersionEvent | null {
+    let best: ModelVersionEvent | null = null;
+    for (const e of this.latest.values()) if (e.stage === stage && (!best || e.timestamp > best.timestamp)) best = e;
+    return best;
+  }
+}
+
+const WARMUP = ['aplikasinya bagus sekali', 'sering error dan lambat', 'biasa saja'];
+
+export class ModelHolder {
+  private prod: InferenceEngine;
+  private shadow: InferenceEngine | null = null;
+  private readonly book = new StageBook();
+  private loading: Promise<void> = Promise.resolve();
+  private readonly listeners: ((e: { role: 'production' | 'shadow'; version: string | null }) => void)[] = [];
+
+  constructor(
+    initial: InferenceEngine,
+    readonly modelName: string,
+    private readonly engineOptions: EngineOptions,
+    private readonly logger: Logger,
+  ) {
+    this.prod = initial;
+  }
+
+  static async start(packageDir: string, modelName: string, options: EngineOptions, logger: Logger): Promise<ModelHolder> {
+    const engine = await InferenceEngine.load(packageDir, options);
+    await engine.predict(WARMUP);
+    return new ModelHolder(engine, modelName, options, logger);
+  }
+
+  /** The engines to use for one batch (taken once per batch: a swap never splits a batch). */
+  snapshot(): { production: InferenceEngine; shadow: InferenceEngine | null } {
+    return { production: this.prod, shadow: this.shadow };
+  }
+
+  onSwap(fn: (e: { role: 'production' | 'shadow'; version: string | null }) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Waits until every load triggered so far has finished (tests and graceful shutdown). */
+  settled(): Promise<void> {
+    return this.loading;
+  }
+
+  /** Feed a registry event; loads happen one after another in the background. */
+  observe(e: ModelVersionEvent): void {
+    if (e.name !== this.modelName) return;
+    this.book.apply(e);
+    const prod = this.book.current('Production');
+    const staging = this.book.current('Staging');
+    this.loading = this.loading.then(async () => {
+      if (prod && String(prod.version) !== this.prod.version) await this.swap('production', prod);
+      const shadowVersion = this.shadow?.version ?? null;
+      if (!staging && shadowVersion !== null) {
+        const old = this.shadow;
+        this.shadow = null;
+        this.emit('shadow', null);
+        await old?.close();
+      } else if (staging && String(staging.version) !== shadowVersion && String(staging.version) !== this.prod.version) {
+        await this.swap('shadow', staging);
+      }
+    });
+  }
+
+  private emit(role: 'production' | 'shadow', version: string | null): void {
+    for (const l of this.listeners) l({ role, version });
+  }
+
+  private async swap(role: 'production' | 'shadow', e: ModelVersionEvent): Promise<void> {
+    const dir = artifactPath(e.artifact_uri);
+    try {
+      const t0 = Date.now();
+      const engine = await InferenceEngine.load(dir, this.engineOptions);
+      // The registry's version number is the identity every prediction records.
+      engine.pkg.meta.version = String(e.version);
+      engine.pkg.meta.name = e.name;
+      await engine.predict(WARMUP);
+      const old = role === 'production' ? this.prod : this.shadow;
+      if (role === 'production') this.prod = engine;
+      else this.shadow = engine;
+      this.logger.info({ role, version: e.version, dir, ms: Date.now() - t0 }, 'model swapped in');
+      this.emit(role, String(e.version));
+      // In-flight batches hold their own reference; closing right away would pull the session
+      // from under them, so the old engine is released after a grace period.
+      if (old) setTimeout(() => void old.close().catch(() => undefined), 30_000).unref();
+    } catch (err) {
+      // A bad package must not stop scoring: keep the current engine and say why.
+      this.logger.error({ err, role, version: e.version, dir }, 'model load failed; keeping the current version');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.loading;
+    await this.prod.close();
+    await this.shadow?.close();
+  }
+}

@@ -1,0 +1,63 @@
+// Splits a consumed batch of review records into valid reviews and dead letters. Shared by every
+// processor on the reviews topic, so they agree on what a bad record is.
+import type { Review } from '../../schemas/types.generated.js';
+import { deadLetter } from './dead-letter.js';
+import { SerdeError } from './errors.js';
+import type { KafkaMessage, Message } from './kafka.js';
+import { validateReview, type RejectCode, type ValidationLimits } from './review.js';
+import type { AvroSerde } from './serde.js';
+
+export interface Triaged {
+  good: { review: Review; message: KafkaMessage }[];
+  dead: Message[];
+  codes: RejectCode[];
+  /** How many messages from the start of the batch were handled (all of them unless stopped early). */
+  handled: number;
+}
+
+export function serdeRejectCode(err: SerdeError): RejectCode {
+  if (err.code === 'SCHEMA_NOT_FOUND') return 'UNKNOWN_SCHEMA';
+  if (/not Confluent-framed/.test(err.message)) return 'NOT_AVRO';
+  if (/is not a version of/.test(err.message)) return 'WRONG_SCHEMA';
+  return 'DECODE_FAILED';
+}
+
+export async function triage(
+  serde: AvroSerde,
+  batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  opts: { reviewsTopic: string; deadLetterTopic: string; processor: string; limits: ValidationLimits; keepGoing?: () => boolean },
+): Promise<Triaged> {
+  const out: Triaged = { good: [], dead: [], codes: [], handled: 0 };
+  const seen = new Set<string>();
+  for (const msg of batch.messages) {
+    if (opts.keepGoing && !opts.keepGoing()) break;
+    let code: RejectCode | null = null;
+    let reason = '';
+    try {
+      const { value } = await serde.decode(msg.value, opts.reviewsTopic);
+      const v = validateReview(value, Date.now(), opts.limits);
+      if (!v.ok) {
+        code = v.code;
+        reason = v.reason;
+      } else if (seen.has(v.review.review_id)) {
+        // Same id twice in one batch: keep the first. Across batches the tables absorb repeats.
+        code = 'DUPLICATE_REVIEW';
+        reason = `review_id ${v.review.review_id} repeated within one batch`;
+      } else {
+        seen.add(v.review.review_id);
+        out.good.push({ review: v.review, message: msg });
+      }
+    } catch (err) {
+      if (!(err instanceof SerdeError)) throw err; // infrastructure failure: the batch is retried
+      code = serdeRejectCode(err);
+      reason = err.message;
+    }
+    if (code) {
+      const dl = deadLetter({ topic: batch.topic, partition: batch.partition, offset: msg.offset, key: msg.key, value: msg.value }, code, reason, opts.processor);
+      out.dead.push({ key: msg.key, value: await serde.encode(opts.deadLetterTopic, dl.value), headers: dl.headers });
+      out.codes.push(code);
+    }
+    out.handled += 1;
+  }
+  return out;
+}
