@@ -79,7 +79,11 @@ export class AvroSerde {
       if (expected !== undefined && expected !== schemaId) {
         // A different id may still be an older version of this subject: accept only those.
         const versions = await this.subjectIds(valueSubject(expectedTopic));
-        if (!versions.has(schemaId)) throw new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${valueSubject(expectedTopic)}`);
+        if (!versions.has(schemaId)) {
+          const known = await fetch(`${this.url}/schemas/ids/${schemaId}`).then((r) => r.status !== 404);
+          if (!known) throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`);
+          throw new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${valueSubject(expectedTopic)}`);
+        }
       }
     }
     try {
