@@ -45,7 +45,7 @@ export const scoring: Processor = {
     const follower = await followRegistry(ctx, (e) => models.observe(e), log);
 
     const producer = ctx.kafka.producer({ transactionalId: `ulasan-scoring-${cfg.SCORING_INSTANCE_ID}-${ctx.topics.reviews}`, maxInFlightRequests: 1, idempotent: true });
-    const consumer = ctx.kafka.consumer({ groupId: cfg.SCORING_GROUP, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+    const consumer = ctx.kafka.consumer({ groupId: cfg.SCORING_GROUP, sessionTimeout: cfg.SCORING_SESSION_TIMEOUT_MS, heartbeatInterval: Math.floor(cfg.SCORING_SESSION_TIMEOUT_MS / 5) });
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topic: ctx.topics.reviews, fromBeginning: true });

@@ -111,7 +111,6 @@ describe('scoring processor', () => {
       return b;
     };
     // A record of another subject's schema (Feedback) and a "review" missing most fields.
-    const feedbackId = ctx.serde.schemaId(ctx.topics.feedback);
     const feedback = await ctx.serde.encode(ctx.topics.feedback, { review_id: 'x', true_label: 'positive', source: 'user', given_at: NOW });
     const partialSchema = { type: 'record', name: 'PartialReview', namespace: 'test', fields: [{ name: 'review_id', type: 'string' }] };
     const partialId = await ctx.serde.register(`${prefix}partial`, 'PartialReview', partialSchema);
