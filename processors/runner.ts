@@ -33,7 +33,7 @@ export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = pr
   );
   const unknown = names.filter((n) => !(n in PROCESSORS));
   if (unknown.length) throw new Error(`unknown processor(s): ${unknown.join(', ')}; known: ${Object.keys(PROCESSORS).join(', ')}`);
-  const ctx = await createContext(config, names.length === 1 ? names[0]! : 'runner');
+  const ctx = await createContext(config, names.length === 1 ? names[0]! : 'runner', env);
   const lifecycle = new Lifecycle(ctx.logger);
   lifecycle.onStop('clickhouse', () => ctx.store.close());
   const handles: Record<string, ProcessorHandle> = {};

@@ -84,9 +84,9 @@ export class InferenceEngine {
     return this.pkg.meta.version;
   }
 
-  /** Token ids for one text, with the package's preprocessing. */
-  encode(text: string): number[] {
-    const input = this.pkg.meta.preprocessing === 'clean-text' ? modelInputText(text.toWellFormed()) : text;
+  /** Token ids for one text, with the package's preprocessing (`cleaned`: already-computed clean_text). */
+  encode(text: string, cleaned?: string): number[] {
+    const input = this.pkg.meta.preprocessing === 'clean-text' ? (cleaned ?? modelInputText(text.toWellFormed())) : text;
     return this.tokenizer.encode(input);
   }
 
@@ -133,12 +133,13 @@ export class InferenceEngine {
    * naming its index (nothing to score); any other string gets a prediction, truncated to the
    * package's max_length tokens.
    */
-  async predict(texts: readonly string[]): Promise<Prediction[]> {
+  async predict(texts: readonly string[], options: { cleaned?: readonly string[] } = {}): Promise<Prediction[]> {
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new UlasanError('INVALID_INPUT', `text ${i} is not a string`);
       if (t.trim() === '') throw new UlasanError('INVALID_INPUT', `text ${i} is empty or whitespace only`, { details: { index: i } });
     });
-    const encoded = texts.map((t) => this.encode(t));
+    // The scorer computes clean_text for the feature store anyway; reusing it saves a second pass.
+    const encoded = texts.map((t, i) => this.encode(t, options.cleaned?.[i]));
     const order = encoded.map((_, i) => i);
     if (this.bucketing) order.sort((a, b) => encoded[a]!.length - encoded[b]!.length);
     const out = new Array<Prediction>(texts.length);

@@ -16,7 +16,7 @@ const NAME = 'review-store';
 export const reviewStore: Processor = {
   name: NAME,
   async start(ctx: Context) {
-    const cfg = parseConfig(reviewStoreShape);
+    const cfg = parseConfig(reviewStoreShape, ctx.env);
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.REVIEW_MAX_TEXT_BYTES };
     const m = reviewStoreMetrics(ctx.metrics);
     const log = ctx.logger.child({ processor: NAME });

@@ -8,7 +8,7 @@
 // and the batch is redelivered; step 1 repeats harmlessly. So every acknowledged review is scored,
 // each appears once in `predictions FINAL` and once on the scored topic for read_committed readers.
 import type { Review } from '../../schemas/types.generated.js';
-import { computeFeatures, type Features } from '../../models/features/features.js';
+import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
 import { parseConfig } from '../shared/config.js';
 import type { Context, Processor } from '../shared/context.js';
@@ -26,7 +26,7 @@ const NAME = 'scoring';
 export const scoring: Processor = {
   name: NAME,
   async start(ctx: Context) {
-    const cfg = parseConfig(scoringShape);
+    const cfg = parseConfig(scoringShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const m = scoringMetrics(ctx.metrics);
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.SCORING_MAX_TEXT_BYTES };
@@ -57,14 +57,16 @@ export const scoring: Processor = {
 
     const score = async (reviews: Review[], messages: KafkaMessage[], partition: number) => {
       const { production, shadow } = models.snapshot();
+      const features: Features[] = reviews.map((r) => computeFeatures(r.text));
+      // clean_text is the compact model's input only when the model was built on this feature set.
+      const cleaned = production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
       const t0 = performance.now();
-      const preds = reviews.length ? await production.predict(reviews.map((r) => r.text)) : [];
+      const preds = reviews.length ? await production.predict(reviews.map((r) => r.text), { cleaned }) : [];
       const inferMs = performance.now() - t0;
       m.inferenceSeconds.observe(inferMs / 1000);
       const shadowIdx = shadow ? reviews.map((r, i) => (inShadowSample(r.review_id, cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0) : [];
-      const shadowPreds: Prediction[] = shadow && shadowIdx.length ? await shadow.predict(shadowIdx.map((i) => reviews[i]!.text)) : [];
+      const shadowPreds: Prediction[] = shadow && shadowIdx.length ? await shadow.predict(shadowIdx.map((i) => reviews[i]!.text), { cleaned: shadow.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? shadowIdx.map((i) => features[i]!.clean_text) : undefined }) : [];
       const now = Date.now();
-      const features: Features[] = reviews.map((r) => computeFeatures(r.text));
       const perReviewMs = reviews.length ? inferMs / reviews.length : 0;
       const rows = reviews.map((r, i) => {
         const probs = sentimentProbs(preds[i]!, production.pkg.sentiments);

@@ -13,6 +13,8 @@ import type { BaseConfig } from './config.js';
 
 export interface Context {
   config: BaseConfig;
+  /** The environment the process was configured from; processors parse their own variables from it. */
+  env: NodeJS.ProcessEnv;
   logger: Logger;
   metrics: Registry;
   kafka: KafkaClient;
@@ -33,7 +35,7 @@ export interface Processor {
   start(ctx: Context): Promise<ProcessorHandle>;
 }
 
-export async function createContext(config: BaseConfig, name: string): Promise<Context> {
+export async function createContext(config: BaseConfig, name: string, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
   const logger = createLogger(name, config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `ulasan-${name}`, logger: logger.child({ component: 'kafka' }) });
   const topics = allTopics(config.ULASAN_TOPIC_PREFIX);
@@ -50,5 +52,5 @@ export async function createContext(config: BaseConfig, name: string): Promise<C
   });
   const m = await migrate(store);
   if (m.applied.length) logger.info({ applied: m.applied }, 'applied ClickHouse migrations');
-  return { config, logger, metrics: createRegistry(name), kafka, serde, store, topics: topicNames(config.ULASAN_TOPIC_PREFIX) };
+  return { config, env, logger, metrics: createRegistry(name), kafka, serde, store, topics: topicNames(config.ULASAN_TOPIC_PREFIX) };
 }
