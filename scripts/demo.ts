@@ -10,6 +10,7 @@ import { readLabelledFile } from '../processors/shared/datasets.js';
 import { isUlasanError } from '../processors/shared/errors.js';
 import { runProcessors, PROCESSORS } from '../processors/runner.js';
 import { layoutFor } from '../stack/services.js';
+import { ensureDefaultModel } from './model-build.js';
 import { upService } from '../stack/stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { limit: { type: 'string', default: '2000' }, follow: { type: 'boolean', default: false } } });
   const limit = Number(values.limit);
   const layout = layoutFor(root);
+  console.log('0/4 default model package (trained from SmSA on first run, about 10 s)');
+  const modelDir = await ensureDefaultModel({ log: (m) => console.log(`    ${m}`) });
+  console.log(`    ${modelDir}`);
   console.log('1/4 starting the local stack (first run downloads Kafka and Apicurio from Maven Central)');
   for (const s of ['kafka', 'registry'] as const) {
     const r = await upService(layout, s);
@@ -25,7 +29,7 @@ async function main(): Promise<void> {
   }
 
   console.log(`2/4 starting processors in this process: ${Object.keys(PROCESSORS).join(', ')}`);
-  const running = await runProcessors(Object.keys(PROCESSORS), { LOG_LEVEL: 'warn', ...process.env });
+  const running = await runProcessors(Object.keys(PROCESSORS), { LOG_LEVEL: 'warn', SCORING_MODEL_DIR: modelDir, ...process.env });
   const { ctx } = running;
   const db = ctx.store.database;
 
@@ -45,22 +49,37 @@ async function main(): Promise<void> {
     console.log(`    ${s.file}: ${reviews.length} reviews in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
-  console.log('4/4 waiting for them in ClickHouse');
+  console.log('4/4 waiting for them to be stored and scored in ClickHouse');
   const deadline = Date.now() + 120_000;
   // The demo is re-runnable: ids are stable, so rows from earlier runs are the same reviews.
   const ids = `(SELECT review_id FROM ${db}.reviews FINAL WHERE ingested_at >= fromUnixTimestamp64Milli(${now}))`;
   let stored = 0;
+  let scored = 0;
   while (Date.now() < deadline) {
     stored = Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ids}`))[0]!.n);
-    if (stored >= produced) break;
+    scored = Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id IN ${ids}`))[0]!.n);
+    if (stored >= produced && scored >= produced) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   const byApp = await ctx.store.query(
     `SELECT app_id, source, count() AS reviews, round(avg(rating), 2) AS avg_rating, min(created_at) AS first, max(created_at) AS last
      FROM ${db}.reviews FINAL GROUP BY app_id, source ORDER BY reviews DESC`,
   );
-  console.log(`\nproduced ${produced}, stored ${stored} of them (ClickHouse ${ctx.store.kind} at ${ctx.config.CLICKHOUSE_URL ?? ctx.config.CHDB_PATH}):`);
+  console.log(`\nproduced ${produced}, stored ${stored}, scored ${scored} (ClickHouse ${ctx.store.kind} at ${ctx.config.CLICKHOUSE_URL ?? ctx.config.CHDB_PATH}):`);
   console.table(byApp);
+  const mix = await ctx.store.query(
+    `SELECT p.app_id AS app_id, p.model_version AS model_version, countIf(p.label = 'negative') AS negative, countIf(p.label = 'neutral') AS neutral,
+            countIf(p.label = 'positive') AS positive, round(avg(p.confidence), 3) AS mean_confidence
+     FROM ${db}.predictions AS p FINAL GROUP BY app_id, model_version ORDER BY app_id`,
+  );
+  console.log('sentiment mix (predictions FINAL):');
+  console.table(mix);
+  // SmSA rows carry their true label: how the served model does on them.
+  const smsa = readLabelledFile(path.join(dataDir, 'smsa/valid_preprocess.tsv')).slice(0, limit);
+  const truth = new Map(smsa.map((r) => [`smsa-${r.index}`, r.label]));
+  const smsaPreds = await ctx.store.query<{ review_id: string; label: string }>(`SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL WHERE app_id = 'smsa'`);
+  const agree = smsaPreds.filter((p) => truth.get(p.review_id.split('-').slice(0, 2).join('-')) === p.label).length;
+  if (smsaPreds.length) console.log(`SmSA valid rows scored through Kafka: accuracy ${(agree / smsaPreds.length).toFixed(4)} over ${smsaPreds.length}`);
   console.log(`metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`);
   if (values.follow) {
     console.log('following; Ctrl-C stops the processors (the stack keeps running: npm run stack:down)');
@@ -69,7 +88,7 @@ async function main(): Promise<void> {
   }
   await running.stop();
   console.log('processors stopped; the stack keeps running (npm run stack:down stops it)');
-  process.exit(stored >= produced ? 0 : 1);
+  process.exit(stored >= produced && scored >= produced ? 0 : 1);
 }
 
 main().catch((err: unknown) => {
