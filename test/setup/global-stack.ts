@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layoutFor, type ServiceName } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
+import { ensureDefaultModel } from '../../scripts/model-build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -13,6 +14,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   const wanted: ServiceName[] = ['kafka', 'registry'];
   // An external server named by CLICKHOUSE_URL replaces the local one for the transport test.
   if (!process.env.CLICKHOUSE_URL) wanted.push('clickhouse-server');
+  // Built once here: test files run in parallel and must not build the same package at once.
+  const t0 = Date.now();
+  const dir = await ensureDefaultModel();
+  console.log(`[model] ${dir} ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const started: ServiceName[] = [];
   for (const name of wanted) {
     const r = await upService(layout, name);
