@@ -6,7 +6,7 @@ import { parseConfig } from '../shared/config.js';
 import type { EachBatchPayload } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
 import { triage } from '../shared/triage.js';
-import type { Context, Processor } from '../shared/context.js';
+import { reviewsConsumer, type Context, type Processor } from '../shared/context.js';
 import { reviewStoreShape } from './config.js';
 import { reviewRow } from './handler.js';
 import { reviewStoreMetrics } from './metrics.js';
@@ -21,15 +21,8 @@ export const reviewStore: Processor = {
     const m = reviewStoreMetrics(ctx.metrics);
     const log = ctx.logger.child({ processor: NAME });
     const producer = ctx.kafka.producer();
-    const consumer = ctx.kafka.consumer({ groupId: cfg.REVIEW_STORE_GROUP });
     await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic: ctx.topics.reviews, fromBeginning: true });
-    let healthy = true;
-    consumer.on(consumer.events.CRASH, (e) => {
-      healthy = false;
-      log.error({ err: e.payload.error }, 'consumer crashed');
-    });
+    const { consumer, healthy } = await reviewsConsumer(ctx, { groupId: cfg.REVIEW_STORE_GROUP }, log);
 
     const handleBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> => {
       const end = m.batchSeconds.startTimer();
@@ -56,7 +49,7 @@ export const reviewStore: Processor = {
     await consumer.run({ autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch: handleBatch });
     log.info({ topic: ctx.topics.reviews }, 'review store consuming');
     return {
-      healthy: () => healthy,
+      healthy,
       async stop() {
         await consumer.disconnect();
         await producer.disconnect();

@@ -27,7 +27,8 @@ export function topSentiment(probs: Record<Sentiment, number>): Sentiment {
   return (Object.entries(probs) as [Sentiment, number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
-export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, latencyMs: number): Record<string, unknown> {
+/** The fields a ClickHouse prediction row and a ScoredReview share. */
+function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features) {
   return {
     review_id: r.review_id,
     app_id: r.app_id,
@@ -36,10 +37,16 @@ export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment,
     prob_negative: probs.negative,
     prob_neutral: probs.neutral,
     prob_positive: probs.positive,
-    confidence: Math.max(probs.negative, probs.neutral, probs.positive),
     model_name: p.modelName,
     model_version: p.modelVersion,
     feature_set_version: f.feature_set_version,
+  };
+}
+
+export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, latencyMs: number): Record<string, unknown> {
+  return {
+    ...scoredFields(r, p, probs, f),
+    confidence: Math.max(probs.negative, probs.neutral, probs.positive),
     created_at: toDateTime64(r.created_at),
     scored_at: toDateTime64(scoredAt),
     latency_ms: latencyMs,
@@ -63,16 +70,7 @@ export function featureRow(r: Review, f: Features, computedAt: number): Record<s
 
 export function scoredMessage(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, shadow: boolean): ScoredReview {
   return {
-    review_id: r.review_id,
-    app_id: r.app_id,
-    source: r.source,
-    label: topSentiment(probs),
-    prob_negative: probs.negative,
-    prob_neutral: probs.neutral,
-    prob_positive: probs.positive,
-    model_name: p.modelName,
-    model_version: p.modelVersion,
-    feature_set_version: f.feature_set_version,
+    ...scoredFields(r, p, probs, f),
     shadow,
     created_at: r.created_at,
     scored_at: scoredAt,

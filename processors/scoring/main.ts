@@ -11,7 +11,7 @@ import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
 import { parseConfig } from '../shared/config.js';
-import type { Context, Processor } from '../shared/context.js';
+import { reviewsConsumer, type Context, type Processor } from '../shared/context.js';
 import type { EachBatchPayload, KafkaMessage, Message } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
 import { triage } from '../shared/triage.js';
@@ -45,15 +45,8 @@ export const scoring: Processor = {
     const follower = await followRegistry(ctx, (e) => models.observe(e), log);
 
     const producer = ctx.kafka.producer({ transactionalId: `ulasan-scoring-${cfg.SCORING_INSTANCE_ID}-${ctx.topics.reviews}`, maxInFlightRequests: 1, idempotent: true });
-    const consumer = ctx.kafka.consumer({ groupId: cfg.SCORING_GROUP, sessionTimeout: cfg.SCORING_SESSION_TIMEOUT_MS, heartbeatInterval: Math.floor(cfg.SCORING_SESSION_TIMEOUT_MS / 5) });
     await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic: ctx.topics.reviews, fromBeginning: true });
-    let healthy = true;
-    consumer.on(consumer.events.CRASH, (e) => {
-      healthy = false;
-      log.error({ err: e.payload.error }, 'consumer crashed');
-    });
+    const { consumer, healthy } = await reviewsConsumer(ctx, { groupId: cfg.SCORING_GROUP, sessionTimeout: cfg.SCORING_SESSION_TIMEOUT_MS, heartbeatInterval: Math.floor(cfg.SCORING_SESSION_TIMEOUT_MS / 5) }, log);
 
     const score = async (reviews: Review[], messages: KafkaMessage[], partition: number) => {
       const { production, shadow } = models.snapshot();
@@ -133,7 +126,7 @@ export const scoring: Processor = {
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: handleBatch });
     log.info({ topic: ctx.topics.reviews, model: models.snapshot().production.version }, 'scoring consuming');
     return {
-      healthy: () => healthy,
+      healthy,
       models,
       async stop() {
         await consumer.disconnect();
