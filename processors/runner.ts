@@ -10,8 +10,9 @@ import { Lifecycle } from './shared/lifecycle.js';
 import { createLogger } from './shared/logger.js';
 import { reviewStore } from './review-store/main.js';
 import { scoring } from './scoring/main.js';
+import { registryMirror } from './registry-mirror/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror };
 
 export interface Running {
   ctx: Context;

@@ -27,6 +27,7 @@ export const baseShape = {
   CHDB_PATH: z.string().default(path.join(PROJECT_ROOT, '.stack', 'chdb')),
   ULASAN_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -').default(''),
   ULASAN_DATA_DIR: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'data')),
+  ULASAN_ARTIFACT_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'artifacts')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
