@@ -11,8 +11,9 @@ import { createLogger } from './shared/logger.js';
 import { reviewStore } from './review-store/main.js';
 import { scoring } from './scoring/main.js';
 import { registryMirror } from './registry-mirror/main.js';
+import { trainingLauncher } from './training-launcher/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher };
 
 export interface Running {
   ctx: Context;

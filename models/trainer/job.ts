@@ -1,0 +1,56 @@
+// The built-in training job, run by the training launcher in a child process. The contract is the
+// same for an external job (e.g. IndoBERT fine-tuning on a GPU box):
+//   environment  ULASAN_JOB_TRAIN  labelled training rows (JSONL: {"text", "label"})
+//                ULASAN_JOB_VALID  labelled validation rows (JSONL), the set the gates use
+//                ULASAN_JOB_OUT    directory to write the model package to
+//                ULASAN_JOB_RUN_ID run id to stamp into ulasan.json
+//                ULASAN_JOB_NAME   registry model name
+//   output       a model package at ULASAN_JOB_OUT (HF layout + ulasan.json with metrics)
+//   exit code    0 = package written; anything else = the run failed (stderr says why)
+// Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
+import { parseArgs } from 'node:util';
+import { isUlasanError } from '../../processors/shared/errors.js';
+import { DEFAULT_VOCAB, runPipeline } from './pipeline.js';
+
+const need = (name: string): string => {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`training job: ${name} is required`);
+    process.exit(2);
+  }
+  return v;
+};
+
+// A job outlives a SIGKILLed launcher as an orphan; it stops itself instead (its run is re-run).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    console.error('training job: launcher is gone, stopping');
+    process.exit(3);
+  }
+}, 500).unref();
+
+const { values } = parseArgs({ options: { epochs: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' } }, strict: false });
+const num = (v: unknown): number | undefined => (typeof v === 'string' ? Number(v) : undefined);
+const options = Object.fromEntries(Object.entries({ epochs: num(values.epochs), dim: num(values.dim), seed: num(values.seed) }).filter(([, v]) => v !== undefined));
+
+runPipeline({
+  trainFile: need('ULASAN_JOB_TRAIN'),
+  validFile: need('ULASAN_JOB_VALID'),
+  outDir: need('ULASAN_JOB_OUT'),
+  runId: need('ULASAN_JOB_RUN_ID'),
+  name: process.env.ULASAN_JOB_NAME ?? 'ulasan-compact',
+  version: 'candidate',
+  vocabFile: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB,
+  options,
+  log: (m) => console.log(m),
+}).then(
+  (r) => {
+    console.log(JSON.stringify({ accuracy: r.metrics.accuracy, macro_f1: r.metrics.macro_f1, seconds: r.seconds }));
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { PROJECT_ROOT, z } from '../shared/config.js';
+
+export const launcherShape = {
+  LAUNCHER_GROUP: z.string().min(1).default('ulasan-training-launcher'),
+  LAUNCHER_MODEL_NAME: z.string().min(1).default('ulasan-compact'),
+  /** Base labelled data, relative to ULASAN_DATA_DIR (labelled feedback from ClickHouse is added). */
+  LAUNCHER_BASE_DATASET: z.string().min(1).default('smsa/train_preprocess.tsv'),
+  /**
+   * External job command (run with sh -c, contract in models/trainer/job.ts), e.g. an IndoBERT
+   * fine-tuning script on a GPU box. Unset: the built-in compact trainer in a child process.
+   */
+  LAUNCHER_COMMAND: z.string().min(1).optional(),
+  /** Extra arguments for the job, e.g. "--epochs 10". */
+  LAUNCHER_JOB_ARGS: z.string().default(''),
+  LAUNCHER_GATE_REGISTER: z.coerce.number().min(0).max(1).default(0.75),
+  LAUNCHER_GATE_PROMOTE: z.coerce.number().min(0).max(1).default(0.8),
+  LAUNCHER_PROMOTE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  LAUNCHER_WEBHOOK_URL: z.string().url().optional(),
+  LAUNCHER_WORK_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'runs')),
+};

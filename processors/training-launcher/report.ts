@@ -1,0 +1,94 @@
+// A readable report per training run: Markdown with the confusion matrix and learning curve as SVG.
+// Pure: strings in, strings out.
+
+export interface RunReportInput {
+  runId: string;
+  modelName: string;
+  status: string;
+  reason: string;
+  params: Record<string, string>;
+  datasetHash: string;
+  trainRows: number;
+  validRows: number;
+  gitSha: string | null;
+  seconds: number;
+  metrics: Record<string, unknown>;
+  labels: string[];
+  confusion: number[][];
+  /** Per model of the ensemble, per epoch. */
+  history: { epoch: number; train_loss: number; dev_macro_f1: number }[][];
+  modelVersion: number | null;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+export function confusionSvg(labels: string[], m: number[][]): string {
+  const cell = 70;
+  const pad = 90;
+  const max = Math.max(1, ...m.flat());
+  const cells = m
+    .flatMap((row, i) =>
+      row.map((v, j) => {
+        const shade = Math.round(255 - (200 * v) / max);
+        return `<rect x="${pad + j * cell}" y="${pad + i * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#fff"/><text x="${pad + j * cell + cell / 2}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="middle" font-size="14">${v}</text>`;
+      }),
+    )
+    .join('');
+  const axes = labels
+    .map((l, i) => `<text x="${pad - 8}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="end" font-size="12">${esc(l)}</text><text x="${pad + i * cell + cell / 2}" y="${pad - 10}" text-anchor="middle" font-size="12">${esc(l)}</text>`)
+    .join('');
+  const size = pad + labels.length * cell + 20;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" font-family="sans-serif"><text x="${pad}" y="20" font-size="13">rows: true label, columns: predicted</text>${axes}${cells}</svg>`;
+}
+
+export function learningCurveSvg(history: { epoch: number; train_loss: number; dev_macro_f1: number }[][]): string {
+  const w = 480;
+  const h = 260;
+  const pad = 40;
+  const epochs = Math.max(1, ...history.flat().map((r) => r.epoch));
+  const maxLoss = Math.max(1e-9, ...history.flat().map((r) => r.train_loss));
+  const x = (e: number): number => pad + ((e - 1) / Math.max(1, epochs - 1)) * (w - 2 * pad);
+  const yF1 = (v: number): number => h - pad - v * (h - 2 * pad);
+  const yLoss = (v: number): number => h - pad - (v / maxLoss) * (h - 2 * pad);
+  const lines = history
+    .map(
+      (run) =>
+        `<polyline fill="none" stroke="#2a7" stroke-width="2" points="${run.map((r) => `${x(r.epoch)},${yF1(r.dev_macro_f1)}`).join(' ')}"/>` +
+        `<polyline fill="none" stroke="#c44" stroke-width="1.5" stroke-dasharray="4 3" points="${run.map((r) => `${x(r.epoch)},${yLoss(r.train_loss)}`).join(' ')}"/>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="${w}" height="${h}" fill="#fff"/><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/><text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">epoch (1-${epochs})</text><text x="${pad + 4}" y="${pad - 10}" font-size="12" fill="#2a7">dev macro-F1 (0-1)</text><text x="${w - pad}" y="${pad - 10}" text-anchor="end" font-size="12" fill="#c44">train loss (scaled)</text>${lines}</svg>`;
+}
+
+export function runReportMarkdown(r: RunReportInput): string {
+  const num = (k: string): string => (typeof r.metrics[k] === 'number' ? (r.metrics[k] as number).toFixed(4) : 'n/a');
+  const perClass = (r.metrics.per_class ?? {}) as Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  return [
+    `# Training run ${r.runId}`,
+    '',
+    `- model: ${r.modelName}${r.modelVersion !== null ? ` (registered as version ${r.modelVersion})` : ''}`,
+    `- status: **${r.status}**: ${r.reason}`,
+    `- duration: ${r.seconds.toFixed(1)} s; code version: ${r.gitSha ?? 'unknown'}`,
+    `- data set: ${r.trainRows} training rows, ${r.validRows} validation rows, sha256 ${r.datasetHash}`,
+    `- params: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    '',
+    '## Validation metrics',
+    '',
+    `| accuracy | macro-F1 | ECE |`,
+    `| --- | --- | --- |`,
+    `| ${num('accuracy')} | ${num('macro_f1')} | ${num('ece')} |`,
+    '',
+    '| class | precision | recall | F1 | support |',
+    '| --- | --- | --- | --- | --- |',
+    ...Object.entries(perClass).map(([l, c]) => `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`),
+    '',
+    '## Confusion matrix',
+    '',
+    '![confusion matrix](confusion.svg)',
+    '',
+    '## Learning curve',
+    '',
+    '![learning curve](learning-curve.svg)',
+    '',
+  ].join('\n');
+}
