@@ -119,6 +119,14 @@ export const trainingLauncher: Processor = {
           }
         }
         const metrics: Record<string, number> = { accuracy: acc, macro_f1: Number(pkg.meta.metrics.macro_f1), ece: Number(pkg.meta.metrics.ece), duration_seconds: (Date.now() - t0) / 1000 };
+        // Per-epoch curve and confusion matrix as flat keys, so ClickHouse holds them too.
+        const history = (pkg.meta.metrics.history ?? []) as { epoch: number; train_loss: number; dev_macro_f1: number }[][];
+        for (const e of history[0] ?? []) {
+          const n = String(e.epoch).padStart(2, '0');
+          metrics[`epoch_${n}_train_loss`] = e.train_loss;
+          metrics[`epoch_${n}_dev_macro_f1`] = e.dev_macro_f1;
+        }
+        ((pkg.meta.metrics.confusion_matrix ?? []) as number[][]).forEach((row, i) => row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)));
         if (prodAcc !== null) metrics.production_accuracy_same_valid = prodAcc;
         outcome = { ...base, status: 'succeeded', dataset_hash: ds.hash, dataset_rows: ds.train.length + ds.valid.length, metrics, reason: gate.reason, model_version: version, event_time: Date.now() };
         writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length);

@@ -1,6 +1,8 @@
 // The training launcher on the real stack: request -> run -> gates -> registry -> scorer switches;
 // a failing gate leaves the version in Staging with the reason; SIGKILL mid-run -> failed + one re-run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcessors, type Running } from '../../processors/runner.js';
@@ -15,6 +17,15 @@ const prefix = uniquePrefix();
 const artifactDir = freshDir('launcher-artifacts');
 let running: Running;
 let modelDir: string;
+const webhooks: { text: string }[] = [];
+const hookServer = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    webhooks.push(JSON.parse(body) as { text: string });
+    res.end('ok');
+  });
+});
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -53,14 +64,17 @@ const finished = (id: string) => async (): Promise<TrainingRun | undefined> => (
 
 beforeAll(async () => {
   modelDir = await ensureDefaultModel();
+  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
+  const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
   running = await runProcessors(
     ['scoring', 'registry-mirror', 'training-launcher'],
-    env({ CHDB_PATH: freshDir('launcher'), SCORING_GROUP: `${prefix}scoring`, REGISTRY_MIRROR_GROUP: `${prefix}mirror`, SCORING_MODEL_DIR: modelDir, SCORING_INSTANCE_ID: `launcher-test-${process.pid}` }),
+    env({ CHDB_PATH: freshDir('launcher'), SCORING_GROUP: `${prefix}scoring`, REGISTRY_MIRROR_GROUP: `${prefix}mirror`, SCORING_MODEL_DIR: modelDir, SCORING_INSTANCE_ID: `launcher-test-${process.pid}`, LAUNCHER_WEBHOOK_URL: hookUrl }),
     { opsServer: false },
   );
 }, 180_000);
 
 afterAll(async () => {
+  hookServer.close();
   await running?.stop();
   await running?.ctx.kafka.deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
 });
@@ -77,6 +91,10 @@ describe('training launcher', () => {
     expect(Number(run.dataset_rows)).toBeGreaterThan(10_000);
     expect(run.git_sha).toMatch(/^[0-9a-f]{40}$/);
     await waitFor(async () => models.snapshot().production.version === '1', 60_000, 'scorer on version 1');
+    expect(run.metrics!.epoch_01_dev_macro_f1).toBeGreaterThan(0);
+    expect(run.metrics!.cm_positive_positive).toBeGreaterThan(0);
+    // Slack-compatible webhook on promotion.
+    await waitFor(async () => webhooks.some((w) => /v1 promoted to Production/.test(w.text)), 10_000, 'promotion webhook');
     const reg = await ModelRegistry.open({ kafka: running.ctx.kafka, serde: running.ctx.serde, topics: running.ctx.topics, artifactDir });
     expect(reg.state.production('ulasan-compact')?.version).toBe(1);
     // Run tracking: the run is mirrored to ClickHouse with its report in the artifact store.

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { featureRow, inShadowSample, predictionRow, scoredMessage, sentimentProbs, topSentiment } from '../../../processors/scoring/handler.js';
+import { computeFeatures } from '../../../models/features/features.js';
+import type { Prediction } from '../../../models/core/engine.js';
+import type { Review } from '../../../schemas/types.generated.js';
+
+const review: Review = { review_id: 'r1', app_id: 'app', source: 'play', text: 'Bagus BGT!!', rating: 5, lang: 'id', author_hash: null, created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6), ingested_at: 0 };
+const pred: Prediction = { label: 'LABEL_2', sentiment: null, confidence: 0.7, probabilities: { LABEL_0: 0.1, LABEL_1: 0.2, LABEL_2: 0.7 }, modelName: 'm', modelVersion: '3' };
+
+describe('scoring handler', () => {
+  it('maps label probabilities to sentiments through the package mapping', () => {
+    const p = sentimentProbs(pred, ['positive', 'neutral', 'negative']);
+    expect(p).toEqual({ positive: 0.1, neutral: 0.2, negative: 0.7 });
+    expect(topSentiment(p)).toBe('negative');
+  });
+
+  it('builds the prediction row, feature row and ScoredReview with the model version', () => {
+    const f = computeFeatures(review.text);
+    const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
+    const row = predictionRow(review, pred, probs, f, { partition: 2, offset: '9' }, Date.UTC(2026, 0, 2), 1.5);
+    expect(row).toMatchObject({ label: 'positive', model_version: '3', confidence: 0.7, created_at: '2026-01-02 03:04:05.006', kafka_offset: '9', feature_set_version: 'fs-1' });
+    expect(featureRow(review, f, 0)).toMatchObject({ review_id: 'r1', exclamation_count: 2, clean_text: 'bagus banget ! !' });
+    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true)).toMatchObject({ shadow: true, origin_offset: 9, label: 'positive' });
+  });
+
+  it('samples shadow reviews deterministically at about the configured rate', () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => `id-${i}`);
+    const share = ids.filter((id) => inShadowSample(id, 0.1)).length / ids.length;
+    expect(share).toBeGreaterThan(0.08);
+    expect(share).toBeLessThan(0.12);
+    expect(ids.filter((id) => inShadowSample(id, 0.1))).toEqual(ids.filter((id) => inShadowSample(id, 0.1)));
+    expect(inShadowSample('x', 0)).toBe(false);
+    expect(inShadowSample('x', 1)).toBe(true);
+  });
+});
