@@ -1,0 +1,97 @@
+// Compares one window of scored reviews with the reference profile of the Production model's
+// training data. Pure.
+//
+// method 'pvalue' (default): KS for numeric features, chi-square for categorical ones, and a window
+// is drifted when Benjamini-Hochberg at `alpha` rejects any feature. Under no drift that bounds the
+// window's false-alarm rate by alpha (FDR = FWER when every null holds), which is what the
+// stationary-window test measures.
+// method 'evidently': Evidently's defaults: the same tests while the reference has <= 1,000 rows,
+// else normed Wasserstein (numeric) and Jensen-Shannon (categorical) distances against 0.1.
+// PSI (and the distances) are computed and stored for every feature either way.
+import { NUMERIC_FEATURES } from '../../models/features/features.js';
+import { benjaminiHochberg, binCounts, chiSquareTest, countValues, jensenShannon, ksTest, psiCounts, quantileEdges, wassersteinNormed, type Counts } from './stats.js';
+
+export const NUMERIC_MONITORED = [...NUMERIC_FEATURES, 'confidence'] as const;
+export const CATEGORICAL_MONITORED = ['predicted_label', 'app_id', 'rating_bucket'] as const;
+
+export interface MonitoredRecord {
+  numeric: Record<string, number>;
+  categorical: Record<string, string>;
+}
+
+export interface ReferenceProfile {
+  rows: number;
+  /** Up to `cap` values per numeric feature (a deterministic stride sample). */
+  numeric: Record<string, number[]>;
+  categorical: Record<string, Counts>;
+  edges: Record<string, number[]>;
+}
+
+export interface FeatureResult {
+  feature: string;
+  test: 'ks' | 'chi2' | 'wasserstein' | 'jensen_shannon';
+  statistic: number;
+  pValue: number | null;
+  threshold: number;
+  drifted: boolean;
+  psi: number;
+}
+
+export interface DetectorOptions {
+  alpha: number;
+  method: 'pvalue' | 'evidently';
+  distanceThreshold: number;
+  /** Features whose reference has a single category or value carry no information and are skipped. */
+  minReferenceCategories: number;
+}
+
+export const DEFAULT_DETECTOR: DetectorOptions = { alpha: 0.05, method: 'pvalue', distanceThreshold: 0.1, minReferenceCategories: 2 };
+
+export function buildReference(records: readonly MonitoredRecord[], cap = 5000): ReferenceProfile {
+  const stride = Math.max(1, Math.ceil(records.length / cap));
+  const sample = records.filter((_, i) => i % stride === 0);
+  const numeric: Record<string, number[]> = {};
+  const edges: Record<string, number[]> = {};
+  for (const f of NUMERIC_MONITORED) {
+    numeric[f] = sample.map((r) => r.numeric[f]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    edges[f] = quantileEdges(numeric[f]);
+  }
+  const categorical: Record<string, Counts> = {};
+  for (const f of CATEGORICAL_MONITORED) categorical[f] = countValues(records.map((r) => r.categorical[f]).filter((v): v is string => v !== undefined));
+  return { rows: records.length, numeric, categorical, edges };
+}
+
+export function detect(ref: ReferenceProfile, window: readonly MonitoredRecord[], o: DetectorOptions = DEFAULT_DETECTOR): { results: FeatureResult[]; drifted: boolean } {
+  const useDistance = o.method === 'evidently' && ref.rows > 1000;
+  const results: FeatureResult[] = [];
+  for (const f of NUMERIC_MONITORED) {
+    const r = ref.numeric[f] ?? [];
+    const c = window.map((x) => x.numeric[f]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (r.length === 0 || c.length === 0 || new Set(r).size < o.minReferenceCategories) continue;
+    const psi = psiCounts(binCounts(r, ref.edges[f] ?? []), binCounts(c, ref.edges[f] ?? []));
+    if (useDistance) {
+      const w = wassersteinNormed(r, c);
+      results.push({ feature: f, test: 'wasserstein', statistic: w, pValue: null, threshold: o.distanceThreshold, drifted: w >= o.distanceThreshold, psi });
+    } else {
+      const ks = ksTest(r, c);
+      results.push({ feature: f, test: 'ks', statistic: ks.statistic, pValue: ks.pValue, threshold: o.alpha, drifted: false, psi });
+    }
+  }
+  for (const f of CATEGORICAL_MONITORED) {
+    const r = ref.categorical[f] ?? {};
+    const c = countValues(window.map((x) => x.categorical[f]).filter((v): v is string => v !== undefined));
+    if (Object.keys(r).length < o.minReferenceCategories || Object.keys(c).length === 0) continue;
+    const psi = psiCounts(r, c);
+    if (useDistance) {
+      const js = jensenShannon(r, c);
+      results.push({ feature: f, test: 'jensen_shannon', statistic: js, pValue: null, threshold: o.distanceThreshold, drifted: js >= o.distanceThreshold, psi });
+    } else {
+      const chi = chiSquareTest(r, c);
+      results.push({ feature: f, test: 'chi2', statistic: chi.statistic, pValue: chi.pValue, threshold: o.alpha, drifted: false, psi });
+    }
+  }
+  const withP = results.filter((r) => r.pValue !== null);
+  const rejected = benjaminiHochberg(withP.map((r) => r.pValue!), o.alpha);
+  withP.forEach((r, i) => (r.drifted = rejected[i]!));
+  return { results, drifted: results.some((r) => r.drifted) };
+}
