@@ -14,7 +14,7 @@ case "${1:-}" in
     status=0
     npm test -- --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json || status=$?
     # One plain closing line any CI can read: "N passed, N failed, N skipped".
-    node -e 'const r=require("./test-artifacts/vitest.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
+    node -e 'const r=require("./test-artifacts/vitest.json"); console.log(`${r.numPassedTests} passed, ${Math.max(r.numFailedTests, r.numFailedTestSuites)} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
     exit $status ;;
   *) echo "usage: bash scripts/run.sh demo|test" >&2; exit 2 ;;
 esac

@@ -87,23 +87,47 @@ export class KafkaClient {
     return this.kafka.admin();
   }
 
-  /** Creates missing topics with their catalogue settings; existing topics are left as they are. */
-  async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+  /**
+   * Creates missing topics with their catalogue settings (existing ones are left as they are) and
+   * waits until every partition has a leader. kafkajs' own waitForLeaders can fail with
+   * UNKNOWN_TOPIC_OR_PARTITION while a fresh broker is still propagating metadata, so the wait is
+   * done here, retrying until `timeoutMs`.
+   */
+  async ensureTopics(specs: TopicSpec[], timeoutMs = 30_000): Promise<string[]> {
     const admin = this.admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.name));
       if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.name,
-            numPartitions: s.partitions,
-            replicationFactor: 1,
-            configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
-          })),
-        });
+        await admin
+          .createTopics({
+            waitForLeaders: false,
+            topics: missing.map((s) => ({
+              topic: s.name,
+              numPartitions: s.partitions,
+              replicationFactor: 1,
+              configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+            })),
+          })
+          .catch((err: { type?: string }) => {
+            if (err.type !== 'TOPIC_ALREADY_EXISTS') throw err; // a concurrent creator won the race
+          });
+      }
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+          const ready = specs.every((s) => {
+            const t = meta.topics.find((x) => x.name === s.name);
+            return t && t.partitions.length >= s.partitions && t.partitions.every((p) => p.leader >= 0);
+          });
+          if (ready) break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+        }
+        if (Date.now() > deadline) throw new Error(`topics not ready after ${timeoutMs} ms: ${specs.map((s) => s.name).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 100));
       }
       return missing.map((s) => s.name);
     } finally {
