@@ -12,8 +12,11 @@ import { reviewStore } from './review-store/main.js';
 import { scoring } from './scoring/main.js';
 import { registryMirror } from './registry-mirror/main.js';
 import { trainingLauncher } from './training-launcher/main.js';
+import { drift } from './drift/main.js';
+import { feedbackStore } from './feedback-store/main.js';
+import { retrainTrigger } from './retrain-trigger/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger };
 
 export interface Running {
   ctx: Context;

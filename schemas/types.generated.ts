@@ -122,6 +122,10 @@ export interface ScoredReview {
   scored_at: number;
   origin_partition?: null | number;
   origin_offset?: null | number;
+  /** Stars of the review, when the source has them. */
+  rating?: null | number;
+  /** The numeric features of the feature set named by feature_set_version. */
+  features?: Record<string, number>;
 }
 
 export const SentimentValues = ["negative","neutral","positive"] as const;

@@ -72,6 +72,8 @@ export function scoredMessage(r: Review, p: Prediction, probs: Record<Sentiment,
   return {
     ...scoredFields(r, p, probs, f),
     shadow,
+    rating: r.rating ?? null,
+    features: Object.fromEntries(NUMERIC_FEATURES.map((k) => [k, f[k]])),
     created_at: r.created_at,
     scored_at: scoredAt,
     origin_partition: pos.partition,

@@ -183,6 +183,50 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (run_id, status)`,
     ],
   },
+  {
+    id: 6,
+    name: 'drift windows, late records, performance windows',
+    statements: (db) => [
+      // One row per closed window: its verdict and a profile (means and label mix) for trend views.
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_windows (
+        window_size LowCardinality(String),
+        window_start ${TS},
+        window_end ${TS},
+        rows UInt64,
+        tested Bool,
+        drifted Bool,
+        severity Float32,
+        method LowCardinality(String),
+        model_version LowCardinality(String),
+        profile String,
+        closed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(closed_at)
+      ORDER BY (window_size, window_start)
+      TTL toDateTime(window_start) + INTERVAL 400 DAY`,
+      `CREATE TABLE IF NOT EXISTS ${db}.late_records (
+        window_size LowCardinality(String),
+        review_id String,
+        event_time ${TS},
+        seen_at ${TS}
+      ) ENGINE = ReplacingMergeTree(seen_at)
+      ORDER BY (window_size, review_id)
+      TTL toDateTime(seen_at) + INTERVAL 90 DAY`,
+      `CREATE TABLE IF NOT EXISTS ${db}.performance_windows (
+        model_name LowCardinality(String),
+        model_version LowCardinality(String),
+        window_start ${TS},
+        window_end ${TS},
+        feedback_rows UInt64,
+        accuracy Nullable(Float64),
+        macro_f1 Nullable(Float64),
+        error_rate Nullable(Float64),
+        accuracy_drop Nullable(Float64),
+        estimated_accuracy Nullable(Float64),
+        computed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(computed_at)
+      ORDER BY (model_name, window_start)`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -216,4 +260,4 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   return result;
 }
 
-export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs'];
+export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows'];
