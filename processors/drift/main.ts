@@ -12,7 +12,7 @@ import { readLabelledFile } from '../shared/datasets.js';
 import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
 import type { Context, Processor } from '../shared/context.js';
 import type { EachBatchPayload } from '../shared/kafka.js';
-import { Counter, Gauge } from '../shared/metrics.js';
+import { counter, gauge } from '../shared/metrics.js';
 import { toDateTime64 } from '../review-store/handler.js';
 import { buildReference, detect, type MonitoredRecord, type ReferenceProfile } from './detector.js';
 import { monitoredRecord } from './records.js';
@@ -35,7 +35,12 @@ const driftShape = {
   DRIFT_ALPHA: z.coerce.number().gt(0).lt(1).default(0.05),
   DRIFT_METHOD: z.enum(['pvalue', 'evidently']).default('pvalue'),
   DRIFT_MIN_WINDOW_ROWS: z.coerce.number().int().min(1).default(30),
-  DRIFT_REFERENCE_DATASET: z.string().default('smsa/train_preprocess.tsv'),
+  /**
+   * Reference data, relative to ULASAN_DATA_DIR. It must be data the model did not train on: scored
+   * on its own training set, a model is over-confident, and the confidence feature would drift by
+   * construction. SmSA valid is the default model's held-out set.
+   */
+  DRIFT_REFERENCE_DATASET: z.string().default('smsa/valid_preprocess.tsv'),
   DRIFT_MODEL_DIR: z.string().default(path.join(PROJECT_ROOT, 'models', 'packages', 'ulasan-compact')),
 };
 
@@ -54,16 +59,16 @@ export const drift: Processor = {
   async start(ctx: Context) {
     const cfg = parseConfig(driftShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const lateTotal = new Counter({ name: 'ulasan_drift_late_records_total', help: 'Records that arrived after their window closed', labelNames: ['window'], registers: [ctx.metrics] });
-    const windowsTotal = new Counter({ name: 'ulasan_drift_windows_total', help: 'Closed windows by verdict', labelNames: ['window', 'verdict'], registers: [ctx.metrics] });
-    const recordsTotal = new Counter({ name: 'ulasan_drift_records_total', help: 'Scored records monitored', registers: [ctx.metrics] });
-    const openGauge = new Gauge({ name: 'ulasan_drift_open_windows', help: 'Windows still open', labelNames: ['window'], registers: [ctx.metrics] });
+    const lateTotal = counter(ctx.metrics, { name: 'ulasan_drift_late_records_total', help: 'Records that arrived after their window closed', labelNames: ['window'] });
+    const windowsTotal = counter(ctx.metrics, { name: 'ulasan_drift_windows_total', help: 'Closed windows by verdict', labelNames: ['window', 'verdict'] });
+    const recordsTotal = counter(ctx.metrics, { name: 'ulasan_drift_records_total', help: 'Scored records monitored' });
+    const openGauge = gauge(ctx.metrics, { name: 'ulasan_drift_open_windows', help: 'Windows still open', labelNames: ['window'] });
     const ref = await referenceFor(cfg.DRIFT_MODEL_DIR, path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.DRIFT_REFERENCE_DATASET));
     log.info({ rows: ref.profile.rows, model: ref.modelVersion }, 'reference profile ready');
 
     const sizes = cfg.DRIFT_WINDOWS.split(',').map((s) => s.trim());
     const grace = parseDuration(cfg.DRIFT_GRACE);
-    const sets = sizes.map((label) => ({ label, w: new TumblingWindows<MonitoredRecord & { version: string }>(parseDuration(label), grace) }));
+    const sets = sizes.map((label) => ({ label, w: new TumblingWindows<MonitoredRecord & { version: string }>(parseDuration(label), grace, cfg.DRIFT_IDLE_FLUSH_MS) }));
     const producer = ctx.kafka.producer();
     await producer.connect();
 

@@ -1,6 +1,7 @@
 // Event-time tumbling windows with a grace period. Pure (time is passed in).
-// The watermark is the highest event time seen minus nothing; a window [start, end) closes when
-// watermark >= end + grace. A quiet stream still closes windows: `idle` advances the watermark by
+// The watermark is the smallest, over partitions, of each partition's highest event time (one fast
+// partition must not close windows that a slower one is still filling); a partition that has been
+// idle for `idleMs` stops holding it back. A window [start, end) closes when watermark >= end + grace. A quiet stream still closes windows: `idle` advances the watermark by
 // the wall-clock time that passed since the last record. Records older than the oldest window that
 // can still take them are late: counted and reported, never silently dropped.
 
@@ -17,6 +18,7 @@ export interface ClosedWindow<T> {
 
 export class TumblingWindows<T> {
   private readonly open = new Map<number, { items: T[]; positions: Position[] }>();
+  private readonly partitions = new Map<number, { maxEvent: number; lastWall: number }>();
   private watermark = -Infinity;
   private lastEventWall = 0;
   /** Highest window end already closed: anything before it is late. */
@@ -25,7 +27,17 @@ export class TumblingWindows<T> {
   constructor(
     readonly sizeMs: number,
     readonly graceMs: number,
+    readonly partitionIdleMs = 60_000,
   ) {}
+
+  private advance(wallNow: number): void {
+    const all = [...this.partitions.values()];
+    if (all.length === 0) return;
+    const active = all.filter((p) => wallNow - p.lastWall < this.partitionIdleMs);
+    // All quiet: nothing is behind any more, so the furthest partition sets the pace.
+    const mark = active.length ? Math.min(...active.map((p) => p.maxEvent)) : Math.max(...all.map((p) => p.maxEvent));
+    this.watermark = Math.max(this.watermark, mark);
+  }
 
   windowStart(t: number): number {
     return Math.floor(t / this.sizeMs) * this.sizeMs;
@@ -39,7 +51,11 @@ export class TumblingWindows<T> {
     w.items.push(item);
     w.positions.push(pos);
     this.open.set(start, w);
-    this.watermark = Math.max(this.watermark, eventTime);
+    const p = this.partitions.get(pos.partition) ?? { maxEvent: -Infinity, lastWall: wallNow };
+    p.maxEvent = Math.max(p.maxEvent, eventTime);
+    p.lastWall = wallNow;
+    this.partitions.set(pos.partition, p);
+    this.advance(wallNow);
     this.lastEventWall = wallNow;
     return 'ok';
   }
@@ -59,7 +75,8 @@ export class TumblingWindows<T> {
 
   /** Wall-clock flush: after `idleMs` without records, event time is assumed to move with the clock. */
   idle(wallNow: number, idleMs: number): ClosedWindow<T>[] {
-    if (this.open.size === 0 || wallNow - this.lastEventWall < idleMs) return [];
+    this.advance(wallNow); // partitions that went quiet stop holding the watermark back
+    if (this.open.size === 0 || wallNow - this.lastEventWall < idleMs) return this.closeReady();
     this.watermark += wallNow - this.lastEventWall;
     this.lastEventWall = wallNow;
     return this.closeReady();

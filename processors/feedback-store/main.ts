@@ -4,7 +4,7 @@ import type { Feedback } from '../../schemas/types.generated.js';
 import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
 import { toDateTime64 } from '../review-store/handler.js';
-import { Counter } from '../shared/metrics.js';
+import { counter } from '../shared/metrics.js';
 
 const NAME = 'feedback-store';
 
@@ -17,7 +17,7 @@ export const feedbackStore: Processor = {
   async start(ctx: Context) {
     const cfg = parseConfig({ FEEDBACK_STORE_GROUP: z.string().min(1).default('ulasan-feedback-store') }, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const stored = new Counter({ name: 'ulasan_feedback_stored_total', help: 'Feedback records stored', registers: [ctx.metrics] });
+    const stored = counter(ctx.metrics, { name: 'ulasan_feedback_stored_total', help: 'Feedback records stored' });
     const consumer = ctx.kafka.consumer({ groupId: cfg.FEEDBACK_STORE_GROUP });
     await consumer.connect();
     await consumer.subscribe({ topic: ctx.topics.feedback, fromBeginning: true });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { RetrainRequest } from '../../schemas/types.generated.js';
 import { parseConfig, z } from '../shared/config.js';
 import type { Context, Processor } from '../shared/context.js';
-import { Counter } from '../shared/metrics.js';
+import { counter } from '../shared/metrics.js';
 import { toDateTime64 } from '../review-store/handler.js';
 import { ModelRegistry, readToEnd } from '../registry/registry.js';
 import { parseDuration } from '../drift/main.js';
@@ -43,7 +43,7 @@ export const retrainTrigger: Processor = {
   async start(ctx: Context) {
     const cfg = parseConfig(triggerShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const decisions = new Counter({ name: 'ulasan_trigger_decisions_total', help: 'Trigger decisions with at least one reason', labelNames: ['decision'], registers: [ctx.metrics] });
+    const decisions = counter(ctx.metrics, { name: 'ulasan_trigger_decisions_total', help: 'Trigger decisions with at least one reason', labelNames: ['decision'] });
     const rules = {
       maxDays: cfg.TRIGGER_MAX_DAYS,
       minDays: cfg.TRIGGER_MIN_DAYS,

@@ -1,20 +1,18 @@
-import { Counter, Histogram, type Registry } from '../shared/metrics.js';
+import { counter, histogram, type Registry } from '../shared/metrics.js';
 
 export function reviewStoreMetrics(registry: Registry) {
   return {
-    consumed: new Counter({ name: 'ulasan_review_store_consumed_total', help: 'Review records consumed', registers: [registry] }),
-    stored: new Counter({ name: 'ulasan_review_store_stored_total', help: 'Reviews written to ClickHouse', registers: [registry] }),
-    deadLettered: new Counter({
+    consumed: counter(registry, { name: 'ulasan_review_store_consumed_total', help: 'Review records consumed' }),
+    stored: counter(registry, { name: 'ulasan_review_store_stored_total', help: 'Reviews written to ClickHouse' }),
+    deadLettered: counter(registry, {
       name: 'ulasan_review_store_dead_lettered_total',
       help: 'Records sent to the dead-letter topic',
       labelNames: ['code'],
-      registers: [registry],
     }),
-    batchSeconds: new Histogram({
+    batchSeconds: histogram(registry, {
       name: 'ulasan_review_store_batch_seconds',
       help: 'Time to validate, store and commit one batch',
       buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: [registry],
     }),
   };
 }

@@ -19,7 +19,7 @@ import { launcherShape } from './config.js';
 import { assembleDataset, coalesce, decideGates, type LabelledText } from './handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 import { parseConfig } from '../shared/config.js';
-import { Counter, Gauge } from '../shared/metrics.js';
+import { counter, gauge } from '../shared/metrics.js';
 
 const NAME = 'training-launcher';
 
@@ -35,8 +35,8 @@ export const trainingLauncher: Processor = {
   async start(ctx: Context) {
     const cfg = parseConfig(launcherShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const runsTotal = new Counter({ name: 'ulasan_launcher_runs_total', help: 'Training runs by outcome', labelNames: ['status'], registers: [ctx.metrics] });
-    const running = new Gauge({ name: 'ulasan_launcher_running', help: '1 while a training job runs', registers: [ctx.metrics] });
+    const runsTotal = counter(ctx.metrics, { name: 'ulasan_launcher_runs_total', help: 'Training runs by outcome', labelNames: ['status'] });
+    const running = gauge(ctx.metrics, { name: 'ulasan_launcher_running', help: '1 while a training job runs' });
     const registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR });
     const producer = ctx.kafka.producer();
     await producer.connect();

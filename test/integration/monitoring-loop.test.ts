@@ -66,6 +66,7 @@ describe('monitoring loop', () => {
     const db = ctx.store.database;
     const models = running.handles.scoring!.models as ModelHolder;
     const h0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    // Hour 0 is drawn from the reference distribution (SmSA valid, the model's held-out set).
     const smsa = readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')).slice(0, 400);
     const app = readLabelledFile(path.join(DATA, 'app-reviews/train.csv')).filter((r) => r.text.trim() !== '').slice(0, 400);
     const mk = (rows: typeof smsa, source: string, start: number) =>

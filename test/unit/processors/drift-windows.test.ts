@@ -31,6 +31,20 @@ describe('tumbling windows', () => {
     expect(w.idle(1_000 + H, 10_000).map((x) => x.items)).toEqual([['a']]);
   });
 
+  it('keeps a window open while another partition is still behind', () => {
+    const w = new TumblingWindows<string>(H, 0, 10_000);
+    w.add(10, 'p0', { partition: 0, offset: '1' }, 0);
+    w.add(2 * H, 'p1-ahead', { partition: 1, offset: '1' }, 0);
+    expect(w.closeReady()).toEqual([]);
+    w.add(H + 5, 'p0-next', { partition: 0, offset: '2' }, 0);
+    expect(w.closeReady().map((x) => x.items)).toEqual([['p0']]);
+    // Both go quiet: after the idle time neither holds the watermark back.
+
+    w.add(2 * H + 1, 'p1-more', { partition: 1, offset: '2' }, 5_000);
+    expect(w.closeReady()).toEqual([]);
+    expect(w.idle(20_000, 1_000_000).map((x) => x.start)).toEqual([H]);
+  });
+
   it('holds back commits to the oldest offset of an open window', () => {
     const w = new TumblingWindows<string>(H, 0);
     w.add(10, 'a', pos(5), 0);
