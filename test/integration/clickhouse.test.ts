@@ -19,6 +19,10 @@ describe('migrations on chdb', () => {
       for (const m of MIGRATIONS) for (const sql of m.statements('ulasan')) await store.exec(sql);
       const tables = (await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'ulasan'`)).map((r) => r.name);
       for (const t of MIGRATED_TABLES) expect(tables).toContain(t);
+      // The 30-day trend views run against the real schema.
+      for (const v of ['trend_daily_volume', 'trend_daily_sentiment', 'trend_daily_drift', 'trend_daily_error_rate']) {
+        expect(await store.query(`SELECT * FROM ulasan.${v}`)).toEqual([]);
+      }
     } finally {
       await store.close();
     }

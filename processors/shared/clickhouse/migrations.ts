@@ -227,6 +227,27 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (model_name, window_start)`,
     ],
   },
+  {
+    id: 7,
+    name: '30-day trend views',
+    statements: (db) => [
+      `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_volume AS
+        SELECT toDate(created_at) AS day, app_id, count() AS reviews
+        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY GROUP BY day, app_id ORDER BY day, app_id`,
+      `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_sentiment AS
+        SELECT toDate(created_at) AS day, app_id, countIf(label = 'negative') AS negative, countIf(label = 'neutral') AS neutral,
+               countIf(label = 'positive') AS positive, avg(confidence) AS mean_confidence
+        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY GROUP BY day, app_id ORDER BY day, app_id`,
+      `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_drift AS
+        SELECT toDate(window_start) AS day, window_size, feature, test, avg(statistic) AS mean_statistic, min(p_value) AS min_p_value,
+               countIf(drifted) AS drifted_windows, count() AS windows
+        FROM ${db}.drift_metrics FINAL WHERE window_start >= now() - INTERVAL 30 DAY GROUP BY day, window_size, feature, test ORDER BY day`,
+      `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_error_rate AS
+        SELECT toDate(f.given_at) AS day, count() AS feedback, countIf(toString(p.label) != toString(f.true_label)) / count() AS error_rate
+        FROM ${db}.feedback AS f FINAL INNER JOIN (SELECT review_id, label FROM ${db}.predictions FINAL) AS p ON p.review_id = f.review_id
+        WHERE f.given_at >= now() - INTERVAL 30 DAY GROUP BY day ORDER BY day`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
