@@ -21,6 +21,14 @@ export const ERROR_CODES = [
   'INVALID_INPUT',
   'MODEL_LOAD_FAILED',
   'INFERENCE_FAILED',
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'BODY_TOO_LARGE',
+  'RATE_LIMITED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -52,6 +60,14 @@ export const ERROR_INFO: Record<ErrorCode, ErrorInfo> = {
   INVALID_INPUT: { status: 400, retriable: false, title: 'invalid model input' },
   MODEL_LOAD_FAILED: { status: 500, retriable: false, title: 'model package could not be loaded' },
   INFERENCE_FAILED: { status: 500, retriable: true, title: 'inference failed' },
+  VALIDATION_FAILED: { status: 400, retriable: false, title: 'request does not match the schema' },
+  INVALID_JSON: { status: 400, retriable: false, title: 'request body is not valid JSON' },
+  BODY_TOO_LARGE: { status: 413, retriable: false, title: 'request body too large' },
+  RATE_LIMITED: { status: 429, retriable: true, title: 'too many requests' },
+  UNAUTHENTICATED: { status: 401, retriable: false, title: 'admin route needs a bearer token' },
+  FORBIDDEN: { status: 403, retriable: false, title: 'bearer token not accepted' },
+  NOT_FOUND: { status: 404, retriable: false, title: 'not found' },
+  INTERNAL: { status: 500, retriable: true, title: 'internal error' },
 };
 
 export class UlasanError extends Error {

@@ -1,0 +1,58 @@
+// Route schemas: the single source of the gateway's request/response types (TypeBox gives both the
+// JSON schema Fastify validates with and the TypeScript type), and of the OpenAPI document.
+import { Type, type Static } from 'typebox';
+
+export const Sentiment = Type.Union([Type.Literal('negative'), Type.Literal('neutral'), Type.Literal('positive')]);
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
+
+const NonBlank = Type.String({ minLength: 1, maxLength: 32_768, pattern: '\\S' });
+
+export const PredictRequest = Type.Object(
+  { text: NonBlank, app_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), review_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  { additionalProperties: false },
+);
+export type PredictRequest = Static<typeof PredictRequest>;
+
+export const Prediction = Type.Object({
+  label: Sentiment,
+  confidence: Type.Number(),
+  probabilities: Type.Object({ negative: Type.Number(), neutral: Type.Number(), positive: Type.Number() }),
+  model_name: Type.String(),
+  model_version: Type.String(),
+  review_id: Type.String(),
+});
+export type Prediction = Static<typeof Prediction>;
+
+export const BatchRequest = (max: number) =>
+  Type.Object({ items: Type.Array(PredictRequest, { minItems: 1, maxItems: max }) }, { additionalProperties: false });
+export const BatchResponse = Type.Object({ predictions: Type.Array(Prediction) });
+
+export const FeedbackRequest = Type.Object(
+  { review_id: Type.String({ minLength: 1, maxLength: 256 }), true_label: Sentiment, source: Type.Optional(Type.String({ maxLength: 64 })), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+export type FeedbackRequest = Static<typeof FeedbackRequest>;
+
+export const ModelVersion = Type.Object({
+  name: Type.String(),
+  version: Type.Integer(),
+  stage: Type.String(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  artifact_uri: Type.String(),
+  run_id: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  since: Type.String(),
+});
+
+export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1 }) });
+export const ReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+
+export const Stats = Type.Object({
+  reviews_scored: Type.Integer(),
+  last_24h: Type.Integer(),
+  sentiment_mix: Type.Object({ negative: Type.Integer(), neutral: Type.Integer(), positive: Type.Integer() }),
+  drift: Type.Object({ latest_window: Type.Union([Type.String(), Type.Null()]), drifted: Type.Boolean(), severity: Type.Number() }),
+  model: Type.Object({ name: Type.String(), version: Type.String() }),
+});
+export type Stats = Static<typeof Stats>;
