@@ -15,8 +15,9 @@ import { trainingLauncher } from './training-launcher/main.js';
 import { drift } from './drift/main.js';
 import { feedbackStore } from './feedback-store/main.js';
 import { retrainTrigger } from './retrain-trigger/main.js';
+import { gateway } from '../gateway/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger, [gateway.name]: gateway };
 
 export interface Running {
   ctx: Context;

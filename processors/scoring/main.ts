@@ -46,7 +46,17 @@ export const scoring: Processor = {
 
     const producer = ctx.kafka.producer({ transactionalId: `ulasan-scoring-${cfg.SCORING_INSTANCE_ID}-${ctx.topics.reviews}`, maxInFlightRequests: 1, idempotent: true });
     await producer.connect();
-    const { consumer, healthy } = await reviewsConsumer(ctx, { groupId: cfg.SCORING_GROUP, sessionTimeout: cfg.SCORING_SESSION_TIMEOUT_MS, heartbeatInterval: Math.floor(cfg.SCORING_SESSION_TIMEOUT_MS / 5) }, log);
+    const { consumer, healthy } = await reviewsConsumer(
+      ctx,
+      {
+        groupId: cfg.SCORING_GROUP,
+        sessionTimeout: cfg.SCORING_SESSION_TIMEOUT_MS,
+        heartbeatInterval: Math.floor(cfg.SCORING_SESSION_TIMEOUT_MS / 5),
+        // About 2,000 reviews per batch: large enough to batch the model, short enough to commit often.
+        maxBytesPerPartition: cfg.SCORING_MAX_BATCH_BYTES,
+      },
+      log,
+    );
 
     const score = async (reviews: Review[], messages: KafkaMessage[], partition: number) => {
       const { production, shadow } = models.snapshot();
@@ -87,13 +97,18 @@ export const scoring: Processor = {
         keepGoing: () => isRunning() && !isStale(),
       });
       if (t.handled === 0) return;
+      // Heartbeats between the stages: a large batch on a loaded machine must not outlast the
+      // session timeout (the member would be fenced and the batch retried forever).
+      await heartbeat();
       const reviews = t.good.map((g) => g.review);
       const s = await score(reviews, t.good.map((g) => g.message), batch.partition);
+      await heartbeat();
 
       // 1. ClickHouse: idempotent by review_id, so a redelivered batch replaces its own rows.
       await ctx.store.insert('predictions', s.rows.map((r) => r.row));
       await ctx.store.insert('review_features', reviews.map((r, i) => featureRow(r, s.features[i]!, s.now)));
       if (s.shadowRows.length) await ctx.store.insert('shadow_predictions', s.shadowRows);
+      await heartbeat();
 
       // 2. Scored records, dead letters and offsets commit together or not at all.
       const scoredValues = await Promise.all(s.scored.map(async (msg) => ({ ...msg, value: await ctx.serde.encode(ctx.topics.scored, msg.value) })));

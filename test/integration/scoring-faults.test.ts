@@ -50,7 +50,7 @@ function startScorer(): ChildProcess {
       SCORING_GROUP: `${prefix}scoring`,
       SCORING_MODEL_DIR: modelDir,
       SCORING_INSTANCE_ID: 'fault-test',
-      SCORING_SESSION_TIMEOUT_MS: '6000',
+      SCORING_SESSION_TIMEOUT_MS: '10000',
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
     },

@@ -1,0 +1,109 @@
+// The gateway as a runner process: real engine (hot-reloaded from the registry like the scorers),
+// registry, Kafka topics and ClickHouse behind GatewayDeps.   npm run gateway
+import type { AddressInfo } from 'node:net';
+import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
+import { parseConfig, z } from '../processors/shared/config.js';
+import type { Context, Processor } from '../processors/shared/context.js';
+import { ModelRegistry } from '../processors/registry/registry.js';
+import { ModelHolder } from '../processors/scoring/models.js';
+import { followRegistry } from '../processors/scoring/registry-follower.js';
+import { scoringShape } from '../processors/scoring/config.js';
+import { buildGateway, type GatewayDeps } from './app.js';
+import type { Stats } from './schemas.js';
+
+const gatewayShape = {
+  ...scoringShape,
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** Bearer token for the admin routes; unset = admin routes always answer 403. */
+  GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(256),
+  GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  GATEWAY_MICROBATCH_MS: z.coerce.number().min(0).max(100).default(2),
+};
+
+export const gateway: Processor = {
+  name: 'gateway',
+  async start(ctx: Context) {
+    const cfg = parseConfig(gatewayShape, ctx.env);
+    const log = ctx.logger.child({ processor: 'gateway' });
+    const models = await ModelHolder.start(cfg.SCORING_MODEL_DIR, cfg.SCORING_MODEL_NAME, { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH }, log);
+    const follower = await followRegistry(ctx, (e) => models.observe(e), log);
+    const producer = ctx.kafka.producer();
+    await producer.connect();
+    const openRegistry = () => ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR });
+    const db = ctx.store.database;
+    const one = async (sql: string): Promise<Record<string, unknown>> => (await ctx.store.query(sql))[0] ?? {};
+
+    const deps: GatewayDeps = {
+      engine: () => models.snapshot().production,
+      registry: {
+        versions: async () => (await openRegistry()).state.versions(cfg.SCORING_MODEL_NAME),
+        promote: async (version, reason) => (await openRegistry()).promote(cfg.SCORING_MODEL_NAME, version, reason, 'gateway'),
+        rollback: async (reason) => (await openRegistry()).rollback(cfg.SCORING_MODEL_NAME, reason, 'gateway'),
+      },
+      reload: async () => {
+        const reg = await openRegistry();
+        for (const e of reg.state.history(cfg.SCORING_MODEL_NAME) as ModelVersionEvent[]) models.observe(e);
+        await models.settled();
+        return models.snapshot().production.version;
+      },
+      logPredictions: (preds: ScoredReview[]) => {
+        void Promise.all(preds.map(async (p) => ({ key: p.review_id, value: await ctx.serde.encode(ctx.topics.predictionLog, p) })))
+          .then((messages) => producer.send({ topic: ctx.topics.predictionLog, messages }))
+          .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
+      },
+      sendFeedback: async (f: Feedback) => {
+        await producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value: await ctx.serde.encode(ctx.topics.feedback, f) }], acks: -1 });
+      },
+      stats: async (): Promise<Stats> => {
+        const v = await one(`SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg, countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`);
+        const d = await one(`SELECT toString(window_start) AS start, drifted, severity FROM ${db}.drift_windows FINAL WHERE tested ORDER BY window_start DESC LIMIT 1`);
+        const p = models.snapshot().production;
+        return {
+          reviews_scored: Number(v.total ?? 0),
+          last_24h: Number(v.day ?? 0),
+          sentiment_mix: { negative: Number(v.neg ?? 0), neutral: Number(v.neu ?? 0), positive: Number(v.pos ?? 0) },
+          drift: { latest_window: (d.start as string | undefined) ?? null, drifted: Boolean(d.drifted), severity: Number(d.severity ?? 0) },
+          model: { name: p.name, version: p.version },
+        };
+      },
+      kafkaReachable: async () => {
+        const admin = ctx.kafka.admin();
+        try {
+          await Promise.race([admin.connect().then(() => admin.describeCluster()), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 2000))]);
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      metrics: ctx.metrics,
+    };
+    const app = await buildGateway(deps, {
+      adminToken: cfg.GATEWAY_ADMIN_TOKEN,
+      maxBatch: cfg.GATEWAY_MAX_BATCH,
+      bodyLimit: cfg.GATEWAY_BODY_LIMIT,
+      rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
+      rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
+      microBatchMs: cfg.GATEWAY_MICROBATCH_MS,
+    });
+    await app.listen({ port: cfg.GATEWAY_PORT, host: cfg.GATEWAY_HOST });
+    const port = (app.server.address() as AddressInfo).port;
+    log.info({ port }, 'gateway listening');
+    return {
+      healthy: () => true,
+      port,
+      models,
+      async stop() {
+        await app.close();
+        await follower.stop();
+        await producer.disconnect();
+        await models.close();
+      },
+    };
+  },
+};
