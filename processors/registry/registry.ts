@@ -21,8 +21,13 @@ export interface RegistryDeps {
   artifactDir: string;
 }
 
-/** Reads a topic from the beginning up to the end offsets it has now. */
-export async function readToEnd(kafka: KafkaClient, topic: string, onMessage: (value: Buffer | null) => Promise<void>): Promise<void> {
+/**
+ * Reads a topic from the beginning up to the end offsets it has now. On a transactional topic the
+ * last offsets can be commit markers, which are never delivered as messages: once messages flow, a
+ * pause of `idleMs` ends the read; before the first message (the group join can take seconds) only
+ * `firstMessageMs` does.
+ */
+export async function readToEnd(kafka: KafkaClient, topic: string, onMessage: (value: Buffer | null) => Promise<void>, idleMs = 1500, firstMessageMs = 15_000): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -32,20 +37,36 @@ export async function readToEnd(kafka: KafkaClient, topic: string, onMessage: (v
   const consumer = kafka.consumer({ groupId: `ulasan-reader-${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  const began = Date.now();
+  let lastActivity = 0;
   await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if ((lastActivity > 0 && now - lastActivity >= idleMs) || (lastActivity === 0 && now - began >= firstMessageMs)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
     consumer
       .run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
+          lastActivity = Date.now();
           await onMessage(message.value);
           const high = pending.get(partition);
           if (high !== undefined && Number(message.offset) + 1 >= high) {
             pending.delete(partition);
-            if (pending.size === 0) resolve();
+            if (pending.size === 0) {
+              clearInterval(timer);
+              resolve();
+            }
           }
         },
       })
-      .catch(reject);
+      .catch((err: unknown) => {
+        clearInterval(timer);
+        reject(err);
+      });
   });
   await consumer.disconnect();
 }

@@ -248,6 +248,26 @@ export const MIGRATIONS: Migration[] = [
         WHERE f.given_at >= now() - INTERVAL 30 DAY GROUP BY day ORDER BY day`,
     ],
   },
+  {
+    id: 8,
+    name: 'backtests',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.backtest_predictions (
+        run_id String,
+        review_id String,
+        app_id LowCardinality(String),
+        label ${SENTIMENT},
+        prob_negative Float32,
+        prob_neutral Float32,
+        prob_positive Float32,
+        model_version LowCardinality(String),
+        created_at ${TS},
+        replayed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(replayed_at)
+      ORDER BY (run_id, review_id)
+      TTL toDateTime(replayed_at) + INTERVAL 180 DAY`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -281,4 +301,4 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   return result;
 }
 
-export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows'];
+export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows', 'backtest_predictions'];
