@@ -103,6 +103,10 @@ export const drift: Processor = {
     const consumer = ctx.kafka.consumer({ groupId: cfg.DRIFT_GROUP });
     await consumer.connect();
     await consumer.subscribe({ topic: ctx.topics.scored, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = e.payload.memberAssignment[ctx.topics.scored] ?? [];
+      for (const s of sets) s.w.setPartitions(assigned, Date.now());
+    });
     const commit = async (batchTopic: string, partition: number, nextOffset: bigint): Promise<void> => {
       let offset = nextOffset;
       for (const s of sets) {

@@ -36,11 +36,21 @@ export class TumblingWindows<T> {
     const active = all.filter((p) => wallNow - p.lastWall < this.partitionIdleMs);
     // All quiet: nothing is behind any more, so the furthest partition sets the pace.
     const mark = active.length ? Math.min(...active.map((p) => p.maxEvent)) : Math.max(...all.map((p) => p.maxEvent));
-    this.watermark = Math.max(this.watermark, mark);
+    if (Number.isFinite(mark)) this.watermark = Math.max(this.watermark, mark);
   }
 
   windowStart(t: number): number {
     return Math.floor(t / this.sizeMs) * this.sizeMs;
+  }
+
+  /**
+   * The partitions this instance owns (from the consumer group). An assigned partition that has not
+   * delivered anything yet holds the watermark back until it goes idle, so a fast partition cannot
+   * close windows a slower one has not even started on.
+   */
+  setPartitions(partitions: number[], wallNow: number): void {
+    for (const p of partitions) if (!this.partitions.has(p)) this.partitions.set(p, { maxEvent: -Infinity, lastWall: wallNow });
+    for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
   }
 
   /** Adds a record; returns 'late' when its window has already closed. */

@@ -5,7 +5,7 @@
 import { parseConfig } from '../shared/config.js';
 import type { EachBatchPayload } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
-import { triage } from '../shared/triage.js';
+import { triageReviewBatch } from '../shared/triage.js';
 import { reviewsConsumer, type Context, type Processor } from '../shared/context.js';
 import { reviewStoreShape } from './config.js';
 import { reviewRow } from './handler.js';
@@ -27,13 +27,7 @@ export const reviewStore: Processor = {
     const handleBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> => {
       const end = m.batchSeconds.startTimer();
       m.consumed.inc(batch.messages.length);
-      const t = await triage(ctx.serde, batch, {
-        reviewsTopic: ctx.topics.reviews,
-        deadLetterTopic: ctx.topics.deadLetter,
-        processor: NAME,
-        limits,
-        keepGoing: () => isRunning() && !isStale(),
-      });
+      const t = await triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, { batch, isRunning, isStale });
       for (const code of t.codes) m.deadLettered.inc({ code });
       if (t.dead.length) await producer.send({ topic: ctx.topics.deadLetter, messages: t.dead, acks: -1 });
       await ctx.store.insert('reviews', t.good.map((g) => reviewRow(g.review, batch.partition, g.message.offset)));

@@ -14,7 +14,7 @@ import { parseConfig } from '../shared/config.js';
 import { reviewsConsumer, type Context, type Processor } from '../shared/context.js';
 import type { EachBatchPayload, KafkaMessage, Message } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
-import { triage } from '../shared/triage.js';
+import { triageReviewBatch } from '../shared/triage.js';
 import { scoringShape } from './config.js';
 import { featureRow, inShadowSample, predictionRow, scoredMessage, sentimentProbs } from './handler.js';
 import { scoringMetrics } from './metrics.js';
@@ -89,13 +89,7 @@ export const scoring: Processor = {
       const end = m.batchSeconds.startTimer();
       m.batchSize.observe(batch.messages.length);
       m.consumed.inc(batch.messages.length);
-      const t = await triage(ctx.serde, batch, {
-        reviewsTopic: ctx.topics.reviews,
-        deadLetterTopic: ctx.topics.deadLetter,
-        processor: NAME,
-        limits,
-        keepGoing: () => isRunning() && !isStale(),
-      });
+      const t = await triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, { batch, isRunning, isStale });
       if (t.handled === 0) return;
       // Heartbeats between the stages: a large batch on a loaded machine must not outlast the
       // session timeout (the member would be fenced and the batch retried forever).

@@ -61,3 +61,20 @@ export async function triage(
   }
   return out;
 }
+
+/** The triage every reviews-topic processor runs on a kafkajs batch. */
+export function triageReviewBatch(
+  serde: AvroSerde,
+  topics: { reviews: string; deadLetter: string },
+  processor: string,
+  limits: ValidationLimits,
+  payload: { batch: { topic: string; partition: number; messages: KafkaMessage[] }; isRunning: () => boolean; isStale: () => boolean },
+): Promise<Triaged> {
+  return triage(serde, payload.batch, {
+    reviewsTopic: topics.reviews,
+    deadLetterTopic: topics.deadLetter,
+    processor,
+    limits,
+    keepGoing: () => payload.isRunning() && !payload.isStale(),
+  });
+}

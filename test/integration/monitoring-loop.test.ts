@@ -71,25 +71,34 @@ describe('monitoring loop', () => {
     const app = readLabelledFile(path.join(DATA, 'app-reviews/train.csv')).filter((r) => r.text.trim() !== '').slice(0, 400);
     const mk = (rows: typeof smsa, source: string, start: number) =>
       rows.map((r) => ({ ...rowToReview(r, { appId: 'id.co.blibli', source, startMs: start, spacingMs: 5000, now: Date.now() }), review_id: `${prefix}${source}-${r.index}` }));
-    // Hour 0: SmSA-like text; hour 1: app reviews; a few in hour 2 move the watermark past hour 1.
+    // Hour 0: SmSA-like text; hour 1: app reviews; hour 2: SmSA text again but with another label
+    // mix (negative reviews only); a few in hour 3 move the watermark past hour 2.
+    const negatives = readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')).filter((r) => r.label === 'negative').slice(0, 300);
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, mk(smsa, 'smsa', h0));
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, mk(app, 'play', h0 + HOUR));
-    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, mk(app.slice(0, 20), 'tick', h0 + 2 * HOUR + 2 * 60_000));
+    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, mk(negatives, 'neg', h0 + 2 * HOUR));
+    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, mk(app.slice(0, 20), 'tick', h0 + 3 * HOUR + 2 * 60_000));
 
     const windows = await waitFor(
       async () => {
         const w = await ctx.store.query<{ start: string; drifted: boolean; rows: string }>(
           `SELECT toUnixTimestamp64Milli(window_start) AS start, drifted, rows FROM ${db}.drift_windows FINAL WHERE window_size = '1h' ORDER BY window_start`,
         );
-        return w.length >= 2 ? w : undefined;
+        return w.length >= 3 ? w : undefined;
       },
       120_000,
-      'two closed drift windows',
+      'three closed drift windows',
     );
     console.log('drift windows:', JSON.stringify(windows));
     const afterSwitch = windows.find((w) => Number(w.start) === h0 + HOUR)!;
     expect(Number(afterSwitch.rows)).toBe(400);
     expect(afterSwitch.drifted).toBe(true);
+    // The label-mix shift is caught on the predicted label in its first window.
+    const labelShift = await ctx.store.query<{ drifted: boolean }>(
+      `SELECT drifted FROM ${db}.drift_metrics FINAL WHERE window_size = '1h' AND toUnixTimestamp64Milli(window_start) = {s:Int64} AND feature = 'predicted_label' AND test = 'chi2'`,
+      { s: h0 + 2 * HOUR },
+    );
+    expect(labelShift.map((r) => r.drifted)).toEqual([true]);
 
     // The trigger fires once with the drift reason; the launcher trains, gates, promotes.
     const fired = await waitFor(

@@ -45,6 +45,16 @@ describe('tumbling windows', () => {
     expect(w.idle(20_000, 1_000_000).map((x) => x.start)).toEqual([H]);
   });
 
+  it('lets an assigned partition that has not delivered yet hold the watermark back', () => {
+    const w = new TumblingWindows<string>(H, 0, 10_000);
+    w.setPartitions([0, 1], 0);
+    w.add(10, 'p0', { partition: 0, offset: '1' }, 0);
+    w.add(2 * H, 'p0-later', { partition: 0, offset: '2' }, 0);
+    expect(w.closeReady()).toEqual([]);
+    w.add(2 * H, 'p1', { partition: 1, offset: '1' }, 1);
+    expect(w.closeReady().map((x) => x.start)).toEqual([0]);
+  });
+
   it('holds back commits to the oldest offset of an open window', () => {
     const w = new TumblingWindows<string>(H, 0);
     w.add(10, 'a', pos(5), 0);
