@@ -16,8 +16,9 @@ import { drift } from './drift/main.js';
 import { feedbackStore } from './feedback-store/main.js';
 import { retrainTrigger } from './retrain-trigger/main.js';
 import { gateway } from '../gateway/main.js';
+import { deadLetterStore } from './dead-letter-store/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger, [gateway.name]: gateway };
+export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger, [gateway.name]: gateway, [deadLetterStore.name]: deadLetterStore };
 
 export interface Running {
   ctx: Context;

@@ -24,7 +24,7 @@ const env = {
 let running: Running;
 
 beforeAll(async () => {
-  running = await runProcessors(['review-store'], env, { opsServer: false });
+  running = await runProcessors(['review-store', 'dead-letter-store'], { ...env, DEAD_LETTER_STORE_GROUP: `${prefix}dls` }, { opsServer: false });
 });
 afterAll(async () => {
   await running?.stop();
@@ -81,5 +81,7 @@ describe('review store', () => {
     expect(Buffer.from(notAvro.original_value!).toString()).toBe('{"text":"not avro"}');
     expect(notAvro.origin_topic).toBe(ctx.topics.reviews);
     expect(await count()).toBe(good.length);
+    // ... and the dead-letter store puts them where the dashboards read them.
+    await waitFor(async () => (await ctx.store.query(`SELECT error_code FROM ${ctx.store.database}.dead_letters FINAL`)).length === 2, 30_000, 'dead letters in ClickHouse');
   });
 });

@@ -268,6 +268,23 @@ export const MIGRATIONS: Migration[] = [
       TTL toDateTime(replayed_at) + INTERVAL 180 DAY`,
     ],
   },
+  {
+    id: 9,
+    name: 'dead letters',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.dead_letters (
+        origin_topic LowCardinality(String),
+        origin_partition UInt16,
+        origin_offset UInt64,
+        processor LowCardinality(String),
+        error_code LowCardinality(String),
+        reason String,
+        failed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(failed_at)
+      ORDER BY (origin_topic, origin_partition, origin_offset, processor)
+      TTL toDateTime(failed_at) + INTERVAL 90 DAY`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -301,4 +318,4 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   return result;
 }
 
-export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows', 'backtest_predictions'];
+export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows', 'backtest_predictions', 'dead_letters'];
