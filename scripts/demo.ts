@@ -80,7 +80,19 @@ async function main(): Promise<void> {
   const smsaPreds = await ctx.store.query<{ review_id: string; label: string }>(`SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL WHERE app_id = 'smsa'`);
   const agree = smsaPreds.filter((p) => truth.get(p.review_id.split('-').slice(0, 2).join('-')) === p.label).length;
   if (smsaPreds.length) console.log(`SmSA valid rows scored through Kafka: accuracy ${(agree / smsaPreds.length).toFixed(4)} over ${smsaPreds.length}`);
+  const drift = await ctx.store.query(
+    `SELECT window_size, count() AS windows, countIf(drifted) AS drifted, max(window_end) AS latest_end FROM ${db}.drift_windows FINAL WHERE tested GROUP BY window_size`,
+  );
+  console.log('drift status (closed windows vs the reference profile):');
+  console.table(drift);
+  const port = running.handles.gateway?.port as number | undefined;
+  if (port) {
+    const predict = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Aplikasinya bagus, pengiriman cepat!' }) });
+    console.log(`gateway POST /predict -> ${predict.status} ${await predict.text()}`);
+    console.log(`gateway: http://127.0.0.1:${port}   OpenAPI UI: http://127.0.0.1:${port}/docs   stats: http://127.0.0.1:${port}/stats`);
+  }
   console.log(`metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`);
+  console.log('Grafana (docker-compose only): http://127.0.0.1:3000 with dashboards/ provisioned');
   if (values.follow) {
     console.log('following; Ctrl-C stops the processors (the stack keeps running: npm run stack:down)');
     running.lifecycle.installSignalHandlers();

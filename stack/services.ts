@@ -182,6 +182,7 @@ const registry: ServiceSpec = {
   prepare(layout) {
     requireTool('java', 'install a JDK 17+ (Debian: apt-get install openjdk-17-jre-headless)');
     resolveApicurio(layout);
+    mkdirSync(path.join(layout.dir, 'registry'), { recursive: true });
   },
   command(layout) {
     const home = path.join(layout.lib, `apicurio-${APICURIO_VERSION}`);
@@ -193,7 +194,9 @@ const registry: ServiceSpec = {
         '-Xmx512m',
         `-Dquarkus.http.port=${layout.ports.registry}`,
         '-Dquarkus.http.host=127.0.0.1',
-        // Default storage is an in-memory H2 database: schemas live as long as the process.
+        // H2 on disk next to Kafka's data: Kafka keeps records across restarts, so the schema ids
+        // they carry must survive too (an in-memory registry would hand the same ids to new schemas).
+        `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(layout.dir, 'registry', 'db')}`,
         '-Dapicurio.rest.deletion.artifact.enabled=true',
         '-Dapicurio.rest.deletion.artifact-version.enabled=true',
         '-Dapicurio.rest.deletion.group.enabled=true',
