@@ -14,6 +14,7 @@ import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types
 import { ERROR_INFO, UlasanError, isUlasanError, type ErrorCode } from '../processors/shared/errors.js';
 import { sentimentProbs, topSentiment } from '../processors/scoring/handler.js';
 import { MicroBatcher } from './microbatch.js';
+import { statusPage } from './status-page.js';
 import { BatchRequest, BatchResponse, ErrorBody, FeedbackRequest, ModelVersion, Prediction, PredictRequest, ReasonBody, Stats, VersionParams, type Stats as StatsT } from './schemas.js';
 
 export interface RegistryPort {
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   logPredictions(preds: ScoredReview[]): void;
   sendFeedback(f: Feedback): Promise<void>;
   stats(): Promise<StatsT>;
+  /** Daily sentiment counts of the last 30 days (the trend view). */
+  trend(): Promise<{ day: string; negative: number; neutral: number; positive: number }[]>;
   kafkaReachable(): Promise<boolean>;
   metrics: Registry;
 }
@@ -43,6 +46,7 @@ export interface GatewayOptions {
   rateLimitWindowMs: number;
   microBatchMs: number;
   logger?: boolean;
+  grafanaUrl?: string;
 }
 
 function fail(code: ErrorCode, message?: string): UlasanError {
@@ -130,6 +134,9 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
   }));
   app.post('/model/reload', { onRequest: admin, schema: { ...adminSchema, response: { 200: Type.Object({ model_version: Type.String() }), ...errors } } }, async () => ({ model_version: await deps.reload() }));
   app.get('/stats', { schema: { response: { 200: Stats, ...errors }, tags: ['ops'] } }, async () => deps.stats());
+  app.get('/stats/trend', { schema: { tags: ['ops'] } }, async () => ({ days: await deps.trend() }));
+  const page = statusPage({ grafana: o.grafanaUrl ?? 'http://127.0.0.1:3000', metrics: '/metrics' });
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get('/health', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { tags: ['ops'] } }, async (_req, reply) => {
     const model = Boolean(deps.engine());

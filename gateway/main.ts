@@ -22,6 +22,7 @@ const gatewayShape = {
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   GATEWAY_MICROBATCH_MS: z.coerce.number().min(0).max(100).default(2),
+  GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
 };
 
 export const gateway: Processor = {
@@ -70,6 +71,13 @@ export const gateway: Processor = {
           model: { name: p.name, version: p.version },
         };
       },
+      trend: async () =>
+        (await ctx.store.query<{ day: string; negative: string; neutral: string; positive: string }>(`SELECT toString(day) AS day, sum(negative) AS negative, sum(neutral) AS neutral, sum(positive) AS positive FROM ${db}.trend_daily_sentiment GROUP BY day ORDER BY day`)).map((r) => ({
+          day: r.day,
+          negative: Number(r.negative),
+          neutral: Number(r.neutral),
+          positive: Number(r.positive),
+        })),
       kafkaReachable: async () => {
         const admin = ctx.kafka.admin();
         try {
@@ -90,6 +98,7 @@ export const gateway: Processor = {
       rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
       rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
       microBatchMs: cfg.GATEWAY_MICROBATCH_MS,
+      grafanaUrl: cfg.GRAFANA_URL,
     });
     await app.listen({ port: cfg.GATEWAY_PORT, host: cfg.GATEWAY_HOST });
     const port = (app.server.address() as AddressInfo).port;

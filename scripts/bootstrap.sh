@@ -10,6 +10,8 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+# Debian's Chromium drives the status-page browser test (playwright-core, no browser download).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -25,6 +25,7 @@ function fakes() {
     logPredictions: (p) => logged.push(...p),
     sendFeedback: async (f) => void feedback.push(f),
     stats: async () => ({ reviews_scored: 10, last_24h: 4, sentiment_mix: { negative: 3, neutral: 2, positive: 5 }, drift: { latest_window: null, drifted: false, severity: 0 }, model: { name: 'ulasan-compact', version: '3' } }),
+    trend: async () => [{ day: '2026-11-27', negative: 1, neutral: 1, positive: 3 }],
     kafkaReachable: async () => true,
     metrics: new Registry(),
   };
