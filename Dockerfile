@@ -1,10 +1,12 @@
-# The Ulasan processes (processors, later gateway and launcher) on Node 20.
+# The Ulasan processes (processors, training launcher, gateway) on Node 20.
 FROM node:20-bookworm-slim
 WORKDIR /app
 # onnxruntime-node's postinstall would download CUDA files; the CPU build ships in the package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+# npm install, not npm ci: chdb lists optional platform packages that were never published, which
+# npm ci reports as a lock mismatch (see scripts/bootstrap.sh).
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 # The ops server listens on 127.0.0.1 by default; containers expose it.
 ENV METRICS_HOST=0.0.0.0

@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
     for (const m of text.matchAll(/- \.\/([\w/.-]+):/g)) expect(existsSync(path.join(ROOT, m[1]!)), m[1]).toBe(true);
     const list = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8', cwd: ROOT });
     const names = list.stdout.trim().split('\n').sort();
-    expect(names).toEqual(['clickhouse', 'grafana', 'kafka', 'processors', 'registry']);
+    expect(names).toEqual(['clickhouse', 'gateway', 'grafana', 'kafka', 'processors', 'registry']);
     // In the normalised output each service's keys sit at 4 spaces: one healthcheck per service.
     expect(r.stdout.match(/^ {4}healthcheck:$/gm)?.length).toBe(names.length);
   });
