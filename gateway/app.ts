@@ -44,7 +44,8 @@ export interface GatewayOptions {
   bodyLimit: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
-  microBatchMs: number;
+  /** Batch concurrent /predict calls into shared engine runs. */
+  microBatch: boolean;
   logger?: boolean;
   grafanaUrl?: string;
 }
@@ -108,7 +109,7 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
     );
     return out;
   };
-  const batcher = new MicroBatcher<PredictRequest, Prediction>(predictMany, o.microBatchMs, 64);
+  const batcher = new MicroBatcher<PredictRequest, Prediction>(predictMany, o.microBatch, 256);
   const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 500: ErrorBody };
 
   app.post('/predict', { schema: { body: PredictRequest, response: { 200: Prediction, ...errors }, tags: ['predict'] } }, async (req) => batcher.submit(req.body));

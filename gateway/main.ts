@@ -21,7 +21,7 @@ const gatewayShape = {
   GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  GATEWAY_MICROBATCH_MS: z.coerce.number().min(0).max(100).default(2),
+  GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
   GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
 };
 
@@ -97,7 +97,7 @@ export const gateway: Processor = {
       bodyLimit: cfg.GATEWAY_BODY_LIMIT,
       rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
       rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
-      microBatchMs: cfg.GATEWAY_MICROBATCH_MS,
+      microBatch: cfg.GATEWAY_MICROBATCH === 'on',
       grafanaUrl: cfg.GRAFANA_URL,
     });
     await app.listen({ port: cfg.GATEWAY_PORT, host: cfg.GATEWAY_HOST });
