@@ -11,4 +11,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Plain Node scripts (no TypeScript types to tell eslint about Node's globals).
+  { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );
