@@ -5,6 +5,7 @@ import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
 import { toDateTime64 } from '../review-store/handler.js';
 import { counter } from '../shared/metrics.js';
+import { startSink } from '../shared/sink.js';
 
 const NAME = 'feedback-store';
 
@@ -18,26 +19,12 @@ export const feedbackStore: Processor = {
     const cfg = parseConfig({ FEEDBACK_STORE_GROUP: z.string().min(1).default('ulasan-feedback-store') }, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const stored = counter(ctx.metrics, { name: 'ulasan_feedback_stored_total', help: 'Feedback records stored' });
-    const consumer = ctx.kafka.consumer({ groupId: cfg.FEEDBACK_STORE_GROUP });
-    await consumer.connect();
-    await consumer.subscribe({ topic: ctx.topics.feedback, fromBeginning: true });
-    let healthy = true;
-    consumer.on(consumer.events.CRASH, () => (healthy = false));
-    await consumer.run({
-      eachBatch: async ({ batch, heartbeat }) => {
-        const rows: Record<string, unknown>[] = [];
-        for (const m of batch.messages) {
-          try {
-            rows.push(feedbackRow((await ctx.serde.decode<Feedback>(m.value, ctx.topics.feedback)).value));
-          } catch (err) {
-            log.warn({ err, offset: m.offset }, 'skipping unreadable feedback');
-          }
-        }
-        await ctx.store.insert('feedback', rows);
-        stored.inc(rows.length);
-        await heartbeat();
-      },
-    });
-    return { healthy: () => healthy, stop: () => consumer.disconnect() };
+    return startSink(
+      ctx,
+      cfg.FEEDBACK_STORE_GROUP,
+      [{ topic: ctx.topics.feedback, table: 'feedback', row: async (v) => feedbackRow((await ctx.serde.decode<Feedback>(v, ctx.topics.feedback)).value) }],
+      log,
+      (_t, n) => stored.inc(n),
+    );
   },
 };
