@@ -1,8 +1,11 @@
 // Tokenizer parity with reference ids recorded from the Hugging Face tokenizers (fixtures README),
-// padding/truncation behaviour, and bad input.
+// padding/truncation behaviour, bad input, and the word memo's parity with the library.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TextTokenizer } from '../../../models/core/tokenizer.js';
-import { BERT_TINY, VOCAB, XLMR_TINY } from './fixtures.js';
+import { modelInputText } from '../../../models/features/features.js';
+import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { BERT_TINY, DATA, VOCAB, XLMR_TINY } from './fixtures.js';
 
 describe('tokenizer parity with reference ids', () => {
   it('IndoLEM IndoBERT vocab.txt (WordPiece, uncased)', () => {
@@ -69,3 +72,36 @@ describe('bad input never crashes the tokenizer', () => {
   });
 });
 
+
+describe('word memo gives exactly the library result', () => {
+  // Every text of the shared data, raw and as the compact model sees it, plus hostile cases: the memo
+  // path (split on spaces, remembered word ids) must equal the library's whole-text path id for id.
+  const texts = [
+    ...readLabelledFile(path.join(DATA, 'app-reviews/train.csv')),
+    ...readLabelledFile(path.join(DATA, 'smsa/train_preprocess.tsv')),
+    ...readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')),
+  ].map((r) => r.text);
+  const hostile = [
+    '', ' ', '   dua  spasi   ', 'tab\tdi\ttengah', 'baris\nbaru\r\nlagi', 'nol\u0000kontrol\u0007', 'nbsp\u00a0dan\u2003em',
+    'これは日本語です and 中文', 'Café NAÏVE ÀÉÎ', '😀😀👍 mantap👍', 'rusak \uD83D teks', '[CLS] [SEP] [MASK] [UNK]', 'x[SEP]y',
+    `${'a'.repeat(150)} panjang`, 'kata '.repeat(300), '\u200b\u200d\ufeff nol-lebar', 'ÅNGSTRÖM ﬁ ①②', 'Ａｐｌｉｋａｓｉ',
+  ];
+
+  it.each([
+    ['IndoLEM vocab.txt', () => TextTokenizer.fromVocabTxt(VOCAB, 128)],
+    ['bert-base-uncased tokenizer.json', () => TextTokenizer.fromDir(BERT_TINY, 128)],
+  ])('%s', (_, make) => {
+    const t = make();
+    expect(t.memoized).toBe(true);
+    const all = [...texts, ...texts.map((x) => modelInputText(x)), ...hostile];
+    expect(all.length).toBeGreaterThan(30_000);
+    const mismatches = all.filter((x) => JSON.stringify(t.encode(x)) !== JSON.stringify(t.encodeUncached(x)));
+    expect(mismatches).toEqual([]);
+  });
+
+  it('is not used where a space does not separate pre-tokens (XLM-R SentencePiece)', () => {
+    const t = TextTokenizer.fromDir(XLMR_TINY);
+    expect(t.memoized).toBe(false);
+    expect(t.encode('hello world')).toEqual([0, 79, 85, 2]);
+  });
+});
