@@ -27,6 +27,11 @@ export const EMOJI_WORDS: Readonly<Record<string, string>> = {
 };
 
 export const URL_RE = /\b(?:https?:\/\/|www\.)\S+/giu;
+// Every URL_RE match contains one of these (same flags, so the same case folding): a cheap pre-check.
+const URL_HINT = /https?:\/\/|www\./iu;
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL on purpose
+const NON_ASCII = /[^\x00-\x7f]/;
+export const mayHaveUrl = (text: string): boolean => URL_HINT.test(text);
 export const MENTION_RE = /(?<![\w@])@[\w.]+/gu;
 export const HASHTAG_RE = /(?<![\w#])#(\w+)/gu;
 // A letter repeated three or more times ("bagusss", "mantappp") is an elongation, not spelling.
@@ -34,17 +39,21 @@ export const ELONGATION_RE = /(\p{L})\1{2,}/gu;
 
 /** Lower-case, drop URLs and mentions, keep hashtag words, undo elongation, map slang and emoji. */
 export function cleanText(text: string, emojiRe: RegExp): string {
-  let t = text.normalize('NFKC').toLowerCase();
-  t = t.replace(URL_RE, ' ').replace(MENTION_RE, ' ').replace(HASHTAG_RE, ' $1 ');
-  t = t.replace(emojiRe, (e) => ` ${EMOJI_WORDS[e] ?? EMOJI_WORDS[e.replace(/\uFE0F/g, '')] ?? ' '} `);
+  // Each step is skipped when it cannot change the text (NFKC and emoji need a non-ASCII character,
+  // mentions an @, hashtags a #): same result, most reviews take the short path.
+  const ascii = !NON_ASCII.test(text);
+  let t = (ascii ? text : text.normalize('NFKC')).toLowerCase();
+  if (mayHaveUrl(t)) t = t.replace(URL_RE, ' ');
+  if (t.includes('@')) t = t.replace(MENTION_RE, ' ');
+  if (t.includes('#')) t = t.replace(HASHTAG_RE, ' $1 ');
+  if (!ascii) t = t.replace(emojiRe, (e) => ` ${EMOJI_WORDS[e] ?? EMOJI_WORDS[e.replace(/\uFE0F/g, '')] ?? ' '} `);
   t = t.replace(ELONGATION_RE, '$1');
   // Separate punctuation from words (as SmSA is preprocessed) so slang lookup sees bare words.
   t = t.replace(/([!?.,;:()"'])/g, ' $1 ');
+  // Words joined by single spaces (slang values hold single spaces only), so no whitespace runs remain.
   return t
     .split(/\s+/u)
     .filter(Boolean)
     .map((w) => SLANG[w] ?? w)
-    .join(' ')
-    .replace(/\s+/gu, ' ')
-    .trim();
+    .join(' ');
 }
