@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MIGRATED_TABLES, MIGRATIONS, migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore } from '../../processors/shared/clickhouse/store.js';
+import { openStore, toJsonColumns } from '../../processors/shared/clickhouse/store.js';
 import { freshDir, stackAddresses } from '../helpers.js';
 
 describe('migrations on chdb', () => {
@@ -39,6 +39,40 @@ describe('migrations on chdb', () => {
       expect(Number(c!.n)).toBe(1);
       const bound = await store.query<{ text: string }>('SELECT text FROM ulasan.reviews FINAL WHERE review_id = {id:String}', { id: 'r1' });
       expect(bound).toEqual([{ text: 'bagus' }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('chdb inserts, column-wise and row-wise', () => {
+  it('stores the same values either way, and falls back to rows when keys differ', async () => {
+    const store = await openStore({ database: 'ulasan', chdbPath: freshDir('chdb') });
+    try {
+      await store.exec(
+        "CREATE TABLE ulasan.t (id String, n Int64, x Float64, s Nullable(String), d DateTime64(3), w String DEFAULT 'dflt') ENGINE = MergeTree ORDER BY id",
+      );
+      const tricky = 'kutip " \\ garis\nbaru\ttab 👍 \u0000';
+      const uniform = [
+        { id: 'u1', n: 1, x: 0.5, s: tricky, d: '2026-01-01 00:00:00.123', w: 'a' },
+        { id: 'u2', n: -2, x: 1e-9, s: null, d: '2026-01-02 00:00:00.000', w: 'b' },
+      ];
+      expect(toJsonColumns(uniform)).not.toBeNull();
+      await store.insert('t', uniform);
+      const ragged = [
+        { id: 'r1', n: 3, x: 2, s: 'x', d: '2026-01-03 00:00:00.000' }, // w missing: column default
+        { id: 'r2', n: 4, x: 3, s: 'y', d: '2026-01-04 00:00:00.000', w: 'c' },
+      ];
+      expect(toJsonColumns(ragged)).toBeNull();
+      expect(toJsonColumns([{ id: 'v', w: undefined }])).toBeNull();
+      await store.insert('t', ragged);
+      const got = await store.query('SELECT id, n, x, s, toString(d) AS d, w FROM ulasan.t ORDER BY id');
+      expect(got).toEqual([
+        { id: 'r1', n: 3, x: 2, s: 'x', d: '2026-01-03 00:00:00.000', w: 'dflt' },
+        { id: 'r2', n: 4, x: 3, s: 'y', d: '2026-01-04 00:00:00.000', w: 'c' },
+        { id: 'u1', n: 1, x: 0.5, s: tricky, d: '2026-01-01 00:00:00.123', w: 'a' },
+        { id: 'u2', n: -2, x: 1e-9, s: null, d: '2026-01-02 00:00:00.000', w: 'b' },
+      ]);
     } finally {
       await store.close();
     }

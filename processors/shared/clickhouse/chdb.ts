@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { ClickHouseError } from '../errors.js';
-import { parseJsonEachRow, qualify, toJsonEachRow, type ClickHouseStore, type InsertOptions, type Row } from './store.js';
+import { parseJsonEachRow, qualify, toJsonColumns, toJsonEachRow, type ClickHouseStore, type InsertOptions, type Row } from './store.js';
 
 export class ChdbStore implements ClickHouseStore {
   readonly kind = 'chdb' as const;
@@ -43,7 +43,11 @@ export class ChdbStore implements ClickHouseStore {
   async insert(table: string, rows: readonly Row[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     const settings = options.dedupToken ? ` SETTINGS insert_deduplication_token = '${options.dedupToken.replace(/[^\w.:-]/g, '_')}'` : '';
-    const sql = `INSERT INTO ${qualify(this.database, table)}${settings} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`;
+    // Column-wise JSON halves chdb's insert time on uniform rows (bench: 16.7 -> 8.5 us per scored
+    // review for the two scoring tables); anything else goes row by row.
+    const columns = toJsonColumns(rows);
+    const body = columns === null ? `FORMAT JSONEachRow\n${toJsonEachRow(rows)}` : `FORMAT JSONColumns\n${columns}`;
+    const sql = `INSERT INTO ${qualify(this.database, table)}${settings} ${body}`;
     await this.run(() => this.session.queryAsync(sql, { format: 'TabSeparated' }), `INSERT INTO ${table} (${rows.length} rows)`);
   }
 

@@ -40,6 +40,28 @@ export function toJsonEachRow(rows: readonly Row[]): string {
   return rows.map((r) => JSON.stringify(r)).join('\n');
 }
 
+/**
+ * The rows as one JSONColumns object ({"col": [v1, v2, ...]}), or null when the rows do not all
+ * have exactly the first row's keys with defined values (then JSONEachRow keeps the per-row
+ * "missing key = column default" meaning). ClickHouse parses this about twice as fast.
+ */
+export function toJsonColumns(rows: readonly Row[]): string | null {
+  if (rows.length === 0) return null;
+  const cols = Object.keys(rows[0]!);
+  const out: Record<string, unknown[]> = {};
+  for (const c of cols) out[c] = new Array<unknown>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (Object.keys(r).length !== cols.length) return null;
+    for (const c of cols) {
+      const v = r[c];
+      if (v === undefined) return null;
+      out[c]![i] = v;
+    }
+  }
+  return JSON.stringify(out);
+}
+
 export function parseJsonEachRow<T>(text: string): T[] {
   const out: T[] = [];
   for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as T);
