@@ -13,7 +13,7 @@ export const scoringShape = {
   SCORING_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   /** How soon a crashed instance's partitions move to another (Kafka's group minimum is 6000). */
   SCORING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
-  SCORING_MAX_BATCH_BYTES: z.coerce.number().int().min(16 * 1024).default(256 * 1024),
+  SCORING_MAX_BATCH_BYTES: z.coerce.number().int().min(16 * 1024).default(1024 * 1024),
   SCORING_ENGINE_BATCH: z.coerce.number().int().min(1).max(4096).default(256),
   /**
    * Stable per instance: a restarted instance with the same id fences its crashed predecessor's

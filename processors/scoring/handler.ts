@@ -22,13 +22,15 @@ export function sentimentProbs(p: Prediction, labelSentiments: (Sentiment | null
   return out;
 }
 
-/** The top sentiment (the prediction's own label when it maps, else the most probable sentiment). */
+/** The most probable sentiment (ties go to the first in negative, neutral, positive order). */
 export function topSentiment(probs: Record<Sentiment, number>): Sentiment {
-  return (Object.entries(probs) as [Sentiment, number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  if (probs.neutral > probs.negative) return probs.positive > probs.neutral ? 'positive' : 'neutral';
+  return probs.positive > probs.negative ? 'positive' : 'negative';
 }
 
-/** The fields a ClickHouse prediction row and a ScoredReview share. */
-function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features) {
+// Rows are written as plain literals (no spread of a shared part): object spread cost ~2 us per
+// row here, and these run once per review on the hot path.
+export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, latencyMs: number): Record<string, unknown> {
   return {
     review_id: r.review_id,
     app_id: r.app_id,
@@ -40,12 +42,6 @@ function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>
     model_name: p.modelName,
     model_version: p.modelVersion,
     feature_set_version: f.feature_set_version,
-  };
-}
-
-export function predictionRow(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, latencyMs: number): Record<string, unknown> {
-  return {
-    ...scoredFields(r, p, probs, f),
     confidence: Math.max(probs.negative, probs.neutral, probs.positive),
     created_at: toDateTime64(r.created_at),
     scored_at: toDateTime64(scoredAt),
@@ -69,11 +65,22 @@ export function featureRow(r: Review, f: Features, computedAt: number): Record<s
 }
 
 export function scoredMessage(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, pos: Position, scoredAt: number, shadow: boolean): ScoredReview {
+  const features: Record<string, number> = {};
+  for (const k of NUMERIC_FEATURES) features[k] = f[k];
   return {
-    ...scoredFields(r, p, probs, f),
+    review_id: r.review_id,
+    app_id: r.app_id,
+    source: r.source,
+    label: topSentiment(probs),
+    prob_negative: probs.negative,
+    prob_neutral: probs.neutral,
+    prob_positive: probs.positive,
+    model_name: p.modelName,
+    model_version: p.modelVersion,
+    feature_set_version: f.feature_set_version,
     shadow,
     rating: r.rating ?? null,
-    features: Object.fromEntries(NUMERIC_FEATURES.map((k) => [k, f[k]])),
+    features,
     created_at: r.created_at,
     scored_at: scoredAt,
     origin_partition: pos.partition,
@@ -87,4 +94,23 @@ export function inShadowSample(reviewId: string, rate: number): boolean {
   if (rate >= 1) return true;
   const h = createHash('sha1').update(reviewId).digest().readUInt32BE(0);
   return h / 0x100000000 < rate;
+}
+
+/** Consecutive chunks whose key + value bytes stay within maxBytes (a single larger message is its own chunk). */
+export function chunkBySize<M extends { key?: Buffer | string | null; value: Buffer | string | null }>(messages: readonly M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+    if (current.length && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }

@@ -8,6 +8,13 @@ export function scoringMetrics(registry: Registry) {
     deadLettered: counter(registry, { name: 'ulasan_scoring_dead_lettered_total', help: 'Records sent to the dead-letter topic', labelNames: ['code'] }),
     batchSize: histogram(registry, { name: 'ulasan_scoring_batch_size', help: 'Records per consumed batch', buckets: [1, 10, 50, 100, 250, 500, 1000, 5000] }),
     inferenceSeconds: histogram(registry, { name: 'ulasan_scoring_inference_seconds', help: 'Model inference time per batch', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
+    // Where a batch's time goes; clickhouse and kafka_send overlap (they run at the same time).
+    stageSeconds: histogram(registry, {
+      name: 'ulasan_scoring_stage_seconds',
+      help: 'Time per batch in each stage: triage, features, inference, rows, clickhouse, kafka_send, commit',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    }),
     batchSeconds: histogram(registry, { name: 'ulasan_scoring_batch_seconds', help: 'Consume-to-commit time per batch', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10] }),
     lagSeconds: histogram(registry, {
       name: 'ulasan_scoring_event_to_scored_seconds',

@@ -85,6 +85,21 @@ describe('Avro serde through the registry', () => {
     await expect(serde.register(topic, 'Review', compatible)).resolves.toBeGreaterThan(0);
   });
 
+  it('encoderFor gives the bytes encode() gives, and the same typed error on a bad value', async () => {
+    const spec = topicSpec('reviews', prefix);
+    await kafka.ensureTopics([spec]);
+    const serde = new AvroSerde(registryUrl);
+    await serde.register(spec.name, 'Review');
+    const review: Review = { review_id: 'r-enc', app_id: 'a', source: 's', text: 'bagus 👍', rating: null, lang: null, author_hash: null, created_at: 1, ingested_at: 2 };
+    const encode = await serde.encoderFor(spec.name);
+    expect(encode(review).equals(await serde.encode(spec.name, review))).toBe(true);
+    expect((await serde.decode<Review>(encode(review), spec.name)).value).toEqual(review);
+    const bad = { ...review, created_at: 'yesterday' };
+    expect(() => encode(bad)).toThrow(SerdeError);
+    expect(() => encode(bad)).toThrow(/does not match the .* schema/);
+    await expect(serde.encode(spec.name, bad)).rejects.toMatchObject({ code: 'SERDE_ENCODE_FAILED' });
+  });
+
   it('rejects bytes that are not registry-framed Avro with a typed error', async () => {
     const serde = new AvroSerde(registryUrl);
     await expect(serde.decode(Buffer.from('{"json":true}'))).rejects.toMatchObject({ code: 'SERDE_DECODE_FAILED' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { featureRow, inShadowSample, predictionRow, scoredMessage, sentimentProbs, topSentiment } from '../../../processors/scoring/handler.js';
+import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage, sentimentProbs, topSentiment } from '../../../processors/scoring/handler.js';
+import { toDateTime64 } from '../../../processors/review-store/handler.js';
 import { computeFeatures } from '../../../models/features/features.js';
 import type { Prediction } from '../../../models/core/engine.js';
 import type { Review } from '../../../schemas/types.generated.js';
@@ -21,6 +22,32 @@ describe('scoring handler', () => {
     expect(row).toMatchObject({ label: 'positive', model_version: '3', confidence: 0.7, created_at: '2026-01-02 03:04:05.006', kafka_offset: '9', feature_set_version: 'fs-1' });
     expect(featureRow(review, f, 0)).toMatchObject({ review_id: 'r1', exclamation_count: 2, clean_text: 'bagus banget ! !' });
     expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true)).toMatchObject({ shadow: true, origin_offset: 9, label: 'positive' });
+  });
+
+  it('picks the top sentiment with ties going to the earlier of negative, neutral, positive', () => {
+    expect(topSentiment({ negative: 0.2, neutral: 0.5, positive: 0.3 })).toBe('neutral');
+    expect(topSentiment({ negative: 0.1, neutral: 0.2, positive: 0.7 })).toBe('positive');
+    expect(topSentiment({ negative: 0.4, neutral: 0.4, positive: 0.2 })).toBe('negative');
+    expect(topSentiment({ negative: 0.2, neutral: 0.4, positive: 0.4 })).toBe('neutral');
+    expect(topSentiment({ negative: 0.4, neutral: 0.2, positive: 0.4 })).toBe('negative');
+    expect(topSentiment({ negative: 0.3, neutral: 0.3, positive: 0.4 })).toBe('positive');
+  });
+
+  it('formats DateTime64 literals, the same time twice and then another', () => {
+    expect(toDateTime64(Date.UTC(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006');
+    expect(toDateTime64(Date.UTC(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006');
+    expect(toDateTime64(0)).toBe('1970-01-01 00:00:00.000');
+  });
+
+  it('chunks produce requests by key + value bytes, never splitting a message', () => {
+    const msg = (n: number) => ({ key: 'k', value: Buffer.alloc(n) });
+    const chunks = chunkBySize([msg(399), msg(399), msg(399), msg(2000), msg(1)], 1000);
+    expect(chunks.map((c) => c.map((m) => m.value.length))).toEqual([[399, 399], [399], [2000], [1]]);
+    expect(chunkBySize([], 1000)).toEqual([]);
+    const many = Array.from({ length: 5000 }, () => msg(300));
+    const sizes = chunkBySize(many, 512 * 1024).map((c) => c.reduce((a, m) => a + 1 + m.value.length, 0));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(512 * 1024);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(5000 * 301);
   });
 
   it('samples shadow reviews deterministically at about the configured rate', () => {
