@@ -11,7 +11,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import type { Prediction } from '../models/core/engine.js';
+import { computeFeatures } from '../models/features/features.js';
 import { produceReviews } from '../processors/producer/main.js';
+import { chunkBySize, scoredMessage } from '../processors/scoring/handler.js';
+import type { Message } from '../processors/shared/kafka.js';
 import { rowToReview } from '../processors/producer/handler.js';
 import { parseConfig } from '../processors/shared/config.js';
 import { readLabelledFile } from '../processors/shared/datasets.js';
@@ -87,6 +91,26 @@ const stages = (await ctx.metrics.getSingleMetric('ulasan_scoring_stage_seconds'
   .filter((v) => (v as { metricName?: string }).metricName === 'ulasan_scoring_stage_seconds_sum')
   .map((v) => ({ stage: String(v.labels.stage), 'us/review': Number(((v.value * 1e6) / N).toFixed(1)) }));
 await handle.stop();
+
+// The ceiling the Kafka side alone sets: the same client producing N ScoredReviews, encoded
+// beforehand, in transactions of 5,000 (the scorer's batch size) to a scratch topic; nothing else.
+const encodeScored = await ctx.serde.encoderFor(ctx.topics.scored);
+const pred: Prediction = { label: 'positive', sentiment: 'positive', confidence: 0.9, probabilities: { negative: 0.05, neutral: 0.05, positive: 0.9 }, modelName: 'bench', modelVersion: '1' };
+const probs = { negative: 0.05, neutral: 0.05, positive: 0.9 };
+const encoded: Message[] = reviews.map((r, i) => ({ key: r.review_id, value: encodeScored(scoredMessage(r, pred, probs, computeFeatures(r.text), { partition: 0, offset: String(i) }, now, false)) }));
+const scratch = `${prefix}bench.ceiling`;
+await ctx.kafka.ensureTopics([{ key: 'probe', name: scratch, partitions: 6, config: { 'cleanup.policy': 'delete' } }]);
+const txProducer = ctx.kafka.producer({ transactionalId: `${prefix}bench-ceiling`, maxInFlightRequests: 1, idempotent: true });
+await txProducer.connect();
+t = performance.now();
+for (let i = 0; i < N; i += 5000) {
+  const tx = await txProducer.transaction();
+  for (const messages of chunkBySize(encoded.slice(i, i + 5000), 512 * 1024)) await tx.send({ topic: scratch, messages });
+  await tx.commit();
+}
+const ceilingRate = N / ((performance.now() - t) / 1000);
+await txProducer.disconnect();
+await ctx.kafka.deleteTopics([scratch]).catch(() => undefined);
 await running.stop();
 await ctx.kafka.deleteTopics(Object.values(ctx.topics)).catch(() => undefined);
 
@@ -97,8 +121,10 @@ console.table([
   { stage: 'produce (idempotent, acks=all)', 'reviews/s': Math.round(produceRate) },
   { stage: 'raw consume (bare kafkajs eachBatch)', 'reviews/s': Math.round(rawRate), seconds: rawSecs.toFixed(2) },
   { stage: 'end to end: consume -> score -> ClickHouse + scored topic', 'reviews/s': Math.round(e2eRate), seconds: e2eSecs.toFixed(2) },
+  { stage: 'ceiling: transactional produce of pre-encoded ScoredReviews only', 'reviews/s': Math.round(ceilingRate) },
 ]);
 console.log('scorer stages (wall time per review; clickhouse and kafka_send overlap):');
 console.table(stages);
 console.log(`ratio end-to-end / raw consume = ${(e2eRate / rawRate).toFixed(2)} (target >= 0.5)`);
+console.log(`ratio ceiling (produce only) / raw consume = ${(ceilingRate / rawRate).toFixed(2)}: the most end-to-end could reach while it writes the scored topic`);
 process.exit(0);
