@@ -1,12 +1,11 @@
 // Pure logic of the review store: a validated Review and its Kafka position become a ClickHouse row.
 import type { Review } from '../../schemas/types.generated.js';
 
-/** ClickHouse DateTime64(3) text form, UTC ('2026-01-02 03:04:05.678'), accepted by every version. */
 // One-entry memo: a batch stamps every row with the same scored_at/computed_at time.
 let lastMs = NaN;
 let lastText = '';
 
-/** Milliseconds since the epoch as a ClickHouse DateTime64(3) literal in UTC. */
+/** ClickHouse DateTime64(3) text form, UTC ('2026-01-02 03:04:05.678'), accepted by every version. */
 export function toDateTime64(ms: number): string {
   if (ms !== lastMs) {
     lastText = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');

@@ -89,7 +89,7 @@ export const scoring: Processor = {
         const probs = sentimentProbs(shadowPreds[k]!, shadow!.pkg.sentiments);
         return predictionRow(reviews[ri]!, shadowPreds[k]!, probs, features[ri]!, { partition, offset: messages[ri]!.offset }, now, 0);
       });
-      const scored: Message[] = rows.map(({ probs, pos }, i) => ({ key: reviews[i]!.review_id, value: scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false) as never }));
+      const scored: Message[] = rows.map(({ probs, pos }, i) => ({ key: reviews[i]!.review_id, value: encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false)) }));
       endRows();
       return { rows, shadowRows, features, scored, production, shadow, now };
     };
@@ -113,14 +113,11 @@ export const scoring: Processor = {
       // ClickHouse rows (idempotent by review_id: a redelivered batch replaces its own rows) are
       // written while Kafka receives the scored records and dead letters in an open transaction;
       // the offsets join that transaction and it commits only after both succeeded.
-      const endEncode = m.stageSeconds.startTimer({ stage: 'rows' });
-      const scoredValues: Message[] = s.scored.map((msg) => ({ key: msg.key, value: encodeScored(msg.value) }));
-      endEncode();
       const lastHandled = batch.messages[t.handled - 1]!.offset;
       // Sent in chunks: Kafka refuses a produce request over the broker's message.max.bytes, and a
       // large consumed batch (or large reviews) can exceed it once encoded as ScoredReviews.
       const sends = [
-        ...chunkBySize(scoredValues, SEND_CHUNK_BYTES).map((messages) => ({ topic: ctx.topics.scored, messages })),
+        ...chunkBySize(s.scored, SEND_CHUNK_BYTES).map((messages) => ({ topic: ctx.topics.scored, messages })),
         ...chunkBySize(t.dead, SEND_CHUNK_BYTES).map((messages) => ({ topic: ctx.topics.deadLetter, messages })),
       ];
       const tx = await producer.transaction();
