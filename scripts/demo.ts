@@ -74,6 +74,16 @@ async function main(): Promise<void> {
   );
   console.log('sentiment mix (predictions FINAL):');
   console.table(mix);
+  // The check a user makes first: does the model's positive share track the star ratings?
+  const vsStars = await ctx.store.query(
+    `SELECT r.app_id AS app_id, count() AS reviews, round(countIf(p.label = 'positive') / count(), 3) AS predicted_positive,
+            round(if(countIf(r.rating > 0) = 0, nan, countIf(r.rating >= 4) / countIf(r.rating > 0)), 3) AS rated_4_5_stars
+     FROM (SELECT review_id, app_id, rating FROM ${db}.reviews FINAL) AS r
+     INNER JOIN (SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL) AS p ON p.review_id = r.review_id
+     GROUP BY r.app_id ORDER BY r.app_id`,
+  );
+  console.log('share of positive predictions next to the share of 4-5-star reviews, per app:');
+  console.table(vsStars);
   // SmSA rows carry their true label: how the served model does on them.
   const smsa = readLabelledFile(path.join(dataDir, 'smsa/valid_preprocess.tsv')).slice(0, limit);
   const truth = new Map(smsa.map((r) => [`smsa-${r.index}`, r.label]));

@@ -1,4 +1,6 @@
-// stopword ships no types; Ulasan reads only its Indonesian list.
+// stopword ships no types; Ulasan reads its Indonesian list (features) and its English one (the
+// evaluation's language slice).
 declare module 'stopword' {
   export const ind: string[];
+  export const eng: string[];
 }

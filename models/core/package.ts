@@ -26,6 +26,8 @@ export interface UlasanMeta {
   max_length: number;
   /** Model label -> sentiment, when id2label names are not already negative/neutral/positive. */
   label_map?: Record<string, Sentiment>;
+  /** Training sources, manifest, per-set evaluation and calibration (packages built by the trainer). */
+  model_card?: Record<string, unknown> | object;
 }
 
 export interface HfConfig {
@@ -128,6 +130,8 @@ export interface WritePackageInput {
   labels: string[];
   meta: UlasanMeta;
   extraConfig?: Record<string, unknown>;
+  /** Other files of the package by name (e.g. the data manifest it was trained from). */
+  extraFiles?: Record<string, string>;
 }
 
 export function writePackage(dir: string, input: WritePackageInput): string {
@@ -145,5 +149,6 @@ export function writePackage(dir: string, input: WritePackageInput): string {
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   writeFileSync(path.join(dir, 'ulasan.json'), JSON.stringify(input.meta, null, 2) + '\n');
+  for (const [name, text] of Object.entries(input.extraFiles ?? {})) writeFileSync(path.join(dir, name), text);
   return packageHash(dir);
 }

@@ -1,17 +1,32 @@
-// npm run train -- --train <tsv|csv|jsonl> [--valid <file>] --out models/packages/<name> [--name n]
-//   [--version v] [--vocab vocab.txt] [--dim 64] [--epochs 30] [--lr 0.5] [--seed 42] [--ensemble 1]
-// Trains the compact model, exports it as an ONNX package with BERT-style inputs, and prints the
-// evaluation metrics (also written into the package's ulasan.json).
+// npm run train -- (--manifest <file> | --train <file> [--train <file> ...] [--valid <file> ...]) --out <dir>
+//   [--name n] [--version v] [--vocab vocab.txt] [--dim 64] [--epochs 10] [--lr 0.5] [--seed 42] [--ensemble 1]
+// Trains the compact model from a data manifest (or plain files: each --train file a source of
+// weight 1, each --valid file held out; without --valid a stratified 10 % of the training rows is),
+// exports it as an ONNX package with BERT-style inputs, and prints the evaluation metrics (also
+// written into the package's ulasan.json model card).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isUlasanError } from '../../processors/shared/errors.js';
-import { DEFAULT_VOCAB, runPipeline } from './pipeline.js';
+import { parseConfig } from '../../processors/shared/config.js';
+import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
+import { readManifest } from './manifest.js';
+import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pipeline.js';
+
+const USAGE =
+  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1]';
+
+function dataInput(values: { manifest?: string; train?: string[]; valid?: string[] }): Pick<PipelineInput, 'manifest' | 'dataDir'> {
+  if (values.manifest && values.train?.length) throw new UlasanError('USAGE', `give --manifest or --train, not both\n${USAGE}`);
+  if (values.manifest) return { manifest: readManifest(path.resolve(values.manifest)), dataDir: parseConfig({}).ULASAN_DATA_DIR };
+  if (values.train?.length) return filesInput(values.train.map((f) => path.resolve(f)), (values.valid ?? []).map((f) => path.resolve(f)));
+  throw new UlasanError('USAGE', USAGE);
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      train: { type: 'string' },
-      valid: { type: 'string' },
+      manifest: { type: 'string' },
+      train: { type: 'string', multiple: true },
+      valid: { type: 'string', multiple: true },
       out: { type: 'string' },
       name: { type: 'string', default: 'ulasan-compact' },
       version: { type: 'string', default: '1' },
@@ -25,17 +40,13 @@ async function main(): Promise<void> {
       quiet: { type: 'boolean', default: false },
     },
   });
-  if (!values.train || !values.out) {
-    console.error('usage: npm run train -- --train <file> [--valid <file>] --out <dir> [--name n] [--version v] [--dim 64] [--epochs 30] [--seed 42] [--ensemble 1]');
-    process.exit(2);
-  }
+  if (!values.out) throw new UlasanError('USAGE', USAGE);
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const options = Object.fromEntries(
     Object.entries({ dim: num(values.dim), epochs: num(values.epochs), lr: num(values.lr), seed: num(values.seed) }).filter(([, v]) => v !== undefined),
   );
   const res = await runPipeline({
-    trainFile: path.resolve(values.train),
-    validFile: values.valid ? path.resolve(values.valid) : undefined,
+    ...dataInput(values),
     vocabFile: path.resolve(values.vocab),
     outDir: path.resolve(values.out),
     name: values.name,
@@ -45,17 +56,18 @@ async function main(): Promise<void> {
     options,
     log: values.quiet ? undefined : (m) => console.log(m),
   });
-  const m = res.metrics;
   console.log(`\npackage ${res.outDir} (sha256 ${res.contentHash.slice(0, 16)}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`);
-  console.log(`evaluation (${m.n} rows): accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`);
-  for (const [label, c] of Object.entries(m.per_class)) {
-    console.log(`  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`);
+  for (const m of res.evaluation) {
+    console.log(`evaluation ${m.file} (${m.n} rows): accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`);
+    for (const [label, c] of Object.entries(m.per_class)) {
+      console.log(`  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`);
+    }
+    console.log(`  confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
   }
-  console.log(`confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
   console.log(`ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);
 }
 
 main().catch((err: unknown) => {
   console.error(isUlasanError(err) ? `train: ${err.code}: ${err.message}` : err);
-  process.exit(1);
+  process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
 });

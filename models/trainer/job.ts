@@ -1,7 +1,9 @@
 // The built-in training job, run by the training launcher in a child process. The contract is the
 // same for an external job (e.g. IndoBERT fine-tuning on a GPU box):
-//   environment  ULASAN_JOB_TRAIN  labelled training rows (JSONL: {"text", "label"})
-//                ULASAN_JOB_VALID  labelled validation rows (JSONL), the set the gates use
+//   environment  ULASAN_JOB_TRAIN  labelled training rows (JSONL: {"text", "label", "weight"?}), assembled
+//                                  by the launcher from its data manifest plus feedback
+//                ULASAN_JOB_VALID  labelled validation rows (JSONL: the manifest's evaluation sets), the
+//                                  rows the gates use
 //                ULASAN_JOB_OUT    directory to write the model package to
 //                ULASAN_JOB_RUN_ID run id to stamp into ulasan.json
 //                ULASAN_JOB_NAME   registry model name
@@ -10,7 +12,7 @@
 // Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
 import { parseArgs } from 'node:util';
 import { isUlasanError } from '../../processors/shared/errors.js';
-import { DEFAULT_VOCAB, runPipeline } from './pipeline.js';
+import { DEFAULT_VOCAB, filesInput, runPipeline } from './pipeline.js';
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -35,8 +37,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'string' ? Number(
 const options = Object.fromEntries(Object.entries({ epochs: num(values.epochs), dim: num(values.dim), seed: num(values.seed) }).filter(([, v]) => v !== undefined));
 
 runPipeline({
-  trainFile: need('ULASAN_JOB_TRAIN'),
-  validFile: need('ULASAN_JOB_VALID'),
+  ...filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')]),
   outDir: need('ULASAN_JOB_OUT'),
   runId: need('ULASAN_JOB_RUN_ID'),
   name: process.env.ULASAN_JOB_NAME ?? 'ulasan-compact',

@@ -1,27 +1,31 @@
-// Train -> export -> verify -> package. The reported metrics are computed by running the exported
-// package through the same InferenceEngine the scorers use, so they describe what is served.
-import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+// Manifest -> train -> calibrate -> export -> verify -> package with a model card. The reported
+// metrics are computed by running the exported package through the same InferenceEngine the
+// scorers use, so they describe what is served.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { readLabelledFile, type LabelledRow } from '../../processors/shared/datasets.js';
 import { PROJECT_ROOT } from '../../processors/shared/config.js';
 import { UlasanError } from '../../processors/shared/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS, writePackage } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
 import { FEATURE_SET_VERSION, modelInputText } from '../features/features.js';
+import { calibrate, type Calibration } from './calibration.js';
 import { mergeEnsemble } from './ensemble.js';
+import { evaluateRows, type EvaluationReport } from './evaluate.js';
 import { exportCompactOnnx } from './export.js';
-import { predictProba } from './fasttext.js';
-import { evaluate, type EvalMetrics } from './metrics.js';
-import { DEFAULT_TRAIN_OPTIONS, encodeSet, stratifiedSplit, trainCompact, type EpochRecord, type TrainOptions } from './train.js';
+import { predictProba, type CompactParams, type HashSpec } from './fasttext.js';
+import { adHocManifest, assemble, readEvaluationSets, type FeedbackRow, type Manifest, type AssembledData } from './manifest.js';
+import type { EvalMetrics } from './metrics.js';
+import { DEFAULT_TRAIN_OPTIONS, encodeSet, stratifiedSplit, trainCompact, type EncodedSet, type EpochRecord, type TrainOptions } from './train.js';
 
 export interface PipelineInput {
-  trainFile: string;
-  /** Evaluation set; when absent a stratified 10 % of the training file is held out. */
-  validFile?: string;
-  /** Extra labelled rows (e.g. feedback) appended to the training data. */
-  extraRows?: { text: string; label: string }[];
+  manifest: Manifest;
+  /** Where the manifest's relative paths resolve (ULASAN_DATA_DIR). */
+  dataDir: string;
+  /** Labelled feedback, merged by the manifest's feedback policy. */
+  feedback?: FeedbackRow[];
+  /** Keep only the first N assembled training rows (quick launcher runs in tests). */
+  limit?: number;
   vocabFile: string;
   outDir: string;
   name: string;
@@ -38,68 +42,74 @@ export interface PipelineResult {
   outDir: string;
   contentHash: string;
   runId: string;
+  /** Pooled over every evaluation set (the gates' numbers). */
   metrics: EvalMetrics;
+  evaluation: EvaluationReport[];
   devMetrics: EvalMetrics;
   history: EpochRecord[][];
   bestEpochs: number[];
   datasetHash: string;
   trainRows: number;
   seconds: number;
-  /** Largest |p_onnx - p_ts| over the evaluation set: the export's fidelity. */
+  /** Largest |p_onnx - p_ts| over the evaluation rows: the export's fidelity. */
   exportMaxAbsDiff: number;
 }
 
 const LABELS = SENTIMENTS as readonly string[];
 
+/** Pipeline input for plain files: every `train` file a source of weight 1, `valid` files held out. */
+export function filesInput(trainFiles: string[], validFiles: string[]): Pick<PipelineInput, 'manifest' | 'dataDir'> {
+  return { manifest: adHocManifest(trainFiles, validFiles), dataDir: process.cwd() };
+}
+
 /** The IndoLEM IndoBERT uncased WordPiece vocabulary: the compact model tokenizes as IndoBERT would. */
 export const DEFAULT_VOCAB = path.resolve(PROJECT_ROOT, '..', 'shared', 'fixtures', 'indobert-vocab', 'vocab.txt');
 
-function labelled(rows: LabelledRow[]): { text: string; label: number }[] {
-  return rows.filter((r) => r.label !== null && r.text.trim() !== '').map((r) => ({ text: r.text, label: LABELS.indexOf(r.label!) }));
+interface Encoder {
+  tokenizer: TextTokenizer;
+  spec: HashSpec;
+  encode(items: { text: string; label: number; weight?: number }[]): EncodedSet;
 }
 
-export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
-  const t0 = Date.now();
-  const log = input.log ?? (() => undefined);
-  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...input.options };
-  const maxLength = input.maxLength ?? 128;
-  const vocab = readVocabTxt(input.vocabFile);
+function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): Encoder {
   const tokenizer = new TextTokenizer(bertTokenizerJson(vocab), maxLength);
-
-  const base = labelled(readLabelledFile(input.trainFile));
-  const extra = (input.extraRows ?? []).filter((r) => LABELS.includes(r.label) && r.text.trim() !== '').map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) }));
-  let trainItems = [...base, ...extra];
-  let evalItems: { text: string; label: number }[];
-  if (input.validFile) evalItems = labelled(readLabelledFile(input.validFile));
-  else {
-    const s = stratifiedSplit(trainItems, 0.1, options.seed + 100);
-    trainItems = s.train;
-    evalItems = s.held;
-  }
-  if (trainItems.length < 10 || new Set(trainItems.map((t) => t.label)).size < 2) {
-    throw new UlasanError('DATA_INVALID', `training set too small: ${trainItems.length} labelled rows, ${new Set(trainItems.map((t) => t.label)).size} classes`);
-  }
-  const datasetHash = createHash('sha256')
-    .update(readFileSync(input.trainFile))
-    .update(input.validFile ? readFileSync(input.validFile) : '')
-    .update(JSON.stringify(extra))
-    .digest('hex');
-
   const spec = { vocabSize: tokenizer.vocabSize, bigramBuckets: options.bigramBuckets, trigramBuckets: options.trigramBuckets };
-  const encode = (items: { text: string; label: number }[]) => encodeSet(items.map((i) => tokenizer.encode(modelInputText(i.text))), items.map((i) => i.label), spec);
-  // Early stopping looks at a split of the training data only; the evaluation set stays unseen.
-  const { train, held } = stratifiedSplit(trainItems, 0.1, options.seed + 7);
-  const trainSet = encode(train);
-  const devSet = encode(held);
-  const evalSet = encode(evalItems);
-  log(`data: ${train.length} train, ${held.length} early-stopping dev, ${evalItems.length} evaluation rows`);
+  const encode = (items: { text: string; label: number; weight?: number }[]): EncodedSet =>
+    encodeSet(
+      items.map((i) => tokenizer.encode(modelInputText(i.text))),
+      items.map((i) => i.label),
+      spec,
+      items.map((i) => i.weight ?? 1),
+    );
+  return { tokenizer, spec, encode };
+}
 
-  const members = [];
+type Item = { text: string; label: number; weight: number };
+
+function trainingItems(data: AssembledData, limit?: number): Item[] {
+  const items = data.rows.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label), weight: r.weight }));
+  const kept = limit !== undefined ? items.slice(0, limit) : items;
+  const classes = new Set(kept.map((t) => t.label)).size;
+  if (kept.length < 10 || classes < 2) {
+    throw new UlasanError('DATA_INVALID', `training set too small: ${kept.length} labelled rows, ${classes} classes`);
+  }
+  return kept;
+}
+
+/** Trains the ensemble members on the training rows, early-stopping on a split of them. */
+function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options: TrainOptions) {
+  const log = input.log ?? (() => undefined);
+  // Early stopping and calibration look at a split of the training data only; evaluation sets stay unseen.
+  const { train, held } = stratifiedSplit(items, 0.1, options.seed + 7);
+  const trainSet = enc.encode(train);
+  const devSet = enc.encode(held);
+  log(`data: ${train.length} train, ${held.length} early-stopping dev rows`);
+  const members: CompactParams[] = [];
   const histories: EpochRecord[][] = [];
   const bestEpochs: number[] = [];
   let devMetrics: EvalMetrics | null = null;
   for (let m = 0; m < (input.ensemble ?? 1); m++) {
-    const res = trainCompact(trainSet, devSet, LABELS, spec, { ...options, seed: options.seed + m * 1000 }, (r) =>
+    const res = trainCompact(trainSet, devSet, LABELS, enc.spec, { ...options, seed: options.seed + m * 1000 }, (r) =>
       log(`model ${m + 1} epoch ${r.epoch}: loss ${r.train_loss.toFixed(4)} dev macro-F1 ${r.dev_macro_f1.toFixed(4)}`),
     );
     members.push(res.params);
@@ -107,65 +117,136 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     bestEpochs.push(res.bestEpoch);
     devMetrics = res.dev;
   }
-  const params = mergeEnsemble(members);
+  return { params: mergeEnsemble(members), devSet, histories, bestEpochs, devMetrics: devMetrics! };
+}
+
+interface EvalSet {
+  name: string;
+  rows: { text: string; label: string }[];
+}
+
+/** The manifest's evaluation sets; without any, a stratified 10 % of the training rows is held out. */
+function evaluationSets(input: PipelineInput, items: Item[], seed: number): { sets: EvalSet[]; train: Item[] } {
+  const named = readEvaluationSets(input.manifest, input.dataDir);
+  if (named.length) return { sets: named.map((s) => ({ name: s.name, rows: s.rows.map((r) => ({ text: r.text, label: r.label! })) })), train: items };
+  const { train, held } = stratifiedSplit(items, 0.1, seed + 100);
+  return { sets: [{ name: 'held-out 10% of train', rows: held.map((h) => ({ text: h.text, label: LABELS[h.label]! })) }], train };
+}
+
+interface Scored {
+  reports: EvaluationReport[];
+  pooled: EvalMetrics & { slices?: unknown };
+  maxDiff: number;
+}
+
+/** Every evaluation set through the serving engine, and the export checked against the TS model. */
+async function scoreEvaluationSets(input: PipelineInput, enc: Encoder, params: CompactParams, sets: EvalSet[]): Promise<Scored> {
+  const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
+  try {
+    const reports: EvaluationReport[] = [];
+    for (const s of sets) reports.push(await evaluateRows(engine, s.name, s.rows));
+    const all = sets.flatMap((s) => s.rows);
+    const pooledReport = await evaluateRows(engine, 'all evaluation sets', all);
+    const preds = await engine.predict(all.map((r) => r.text));
+    const set = enc.encode(all.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) })));
+    let maxDiff = 0;
+    set.rows.forEach((r, i) => {
+      const ts = predictProba(params, r);
+      for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - preds[i]!.probabilities[LABELS[c]!]!));
+    });
+    return { reports, pooled: pooledReport, maxDiff };
+  } finally {
+    await engine.close();
+  }
+}
+
+export interface ModelCard {
+  manifest: Manifest;
+  training: { rows: number; dataset_hash: string; sources: AssembledData['sources']; evaluation_sets: AssembledData['evaluation'] };
+  evaluation: Record<string, EvaluationReport>;
+  calibration: Calibration;
+  export_max_abs_diff: number;
+}
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const t0 = Date.now();
+  const log = input.log ?? (() => undefined);
+  const offsets = input.options?.offsets ?? input.manifest.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
+  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...input.options, offsets };
+  const maxLength = input.maxLength ?? 128;
+  const vocab = readVocabTxt(input.vocabFile);
+  const enc = encoderFor(vocab, maxLength, options);
+  const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
+  const split = evaluationSets(input, trainingItems(data, input.limit), options.seed);
+  const items = split.train;
+  log(`manifest "${input.manifest.name}": ${items.length} training rows from ${data.sources.map((s) => `${s.name} ${s.kept}`).join(', ')}`);
+  const trained = trainMembers(enc, items, input, options);
+  const cal = calibrate(trained.params, trained.devSet, options.offsets);
+  log(`calibration: temperature ${cal.calibration.temperature.toFixed(3)}, offsets ${JSON.stringify(cal.calibration.offsets)}`);
+  const params = cal.params;
 
   const runId = input.runId ?? randomUUID();
-  const onnx = exportCompactOnnx(params);
   const meta = {
     name: input.name,
     version: input.version,
     family: 'compact-fasttext',
     training_run_id: runId,
     metrics: {},
-    dataset_hash: datasetHash,
+    dataset_hash: data.hash,
     feature_set_version: FEATURE_SET_VERSION,
     created_at: new Date().toISOString(),
     preprocessing: 'clean-text' as const,
     max_length: maxLength,
   };
-  const writeAll = (metrics: Record<string, unknown>) =>
+  const onnx = exportCompactOnnx(params);
+  const writeAll = (metrics: Record<string, unknown>, card?: ModelCard): string =>
     writePackage(input.outDir, {
       onnx,
-      tokenizerJson: tokenizer.json,
+      tokenizerJson: enc.tokenizer.json,
       vocabTxt: vocab,
       labels: [...LABELS],
-      meta: { ...meta, metrics },
-      extraConfig: { ulasan_compact: { dim: params.dim, ...spec, ensemble: input.ensemble ?? 1 } },
+      meta: { ...meta, metrics, ...(card ? { model_card: card } : {}) },
+      extraConfig: { ulasan_compact: { dim: params.dim, ...enc.spec, ensemble: input.ensemble ?? 1 } },
+      extraFiles: { 'data-manifest.json': JSON.stringify(input.manifest, null, 2) + '\n' },
     });
   writeAll({});
 
-  // Evaluate the exported package through the serving engine, and check it against the TS model.
-  const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
-  const preds = await engine.predict(evalItems.map((e) => e.text));
-  await engine.close();
-  const probs = preds.map((p) => LABELS.map((l) => p.probabilities[l]!));
-  let maxDiff = 0;
-  evalSet.rows.forEach((r, i) => {
-    const ts = predictProba(params, r);
-    for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
-  });
-  const metrics = evaluate(LABELS, evalItems.map((e) => e.label), probs);
-  const contentHash = writeAll({
-    ...metrics,
-    dev_macro_f1: devMetrics!.macro_f1,
-    best_epochs: bestEpochs,
-    train_rows: trainItems.length,
-    eval_rows: evalItems.length,
-    eval_file: input.validFile ? path.basename(input.validFile) : 'held-out 10% of train',
-    params: { ...options, ensemble: input.ensemble ?? 1, max_length: maxLength },
-    history: histories,
-  });
+  const scored = await scoreEvaluationSets(input, enc, params, split.sets);
+  const card: ModelCard = {
+    manifest: input.manifest,
+    training: { rows: items.length, dataset_hash: data.hash, sources: data.sources, evaluation_sets: data.evaluation },
+    evaluation: Object.fromEntries(scored.reports.map((r) => [r.file, r])),
+    calibration: cal.calibration,
+    export_max_abs_diff: scored.maxDiff,
+  };
+  const { accuracy, macro_f1, per_class, confusion_matrix, ece, n } = scored.pooled;
+  const metrics = { accuracy, macro_f1, per_class, confusion_matrix, ece, n };
+  const contentHash = writeAll(
+    {
+      ...metrics,
+      ...Object.fromEntries(scored.reports.flatMap((r) => [[`${r.file}_accuracy`, r.accuracy], [`${r.file}_macro_f1`, r.macro_f1]])),
+      dev_macro_f1: trained.devMetrics.macro_f1,
+      best_epochs: trained.bestEpochs,
+      train_rows: items.length,
+      eval_rows: n,
+      eval_file: scored.reports.map((r) => r.file).join(', '),
+      params: { ...options, ensemble: input.ensemble ?? 1, max_length: maxLength },
+      history: trained.histories,
+    },
+    card,
+  );
   return {
     outDir: input.outDir,
     contentHash,
     runId,
     metrics,
-    devMetrics: devMetrics!,
-    history: histories,
-    bestEpochs,
-    datasetHash,
-    trainRows: trainItems.length,
+    evaluation: scored.reports,
+    devMetrics: trained.devMetrics,
+    history: trained.histories,
+    bestEpochs: trained.bestEpochs,
+    datasetHash: data.hash,
+    trainRows: items.length,
     seconds: (Date.now() - t0) / 1000,
-    exportMaxAbsDiff: maxDiff,
+    exportMaxAbsDiff: scored.maxDiff,
   };
 }

@@ -16,23 +16,31 @@ export interface TrainOptions {
   classWeighting: 'balanced' | 'sqrt' | 'none';
   /** Epochs without a better dev macro-F1 before stopping. */
   patience: number;
+  /**
+   * Added to the calibrated logits (negative, neutral, positive): the decision rule. The pipeline
+   * takes them from the manifest's `decision_offsets` (chosen by `npm run model:cv`) unless given.
+   */
+  offsets: [number, number, number];
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   dim: 64,
-  epochs: 30,
+  epochs: 10,
   lr: 0.5,
   l2: 0,
   bigramBuckets: 200_003,
   trigramBuckets: 200_003,
   seed: 42,
   classWeighting: 'sqrt',
-  patience: 5,
+  patience: 3,
+  offsets: [0, 0, 0],
 };
 
 export interface EncodedSet {
   rows: Int32Array[];
   labels: number[];
+  /** Per-row weights (source weight x manifest); absent = 1. */
+  weights?: number[];
 }
 
 export interface EpochRecord {
@@ -50,8 +58,8 @@ export interface TrainResult {
   dev: EvalMetrics;
 }
 
-export function encodeSet(tokenIds: number[][], labels: number[], spec: HashSpec): EncodedSet {
-  return { rows: tokenIds.map((ids) => featureRows(ids, spec)), labels };
+export function encodeSet(tokenIds: number[][], labels: number[], spec: HashSpec, weights?: number[]): EncodedSet {
+  return { rows: tokenIds.map((ids) => featureRows(ids, spec)), labels, weights };
 }
 
 export function classWeights(labels: number[], k: number, mode: TrainOptions['classWeighting']): number[] {
@@ -120,7 +128,8 @@ export function trainCompact(
     for (const idx of order) {
       lr = o.lr * Math.max(0.0001, 1 - step / totalSteps);
       const y = trainSet.labels[idx]!;
-      loss += sgdStep(params, trainSet.rows[idx]!, y, weights[y]!, lr, o.l2, scratch);
+      const w = weights[y]! * (trainSet.weights?.[idx] ?? 1);
+      loss += sgdStep(params, trainSet.rows[idx]!, y, w, lr, o.l2, scratch);
       step += 1;
     }
     const dev = evaluate(labelNames, devSet.labels, predictSet(params, devSet));

@@ -8,7 +8,19 @@ import { isUlasanError } from '../shared/errors.js';
 import { createKafka } from '../shared/kafka.js';
 import { AvroSerde } from '../shared/serde.js';
 import { allTopics, topicNames } from '../shared/topics.js';
+import { fileURLToPath } from 'node:url';
+import { loadPackage, type UlasanMeta } from '../../models/core/package.js';
+import { modelCardLines } from '../../models/trainer/card.js';
 import { ModelRegistry } from './registry.js';
+
+/** The package's metadata, or null when its artifact is not on this machine. */
+function packageMeta(uri: string): UlasanMeta | null {
+  try {
+    return loadPackage(uri.startsWith('file://') ? fileURLToPath(uri) : uri).meta;
+  } catch {
+    return null;
+  }
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -40,7 +52,13 @@ async function main(): Promise<void> {
     case 'show': {
       const n = need(name, 'name');
       const v = Number(need(a, 'version'));
-      out({ current: registry.state.version(n, v) ?? null, history: registry.state.history(n, v) });
+      const current = registry.state.version(n, v) ?? null;
+      const meta = current ? packageMeta(current.artifact_uri) : null;
+      if (values.json) out({ current, history: registry.state.history(n, v), model_card: meta?.model_card ?? null });
+      else {
+        console.log({ current, history: registry.state.history(n, v) });
+        if (meta) console.log(modelCardLines(meta).join('\n'));
+      }
       break;
     }
     case 'compare': {

@@ -4,8 +4,11 @@ import { PROJECT_ROOT, z } from '../shared/config.js';
 export const launcherShape = {
   LAUNCHER_GROUP: z.string().min(1).default('ulasan-training-launcher'),
   LAUNCHER_MODEL_NAME: z.string().min(1).default('ulasan-compact'),
-  /** Base labelled data, relative to ULASAN_DATA_DIR (labelled feedback from ClickHouse is added). */
-  LAUNCHER_BASE_DATASET: z.string().min(1).default('smsa/train_preprocess.tsv'),
+  /**
+   * The data manifest retraining uses (the default package's own): its sources plus labelled
+   * feedback from ClickHouse, merged by its feedback policy; its evaluation sets feed the gates.
+   */
+  LAUNCHER_MANIFEST: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json')),
   /**
    * External job command (run with sh -c, contract in models/trainer/job.ts), e.g. an IndoBERT
    * fine-tuning script on a GPU box. Unset: the built-in compact trainer in a child process.

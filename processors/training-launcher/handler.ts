@@ -1,7 +1,8 @@
 // Pure logic of the training launcher: coalescing requests, assembling the data set, the gates.
 import { createHash } from 'node:crypto';
 import type { RetrainRequest } from '../../schemas/types.generated.js';
-import { stratifiedSplit } from '../../models/trainer/train.js';
+import { SENTIMENTS } from '../../models/core/package.js';
+import { assemble, readEvaluationSets, type AssembledData, type FeedbackRow, type Manifest } from '../../models/trainer/manifest.js';
 
 export interface GateConfig {
   /** Register as Staging only at or above this validation accuracy. */
@@ -59,18 +60,21 @@ export interface LabelledText {
 }
 
 /**
- * Base data plus feedback, de-duplicated by normalised text (feedback wins: it is the newer truth),
- * then a stratified validation split seeded by the run, so a re-run sees the same split.
+ * The manifest's sources plus feedback (merged by the manifest's feedback policy, evaluation texts
+ * refused), optionally cut to the first `limit` rows; the validation rows are the manifest's
+ * evaluation sets, so a candidate and Production are compared on the same held-out data.
  */
-export function assembleDataset(base: LabelledText[], feedback: LabelledText[], seedText: string, validFraction = 0.1, limit?: number): { train: LabelledText[]; valid: LabelledText[]; hash: string } {
-  const byText = new Map<string, LabelledText>();
-  for (const r of [...base, ...feedback]) byText.set(r.text.trim().toLowerCase(), r);
-  let rows = [...byText.values()];
-  if (limit !== undefined) rows = rows.slice(0, limit);
-  const labels = [...new Set(rows.map((r) => r.label))].sort();
-  const seed = createHash('sha256').update(seedText).digest().readUInt32BE(0);
-  const { train, held } = stratifiedSplit(rows.map((r) => ({ ...r, label: labels.indexOf(r.label), original: r.label })), validFraction, seed);
-  const back = (xs: { text: string; original: string }[]) => xs.map((x) => ({ text: x.text, label: x.original }));
-  const hash = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
-  return { train: back(train), valid: back(held), hash };
+export function launcherDataset(
+  manifest: Manifest,
+  dataDir: string,
+  feedback: LabelledText[],
+  limit?: number,
+): { train: (LabelledText & { weight: number })[]; valid: LabelledText[]; hash: string; sources: AssembledData['sources'] } {
+  const fb = feedback.filter((f): f is FeedbackRow => (SENTIMENTS as readonly string[]).includes(f.label));
+  const data = assemble(manifest, dataDir, fb);
+  const rows = limit !== undefined ? data.rows.slice(0, limit) : data.rows;
+  const train = rows.map((r) => ({ text: r.text, label: r.label, weight: r.weight }));
+  const valid = readEvaluationSets(manifest, dataDir).flatMap((s) => s.rows.map((r) => ({ text: r.text, label: r.label! })));
+  const hash = createHash('sha256').update(data.hash).update(String(limit ?? 'all')).digest('hex');
+  return { train, valid, hash, sources: data.sources };
 }

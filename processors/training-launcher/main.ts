@@ -11,12 +11,13 @@ import path from 'node:path';
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import { InferenceEngine } from '../../models/core/engine.js';
 import { loadPackage, SENTIMENTS } from '../../models/core/package.js';
-import { readLabelledFile } from '../shared/datasets.js';
+import { readManifest } from '../../models/trainer/manifest.js';
+import { evaluateRows } from '../../models/trainer/evaluate.js';
 import type { Context, Processor } from '../shared/context.js';
 import { ModelRegistry, readToEnd } from '../registry/registry.js';
 import { artifactPath } from '../scoring/models.js';
 import { launcherShape } from './config.js';
-import { assembleDataset, coalesce, decideGates, type LabelledText } from './handler.js';
+import { coalesce, decideGates, launcherDataset, type LabelledText } from './handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 import { parseConfig } from '../shared/config.js';
 import { counter, gauge } from '../shared/metrics.js';
@@ -73,7 +74,7 @@ export const trainingLauncher: Processor = {
         attempt: String(attempt),
         command: cfg.LAUNCHER_COMMAND ?? 'built-in compact trainer',
         job_args: cfg.LAUNCHER_JOB_ARGS,
-        base_dataset: cfg.LAUNCHER_BASE_DATASET,
+        manifest: cfg.LAUNCHER_MANIFEST,
         ...(req.details?.train_limit ? { train_limit: req.details.train_limit } : {}),
       };
       const base: TrainingRun = { run_id: runId, request_id: req.request_id, model_name: cfg.LAUNCHER_MODEL_NAME, status: 'started', params, dataset_hash: null, dataset_rows: null, git_sha: sha, metrics: {}, reason: null, model_version: null, event_time: Date.now() };
@@ -82,17 +83,14 @@ export const trainingLauncher: Processor = {
       running.set(1);
       let outcome: TrainingRun;
       try {
-        const baseRows = readLabelledFile(path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.LAUNCHER_BASE_DATASET))
-          .filter((r) => r.label)
-          .map((r) => ({ text: r.text, label: r.label! }));
         const fb = await feedbackRows();
         const limit = req.details?.train_limit ? Number(req.details.train_limit) : undefined;
-        const ds = assembleDataset(baseRows, fb, req.request_id, 0.1, limit);
+        const ds = launcherDataset(readManifest(cfg.LAUNCHER_MANIFEST), ctx.config.ULASAN_DATA_DIR, fb, limit);
         const trainFile = path.join(dir, 'train.jsonl');
         const validFile = path.join(dir, 'valid.jsonl');
         writeFileSync(trainFile, toJsonl(ds.train));
         writeFileSync(validFile, toJsonl(ds.valid));
-        writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify({ base: cfg.LAUNCHER_BASE_DATASET, feedback_query: 'feedback FINAL JOIN reviews FINAL ON review_id', feedback_rows: fb.length, train_rows: ds.train.length, valid_rows: ds.valid.length, sha256: ds.hash }, null, 2));
+        writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify({ manifest: cfg.LAUNCHER_MANIFEST, feedback_query: 'feedback FINAL JOIN reviews FINAL ON review_id', feedback_rows: fb.length, train_rows: ds.train.length, valid_rows: ds.valid.length, sha256: ds.hash, sources: ds.sources }, null, 2));
         const outDir = path.join(dir, 'package');
         const code = await launchJob({ trainFile, validFile, outDir, runId, dir });
         if (code !== 0) throw new Error(`training job exited with code ${code} (see ${dir}/job.log)`);
@@ -103,10 +101,9 @@ export const trainingLauncher: Processor = {
         const prod = registry.state.production(cfg.LAUNCHER_MODEL_NAME);
         let prodAcc: number | null = null;
         if (prod) {
+          // The same evaluation code as the candidate's package metrics (npm run evaluate).
           const engine = await InferenceEngine.load(artifactPath(prod.artifact_uri), { maxBatch: 256 });
-          const preds = await engine.predict(ds.valid.map((v) => v.text));
-          await engine.close();
-          prodAcc = preds.filter((p, i) => p.sentiment === ds.valid[i]!.label).length / Math.max(1, ds.valid.length);
+          prodAcc = (await evaluateRows(engine, 'validation', ds.valid).finally(() => engine.close())).accuracy;
         }
         const gate = decideGates(acc, prodAcc, { registerAccuracy: cfg.LAUNCHER_GATE_REGISTER, promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE, promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN });
         let version: number | null = null;

@@ -9,7 +9,7 @@ import { rowToReview } from '../../processors/producer/handler.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { parseBound, runReplay } from '../../processors/replay/replay.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import { runPipeline, DEFAULT_VOCAB } from '../../models/trainer/pipeline.js';
+import { filesInput, runPipeline, DEFAULT_VOCAB } from '../../models/trainer/pipeline.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DATA } from '../unit/models/fixtures.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
@@ -60,7 +60,7 @@ describe('replay', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-weak-'));
     const train = path.join(dir, 'train.tsv');
     writeFileSync(train, readFileSync(path.join(DATA, 'smsa/train_preprocess.tsv'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
-    await runPipeline({ trainFile: train, vocabFile: DEFAULT_VOCAB, outDir: path.join(dir, 'pkg'), name: 'weak', version: '2', options: { epochs: 3 } });
+    await runPipeline({ ...filesInput([train], []), vocabFile: DEFAULT_VOCAB, outDir: path.join(dir, 'pkg'), name: 'weak', version: '2', options: { epochs: 3 } });
     const stateDir = freshDir('bt2');
     // Pretend an earlier run of the same id stopped half-way: only partitions 0-2 were done.
     const first = await runReplay(running.ctx, { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound(String(Number.MAX_SAFE_INTEGER)), modelDir: path.join(dir, 'pkg'), stateDir, runId: 'weak-run' });

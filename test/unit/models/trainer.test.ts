@@ -1,5 +1,5 @@
 // The compact trainer: hashing, metrics, ensembles, the ONNX export's fidelity and determinism.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { InferenceEngine } from '../../../models/core/engine.js';
 import { mergeEnsemble } from '../../../models/trainer/ensemble.js';
 import { featureRows, initParams, predictProba } from '../../../models/trainer/fasttext.js';
 import { evaluate } from '../../../models/trainer/metrics.js';
-import { runPipeline } from '../../../models/trainer/pipeline.js';
+import { filesInput, runPipeline } from '../../../models/trainer/pipeline.js';
 import { classWeights, stratifiedSplit } from '../../../models/trainer/train.js';
 import { VOCAB } from './fixtures.js';
 
@@ -65,20 +65,31 @@ describe('pipeline on a small data set', () => {
   const neg = ['jelek sekali', 'sering error', 'lambat banget', 'kecewa berat', 'tidak bisa login'];
   const neu = ['biasa saja', 'lumayan lah', 'cukup', 'standar', 'begitu saja'];
   for (let i = 0; i < 30; i++) {
-    rows.push(`${pos[i % 5]} ${i % 3 === 0 ? 'ya' : ''}\tpositive`, `${neg[i % 5]} ${i % 4 === 0 ? 'min' : ''}\tnegative`, `${neu[i % 5]}\tneutral`);
+    // Distinct texts: the manifest de-duplicates by normalised text.
+    const n = ['satu', 'dua', 'tiga', 'empat', 'lima', 'enam'][i % 6];
+    rows.push(`${pos[i % 5]} ${n} ${i % 3 === 0 ? 'ya' : ''}\tpositive`, `${neg[i % 5]} ${n} ${i % 4 === 0 ? 'min' : ''}\tnegative`, `${neu[i % 5]} ${n}\tneutral`);
   }
   const trainFile = path.join(dir, 'train.tsv');
   writeFileSync(trainFile, rows.join('\n') + '\n');
   const options = { dim: 8, epochs: 8, bigramBuckets: 1009, trigramBuckets: 1013, patience: 8 };
 
   it('exports a package whose ONNX output matches the TypeScript model and is deterministic', async () => {
-    const a = await runPipeline({ trainFile, vocabFile: VOCAB, outDir: path.join(dir, 'a'), name: 't', version: '1', options });
-    await runPipeline({ trainFile, vocabFile: VOCAB, outDir: path.join(dir, 'b'), name: 't', version: '1', options });
+    const a = await runPipeline({ ...filesInput([trainFile], []), vocabFile: VOCAB, outDir: path.join(dir, 'a'), name: 't', version: '1', options });
+    const b = await runPipeline({ ...filesInput([trainFile], []), vocabFile: VOCAB, outDir: path.join(dir, 'b'), name: 't', version: '1', options });
+    expect(b.metrics).toEqual(a.metrics);
+    expect(b.evaluation).toEqual(a.evaluation);
+    expect(b.datasetHash).toBe(a.datasetHash);
     expect(a.exportMaxAbsDiff).toBeLessThan(1e-5);
     expect(readFileSync(path.join(dir, 'a', 'model.onnx')).equals(readFileSync(path.join(dir, 'b', 'model.onnx')))).toBe(true);
     const meta = JSON.parse(readFileSync(path.join(dir, 'a', 'ulasan.json'), 'utf8'));
     expect(meta).toMatchObject({ family: 'compact-fasttext', preprocessing: 'clean-text', feature_set_version: 'fs-1' });
     for (const k of ['accuracy', 'macro_f1', 'per_class', 'confusion_matrix', 'ece']) expect(meta.metrics).toHaveProperty(k);
+    // The model card: sources with hashes, per-set evaluation with slices, calibration, manifest.
+    expect(meta.model_card.training.sources[0]).toMatchObject({ kept: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(meta.model_card.evaluation['held-out 10% of train'].slices).toHaveProperty('language');
+    expect(meta.model_card.calibration).toMatchObject({ method: 'temperature', temperature: expect.any(Number) });
+    expect(meta.model_card.manifest.name).toBe('ad-hoc');
+    expect(existsSync(path.join(dir, 'a', 'data-manifest.json'))).toBe(true);
     const engine = await InferenceEngine.load(path.join(dir, 'a'));
     expect([...engine.inputNames].sort()).toEqual(['attention_mask', 'input_ids', 'token_type_ids']);
     const [p] = await engine.predict(['Aplikasinya BAGUS sekali 👍']);
@@ -89,6 +100,6 @@ describe('pipeline on a small data set', () => {
   it('refuses a training set with a single class', async () => {
     const one = path.join(dir, 'one.tsv');
     writeFileSync(one, Array.from({ length: 20 }, () => 'bagus\tpositive').join('\n'));
-    await expect(runPipeline({ trainFile: one, vocabFile: VOCAB, outDir: path.join(dir, 'c'), name: 't', version: '1', options })).rejects.toMatchObject({ code: 'DATA_INVALID' });
+    await expect(runPipeline({ ...filesInput([one], []), vocabFile: VOCAB, outDir: path.join(dir, 'c'), name: 't', version: '1', options })).rejects.toMatchObject({ code: 'DATA_INVALID' });
   });
 });

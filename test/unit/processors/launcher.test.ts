@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleDataset, coalesce, decideGates } from '../../../processors/training-launcher/handler.js';
+import { coalesce, decideGates } from '../../../processors/training-launcher/handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { RetrainRequest } from '../../../schemas/types.generated.js';
 
@@ -27,18 +27,6 @@ describe('coalesce', () => {
     expect(c.request_id).toBe('r1');
     expect(c.reasons).toEqual(['drift', 'data']);
     expect(c.details!.coalesced).toBe('r2');
-  });
-});
-
-describe('assembleDataset', () => {
-  const base = Array.from({ length: 100 }, (_, i) => ({ text: `teks ${i}`, label: i % 3 === 0 ? 'negative' : 'positive' }));
-  it('lets feedback override the base label, de-duplicates, and splits the same way for the same seed', () => {
-    const a = assembleDataset(base, [{ text: 'TEKS 1', label: 'neutral' }], 'req-1');
-    const all = [...a.train, ...a.valid];
-    expect(all).toHaveLength(100);
-    expect(all.find((r) => r.text === 'TEKS 1')!.label).toBe('neutral');
-    expect(assembleDataset(base, [{ text: 'TEKS 1', label: 'neutral' }], 'req-1').valid).toEqual(a.valid);
-    expect(a.valid.length).toBeGreaterThanOrEqual(9);
   });
 });
 

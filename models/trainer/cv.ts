@@ -1,0 +1,132 @@
+// npm run model:cv -- [--manifest <file>] [--folds 5] [--json <out.json>]
+// k-fold cross-validation over the union of a manifest's training sources: each fold trains the
+// compact model (TypeScript, same options as the build) on the other folds and predicts its own.
+// Prints mean +- sd macro-F1 and accuracy per source over the folds, the out-of-fold decision
+// offsets that maximise the mean per-source macro-F1 (how the build's default offsets were chosen),
+// and each fold model's scores on the held-out evaluation sets. Folds are random over rows
+// of the union after de-duplication, so a text never sits in two folds.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../../processors/shared/config.js';
+import { isUlasanError } from '../../processors/shared/errors.js';
+import { SENTIMENTS } from '../core/package.js';
+import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
+import { modelInputText } from '../features/features.js';
+import { predictProba, rng } from './fasttext.js';
+import { assemble, readEvaluationSets, readManifest, type Manifest } from './manifest.js';
+import { evaluate } from './metrics.js';
+import { DEFAULT_VOCAB } from './pipeline.js';
+import { DEFAULT_TRAIN_OPTIONS, encodeSet, stratifiedSplit, trainCompact, type EncodedSet } from './train.js';
+
+const LABELS = SENTIMENTS as readonly string[];
+
+interface FoldResult {
+  oof: Float32Array[];
+  evaluation: Record<string, number[]>;
+}
+
+const meanSd = (v: number[]): { mean: number; sd: number } => {
+  const mean = v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length - 1));
+  return { mean, sd };
+};
+
+const shift = (p: ArrayLike<number>, o: readonly number[]): number[] => Array.from(p, (v, c) => Math.log(Math.max(v, 1e-12)) + o[c]!);
+
+function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number, log: (s: string) => void) {
+  const data = assemble(m, dataDir);
+  const tokenizer = new TextTokenizer(bertTokenizerJson(readVocabTxt(process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB)), 128);
+  const o = { ...DEFAULT_TRAIN_OPTIONS, offsets: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets };
+  const spec = { vocabSize: tokenizer.vocabSize, bigramBuckets: o.bigramBuckets, trigramBuckets: o.trigramBuckets };
+  const ids = data.rows.map((r) => tokenizer.encode(modelInputText(r.text)));
+  const labels = data.rows.map((r) => LABELS.indexOf(r.label));
+  const r = rng(seed);
+  const fold = data.rows.map(() => Math.floor(r() * folds));
+  const evalSets = readEvaluationSets(m, dataDir).map((s) => ({ name: s.name, rows: s.rows, enc: encodeSet(s.rows.map((x) => tokenizer.encode(modelInputText(x.text))), s.rows.map((x) => LABELS.indexOf(x.label!)), spec) }));
+  const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {} };
+  for (let k = 0; k < folds; k++) {
+    const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
+    const items = idx.map((i) => ({ i, label: labels[i]! }));
+    const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
+    const pick = (xs: { i: number }[]): EncodedSet => encodeSet(xs.map((x) => ids[x.i]!), xs.map((x) => labels[x.i]!), spec, xs.map((x) => data.rows[x.i]!.weight));
+    const res = trainCompact(pick(train), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
+    data.rows.forEach((_, i) => {
+      if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
+    });
+    for (const s of evalSets) {
+      const probs = s.enc.rows.map((row) => shift(predictProba(res.params, row), o.offsets));
+      (result.evaluation[s.name] ??= []).push(evaluate(LABELS, s.enc.labels, probs).macro_f1);
+    }
+    log(`fold ${k + 1}/${folds} done (best epoch ${res.bestEpoch})`);
+  }
+  return { data, labels, fold, result };
+}
+
+/** Per-source metrics of out-of-fold predictions with the given offsets: per fold, then mean +- sd. */
+function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets: readonly number[]) {
+  const out: Record<string, { macro_f1: { mean: number; sd: number }; accuracy: { mean: number; sd: number }; rows: number }> = {};
+  for (const source of [...new Set(cv.data.rows.map((r) => r.source))]) {
+    const f1: number[] = [];
+    const acc: number[] = [];
+    for (let k = 0; k < folds; k++) {
+      const idx = cv.data.rows.map((_, i) => i).filter((i) => cv.data.rows[i]!.source === source && cv.fold[i] === k);
+      if (!idx.length) continue;
+      const m = evaluate(LABELS, idx.map((i) => cv.labels[i]!), idx.map((i) => shift(cv.result.oof[i]!, offsets)));
+      f1.push(m.macro_f1);
+      acc.push(m.accuracy);
+    }
+    out[source] = { macro_f1: meanSd(f1), accuracy: meanSd(acc), rows: cv.data.rows.filter((r) => r.source === source).length };
+  }
+  return out;
+}
+
+/**
+ * Offsets (negative, neutral; positive fixed at 0) maximising the mean over labelled sources of
+ * OOF macro-F1, with the accuracy of star-rated sources (app reviews) as one more term: the product
+ * is judged on both.
+ */
+function bestOffsets(cv: ReturnType<typeof crossValidate>, sources: string[], starSources: string[]): number[] {
+  const idxOf = (s: string): number[] => cv.data.rows.map((_, i) => i).filter((i) => cv.data.rows[i]!.source === s);
+  const terms = [...sources.map((s) => ({ idx: idxOf(s), key: 'macro_f1' as const })), ...starSources.map((s) => ({ idx: idxOf(s), key: 'accuracy' as const }))];
+  const score = (o: number[]): number =>
+    terms.reduce((sum, t) => sum + evaluate(LABELS, t.idx.map((i) => cv.labels[i]!), t.idx.map((i) => shift(cv.result.oof[i]!, o)))[t.key], 0) / terms.length;
+  let best = { o: [0, 0, 0], v: score([0, 0, 0]) };
+  for (let a = -1.5; a <= 1.5001; a += 0.1) {
+    for (let b = -1.5; b <= 1.5001; b += 0.1) {
+      const o = [Math.round(a * 10) / 10, Math.round(b * 10) / 10, 0];
+      const v = score(o);
+      if (v > best.v) best = { o, v };
+    }
+  }
+  return best.o;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { manifest: { type: 'string' }, folds: { type: 'string', default: '5' }, seed: { type: 'string', default: '42' }, json: { type: 'string' } } });
+  const manifestFile = path.resolve(values.manifest ?? path.join(import.meta.dirname, '..', 'manifests', 'default.json'));
+  const m = readManifest(manifestFile);
+  const folds = Number(values.folds);
+  const cv = crossValidate(m, parseConfig({}).ULASAN_DATA_DIR, folds, Number(values.seed), (s) => console.error(s));
+  const labelledSources = m.sources.filter((s) => s.path).map((s) => s.name);
+  const report = {
+    manifest: manifestFile,
+    folds,
+    offsets_used: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets,
+    per_source: perSource(cv, folds, m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets),
+    per_source_without_offsets: perSource(cv, folds, [0, 0, 0]),
+    best_offsets_out_of_fold: bestOffsets(cv, labelledSources, m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name)),
+    evaluation_sets: Object.fromEntries(Object.entries(cv.result.evaluation).map(([k, v]) => [k, { macro_f1: meanSd(v) }])),
+  };
+  for (const [source, r] of Object.entries(report.per_source)) {
+    console.log(`${source.padEnd(18)} rows ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)}  accuracy ${r.accuracy.mean.toFixed(4)} +- ${r.accuracy.sd.toFixed(4)}`);
+  }
+  for (const [set, r] of Object.entries(report.evaluation_sets)) console.log(`${set.padEnd(18)} (held out) macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)} over the ${folds} fold models`);
+  console.log(`offsets in use ${JSON.stringify(report.offsets_used)}; best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(isUlasanError(err) ? `model:cv: ${err.code}: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// npm run evaluate -- --model <dir> --data <file> [--data <file> ...] [--json]
+// Scores each labelled file (TSV/CSV/JSONL, as for training) with the package through the serving
+// engine and prints accuracy, macro-F1, per-class P/R/F1, the confusion matrix, ECE and slices.
+// --json prints exactly one JSON object per data file, each on its own line.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InferenceEngine } from '../core/engine.js';
+import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
+import { evaluateFile, type EvaluationReport } from './evaluate.js';
+
+const USAGE = 'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json]';
+
+function printHuman(r: EvaluationReport): void {
+  console.log(`\n${r.file}: ${r.n} rows  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`);
+  for (const [label, c] of Object.entries(r.per_class)) {
+    console.log(`  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`);
+  }
+  console.log(`  confusion (rows true, columns predicted; ${Object.keys(r.per_class).join('/')}): ${JSON.stringify(r.confusion_matrix)}`);
+  for (const [slice, values] of Object.entries(r.slices)) {
+    const parts = Object.entries(values).map(([v, m]) => `${v} n=${m.n} acc ${m.accuracy.toFixed(3)} mF1 ${m.macro_f1.toFixed(3)}`);
+    console.log(`  ${slice}: ${parts.join(' | ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, data: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+  });
+  if (!values.model || !values.data?.length) throw new UlasanError('USAGE', USAGE);
+  const engine = await InferenceEngine.load(path.resolve(values.model), { maxBatch: 256 });
+  try {
+    for (const file of values.data) {
+      const report = await evaluateFile(engine, file);
+      if (values.json) console.log(JSON.stringify(report));
+      else printHuman(report);
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(isUlasanError(err) ? `evaluate: ${err.code}: ${err.message}` : err);
+  process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
+});
