@@ -87,7 +87,12 @@ export function reportOf(file: string, rows: LabelledText[], probs: ArrayLike<nu
   const slices: EvaluationReport['slices'] = {};
   for (const [name, slicer] of Object.entries(SLICERS)) {
     const groups = new Map<string, number[]>();
-    rows.forEach((r, i) => groups.set(slicer(r.text), [...(groups.get(slicer(r.text)) ?? []), i]));
+    rows.forEach((r, i) => {
+      const key = slicer(r.text);
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    });
     slices[name] = {};
     for (const [value, idx] of [...groups.entries()].sort()) {
       const m = evaluate(labels, idx.map((i) => truth[i]!), idx.map((i) => probs[i]!));
@@ -102,9 +107,13 @@ export function reportOf(file: string, rows: LabelledText[], probs: ArrayLike<nu
 export async function evaluateRows(engine: InferenceEngine, file: string, rows: LabelledText[]): Promise<EvaluationReport> {
   const bad = rows.findIndex((r) => !(SENTIMENTS as readonly string[]).includes(r.label));
   if (bad >= 0) throw new UlasanError('DATA_INVALID', `${file}: row ${bad + 1} has label "${rows[bad]!.label}"`);
-  const preds = await engine.predict(rows.map((r) => r.text));
-  const probs = preds.map((p) => SENTIMENTS.map((s) => p.probabilities[s] ?? 0));
-  return reportOf(file, rows, probs);
+  return reportOf(file, rows, await predictProbs(engine, rows.map((r) => r.text)));
+}
+
+/** Probabilities in SENTIMENTS order, one row per text. */
+export async function predictProbs(engine: InferenceEngine, texts: string[]): Promise<number[][]> {
+  const preds = await engine.predict(texts);
+  return preds.map((p) => SENTIMENTS.map((s) => p.probabilities[s] ?? 0));
 }
 
 /** Labelled, non-empty rows of a TSV/CSV/JSONL file (the training formats); an unusable file names itself. */

@@ -11,7 +11,7 @@ import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenize
 import { FEATURE_SET_VERSION, modelInputText } from '../features/features.js';
 import { calibrate, type Calibration } from './calibration.js';
 import { mergeEnsemble } from './ensemble.js';
-import { evaluateRows, type EvaluationReport } from './evaluate.js';
+import { predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
 import { exportCompactOnnx } from './export.js';
 import { predictProba, type CompactParams, type HashSpec } from './fasttext.js';
 import { adHocManifest, assemble, readEvaluationSets, type FeedbackRow, type Manifest, type AssembledData } from './manifest.js';
@@ -139,25 +139,24 @@ interface Scored {
   maxDiff: number;
 }
 
-/** Every evaluation set through the serving engine, and the export checked against the TS model. */
+/** Every evaluation set through the serving engine (one pass), and the export checked against the TS model. */
 async function scoreEvaluationSets(input: PipelineInput, enc: Encoder, params: CompactParams, sets: EvalSet[]): Promise<Scored> {
   const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
-  try {
-    const reports: EvaluationReport[] = [];
-    for (const s of sets) reports.push(await evaluateRows(engine, s.name, s.rows));
-    const all = sets.flatMap((s) => s.rows);
-    const pooledReport = await evaluateRows(engine, 'all evaluation sets', all);
-    const preds = await engine.predict(all.map((r) => r.text));
-    const set = enc.encode(all.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) })));
-    let maxDiff = 0;
-    set.rows.forEach((r, i) => {
-      const ts = predictProba(params, r);
-      for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - preds[i]!.probabilities[LABELS[c]!]!));
-    });
-    return { reports, pooled: pooledReport, maxDiff };
-  } finally {
-    await engine.close();
+  const all = sets.flatMap((s) => s.rows);
+  const probs = await predictProbs(engine, all.map((r) => r.text)).finally(() => engine.close());
+  const reports: EvaluationReport[] = [];
+  let at = 0;
+  for (const s of sets) {
+    reports.push(reportOf(s.name, s.rows, probs.slice(at, at + s.rows.length)));
+    at += s.rows.length;
   }
+  const set = enc.encode(all.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) })));
+  let maxDiff = 0;
+  set.rows.forEach((r, i) => {
+    const ts = predictProba(params, r);
+    for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
+  });
+  return { reports, pooled: reportOf('all evaluation sets', all, probs), maxDiff };
 }
 
 export interface ModelCard {
