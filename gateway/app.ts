@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import type { InferenceEngine } from '../models/core/engine.js';
 import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { ERROR_INFO, UlasanError, isUlasanError, type ErrorCode } from '../processors/shared/errors.js';
-import { sentimentProbs, topSentiment } from '../processors/scoring/handler.js';
+import { sentimentProbs, topSentiment } from '../processors/shared/sentiment.js';
 import { MicroBatcher } from './microbatch.js';
 import { statusPage } from './status-page.js';
 import { BatchRequest, BatchResponse, ErrorBody, FeedbackRequest, ModelVersion, Prediction, PredictRequest, ReasonBody, Stats, VersionParams, type Stats as StatsT } from './schemas.js';

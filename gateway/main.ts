@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { parseConfig, z } from '../processors/shared/config.js';
 import type { Context, Processor } from '../processors/shared/context.js';
-import { ModelRegistry } from '../processors/registry/registry.js';
-import { ModelHolder } from '../processors/scoring/models.js';
-import { followRegistry } from '../processors/scoring/registry-follower.js';
+import { ModelRegistry } from '../processors/shared/registry/registry.js';
+import { ModelHolder } from '../processors/shared/model-holder.js';
+import { RegistryFollower } from '../processors/shared/registry/follower.js';
 import { scoringShape } from '../processors/scoring/config.js';
 import { buildGateway, type GatewayDeps } from './app.js';
 import type { Stats } from './schemas.js';
@@ -31,10 +31,16 @@ export const gateway: Processor = {
     const cfg = parseConfig(gatewayShape, ctx.env);
     const log = ctx.logger.child({ processor: 'gateway' });
     const models = await ModelHolder.start(cfg.SCORING_MODEL_DIR, cfg.SCORING_MODEL_NAME, { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH }, log);
-    const follower = await followRegistry(ctx, (e) => models.observe(e), log);
+    const follower = await RegistryFollower.for(ctx);
+    follower.onEvent((e) => models.observe(e));
     const producer = ctx.kafka.producer();
     await producer.connect();
-    const openRegistry = () => ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR });
+    const registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR, follower });
+    // The followed state, brought up to date with anything another process wrote (cheap: no re-read).
+    const openRegistry = async (): Promise<ModelRegistry> => {
+      await registry.refresh();
+      return registry;
+    };
     const db = ctx.store.database;
     const one = async (sql: string): Promise<Record<string, unknown>> => (await ctx.store.query(sql))[0] ?? {};
 
@@ -109,7 +115,7 @@ export const gateway: Processor = {
       models,
       async stop() {
         await app.close();
-        await follower.stop();
+        await follower.release();
         await producer.disconnect();
         await models.close();
       },

@@ -3,7 +3,7 @@
 import type { DeadLetter } from '../../schemas/types.generated.js';
 import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
-import { toDateTime64 } from '../review-store/handler.js';
+import { toDateTime64 } from '../shared/time.js';
 import { startSink } from '../shared/sink.js';
 
 export function deadLetterRow(d: DeadLetter): Record<string, unknown> {

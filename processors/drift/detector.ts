@@ -10,18 +10,16 @@
 // PSI (and the distances) are computed and stored for every feature either way.
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import { benjaminiHochberg, binCounts, chiSquareTest, countValues, jensenShannon, ksTest, psiCounts, quantileEdges, wassersteinNormed, type Counts } from './stats.js';
+import { quantize, type FeatureSummary, type MonitoredRecord } from './summary.js';
+
+export type { MonitoredRecord };
 
 export const NUMERIC_MONITORED = [...NUMERIC_FEATURES, 'confidence'] as const;
 export const CATEGORICAL_MONITORED = ['predicted_label', 'app_id', 'rating_bucket'] as const;
 
-export interface MonitoredRecord {
-  numeric: Record<string, number>;
-  categorical: Record<string, string>;
-}
-
 export interface ReferenceProfile {
   rows: number;
-  /** Up to `cap` values per numeric feature (a deterministic stride sample). */
+  /** Up to `cap` values per numeric feature (a deterministic stride sample), sorted ascending. */
   numeric: Record<string, number[]>;
   categorical: Record<string, Counts>;
   edges: Record<string, number[]>;
@@ -53,7 +51,10 @@ export function buildReference(records: readonly MonitoredRecord[], cap = 5000):
   const numeric: Record<string, number[]> = {};
   const edges: Record<string, number[]> = {};
   for (const f of NUMERIC_MONITORED) {
-    numeric[f] = sample.map((r) => r.numeric[f]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    numeric[f] = sample
+      .map((r) => r.numeric[f])
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+      .sort((a, b) => a - b);
     edges[f] = quantileEdges(numeric[f]);
   }
   const categorical: Record<string, Counts> = {};
@@ -61,25 +62,42 @@ export function buildReference(records: readonly MonitoredRecord[], cap = 5000):
   return { rows: records.length, numeric, categorical, edges };
 }
 
-export function detect(ref: ReferenceProfile, window: readonly MonitoredRecord[], o: DetectorOptions = DEFAULT_DETECTOR): { results: FeatureResult[]; drifted: boolean } {
+const quantizedCache = new WeakMap<ReferenceProfile, Map<string, number[]>>();
+
+/** The reference values in the sketch's buckets (computed once per reference and feature). */
+function quantizedReference(ref: ReferenceProfile, feature: string): number[] {
+  let byFeature = quantizedCache.get(ref);
+  if (!byFeature) quantizedCache.set(ref, (byFeature = new Map()));
+  let q = byFeature.get(feature);
+  if (!q) byFeature.set(feature, (q = (ref.numeric[feature] ?? []).map((v) => quantize(feature, v)).sort((a, b) => a - b)));
+  return q;
+}
+
+/**
+ * Tests one window's summary against the reference. Numeric features read the window's sketch as a
+ * quantile sample (its size is the true row count in the p-values); categorical ones exact counts.
+ */
+export function detect(ref: ReferenceProfile, window: FeatureSummary, o: DetectorOptions = DEFAULT_DETECTOR): { results: FeatureResult[]; drifted: boolean } {
   const useDistance = o.method === 'evidently' && ref.rows > 1000;
   const results: FeatureResult[] = [];
   for (const f of NUMERIC_MONITORED) {
     const r = ref.numeric[f] ?? [];
-    const c = window.map((x) => x.numeric[f]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (r.length === 0 || c.length === 0 || new Set(r).size < o.minReferenceCategories) continue;
+    const n = window.size(f);
+    if (r.length === 0 || n === 0 || new Set(r).size < o.minReferenceCategories) continue;
+    const c = window.sample(f);
+    const q = quantizedReference(ref, f);
     const psi = psiCounts(binCounts(r, ref.edges[f] ?? []), binCounts(c, ref.edges[f] ?? []));
     if (useDistance) {
-      const w = wassersteinNormed(r, c);
+      const w = wassersteinNormed(q, c);
       results.push({ feature: f, test: 'wasserstein', statistic: w, pValue: null, threshold: o.distanceThreshold, drifted: w >= o.distanceThreshold, psi });
     } else {
-      const ks = ksTest(r, c);
+      const ks = ksTest(q, c, { nb: n });
       results.push({ feature: f, test: 'ks', statistic: ks.statistic, pValue: ks.pValue, threshold: o.alpha, drifted: false, psi });
     }
   }
   for (const f of CATEGORICAL_MONITORED) {
     const r = ref.categorical[f] ?? {};
-    const c = countValues(window.map((x) => x.categorical[f]).filter((v): v is string => v !== undefined));
+    const c = window.counts(f);
     if (Object.keys(r).length < o.minReferenceCategories || Object.keys(c).length === 0) continue;
     const psi = psiCounts(r, c);
     if (useDistance) {

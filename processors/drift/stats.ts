@@ -20,8 +20,12 @@ function kolmogorovQ(lambda: number): number {
   return Math.min(1, Math.max(0, sum));
 }
 
-/** Two-sample Kolmogorov-Smirnov: statistic D and asymptotic p-value (Stephens' small-sample correction). */
-export function ksTest(a: readonly number[], b: readonly number[]): { statistic: number; pValue: number } {
+/**
+ * Two-sample Kolmogorov-Smirnov: statistic D and asymptotic p-value (Stephens' small-sample
+ * correction). `sizes` overrides the sample sizes in the p-value when a side is a quantile sample
+ * standing in for more rows (a sketch's window).
+ */
+export function ksTest(a: readonly number[], b: readonly number[], sizes: { na?: number; nb?: number } = {}): { statistic: number; pValue: number } {
   if (a.length === 0 || b.length === 0) return { statistic: 0, pValue: 1 };
   const x = [...a].sort((p, q) => p - q);
   const y = [...b].sort((p, q) => p - q);
@@ -34,7 +38,9 @@ export function ksTest(a: readonly number[], b: readonly number[]): { statistic:
     while (j < y.length && y[j]! <= v) j++;
     d = Math.max(d, Math.abs(i / x.length - j / y.length));
   }
-  const ne = (x.length * y.length) / (x.length + y.length);
+  const na = sizes.na ?? x.length;
+  const nb = sizes.nb ?? y.length;
+  const ne = (na * nb) / (na + nb);
   const sq = Math.sqrt(ne);
   return { statistic: d, pValue: kolmogorovQ((sq + 0.12 + 0.11 / sq) * d) };
 }

@@ -1,41 +1,76 @@
-// Event-time tumbling windows with a grace period. Pure (time is passed in).
+// Event-time tumbling windows with a grace period, holding a bounded state per window (sufficient
+// statistics, never the records). Pure: time is passed in.
+//
 // The watermark is the smallest, over partitions, of each partition's highest event time (one fast
-// partition must not close windows that a slower one is still filling); a partition that has been
-// idle for `idleMs` stops holding it back. A window [start, end) closes when watermark >= end + grace. A quiet stream still closes windows: `idle` advances the watermark by
-// the wall-clock time that passed since the last record. Records older than the oldest window that
-// can still take them are late: counted and reported, never silently dropped.
+// partition must not close windows that a slower one is still filling); a partition idle for
+// `partitionIdleMs` stops holding it back. A window [start, end) closes when watermark >= end + grace.
+// A quiet stream still closes windows: `idle` advances the watermark by the wall-clock time that
+// passed since the last record.
+//
+// Robustness: a record dated beyond wall clock + `maxSkewMs` is refused ('future') and moves
+// nothing, so one bad clock cannot close the current window; a (partition, offset) at or below one
+// already counted (redelivery after a rebalance or a failed batch) is refused ('duplicate'); a
+// closed window stays held (its offsets too) until `release` says its row was stored.
 
 export interface Position {
   partition: number;
   offset: string;
 }
 
-export interface ClosedWindow<T> {
+export interface ClosedWindow<S> {
   start: number;
   end: number;
-  items: T[];
+  state: S;
 }
 
-export class TumblingWindows<T> {
-  private readonly open = new Map<number, { items: T[]; positions: Position[] }>();
+export type AddResult = 'ok' | 'late' | 'future' | 'duplicate';
+
+export interface WindowOptions<S, R> {
+  sizeMs: number;
+  graceMs: number;
+  partitionIdleMs?: number;
+  /** How far ahead of the wall clock an event time may be before the record is refused. */
+  maxSkewMs?: number;
+  create: () => S;
+  add: (state: S, record: R) => void;
+}
+
+interface OpenWindow<S> {
+  state: S;
+  /** Per partition, the smallest offset this window holds: O(partitions), not O(records). */
+  minOffsets: Map<number, bigint>;
+}
+
+export class TumblingWindows<S, R> {
+  readonly sizeMs: number;
+  readonly graceMs: number;
+  private readonly partitionIdleMs: number;
+  private readonly maxSkewMs: number;
+  private readonly open = new Map<number, OpenWindow<S>>();
   private readonly partitions = new Map<number, { maxEvent: number; lastWall: number }>();
+  /** Highest offset counted per partition; kept across rebalances (the windows still hold those). */
+  private readonly counted = new Map<number, bigint>();
   private watermark = -Infinity;
   private lastEventWall = 0;
   /** Highest window end already closed: anything before it is late. */
   private closedUntil = -Infinity;
 
-  constructor(
-    readonly sizeMs: number,
-    readonly graceMs: number,
-    readonly partitionIdleMs = 60_000,
-  ) {}
+  constructor(private readonly o: WindowOptions<S, R>) {
+    this.sizeMs = o.sizeMs;
+    this.graceMs = o.graceMs;
+    this.partitionIdleMs = o.partitionIdleMs ?? 60_000;
+    this.maxSkewMs = o.maxSkewMs ?? Infinity;
+  }
 
   private advance(wallNow: number): void {
-    const all = [...this.partitions.values()];
-    if (all.length === 0) return;
-    const active = all.filter((p) => wallNow - p.lastWall < this.partitionIdleMs);
+    let activeMin = Infinity;
+    let allMax = -Infinity;
+    for (const p of this.partitions.values()) {
+      if (wallNow - p.lastWall < this.partitionIdleMs) activeMin = Math.min(activeMin, p.maxEvent);
+      allMax = Math.max(allMax, p.maxEvent);
+    }
     // All quiet: nothing is behind any more, so the furthest partition sets the pace.
-    const mark = active.length ? Math.min(...active.map((p) => p.maxEvent)) : Math.max(...all.map((p) => p.maxEvent));
+    const mark = activeMin !== Infinity ? activeMin : allMax;
     if (Number.isFinite(mark)) this.watermark = Math.max(this.watermark, mark);
   }
 
@@ -49,42 +84,59 @@ export class TumblingWindows<T> {
    * close windows a slower one has not even started on.
    */
   setPartitions(partitions: number[], wallNow: number): void {
-    for (const p of partitions) if (!this.partitions.has(p)) this.partitions.set(p, { maxEvent: -Infinity, lastWall: wallNow });
+    for (const p of partitions) {
+      if (!this.partitions.has(p)) this.partitions.set(p, { maxEvent: -Infinity, lastWall: wallNow });
+    }
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
   }
 
-  /** Adds a record; returns 'late' when its window has already closed. */
-  add(eventTime: number, item: T, pos: Position, wallNow: number): 'ok' | 'late' {
+  /** Adds a record to its window's state; anything but 'ok' left every window untouched. */
+  add(eventTime: number, record: R, pos: Position, wallNow: number): AddResult {
+    const offset = BigInt(pos.offset);
+    if (offset <= (this.counted.get(pos.partition) ?? -1n)) return 'duplicate';
+    this.counted.set(pos.partition, offset);
+    if (eventTime > wallNow + this.maxSkewMs) return 'future';
+    const p = this.partitions.get(pos.partition) ?? { maxEvent: -Infinity, lastWall: wallNow };
+    this.partitions.set(pos.partition, p);
     const start = this.windowStart(eventTime);
     if (start + this.sizeMs <= this.closedUntil) return 'late';
-    const w = this.open.get(start) ?? { items: [], positions: [] };
-    w.items.push(item);
-    w.positions.push(pos);
-    this.open.set(start, w);
-    const p = this.partitions.get(pos.partition) ?? { maxEvent: -Infinity, lastWall: wallNow };
+    let w = this.open.get(start);
+    if (!w) {
+      w = { state: this.o.create(), minOffsets: new Map() };
+      this.open.set(start, w);
+    }
+    this.o.add(w.state, record);
+    const held = w.minOffsets.get(pos.partition);
+    if (held === undefined || offset < held) w.minOffsets.set(pos.partition, offset);
     p.maxEvent = Math.max(p.maxEvent, eventTime);
     p.lastWall = wallNow;
-    this.partitions.set(pos.partition, p);
     this.advance(wallNow);
     this.lastEventWall = wallNow;
     return 'ok';
   }
 
-  /** Closes every window whose end + grace the watermark has passed (oldest first). */
-  closeReady(): ClosedWindow<T>[] {
-    const out: ClosedWindow<T>[] = [];
+  /**
+   * Every window whose end + grace the watermark has passed (oldest first). They stay held until
+   * `release`: a window whose row could not be stored is returned again by the next call.
+   */
+  closeReady(): ClosedWindow<S>[] {
+    const out: ClosedWindow<S>[] = [];
     for (const start of [...this.open.keys()].sort((a, b) => a - b)) {
       const end = start + this.sizeMs;
       if (this.watermark < end + this.graceMs) break;
-      out.push({ start, end, items: this.open.get(start)!.items });
-      this.open.delete(start);
+      out.push({ start, end, state: this.open.get(start)!.state });
       this.closedUntil = Math.max(this.closedUntil, end);
     }
     return out;
   }
 
+  /** The window's row is stored: forget its state and stop holding its offsets. */
+  release(start: number): void {
+    this.open.delete(start);
+  }
+
   /** Wall-clock flush: after `idleMs` without records, event time is assumed to move with the clock. */
-  idle(wallNow: number, idleMs: number): ClosedWindow<T>[] {
+  idle(wallNow: number, idleMs: number): ClosedWindow<S>[] {
     this.advance(wallNow); // partitions that went quiet stop holding the watermark back
     if (this.open.size === 0 || wallNow - this.lastEventWall < idleMs) return this.closeReady();
     this.watermark += wallNow - this.lastEventWall;
@@ -92,14 +144,13 @@ export class TumblingWindows<T> {
     return this.closeReady();
   }
 
-  /** Per partition, the smallest offset still held by an open window (commit up to it, not past). */
+  /** Per partition, the smallest offset still held by a window not yet stored (commit up to it). */
   heldOffsets(): Map<number, bigint> {
     const m = new Map<number, bigint>();
     for (const w of this.open.values()) {
-      for (const p of w.positions) {
-        const o = BigInt(p.offset);
-        const cur = m.get(p.partition);
-        if (cur === undefined || o < cur) m.set(p.partition, o);
+      for (const [partition, o] of w.minOffsets) {
+        const cur = m.get(partition);
+        if (cur === undefined || o < cur) m.set(partition, o);
       }
     }
     return m;
@@ -108,4 +159,14 @@ export class TumblingWindows<T> {
   openWindows(): number {
     return this.open.size;
   }
+
+  /** The open windows' states (for memory accounting and tests). */
+  states(): S[] {
+    return [...this.open.values()].map((w) => w.state);
+  }
+}
+
+/** Windows whose state is the list of records: for tests and small tools, never for the processor. */
+export function listWindows<R>(o: Omit<WindowOptions<R[], R>, 'create' | 'add'>): TumblingWindows<R[], R> {
+  return new TumblingWindows<R[], R>({ ...o, create: () => [], add: (s, r) => void s.push(r) });
 }

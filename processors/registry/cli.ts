@@ -11,7 +11,7 @@ import { allTopics, topicNames } from '../shared/topics.js';
 import { fileURLToPath } from 'node:url';
 import { loadPackage, type UlasanMeta } from '../../models/core/package.js';
 import { modelCardLines } from '../../models/trainer/card.js';
-import { ModelRegistry } from './registry.js';
+import { ModelRegistry } from '../shared/registry/registry.js';
 
 /** The package's metadata, or null when its artifact is not on this machine. */
 function packageMeta(uri: string): UlasanMeta | null {

@@ -9,8 +9,8 @@ import cliProgress from 'cli-progress';
 import { parseConfig } from '../shared/config.js';
 import { createContext } from '../shared/context.js';
 import { isUlasanError } from '../shared/errors.js';
-import { ModelRegistry } from '../registry/registry.js';
-import { artifactPath } from '../scoring/models.js';
+import { ModelRegistry } from '../shared/registry/registry.js';
+import { artifactPath } from '../shared/model-holder.js';
 import { parseBound, runReplay } from './replay.js';
 
 async function main(): Promise<void> {

@@ -11,9 +11,9 @@ import { InferenceEngine } from '../../models/core/engine.js';
 import { SENTIMENTS } from '../../models/core/package.js';
 import { evaluate } from '../../models/trainer/metrics.js';
 import type { Context } from '../shared/context.js';
-import { toDateTime64 } from '../review-store/handler.js';
-import { sentimentProbs, topSentiment } from '../scoring/handler.js';
-import { readToEnd } from '../registry/registry.js';
+import { toDateTime64 } from '../shared/time.js';
+import { sentimentProbs, topSentiment } from '../shared/sentiment.js';
+import { readToEnd } from '../shared/registry/registry.js';
 
 export type Bound = { kind: 'offset'; value: number } | { kind: 'time'; value: number };
 

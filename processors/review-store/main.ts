@@ -6,7 +6,8 @@ import { parseConfig } from '../shared/config.js';
 import type { EachBatchPayload } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
 import { triageReviewBatch } from '../shared/triage.js';
-import { reviewsConsumer, type Context, type Processor } from '../shared/context.js';
+import type { Context, Processor } from '../shared/context.js';
+import { consume, Health, outageWaiter } from '../shared/kit.js';
 import { reviewStoreShape } from './config.js';
 import { reviewRow } from './handler.js';
 import { reviewStoreMetrics } from './metrics.js';
@@ -20,17 +21,21 @@ export const reviewStore: Processor = {
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.REVIEW_MAX_TEXT_BYTES };
     const m = reviewStoreMetrics(ctx.metrics);
     const log = ctx.logger.child({ processor: NAME });
+    const health = new Health();
+    const wait = outageWaiter(ctx, NAME, health, log);
     const producer = ctx.kafka.producer();
     await producer.connect();
-    const { consumer, healthy } = await reviewsConsumer(ctx, { groupId: cfg.REVIEW_STORE_GROUP }, log);
 
-    const handleBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+    const eachBatch = async (p: EachBatchPayload): Promise<void> => {
+      const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
+      const waitOpts = { heartbeat, keepGoing: () => isRunning() && !isStale() };
       const end = m.batchSeconds.startTimer();
       m.consumed.inc(batch.messages.length);
-      const t = await triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, { batch, isRunning, isStale });
+      const t = await wait('decode', () => triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, p), waitOpts);
       for (const code of t.codes) m.deadLettered.inc({ code });
-      if (t.dead.length) await producer.send({ topic: ctx.topics.deadLetter, messages: t.dead, acks: -1 });
-      await ctx.store.insert('reviews', t.good.map((g) => reviewRow(g.review, batch.partition, g.message.offset)));
+      if (t.dead.length) await wait('dead-letter send', () => producer.send({ topic: ctx.topics.deadLetter, messages: t.dead, acks: -1 }), waitOpts);
+      const rows = t.good.map((g) => reviewRow(g.review, batch.partition, g.message.offset));
+      await wait('insert reviews', () => ctx.store.insert('reviews', rows), waitOpts);
       m.stored.inc(t.good.length);
       // Messages are handled in order; a stale or stopping batch may have been cut short and its
       // rest is redelivered.
@@ -40,10 +45,16 @@ export const reviewStore: Processor = {
       end();
     };
 
-    await consumer.run({ autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch: handleBatch });
+    const consumer = await consume(ctx, {
+      groupId: cfg.REVIEW_STORE_GROUP,
+      topics: [ctx.topics.reviews],
+      health,
+      log,
+      run: { autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch },
+    });
     log.info({ topic: ctx.topics.reviews }, 'review store consuming');
     return {
-      healthy,
+      healthy: () => health.healthy(),
       async stop() {
         await consumer.disconnect();
         await producer.disconnect();

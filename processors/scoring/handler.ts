@@ -5,27 +5,12 @@ import type { Prediction } from '../../models/core/engine.js';
 import type { Features } from '../../models/features/features.js';
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
-import { toDateTime64 } from '../review-store/handler.js';
+import { topSentiment } from '../shared/sentiment.js';
+import { toDateTime64 } from '../shared/time.js';
 
 export interface Position {
   partition: number;
   offset: string;
-}
-
-/** Probability per sentiment (labels the model does not map count as 0). */
-export function sentimentProbs(p: Prediction, labelSentiments: (Sentiment | null)[]): Record<Sentiment, number> {
-  const out: Record<Sentiment, number> = { negative: 0, neutral: 0, positive: 0 };
-  Object.values(p.probabilities).forEach((prob, i) => {
-    const s = labelSentiments[i];
-    if (s) out[s] += prob;
-  });
-  return out;
-}
-
-/** The most probable sentiment (ties go to the first in negative, neutral, positive order). */
-export function topSentiment(probs: Record<Sentiment, number>): Sentiment {
-  if (probs.neutral > probs.negative) return probs.positive > probs.neutral ? 'positive' : 'neutral';
-  return probs.positive > probs.negative ? 'positive' : 'negative';
 }
 
 /** The fields a ClickHouse prediction row and a ScoredReview share. */

@@ -54,20 +54,3 @@ export async function createContext(config: BaseConfig, name: string, env: NodeJ
   if (m.applied.length) logger.info({ applied: m.applied }, 'applied ClickHouse migrations');
   return { config, env, logger, metrics: createRegistry(name), kafka, serde, store, topics: topicNames(config.ULASAN_TOPIC_PREFIX) };
 }
-
-/** Connects a consumer on the reviews topic and tracks whether it has crashed (for /health). */
-export async function reviewsConsumer(
-  ctx: Context,
-  config: Parameters<Context['kafka']['consumer']>[0],
-  log: Logger,
-): Promise<{ consumer: ReturnType<Context['kafka']['consumer']>; healthy: () => boolean }> {
-  const consumer = ctx.kafka.consumer(config);
-  await consumer.connect();
-  await consumer.subscribe({ topic: ctx.topics.reviews, fromBeginning: true });
-  let healthy = true;
-  consumer.on(consumer.events.CRASH, (e) => {
-    healthy = false;
-    log.error({ err: e.payload.error }, 'consumer crashed');
-  });
-  return { consumer, healthy: () => healthy };
-}

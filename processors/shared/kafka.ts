@@ -7,7 +7,9 @@ import {
   type Admin,
   type Consumer,
   type ConsumerConfig,
+  type ConsumerRunConfig,
   type EachBatchPayload,
+  type EachMessagePayload,
   type IHeaders,
   type KafkaMessage,
   type LogEntry,
@@ -19,7 +21,7 @@ import {
 import type { Logger } from './logger.js';
 import type { TopicSpec } from './topics.js';
 
-export type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer, RecordMetadata };
+export type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Producer, RecordMetadata };
 
 export interface KafkaClientOptions {
   brokers: string[];

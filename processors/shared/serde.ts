@@ -1,6 +1,8 @@
 // Avro serde through a Confluent-compatible registry (Apicurio's ccompat API in the local stack).
 // Subjects follow TopicNameStrategy (<topic>-value) with BACKWARD compatibility.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { guardAvro } from './avro-guard.js';
 import { SerdeError } from './errors.js';
 import { loadSchema } from './schemas.js';
 import { valueSubject, type TopicSpec } from './topics.js';
@@ -77,12 +79,7 @@ export class AvroSerde {
     const key = `${topic}\u0000${id}`;
     const cached = this.encoders.get(key);
     if (cached) return cached;
-    let type: { toBuffer(v: unknown): Buffer };
-    try {
-      type = (await this.registry.getSchema(id)) as unknown as typeof type;
-    } catch (err) {
-      throw new SerdeError('SERDE_ENCODE_FAILED', `could not load schema ${id} for ${topic}: ${(err as Error).message}`, { cause: err });
-    }
+    const type = await this.typeFor(id);
     const header = Buffer.alloc(5);
     header.writeInt32BE(id, 1); // byte 0 stays 0: the magic byte
     const encoder = (value: unknown): Buffer => {
@@ -96,42 +93,87 @@ export class AvroSerde {
     return encoder;
   }
 
-  /** Decodes a Confluent-framed Avro value. `expectedTopic` guards against another topic's schema. */
+  private readonly types = new Map<number, avro.Type>();
+
+  /**
+   * The Avro type of a schema id, cached only once fetched. A 404 is SCHEMA_NOT_FOUND (the record is
+   * bad); anything else (connection refused, 5xx, a timeout) is REGISTRY_UNAVAILABLE, retriable: an
+   * outage must pause the consumer, never turn valid records into dead letters.
+   */
+  async typeFor(id: number): Promise<avro.Type> {
+    const cached = this.types.get(id);
+    if (cached) return cached;
+    const body = await this.registryGet<{ schema: string }>(`/schemas/ids/${id}`);
+    if (body === null) throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${id}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+    let type: avro.Type;
+    try {
+      type = avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema);
+    } catch (err) {
+      throw new SerdeError('SERDE_DECODE_FAILED', `schema ${id} is not a usable Avro schema: ${(err as Error).message}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+    }
+    this.types.set(id, type);
+    return type;
+  }
+
+  /** GET on the registry: the parsed body, null on 404, REGISTRY_UNAVAILABLE on anything else. */
+  private async registryGet<T>(pathname: string): Promise<T | null> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${pathname}`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new SerdeError('REGISTRY_UNAVAILABLE', `schema registry unreachable (GET ${pathname}): ${(err as Error).message}`, { cause: err });
+    }
+    if (res.status === 404) return null;
+    if (!res.ok) throw new SerdeError('REGISTRY_UNAVAILABLE', `schema registry answered HTTP ${res.status} to GET ${pathname}`);
+    return (await res.json()) as T;
+  }
+
+  /**
+   * Decodes a Confluent-framed Avro value. `expectedTopic` guards against another subject's schema.
+   * The body is checked by guardAvro before avsc sees it, so hostile lengths and block counts are
+   * rejected in microseconds (a bounded walk) and dead-lettered.
+   */
   async decode<T>(buf: Buffer | null, expectedTopic?: string): Promise<{ value: T; schemaId: number }> {
     const schemaId = wireSchemaId(buf);
-    if (buf === null || schemaId === null) throw new SerdeError('SERDE_DECODE_FAILED', 'not Confluent-framed Avro (missing magic byte or schema id)');
-    if (expectedTopic) {
-      const expected = this.ids.get(expectedTopic);
-      if (expected !== undefined && expected !== schemaId) {
-        // A different id may still be an older version of this subject: accept only those.
-        const versions = await this.subjectIds(valueSubject(expectedTopic));
-        if (!versions.has(schemaId)) {
-          const known = await fetch(`${this.url}/schemas/ids/${schemaId}`).then((r) => r.status !== 404);
-          if (!known) throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`);
-          throw new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${valueSubject(expectedTopic)}`);
-        }
-      }
+    if (buf === null || schemaId === null) {
+      throw new SerdeError('SERDE_DECODE_FAILED', 'not Confluent-framed Avro (missing magic byte or schema id)', { details: { reject: 'NOT_AVRO' } });
     }
+    if (expectedTopic) await this.checkSubject(schemaId, expectedTopic);
+    const type = await this.typeFor(schemaId);
     try {
-      return { value: (await this.registry.decode(buf)) as T, schemaId };
+      guardAvro(type, buf, 5);
+      return { value: type.fromBuffer(buf.subarray(5)) as T, schemaId };
     } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 404) throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, { cause: err });
-      throw new SerdeError('SERDE_DECODE_FAILED', `could not decode with schema ${schemaId}: ${(err as Error).message}`, { cause: err });
+      throw new SerdeError('SERDE_DECODE_FAILED', `could not decode with schema ${schemaId}: ${(err as Error).message}`, { cause: err, details: { reject: 'DECODE_FAILED' } });
     }
   }
 
+  /** A schema id other than this process's own must be a registered version of the topic's subject. */
+  private async checkSubject(schemaId: number, topic: string): Promise<void> {
+    const expected = this.ids.get(topic);
+    if (expected === undefined || expected === schemaId) return;
+    const subject = valueSubject(topic);
+    if ((await this.subjectIds(subject)).has(schemaId)) return;
+    // Perhaps a version registered after the cache was filled: look once more before rejecting.
+    this.versionCache.delete(subject);
+    if ((await this.subjectIds(subject)).has(schemaId)) return;
+    if ((await this.registryGet(`/schemas/ids/${schemaId}`)) === null) {
+      throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+    }
+    throw new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${subject}`, { details: { reject: 'WRONG_SCHEMA' } });
+  }
+
   private readonly versionCache = new Map<string, Set<number>>();
+
+  /** The schema ids of a subject's versions. Only a complete answer is cached (never an outage). */
   private async subjectIds(subject: string): Promise<Set<number>> {
     const cached = this.versionCache.get(subject);
     if (cached) return cached;
-    const res = await fetch(`${this.url}/subjects/${encodeURIComponent(subject)}/versions`);
+    const base = `/subjects/${encodeURIComponent(subject)}/versions`;
     const ids = new Set<number>();
-    if (res.ok) {
-      for (const v of (await res.json()) as number[]) {
-        const r = await fetch(`${this.url}/subjects/${encodeURIComponent(subject)}/versions/${v}`);
-        if (r.ok) ids.add(((await r.json()) as { id: number }).id);
-      }
+    for (const v of (await this.registryGet<number[]>(base)) ?? []) {
+      const version = await this.registryGet<{ id: number }>(`${base}/${v}`);
+      if (version) ids.add(version.id);
     }
     this.versionCache.set(subject, ids);
     return ids;

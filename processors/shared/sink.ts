@@ -1,8 +1,13 @@
 // A topic-to-table sink: consume Avro records, turn each into a ClickHouse row, insert per batch,
-// then commit (kafkajs resolves the batch after eachBatch returns). Unreadable records are logged
-// and skipped: they were already on a topic no processor of ours writes badly. The feedback,
-// dead-letter and registry mirrors are all this shape.
+// then commit. The feedback, dead-letter and registry mirrors are all this shape.
+//
+// A record that cannot become a row (undecodable, a tombstone, a timestamp ClickHouse cannot hold)
+// is dead-lettered with its code; it never fails the insert of the good rows around it. Outages
+// (registry, ClickHouse, Kafka) are waited out in place, so nothing is committed past unwritten
+// rows and no valid record is dead-lettered because a dependency was down.
 import type { Context } from './context.js';
+import type { EachBatchPayload, Message } from './kafka.js';
+import { consume, DeadLetters, Health, outageWaiter, recordFailure } from './kit.js';
 import type { Logger } from './logger.js';
 
 export interface SinkRoute {
@@ -12,26 +17,39 @@ export interface SinkRoute {
 }
 
 export async function startSink(ctx: Context, groupId: string, routes: SinkRoute[], log: Logger, onStored?: (table: string, n: number) => void) {
-  const consumer = ctx.kafka.consumer({ groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topics: routes.map((r) => r.topic), fromBeginning: true });
-  let healthy = true;
-  consumer.on(consumer.events.CRASH, () => (healthy = false));
-  await consumer.run({
-    eachBatch: async ({ batch, heartbeat }) => {
-      const route = routes.find((r) => r.topic === batch.topic)!;
-      const rows: Record<string, unknown>[] = [];
-      for (const m of batch.messages) {
-        try {
-          rows.push(await route.row(m.value));
-        } catch (err) {
-          log.warn({ err, topic: batch.topic, offset: m.offset }, 'skipping unreadable record');
-        }
+  const processor = groupId.replace(/^ulasan-/, '');
+  const health = new Health();
+  const wait = outageWaiter(ctx, processor, health, log);
+  const producer = ctx.kafka.producer();
+  await producer.connect();
+  const deadLetters = new DeadLetters(ctx, processor, producer);
+
+  const eachBatch = async ({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> => {
+    const route = routes.find((r) => r.topic === batch.topic)!;
+    const waitOpts = { heartbeat, keepGoing: isRunning };
+    const rows: Record<string, unknown>[] = [];
+    const dead: Message[] = [];
+    for (const m of batch.messages) {
+      try {
+        rows.push(await wait('decode', () => route.row(m.value), waitOpts));
+      } catch (err) {
+        const origin = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value };
+        dead.push(await deadLetters.message(origin, recordFailure(err)));
       }
-      await ctx.store.insert(route.table, rows);
-      onStored?.(route.table, rows.length);
-      await heartbeat();
+    }
+    await wait(`insert ${route.table}`, () => ctx.store.insert(route.table, rows), waitOpts);
+    await deadLetters.send(dead, { log, heartbeat, keepGoing: isRunning });
+    onStored?.(route.table, rows.length);
+    await heartbeat();
+  };
+
+  const consumer = await consume(ctx, { groupId, topics: routes.map((r) => r.topic), health, log, run: { eachBatch } });
+  return {
+    healthy: () => health.healthy(),
+    health,
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
     },
-  });
-  return { healthy: () => healthy, stop: () => consumer.disconnect() };
+  };
 }

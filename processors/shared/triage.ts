@@ -4,7 +4,7 @@ import type { Review } from '../../schemas/types.generated.js';
 import { deadLetter } from './dead-letter.js';
 import { SerdeError } from './errors.js';
 import type { KafkaMessage, Message } from './kafka.js';
-import { validateReview, type RejectCode, type ValidationLimits } from './review.js';
+import { REJECT_CODES, validateReview, type RejectCode, type ValidationLimits } from './review.js';
 import type { AvroSerde } from './serde.js';
 
 export interface Triaged {
@@ -15,11 +15,11 @@ export interface Triaged {
   handled: number;
 }
 
+/** The dead-letter code of a record the serde refused (the serde says which kind of bad it is). */
 export function serdeRejectCode(err: SerdeError): RejectCode {
-  if (err.code === 'SCHEMA_NOT_FOUND') return 'UNKNOWN_SCHEMA';
-  if (/not Confluent-framed/.test(err.message)) return 'NOT_AVRO';
-  if (/is not a version of/.test(err.message)) return 'WRONG_SCHEMA';
-  return 'DECODE_FAILED';
+  const reject = err.details?.reject;
+  if (typeof reject === 'string' && (REJECT_CODES as readonly string[]).includes(reject)) return reject as RejectCode;
+  return err.code === 'SCHEMA_NOT_FOUND' ? 'UNKNOWN_SCHEMA' : 'DECODE_FAILED';
 }
 
 export async function triage(
@@ -48,7 +48,8 @@ export async function triage(
         out.good.push({ review: v.review, message: msg });
       }
     } catch (err) {
-      if (!(err instanceof SerdeError)) throw err; // infrastructure failure: the batch is retried
+      // An outage (registry down) or a bug is not the record's fault: the batch is retried.
+      if (!(err instanceof SerdeError) || err.retriable) throw err;
       code = serdeRejectCode(err);
       reason = err.message;
     }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PROJECT_ROOT, z } from '../shared/config.js';
+import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
 
 export const launcherShape = {
   LAUNCHER_GROUP: z.string().min(1).default('ulasan-training-launcher'),
@@ -22,3 +22,9 @@ export const launcherShape = {
   LAUNCHER_WEBHOOK_URL: z.string().url().optional(),
   LAUNCHER_WORK_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'runs')),
 };
+
+export type LauncherConfig = ReturnType<typeof parseLauncherConfig>;
+
+export function parseLauncherConfig(env: NodeJS.ProcessEnv) {
+  return parseConfig(launcherShape, env);
+}

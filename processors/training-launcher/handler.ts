@@ -1,6 +1,6 @@
 // Pure logic of the training launcher: coalescing requests, assembling the data set, the gates.
 import { createHash } from 'node:crypto';
-import type { RetrainRequest } from '../../schemas/types.generated.js';
+import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import { SENTIMENTS } from '../../models/core/package.js';
 import { assemble, readEvaluationSets, type AssembledData, type FeedbackRow, type Manifest } from '../../models/trainer/manifest.js';
 
@@ -77,4 +77,34 @@ export function launcherDataset(
   const valid = readEvaluationSets(manifest, dataDir).flatMap((s) => s.rows.map((r) => ({ text: r.text, label: r.label! })));
   const hash = createHash('sha256').update(data.hash).update(String(limit ?? 'all')).digest('hex');
   return { train, valid, hash, sources: data.sources };
+}
+
+type History = { epoch: number; train_loss: number; dev_macro_f1: number }[][];
+
+/** A finished run's metrics as flat keys (ClickHouse keeps them): headline, curve, confusion. */
+export function runMetrics(pkgMetrics: Record<string, unknown>, productionAccuracy: number | null, seconds: number): Record<string, number> {
+  const metrics: Record<string, number> = {
+    accuracy: Number(pkgMetrics.accuracy),
+    macro_f1: Number(pkgMetrics.macro_f1),
+    ece: Number(pkgMetrics.ece),
+    duration_seconds: seconds,
+  };
+  for (const e of ((pkgMetrics.history ?? []) as History)[0] ?? []) {
+    const n = String(e.epoch).padStart(2, '0');
+    metrics[`epoch_${n}_train_loss`] = e.train_loss;
+    metrics[`epoch_${n}_dev_macro_f1`] = e.dev_macro_f1;
+  }
+  ((pkgMetrics.confusion_matrix ?? []) as number[][]).forEach((row, i) => row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)));
+  if (productionAccuracy !== null) metrics.production_accuracy_same_valid = productionAccuracy;
+  return metrics;
+}
+
+/** The request that re-runs an interrupted run once (attempt 2), or null when it must not. */
+export function retryOf(r: TrainingRun, registeredVersion: number | null, by: string): { req: RetrainRequest; attempt: number } | null {
+  const attempt = Number(r.params?.attempt ?? 1);
+  if (registeredVersion !== null || attempt >= 2) return null;
+  const details = { retry_of: r.run_id, ...(r.params?.train_limit ? { train_limit: r.params.train_limit } : {}) };
+  const reasons = (r.params?.reasons ?? 'manual').split(',') as RetrainRequest['reasons'];
+  const req: RetrainRequest = { request_id: r.request_id ?? r.run_id, model_name: r.model_name, reasons, details, requested_by: by, force: true, requested_at: r.event_time };
+  return { req, attempt: attempt + 1 };
 }

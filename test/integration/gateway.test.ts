@@ -2,7 +2,7 @@
 // feedback topic, readiness against the real Kafka, the prediction log topic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import { readToEnd } from '../../processors/registry/registry.js';
+import { readToEnd } from '../../processors/shared/registry/registry.js';
 import type { Feedback, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';

@@ -9,7 +9,7 @@ import { rowToReview } from '../../processors/producer/handler.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { retrainTrigger } from '../../processors/retrain-trigger/main.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import type { ModelHolder } from '../../processors/scoring/models.js';
+import type { ModelHolder } from '../../processors/shared/model-holder.js';
 import type { ProcessorHandle } from '../../processors/shared/context.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DATA } from '../unit/models/fixtures.js';

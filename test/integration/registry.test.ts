@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import { productionAt, stageHistory } from '../../processors/registry/history.js';
-import { ModelRegistry } from '../../processors/registry/registry.js';
-import type { ModelHolder } from '../../processors/scoring/models.js';
+import { productionAt, stageHistory } from '../../processors/shared/registry/history.js';
+import { ModelRegistry } from '../../processors/shared/registry/registry.js';
+import type { ModelHolder } from '../../processors/shared/model-holder.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 

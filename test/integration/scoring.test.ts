@@ -6,7 +6,7 @@ import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import type { ModelHolder } from '../../processors/scoring/models.js';
+import type { ModelHolder } from '../../processors/shared/model-holder.js';
 import type { DeadLetter, ModelVersionEvent, Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';

@@ -9,6 +9,7 @@ import { rng } from '../../../models/trainer/fasttext.js';
 import { readLabelledFile, type LabelledRow } from '../../../processors/shared/datasets.js';
 import { buildReference, detect, DEFAULT_DETECTOR, type MonitoredRecord, type ReferenceProfile } from '../../../processors/drift/detector.js';
 import { monitoredRecord } from '../../../processors/drift/records.js';
+import { FeatureSummary, quantize } from '../../../processors/drift/summary.js';
 import { benjaminiHochberg, chiSquareTest, jensenShannon, ksTest, psiCounts, wassersteinNormed } from '../../../processors/drift/stats.js';
 import { ensureDefaultModel } from '../../../scripts/model-build.js';
 import { DATA } from '../models/fixtures.js';
@@ -22,6 +23,12 @@ let appReviews: MonitoredRecord[];
 async function score(rows: LabelledRow[]): Promise<(MonitoredRecord & { truth: string })[]> {
   const preds = await engine.predict(rows.map((r) => r.text));
   return rows.map((r, i) => ({ ...monitoredRecord({ features: computeFeatures(r.text), confidence: preds[i]!.confidence, label: preds[i]!.sentiment ?? preds[i]!.label }), truth: r.label ?? '' }));
+}
+
+function summarise(records: readonly MonitoredRecord[]): FeatureSummary {
+  const s = new FeatureSummary();
+  for (const r of records) s.add(r);
+  return s;
 }
 
 function sample<T>(xs: T[], n: number, r: () => number): T[] {
@@ -70,7 +77,7 @@ describe('detector on real data', () => {
     const r = rng(2026);
     const windows = 300;
     let flagged = 0;
-    for (let w = 0; w < windows; w++) if (detect(reference, sample(pool, WINDOW, r)).drifted) flagged += 1;
+    for (let w = 0; w < windows; w++) if (detect(reference, summarise(sample(pool, WINDOW, r))).drifted) flagged += 1;
     const rate = flagged / windows;
     console.log(`false alarms: ${flagged} of ${windows} stationary windows of ${WINDOW} = ${rate.toFixed(3)} (alpha ${DEFAULT_DETECTOR.alpha})`);
     expect(rate).toBeLessThanOrEqual(DEFAULT_DETECTOR.alpha);
@@ -79,7 +86,7 @@ describe('detector on real data', () => {
   it('flags a switch from SmSA-like text to app-review text in the first window', () => {
     const r = rng(7);
     let hits = 0;
-    for (let w = 0; w < 50; w++) if (detect(reference, sample(appReviews, WINDOW, r)).drifted) hits += 1;
+    for (let w = 0; w < 50; w++) if (detect(reference, summarise(sample(appReviews, WINDOW, r))).drifted) hits += 1;
     console.log(`app-review windows flagged: ${hits} of 50`);
     expect(hits).toBe(50);
   });
@@ -91,10 +98,27 @@ describe('detector on real data', () => {
     let hits = 0;
     for (let w = 0; w < 50; w++) {
       const win = [...sample(neg, WINDOW * 0.8, r), ...sample(rest, WINDOW * 0.2, r)];
-      const d = detect(reference, win);
+      const d = detect(reference, summarise(win));
       if (d.results.find((x) => x.feature === 'predicted_label')!.drifted) hits += 1;
     }
     console.log(`label-mix windows flagged on predicted_label: ${hits} of 50`);
     expect(hits).toBe(50);
+  });
+
+  it('the sketch-based KS statistic stays within 0.03 of the exact one on real windows', () => {
+    const r = rng(9);
+    let worst = 0;
+    for (let w = 0; w < 20; w++) {
+      const win = sample(w % 2 ? pool : appReviews, 2000, r);
+      const summary = summarise(win);
+      for (const f of ['char_count', 'word_count', 'confidence']) {
+        const exact = ksTest(reference.numeric[f]!, win.map((x) => x.numeric[f]!)).statistic;
+        const q = reference.numeric[f]!.map((v) => quantize(f, v));
+        const sketched = ksTest(q, summary.sample(f), { nb: summary.size(f) }).statistic;
+        worst = Math.max(worst, Math.abs(exact - sketched));
+      }
+    }
+    console.log(`largest |D(sketch) - D(exact)| over 60 feature windows of 2,000 rows: ${worst.toFixed(4)}`);
+    expect(worst).toBeLessThan(0.03);
   });
 });

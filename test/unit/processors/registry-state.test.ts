@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryState } from '../../../processors/registry/state.js';
-import { StageBook } from '../../../processors/scoring/models.js';
+import { RegistryState } from '../../../processors/shared/registry/state.js';
 import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
 
 const ev = (version: number, stage: ModelStage, timestamp: number): ModelVersionEvent => ({ name: 'm', version, stage, metrics: {}, artifact_uri: `/a/${version}`, content_hash: `h${version}`, run_id: null, reason: '', actor: 't', timestamp });
@@ -17,15 +16,15 @@ describe('RegistryState', () => {
   it('knows the previous Production for a rollback', () => expect(s.previousProduction('m')?.version).toBe(1));
 });
 
-describe('StageBook (scorer side)', () => {
+describe('RegistryState.current (what the scorers follow)', () => {
   it('follows the most recent Production and Staging', () => {
-    const b = new StageBook();
+    const b = new RegistryState();
     [ev(1, 'Production', 1), ev(2, 'Staging', 2)].forEach((e) => b.apply(e));
-    expect(b.current('Production')?.version).toBe(1);
-    expect(b.current('Staging')?.version).toBe(2);
+    expect(b.current('m', 'Production')?.version).toBe(1);
+    expect(b.current('m', 'Staging')?.version).toBe(2);
     b.apply(ev(2, 'Production', 3));
     b.apply(ev(1, 'Archived', 3));
-    expect(b.current('Production')?.version).toBe(2);
-    expect(b.current('Staging')).toBeNull();
+    expect(b.current('m', 'Production')?.version).toBe(2);
+    expect(b.current('m', 'Staging')).toBeNull();
   });
 });

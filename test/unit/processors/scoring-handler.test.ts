@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage, sentimentProbs, topSentiment } from '../../../processors/scoring/handler.js';
-import { toDateTime64 } from '../../../processors/review-store/handler.js';
+import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
+import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
+import { toDateTime64 } from '../../../processors/shared/time.js';
 import { computeFeatures } from '../../../models/features/features.js';
 import type { Prediction } from '../../../models/core/engine.js';
 import type { Review } from '../../../schemas/types.generated.js';

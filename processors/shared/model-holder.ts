@@ -5,28 +5,12 @@
 // record waits for a load. Rollback is the same path: an older version becomes Production again.
 import { fileURLToPath } from 'node:url';
 import { InferenceEngine, type EngineOptions } from '../../models/core/engine.js';
-import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
-import type { Logger } from '../shared/logger.js';
+import type { ModelVersionEvent } from '../../schemas/types.generated.js';
+import type { Logger } from './logger.js';
+import { RegistryState } from './registry/state.js';
 
 export function artifactPath(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
-}
-
-/** Pure: the versions currently in a stage, from every event seen (newest event per version wins). */
-export class StageBook {
-  private readonly latest = new Map<number, ModelVersionEvent>();
-
-  apply(e: ModelVersionEvent): void {
-    const cur = this.latest.get(e.version);
-    if (!cur || e.timestamp >= cur.timestamp) this.latest.set(e.version, e);
-  }
-
-  /** The version most recently moved into `stage`, if any version is in it now. */
-  current(stage: ModelStage): ModelVersionEvent | null {
-    let best: ModelVersionEvent | null = null;
-    for (const e of this.latest.values()) if (e.stage === stage && (!best || e.timestamp > best.timestamp)) best = e;
-    return best;
-  }
 }
 
 const WARMUP = ['aplikasinya bagus sekali', 'sering error dan lambat', 'biasa saja'];
@@ -34,7 +18,7 @@ const WARMUP = ['aplikasinya bagus sekali', 'sering error dan lambat', 'biasa sa
 export class ModelHolder {
   private prod: InferenceEngine;
   private shadow: InferenceEngine | null = null;
-  private readonly book = new StageBook();
+  private readonly book = new RegistryState();
   private loading: Promise<void> = Promise.resolve();
   private readonly listeners: ((e: { role: 'production' | 'shadow'; version: string | null }) => void)[] = [];
 
@@ -71,8 +55,8 @@ export class ModelHolder {
   observe(e: ModelVersionEvent): void {
     if (e.name !== this.modelName) return;
     this.book.apply(e);
-    const prod = this.book.current('Production');
-    const staging = this.book.current('Staging');
+    const prod = this.book.current(this.modelName, 'Production');
+    const staging = this.book.current(this.modelName, 'Staging');
     this.loading = this.loading.then(async () => {
       if (prod && String(prod.version) !== this.prod.version) await this.swap('production', prod);
       const shadowVersion = this.shadow?.version ?? null;

@@ -1,12 +1,27 @@
 // The model registry's state, rebuilt from ModelVersionEvents (the compacted registry topic keeps
 // the newest event per name/version/stage). Pure: no I/O.
-import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
+import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
 
 export class RegistryState {
   private readonly events: ModelVersionEvent[] = [];
+  private readonly seen = new Set<string>();
 
-  apply(e: ModelVersionEvent): void {
+  /** Adds an event; false when it was already applied (a re-read, or our own write read back). */
+  apply(e: ModelVersionEvent): boolean {
+    const key = `${e.name}\u0000${e.version}\u0000${e.stage}\u0000${e.timestamp}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
     this.events.push(e);
+    return true;
+  }
+
+  size(): number {
+    return this.events.length;
+  }
+
+  /** Every event, in the order applied. */
+  all(): readonly ModelVersionEvent[] {
+    return this.events;
   }
 
   /** Every known version of a model with its current (newest) event. */
@@ -33,7 +48,12 @@ export class RegistryState {
   }
 
   production(name: string): ModelVersionEvent | undefined {
-    return this.inStage(name, 'Production').sort((a, b) => b.timestamp - a.timestamp)[0];
+    return this.current(name, 'Production') ?? undefined;
+  }
+
+  /** The version most recently moved into `stage`, if any version is in it now. */
+  current(name: string, stage: ModelStage): ModelVersionEvent | null {
+    return this.inStage(name, stage).sort((a, b) => b.timestamp - a.timestamp)[0] ?? null;
   }
 
   nextVersion(name: string): number {

@@ -5,70 +5,25 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
-import { loadPackage, packageHash } from '../../models/core/package.js';
-import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
-import { UlasanError } from '../shared/errors.js';
-import type { KafkaClient } from '../shared/kafka.js';
-import type { AvroSerde } from '../shared/serde.js';
-import type { TopicNames } from '../shared/topics.js';
+import { loadPackage, packageHash } from '../../../models/core/package.js';
+import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
+import { UlasanError } from '../errors.js';
+import type { KafkaClient } from '../kafka.js';
+import type { AvroSerde } from '../serde.js';
+import type { TopicNames } from '../topics.js';
+import type { RegistryFollower } from './follower.js';
 import { RegistryState } from './state.js';
+import { readToEnd } from '../read-to-end.js';
+
+export { readToEnd };
 
 export interface RegistryDeps {
   kafka: KafkaClient;
   serde: AvroSerde;
   topics: TopicNames;
   artifactDir: string;
-}
-
-/**
- * Reads a topic from the beginning up to the end offsets it has now. On a transactional topic the
- * last offsets can be commit markers, which are never delivered as messages: once messages flow, a
- * pause of `idleMs` ends the read; before the first message (the group join can take seconds) only
- * `firstMessageMs` does.
- */
-export async function readToEnd(kafka: KafkaClient, topic: string, onMessage: (value: Buffer | null) => Promise<void>, idleMs = 1500, firstMessageMs = 15_000): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const pending = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  if (pending.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `ulasan-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const began = Date.now();
-  let lastActivity = 0;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const now = Date.now();
-      if ((lastActivity > 0 && now - lastActivity >= idleMs) || (lastActivity === 0 && now - began >= firstMessageMs)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 100);
-    consumer
-      .run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          lastActivity = Date.now();
-          await onMessage(message.value);
-          const high = pending.get(partition);
-          if (high !== undefined && Number(message.offset) + 1 >= high) {
-            pending.delete(partition);
-            if (pending.size === 0) {
-              clearInterval(timer);
-              resolve();
-            }
-          }
-        },
-      })
-      .catch((err: unknown) => {
-        clearInterval(timer);
-        reject(err);
-      });
-  });
-  await consumer.disconnect();
+  /** The process's followed state; without one (CLIs) the topic is read to its end on refresh. */
+  follower?: RegistryFollower;
 }
 
 /** Flattens package metrics into the registry's map<double>. */
@@ -86,7 +41,7 @@ export class ModelRegistry {
   private current = new RegistryState();
 
   get state(): RegistryState {
-    return this.current;
+    return this.deps.follower?.state ?? this.current;
   }
 
   private constructor(private readonly deps: RegistryDeps) {}
@@ -99,6 +54,7 @@ export class ModelRegistry {
 
   /** Re-reads the topic (another writer may have moved stages since). */
   async refresh(): Promise<void> {
+    if (this.deps.follower) return this.deps.follower.sync();
     const fresh = new RegistryState();
     await readToEnd(this.deps.kafka, this.deps.topics.registry, async (v) => {
       fresh.apply((await this.deps.serde.decode<ModelVersionEvent>(v, this.deps.topics.registry)).value);

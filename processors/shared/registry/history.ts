@@ -1,5 +1,5 @@
 // Registry history in ClickHouse (mirrored from the topic by the registry-mirror processor).
-import type { ClickHouseStore } from '../shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../clickhouse/store.js';
 
 /**
  * Which version of `name` was in Production at `atMs` (epoch ms), or null. A version counts when

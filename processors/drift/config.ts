@@ -1,0 +1,36 @@
+// Drift processor configuration, parsed once at start-up (a bad value names its variable).
+import path from 'node:path';
+import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
+import { DURATION } from '../shared/time.js';
+
+const duration = (example: string) => z.string().refine((s) => DURATION.test(s.trim()), `must be a duration like ${example}`);
+
+export const driftShape = {
+  DRIFT_GROUP: z.string().min(1).default('ulasan-drift'),
+  DRIFT_WINDOWS: z
+    .string()
+    .default('1h,1d')
+    .refine((s) => s.split(',').every((x) => DURATION.test(x.trim())), 'must list durations like 1h,1d'),
+  DRIFT_GRACE: duration('5m').default('5m'),
+  /** Event times further ahead of the wall clock than this are refused (counted late, never windowed). */
+  DRIFT_MAX_SKEW: duration('10m').default('10m'),
+  DRIFT_IDLE_FLUSH_MS: z.coerce.number().int().positive().default(60_000),
+  DRIFT_ALPHA: z.coerce.number().gt(0).lt(1).default(0.05),
+  DRIFT_METHOD: z.enum(['pvalue', 'evidently']).default('pvalue'),
+  DRIFT_MIN_WINDOW_ROWS: z.coerce.number().int().min(1).default(30),
+  /** Window state is kept per app up to this many apps per window; later apps share one segment. */
+  DRIFT_MAX_SEGMENTS: z.coerce.number().int().min(1).default(200),
+  /**
+   * Reference data, relative to ULASAN_DATA_DIR. It must be data the model did not train on: scored
+   * on its own training set, a model is over-confident, and the confidence feature would drift by
+   * construction. SmSA valid is the default model's held-out set.
+   */
+  DRIFT_REFERENCE_DATASET: z.string().default('smsa/valid_preprocess.tsv'),
+  DRIFT_MODEL_DIR: z.string().default(path.join(PROJECT_ROOT, 'models', 'packages', 'ulasan-compact')),
+};
+
+export type DriftConfig = ReturnType<typeof parseDriftConfig>;
+
+export function parseDriftConfig(env: NodeJS.ProcessEnv) {
+  return parseConfig(driftShape, env);
+}

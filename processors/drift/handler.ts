@@ -1,0 +1,84 @@
+// Pure logic of the drift processor: what a scored review contributes to a window, and what a
+// closed window becomes (ClickHouse rows and DriftEvents). No I/O.
+import { randomUUID } from 'node:crypto';
+import type { DriftEvent, ScoredReview } from '../../schemas/types.generated.js';
+import { toDateTime64 } from '../shared/time.js';
+import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
+import { monitoredRecord } from './records.js';
+import { SegmentedSummary, type MonitoredRecord } from './summary.js';
+import type { ClosedWindow, WindowOptions } from './windows.js';
+
+export interface Monitored {
+  segment: string;
+  record: MonitoredRecord;
+  version: string;
+}
+
+/** What the drift processor keeps of one Production prediction (shadow ones are not monitored). */
+export function monitoredOf(s: ScoredReview): Monitored | null {
+  if (s.shadow) return null;
+  const confidence = Math.max(s.prob_negative, s.prob_neutral, s.prob_positive);
+  const record = monitoredRecord({ features: s.features ?? {}, confidence, label: s.label, appId: s.app_id, rating: s.rating });
+  return { segment: s.app_id, record, version: s.model_version };
+}
+
+/** Window state: one bounded summary per segment (app). */
+export function summaryWindows(maxSegments: number): Pick<WindowOptions<SegmentedSummary, Monitored>, 'create' | 'add'> {
+  return { create: () => new SegmentedSummary(maxSegments), add: (state, m) => state.add(m.segment, m.record, m.version) };
+}
+
+export interface WindowOutput {
+  tested: boolean;
+  drifted: boolean;
+  severity: number;
+  rows: number;
+  metricRows: Record<string, unknown>[];
+  windowRow: Record<string, unknown>;
+  events: DriftEvent[];
+}
+
+const PROFILE_MEANS = ['char_count', 'word_count', 'confidence', 'emoji_count'];
+
+/** A closed window tested against the reference (when it has enough rows), as rows and events. */
+export function windowOutput(
+  label: string,
+  win: ClosedWindow<SegmentedSummary>,
+  ref: ReferenceProfile,
+  o: DetectorOptions & { minRows: number; fallbackVersion: string },
+  now: number,
+): WindowOutput {
+  const total = win.state.total();
+  const tested = total.rows >= o.minRows;
+  const d = tested ? detect(ref, total, o) : { results: [] as FeatureResult[], drifted: false };
+  const version = total.lastVersion || o.fallbackVersion;
+  const severity = d.results.length ? d.results.filter((r) => r.drifted).length / d.results.length : 0;
+  const base = { window_start: toDateTime64(win.start), window_end: toDateTime64(win.end), window_size: label };
+  const common = { ...base, sample_size: total.rows, model_version: version, emitted_at: toDateTime64(now) };
+  const metricRows = d.results.flatMap((r) => [
+    { event_id: randomUUID(), ...common, feature: r.feature, test: r.test, statistic: r.statistic, p_value: r.pValue, threshold: r.threshold, drifted: r.drifted },
+    { event_id: randomUUID(), ...common, feature: r.feature, test: 'psi', statistic: r.psi, p_value: null, threshold: 0.2, drifted: r.psi >= 0.2 },
+  ]);
+  const profile = {
+    rows: total.rows,
+    segments: win.state.segments.size,
+    means: Object.fromEntries(PROFILE_MEANS.map((f) => [f, total.mean(f)])),
+    label_mix: total.counts('predicted_label'),
+  };
+  const windowRow = { ...base, rows: total.rows, tested, drifted: d.drifted, severity, method: o.method, model_version: version, profile: JSON.stringify(profile), closed_at: toDateTime64(now) };
+  const events: DriftEvent[] = d.results.map((r) => ({
+    event_id: randomUUID(),
+    window_start: win.start,
+    window_end: win.end,
+    window_size: label,
+    feature: r.feature,
+    test: r.test,
+    statistic: r.statistic,
+    p_value: r.pValue,
+    threshold: r.threshold,
+    verdict: r.drifted ? 'drift' : 'no_drift',
+    sample_size: total.rows,
+    model_version: version,
+    emitted_at: now,
+  }));
+  return { tested, drifted: d.drifted, severity, rows: total.rows, metricRows, windowRow, events };
+}

@@ -1,0 +1,130 @@
+// The drift processor's stream work: records into the windows of each size, closed windows stored
+// and published, offsets committed no further than the oldest record a window still needs.
+// Closing is serialised (batches and the wall-clock punctuator share it), and a window is released
+// only after its rows are stored and its events sent, so a failed store loses nothing.
+import type { ScoredReview } from '../../schemas/types.generated.js';
+import type { Context } from '../shared/context.js';
+import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer } from '../shared/kafka.js';
+import { DeadLetters, outageWaiter, recordFailure } from '../shared/kit.js';
+import type { Logger } from '../shared/logger.js';
+import { parseDuration, toDateTime64 } from '../shared/time.js';
+import type { DriftConfig } from './config.js';
+import type { ReferenceProfile } from './detector.js';
+import { monitoredOf, summaryWindows, windowOutput, type Monitored } from './handler.js';
+import type { DriftMetrics } from './metrics.js';
+import type { SegmentedSummary } from './summary.js';
+import { TumblingWindows } from './windows.js';
+
+export interface WindowSet {
+  label: string;
+  w: TumblingWindows<SegmentedSummary, Monitored>;
+}
+
+export function windowSets(cfg: DriftConfig): WindowSet[] {
+  return cfg.DRIFT_WINDOWS.split(',').map((s) => s.trim()).map((label) => ({
+    label,
+    w: new TumblingWindows<SegmentedSummary, Monitored>({
+      sizeMs: parseDuration(label),
+      graceMs: parseDuration(cfg.DRIFT_GRACE),
+      partitionIdleMs: cfg.DRIFT_IDLE_FLUSH_MS,
+      maxSkewMs: parseDuration(cfg.DRIFT_MAX_SKEW),
+      ...summaryWindows(cfg.DRIFT_MAX_SEGMENTS),
+    }),
+  }));
+}
+
+export interface DriftDeps {
+  ctx: Context;
+  cfg: DriftConfig;
+  ref: { profile: ReferenceProfile; modelVersion: string };
+  sets: WindowSet[];
+  producer: Producer;
+  deadLetters: DeadLetters;
+  m: DriftMetrics;
+  log: Logger;
+  wait: ReturnType<typeof outageWaiter>;
+}
+
+/** Closes, stores, publishes and then releases every ready window; one caller at a time. */
+export function windowCloser(d: DriftDeps): (idleNow?: number) => Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  const closeAll = async (idleNow?: number): Promise<void> => {
+    for (const s of d.sets) {
+      const ready = idleNow === undefined ? s.w.closeReady() : s.w.idle(idleNow, d.cfg.DRIFT_IDLE_FLUSH_MS);
+      for (const win of ready) {
+        await storeWindow(d, s.label, win);
+        s.w.release(win.start);
+      }
+      d.m.open.set({ window: s.label }, s.w.openWindows());
+    }
+  };
+  return (idleNow) => (chain = chain.then(() => closeAll(idleNow)));
+}
+
+async function storeWindow(d: DriftDeps, label: string, win: Parameters<typeof windowOutput>[1]): Promise<void> {
+  const { cfg, ctx } = d;
+  const opts = { alpha: cfg.DRIFT_ALPHA, method: cfg.DRIFT_METHOD, distanceThreshold: 0.1, minReferenceCategories: 2 };
+  const out = windowOutput(label, win, d.ref.profile, { ...opts, minRows: cfg.DRIFT_MIN_WINDOW_ROWS, fallbackVersion: d.ref.modelVersion }, Date.now());
+  await d.wait('insert drift_metrics', () => ctx.store.insert('drift_metrics', out.metricRows));
+  await d.wait('insert drift_windows', () => ctx.store.insert('drift_windows', [out.windowRow]));
+  if (out.events.length) {
+    const encode = await ctx.serde.encoderFor(ctx.topics.drift);
+    const messages = out.events.map((e) => ({ key: `${label}/${win.start}/${e.feature}`, value: encode(e) }));
+    await d.wait('send drift events', () => d.producer.send({ topic: ctx.topics.drift, messages, acks: -1 }));
+  }
+  d.m.windows.inc({ window: label, verdict: !out.tested ? 'too_small' : out.drifted ? 'drift' : 'no_drift' });
+  d.log.info({ window: label, start: new Date(win.start).toISOString(), rows: out.rows, drifted: out.drifted, severity: out.severity }, 'window closed');
+}
+
+/** One scored record into every window set; returns the late_records row when it was not windowed. */
+function windowRecord(d: DriftDeps, s: ScoredReview, pos: { partition: number; offset: string }, now: number): Record<string, unknown>[] {
+  const mon = monitoredOf(s);
+  if (!mon) return [];
+  d.m.records.inc();
+  const late: Record<string, unknown>[] = [];
+  for (const set of d.sets) {
+    const result = set.w.add(s.created_at, mon, pos, now);
+    if (result === 'duplicate') d.m.duplicates.inc({ window: set.label });
+    if (result !== 'late' && result !== 'future') continue;
+    d.m.late.inc({ window: set.label, kind: result });
+    late.push({ window_size: set.label, review_id: s.review_id, event_time: toDateTime64(s.created_at, 'created_at'), seen_at: toDateTime64(now) });
+  }
+  return late;
+}
+
+/** The eachBatch of the drift consumer: window every record, dead-letter the unreadable ones. */
+export function batchHandler(d: DriftDeps, consumer: () => Consumer, closeWindows: () => Promise<void>) {
+  return async ({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> => {
+    const waitOpts = { heartbeat, keepGoing: isRunning };
+    const late: Record<string, unknown>[] = [];
+    const dead: Message[] = [];
+    for (const m of batch.messages) {
+      try {
+        const s = (await d.wait('decode', () => d.ctx.serde.decode<ScoredReview>(m.value, d.ctx.topics.scored), waitOpts)).value;
+        late.push(...windowRecord(d, s, { partition: batch.partition, offset: m.offset }, Date.now()));
+      } catch (err) {
+        dead.push(await d.deadLetters.message(origin(batch, m), recordFailure(err)));
+      }
+    }
+    if (late.length) await d.wait('insert late_records', () => d.ctx.store.insert('late_records', late), waitOpts);
+    await d.deadLetters.send(dead, { log: d.log, ...waitOpts });
+    await closeWindows();
+    const next = BigInt(batch.messages.at(-1)!.offset) + 1n;
+    await commitHeld(d, consumer(), batch.topic, batch.partition, next);
+    await heartbeat();
+  };
+}
+
+function origin(batch: { topic: string; partition: number }, m: KafkaMessage) {
+  return { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value };
+}
+
+/** Commits `next`, or the oldest offset an unstored window still holds on that partition. */
+export async function commitHeld(d: DriftDeps, consumer: Consumer, topic: string, partition: number, next: bigint): Promise<void> {
+  let offset = next;
+  for (const s of d.sets) {
+    const held = s.w.heldOffsets().get(partition);
+    if (held !== undefined && held < offset) offset = held;
+  }
+  await consumer.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+}

@@ -1,0 +1,43 @@
+// Retrain trigger configuration, parsed once at start-up (a bad value names its variable).
+import { parseConfig, z } from '../shared/config.js';
+import { DURATION, parseDuration } from '../shared/time.js';
+import { DEFAULT_TRIGGERS, type TriggerConfig as TriggerRules } from './rules.js';
+
+const dur = z.string().refine((s) => DURATION.test(s), 'must be a duration like 30s, 1h, 1d');
+
+export const triggerShape = {
+  TRIGGER_MODEL_NAME: z.string().min(1).default('ulasan-compact'),
+  TRIGGER_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  TRIGGER_MAX_DAYS: z.coerce.number().positive().default(DEFAULT_TRIGGERS.maxDays),
+  TRIGGER_MIN_DAYS: z.coerce.number().min(0).default(DEFAULT_TRIGGERS.minDays),
+  TRIGGER_NEW_LABELLED: z.coerce.number().int().positive().default(DEFAULT_TRIGGERS.newLabelled),
+  TRIGGER_FEEDBACK_ERROR: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.feedbackError),
+  TRIGGER_ACCURACY_DROP: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.accuracyDrop),
+  TRIGGER_DRIFT_CONSECUTIVE: z.coerce.number().int().positive().default(DEFAULT_TRIGGERS.driftConsecutive),
+  TRIGGER_DRIFT_SEVERITY: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.driftSeverity),
+  TRIGGER_COOLDOWN: dur.default('6h'),
+  TRIGGER_PERF_WINDOW: dur.default('1d'),
+  TRIGGER_MIN_FEEDBACK: z.coerce.number().int().positive().default(30),
+  TRIGGER_DRIFT_WINDOW: dur.default('1h'),
+  /** Validation accuracy to measure the drop against when the registry has no Production version. */
+  TRIGGER_VALIDATION_ACCURACY: z.coerce.number().min(0).max(1).optional(),
+};
+
+export type TriggerConfig = ReturnType<typeof parseTriggerConfig>;
+
+export function parseTriggerConfig(env: NodeJS.ProcessEnv) {
+  return parseConfig(triggerShape, env);
+}
+
+export function triggerRules(cfg: TriggerConfig): TriggerRules {
+  return {
+    maxDays: cfg.TRIGGER_MAX_DAYS,
+    minDays: cfg.TRIGGER_MIN_DAYS,
+    newLabelled: cfg.TRIGGER_NEW_LABELLED,
+    feedbackError: cfg.TRIGGER_FEEDBACK_ERROR,
+    accuracyDrop: cfg.TRIGGER_ACCURACY_DROP,
+    driftConsecutive: cfg.TRIGGER_DRIFT_CONSECUTIVE,
+    driftSeverity: cfg.TRIGGER_DRIFT_SEVERITY,
+    cooldownMs: parseDuration(cfg.TRIGGER_COOLDOWN),
+  };
+}

@@ -1,0 +1,46 @@
+// Pure parts of the trigger: the performance window from judged pairs, the drift streak, and the
+// rows and messages a decision becomes.
+import { SENTIMENTS } from '../../models/core/package.js';
+import { evaluate as classificationMetrics } from '../../models/trainer/metrics.js';
+import type { RetrainRequest } from '../../schemas/types.generated.js';
+import { toDateTime64 } from '../shared/time.js';
+import type { TriggerDecision } from './rules.js';
+
+export function performance(pairs: { predicted: string; truth: string; n: string }[], minFeedback: number) {
+  const truth: number[] = [];
+  const probs: number[][] = [];
+  for (const p of pairs) {
+    for (let k = 0; k < Number(p.n); k++) {
+      truth.push(SENTIMENTS.indexOf(p.truth as never));
+      probs.push(SENTIMENTS.map((s) => (s === p.predicted ? 1 : 0)));
+    }
+  }
+  const metrics = truth.length >= minFeedback ? classificationMetrics([...SENTIMENTS], truth, probs) : null;
+  return { rows: truth.length, metrics };
+}
+
+/** How many of the newest windows in a row were drifted. */
+export function driftStreak(windows: { drifted: boolean | number }[]): number {
+  let n = 0;
+  for (const w of windows) {
+    if (!w.drifted) break;
+    n += 1;
+  }
+  return n;
+}
+
+export function decisionRow(d: TriggerDecision, requestId: string, model: string, by: string, now: number): Record<string, unknown> {
+  return {
+    request_id: d.fire ? requestId : '',
+    model_name: model,
+    decision: d.fire ? 'fired' : 'suppressed',
+    reasons: d.reasons,
+    detail: JSON.stringify(d.detail),
+    requested_by: by,
+    decided_at: toDateTime64(now),
+  };
+}
+
+export function retrainRequest(d: TriggerDecision, requestId: string, model: string, by: string, now: number): RetrainRequest {
+  return { request_id: requestId, model_name: model, reasons: d.reasons, details: d.detail, requested_by: by, force: false, requested_at: now };
+}

@@ -1,0 +1,147 @@
+// The trigger's punctuator: every interval, gather the five triggers' inputs, decide, log the
+// decision and (when it fires) save state and send the RetrainRequest. State (the baseline and the
+// last request fired) lives in the compacted trigger-state topic, restored at start.
+import { randomUUID } from 'node:crypto';
+import { loadPackage } from '../../models/core/package.js';
+import type { RetrainRequest } from '../../schemas/types.generated.js';
+import type { Context } from '../shared/context.js';
+import type { Producer } from '../shared/kafka.js';
+import type { DeadLetters, outageWaiter } from '../shared/kit.js';
+import { recordFailure } from '../shared/kit.js';
+import type { Logger } from '../shared/logger.js';
+import { artifactPath } from '../shared/model-holder.js';
+import { readToEnd } from '../shared/read-to-end.js';
+import type { ModelRegistry } from '../shared/registry/registry.js';
+import { parseDuration, toDateTime64 } from '../shared/time.js';
+import type { TriggerConfig } from './config.js';
+import { decisionRow, driftStreak, performance, retrainRequest } from './handler.js';
+import * as q from './queries.js';
+import { evaluateTriggers, type TriggerConfig as TriggerRules, type TriggerInputs } from './rules.js';
+
+export const NAME = 'retrain-trigger';
+
+export interface TriggerDeps {
+  ctx: Context;
+  cfg: TriggerConfig;
+  rules: TriggerRules;
+  registry: ModelRegistry;
+  producer: Producer;
+  deadLetters: DeadLetters;
+  log: Logger;
+  wait: ReturnType<typeof outageWaiter>;
+  onDecision: (decision: 'fired' | 'suppressed') => void;
+}
+
+export interface TriggerState {
+  baseline: number | null;
+  lastFired: RetrainRequest | null;
+}
+
+/** Restores state from the trigger-state topic; unreadable entries are dead-lettered, tombstones skipped. */
+export async function restoreState(d: TriggerDeps): Promise<TriggerState> {
+  const { ctx } = d;
+  const model = d.cfg.TRIGGER_MODEL_NAME;
+  const state: TriggerState = { baseline: null, lastFired: null };
+  await readToEnd(ctx.kafka, ctx.topics.triggerState, async (v, at) => {
+    if (v === null) return; // a tombstone deletes a key of a compacted topic: nothing to restore
+    let r: RetrainRequest;
+    try {
+      r = (await d.wait('decode', () => ctx.serde.decode<RetrainRequest>(v, ctx.topics.triggerState))).value;
+    } catch (err) {
+      const origin = { topic: ctx.topics.triggerState, partition: at.partition, offset: at.message.offset, key: at.message.key, value: v };
+      await d.deadLetters.send([await d.deadLetters.message(origin, recordFailure(err))], { log: d.log });
+      return;
+    }
+    if (r.model_name !== model) return;
+    if (r.details?.kind === 'baseline') state.baseline = r.requested_at;
+    else if (!state.lastFired || r.requested_at >= state.lastFired.requested_at) state.lastFired = r;
+  });
+  if (state.baseline === null) {
+    state.baseline = Date.now();
+    const r: RetrainRequest = { request_id: `baseline-${model}`, model_name: model, reasons: [], details: { kind: 'baseline' }, requested_by: NAME, force: false, requested_at: state.baseline };
+    await saveState(d, r, 'baseline');
+  }
+  return state;
+}
+
+async function saveState(d: TriggerDeps, r: RetrainRequest, key: string): Promise<void> {
+  const { ctx } = d;
+  const value = await ctx.serde.encode(ctx.topics.triggerState, r);
+  const messages = [{ key: `${d.cfg.TRIGGER_MODEL_NAME}/${key}`, value }];
+  await d.wait('save trigger state', () => d.producer.send({ topic: ctx.topics.triggerState, messages, acks: -1 }));
+}
+
+async function validationAccuracy(d: TriggerDeps): Promise<number | null> {
+  await d.registry.refresh();
+  const prod = d.registry.state.production(d.cfg.TRIGGER_MODEL_NAME);
+  const known = d.cfg.TRIGGER_VALIDATION_ACCURACY ?? prod?.metrics?.accuracy ?? null;
+  if (known !== null || !prod) return known;
+  return Number(loadPackage(artifactPath(prod.artifact_uri)).meta.metrics.accuracy ?? NaN);
+}
+
+async function gather(d: TriggerDeps, state: TriggerState, now: number): Promise<TriggerInputs & { perf: Record<string, unknown> }> {
+  const { store } = d.ctx;
+  const model = d.cfg.TRIGGER_MODEL_NAME;
+  const lastTrainingAt = Math.max((await q.lastSucceededRun(store, model)) ?? 0, state.baseline!);
+  // Performance monitor: feedback of the window joined with the predictions it judges.
+  const perfMs = parseDuration(d.cfg.TRIGGER_PERF_WINDOW);
+  const from = Math.floor(now / perfMs) * perfMs;
+  const { rows, metrics: m } = performance(await q.judgedPairs(store, from), d.cfg.TRIGGER_MIN_FEEDBACK);
+  const validation = await validationAccuracy(d);
+  const drop = m && validation !== null && Number.isFinite(validation) ? validation - m.accuracy : null;
+  const prod = d.registry.state.production(model);
+  const perf = {
+    model_name: model,
+    model_version: prod ? String(prod.version) : 'default',
+    window_start: toDateTime64(from),
+    window_end: toDateTime64(from + perfMs),
+    feedback_rows: rows,
+    accuracy: m?.accuracy ?? null,
+    macro_f1: m?.macro_f1 ?? null,
+    error_rate: m ? 1 - m.accuracy : null,
+    accuracy_drop: drop,
+    estimated_accuracy: await q.meanConfidenceSince(store, now - perfMs),
+    computed_at: toDateTime64(now),
+  };
+  const windows = await q.latestDriftWindows(store, d.cfg.TRIGGER_DRIFT_WINDOW);
+  return {
+    now,
+    lastTrainingAt,
+    newLabelledSinceTraining: await q.feedbackSince(store, lastTrainingAt),
+    feedbackErrorRate: m ? 1 - m.accuracy : null,
+    accuracyDrop: drop,
+    consecutiveDriftedWindows: driftStreak(windows),
+    latestDriftSeverity: windows[0] ? Number(windows[0].severity) : 0,
+    lastFiredAt: state.lastFired?.requested_at ?? null,
+    perf,
+  };
+}
+
+/** One evaluation; repeated suppressions with the same reasons are logged once. */
+export function ticker(d: TriggerDeps, state: TriggerState): () => Promise<void> {
+  let lastLogged = '';
+  const model = d.cfg.TRIGGER_MODEL_NAME;
+  return async () => {
+    const now = Date.now();
+    const inputs = await gather(d, state, now);
+    await d.ctx.store.insert('performance_windows', [inputs.perf]);
+    const decision = evaluateTriggers(inputs, d.rules);
+    if (decision.reasons.length === 0) return;
+    const requestId = randomUUID();
+    const key = `${decision.fire}/${decision.reasons.join(',')}/${decision.suppressedBy}`;
+    if (decision.fire || key !== lastLogged) {
+      await d.ctx.store.insert('retrain_events', [decisionRow(decision, requestId, model, NAME, now)]);
+      lastLogged = key;
+      d.onDecision(decision.fire ? 'fired' : 'suppressed');
+    }
+    if (!decision.fire) return;
+    const req = retrainRequest(decision, requestId, model, NAME, now);
+    // State first: if the request send fails after this, the cooldown prevents a burst, and the
+    // next tick past the cooldown asks again.
+    await saveState(d, req, 'last-fired');
+    state.lastFired = req;
+    const value = await d.ctx.serde.encode(d.ctx.topics.retrain, req);
+    await d.wait('send retrain request', () => d.producer.send({ topic: d.ctx.topics.retrain, messages: [{ key: model, value }], acks: -1 }));
+    d.log.info({ reasons: decision.reasons, detail: decision.detail }, 'retrain requested');
+  };
+}

@@ -1,0 +1,159 @@
+// The scoring processor's stream work: one consumed batch -> triage -> features -> model -> rows
+// and ScoredReviews -> ClickHouse and one Kafka transaction with the offsets.
+//
+// Exactly-once effect, per batch:
+//   1. rows are inserted into ReplacingMergeTree tables keyed by review_id (a repeat replaces);
+//   2. ScoredReviews, dead letters and the consumer offsets go out in ONE Kafka transaction, which
+//      commits only after step 1 succeeded (1 runs while the records of 2 are being sent).
+// A crash before the commit aborts the transaction (read_committed consumers never see its records)
+// and the batch is redelivered; step 1 repeats harmlessly. An outage (registry, ClickHouse, Kafka)
+// is waited out in place: the attempt is aborted and retried with backoff, never dead-lettered.
+import type { Review } from '../../schemas/types.generated.js';
+import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
+import type { Prediction } from '../../models/core/engine.js';
+import type { Context } from '../shared/context.js';
+import type { EachBatchPayload, KafkaMessage, Message, Producer } from '../shared/kafka.js';
+import type { outageWaiter } from '../shared/kit.js';
+import type { ModelHolder } from '../shared/model-holder.js';
+import type { ValidationLimits } from '../shared/review.js';
+import { sentimentProbs } from '../shared/sentiment.js';
+import { triageReviewBatch, type Triaged } from '../shared/triage.js';
+import type { scoringShape } from './config.js';
+import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
+import type { ScoringMetrics } from './metrics.js';
+
+/** Bytes of keys and values per produce request, well under the broker's default 1 MB limit. */
+const SEND_CHUNK_BYTES = 512 * 1024;
+
+type Cfg = { [K in keyof typeof scoringShape]: ReturnType<(typeof scoringShape)[K]['parse']> };
+
+export interface ScoringDeps {
+  ctx: Context;
+  cfg: Cfg;
+  name: string;
+  limits: ValidationLimits;
+  models: ModelHolder;
+  producer: Producer;
+  encodeScored: (value: unknown) => Buffer;
+  m: ScoringMetrics;
+  wait: ReturnType<typeof outageWaiter>;
+}
+
+type Scored = Awaited<ReturnType<typeof score>>;
+
+async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[]) {
+  const { shadow } = d.models.snapshot();
+  const idx = shadow ? reviews.map((r, i) => (inShadowSample(r.review_id, d.cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0) : [];
+  if (!shadow || idx.length === 0) return { idx, preds: [] as Prediction[] };
+  const cleaned = shadow.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? idx.map((i) => features[i]!.clean_text) : undefined;
+  return { idx, preds: await shadow.predict(idx.map((i) => reviews[i]!.text), { cleaned }) };
+}
+
+async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[], partition: number) {
+  const { m } = d;
+  const { production, shadow } = d.models.snapshot();
+  const endFeatures = m.stageSeconds.startTimer({ stage: 'features' });
+  const features: Features[] = reviews.map((r) => computeFeatures(r.text));
+  endFeatures();
+  // clean_text is the compact model's input only when the model was built on this feature set.
+  const cleaned = production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
+  const t0 = performance.now();
+  const preds = reviews.length ? await production.predict(reviews.map((r) => r.text), { cleaned }) : [];
+  const inferMs = performance.now() - t0;
+  m.inferenceSeconds.observe(inferMs / 1000);
+  m.stageSeconds.observe({ stage: 'inference' }, inferMs / 1000);
+  const sh = await predictShadow(d, reviews, features);
+  const endRows = m.stageSeconds.startTimer({ stage: 'rows' });
+  const now = Date.now();
+  const perReviewMs = reviews.length ? inferMs / reviews.length : 0;
+  const rows = reviews.map((r, i) => {
+    const probs = sentimentProbs(preds[i]!, production.pkg.sentiments);
+    const pos = { partition, offset: messages[i]!.offset };
+    return { probs, pos, row: predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs) };
+  });
+  const shadowRows = sh.idx.map((ri, k) => {
+    const probs = sentimentProbs(sh.preds[k]!, shadow!.pkg.sentiments);
+    return predictionRow(reviews[ri]!, sh.preds[k]!, probs, features[ri]!, { partition, offset: messages[ri]!.offset }, now, 0);
+  });
+  const scored: Message[] = rows.map(({ probs, pos }, i) => ({
+    key: reviews[i]!.review_id,
+    value: d.encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false)),
+  }));
+  endRows();
+  return { rows, shadowRows, features, scored, production, shadow, now, reviews };
+}
+
+/** ClickHouse rows and the Kafka transaction (records + offsets) for one batch: one attempt. */
+async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Scored): Promise<void> {
+  const { ctx, m } = d;
+  const lastHandled = p.batch.messages[t.handled - 1]!.offset;
+  // Sent in chunks: Kafka refuses a produce request over the broker's message.max.bytes, and a
+  // large consumed batch (or large reviews) can exceed it once encoded as ScoredReviews.
+  const sends = [
+    ...chunkBySize(s.scored, SEND_CHUNK_BYTES).map((messages) => ({ topic: ctx.topics.scored, messages })),
+    ...chunkBySize(t.dead, SEND_CHUNK_BYTES).map((messages) => ({ topic: ctx.topics.deadLetter, messages })),
+  ];
+  const tx = await d.producer.transaction();
+  try {
+    const [stored, sent] = await Promise.allSettled([
+      (async () => {
+        const done = m.stageSeconds.startTimer({ stage: 'clickhouse' });
+        await ctx.store.insert('predictions', s.rows.map((r) => r.row));
+        await ctx.store.insert('review_features', s.reviews.map((r, i) => featureRow(r, s.features[i]!, s.now)));
+        if (s.shadowRows.length) await ctx.store.insert('shadow_predictions', s.shadowRows);
+        done();
+      })(),
+      (async () => {
+        const done = m.stageSeconds.startTimer({ stage: 'kafka_send' });
+        for (const send of sends) await tx.send(send);
+        done();
+      })(),
+    ]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (sent.status === 'rejected') throw sent.reason;
+    await p.heartbeat();
+    const endCommit = m.stageSeconds.startTimer({ stage: 'commit' });
+    const offset = (BigInt(lastHandled) + 1n).toString();
+    await tx.sendOffsets({ consumerGroupId: d.cfg.SCORING_GROUP, topics: [{ topic: p.batch.topic, partitions: [{ partition: p.batch.partition, offset }] }] });
+    await tx.commit();
+    endCommit();
+  } catch (err) {
+    await tx.abort().catch(() => undefined);
+    throw err;
+  }
+}
+
+function record(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Scored): void {
+  const { m } = d;
+  for (const code of t.codes) m.deadLettered.inc({ code });
+  m.scored.inc({ model_version: s.production.version }, s.reviews.length);
+  if (s.shadow && s.shadowRows.length) m.shadowScored.inc({ model_version: s.shadow.version }, s.shadowRows.length);
+  for (const r of s.reviews) m.lagSeconds.observe(Math.max(0, (s.now - r.created_at) / 1000));
+  const lastHandled = Number(p.batch.messages[t.handled - 1]!.offset);
+  m.consumerLag.set({ partition: String(p.batch.partition) }, Math.max(0, Number(p.batch.highWatermark) - lastHandled - 1));
+}
+
+export function batchHandler(d: ScoringDeps) {
+  return async (p: EachBatchPayload): Promise<void> => {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = p;
+    if (batch.messages.length === 0) return;
+    const waitOpts = { heartbeat, keepGoing: () => isRunning() && !isStale() };
+    const end = d.m.batchSeconds.startTimer();
+    d.m.batchSize.observe(batch.messages.length);
+    d.m.consumed.inc(batch.messages.length);
+    const endTriage = d.m.stageSeconds.startTimer({ stage: 'triage' });
+    const t = await d.wait('decode', () => triageReviewBatch(d.ctx.serde, d.ctx.topics, d.name, d.limits, p), waitOpts);
+    endTriage();
+    if (t.handled === 0) return;
+    // Heartbeats between the stages: a large batch on a loaded machine must not outlast the
+    // session timeout (the member would be fenced and the batch retried forever).
+    await heartbeat();
+    const s = await score(d, t.good.map((g) => g.review), t.good.map((g) => g.message), batch.partition);
+    await heartbeat();
+    await d.wait('store and commit', () => writeOnce(d, p, t, s), waitOpts);
+    for (const msg of batch.messages.slice(0, t.handled)) resolveOffset(msg.offset);
+    await heartbeat();
+    record(d, p, t, s);
+    end();
+  };
+}

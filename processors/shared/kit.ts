@@ -1,0 +1,158 @@
+// The processor kit: what every processor shares around its pure handler.
+//
+// - one bad-record policy: a record that cannot be handled becomes a dead letter with a code and a
+//   reason (`recordFailure`, `DeadLetters`); nothing is logged-and-skipped, and an outage or a bug
+//   in our own plumbing is never blamed on the record (it is rethrown, or waited out);
+// - health from real signals (`Health`): a crashed consumer, or a dependency wait longer than
+//   `stallMs` (a stalled partition, a failing sink), makes /health answer 503;
+// - `consume`: a consumer bound to its topics, with crash tracking and graceful stop.
+import type { Counter } from 'prom-client';
+import { deadLetter, type Origin } from './dead-letter.js';
+import { SerdeError, UlasanError } from './errors.js';
+import type { Context } from './context.js';
+import type { Consumer, ConsumerRunConfig, Message, Producer } from './kafka.js';
+import type { Logger } from './logger.js';
+import { counter } from './metrics.js';
+import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
+
+export interface RecordFailure {
+  code: string;
+  reason: string;
+}
+
+/**
+ * The dead-letter code and reason for an error raised while handling one record. Retriable errors
+ * (outages) are rethrown: they are waits, never verdicts on the record.
+ */
+export function recordFailure(err: unknown): RecordFailure {
+  if (isRetriable(err)) throw err;
+  if (err instanceof SerdeError) {
+    const reject = err.details?.reject;
+    return { code: typeof reject === 'string' ? reject : err.code, reason: err.message };
+  }
+  if (err instanceof UlasanError) return { code: err.code, reason: err.message };
+  // Not one of ours: the record tripped something unexpected. Dead-lettered with the message, so
+  // the processor moves on and the record can be inspected and replayed once fixed.
+  return { code: 'PROCESSING_FAILED', reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}
+
+/** Encodes dead letters for one processor and sends them, waiting out Kafka outages. */
+export class DeadLetters {
+  private encode?: (value: unknown) => Buffer;
+  private readonly total: Counter<'processor' | 'code'>;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly processor: string,
+    private readonly producer: Producer,
+  ) {
+    this.total = counter(ctx.metrics, {
+      name: 'ulasan_dead_letters_total',
+      help: 'Records dead-lettered, by processor and code',
+      labelNames: ['processor', 'code'],
+    });
+  }
+
+  async message(origin: Origin, failure: RecordFailure): Promise<Message> {
+    this.encode ??= await this.ctx.serde.encoderFor(this.ctx.topics.deadLetter);
+    const dl = deadLetter(origin, failure.code, failure.reason, this.processor);
+    this.total.inc({ processor: this.processor, code: failure.code });
+    return { key: origin.key, value: this.encode(dl.value), headers: dl.headers };
+  }
+
+  async send(messages: Message[], wait: Omit<WaitOptions, 'what'>): Promise<void> {
+    if (messages.length === 0) return;
+    const topic = this.ctx.topics.deadLetter;
+    // One dead letter per request at most 256 KiB of original value: a request per 3 keeps well
+    // under the broker's 1 MB limit.
+    for (let i = 0; i < messages.length; i += 3) {
+      const chunk = messages.slice(i, i + 3);
+      await waitOutOutage(() => this.producer.send({ topic, messages: chunk, acks: -1 }), { ...wait, what: 'dead-letter send' });
+    }
+  }
+}
+
+/** Health from real signals: a crashed consumer, or a dependency wait that has lasted too long. */
+export class Health {
+  private crashed: string | null = null;
+  private readonly waits = new Map<string, number>();
+
+  constructor(private readonly stallMs = 60_000) {}
+
+  crash(reason: string): void {
+    this.crashed = reason;
+  }
+
+  recovered(): void {
+    this.crashed = null;
+  }
+
+  /** A dependency wait began (`what`) or ended (`ok`). */
+  waiting(what: string, since = Date.now()): void {
+    if (!this.waits.has(what)) this.waits.set(what, since);
+  }
+
+  ok(what: string): void {
+    this.waits.delete(what);
+  }
+
+  problems(now = Date.now()): string[] {
+    const out = this.crashed ? [`consumer crashed: ${this.crashed}`] : [];
+    for (const [what, since] of this.waits) if (now - since >= this.stallMs) out.push(`${what} failing for ${now - since} ms`);
+    return out;
+  }
+
+  healthy(now = Date.now()): boolean {
+    return this.problems(now).length === 0;
+  }
+}
+
+/** waitOutOutage that also reports the wait to health and to the outage metric. */
+export function outageWaiter(ctx: Context, processor: string, health: Health, log: Logger) {
+  const retries = counter(ctx.metrics, {
+    name: 'ulasan_outage_retries_total',
+    help: 'Retriable dependency failures waited out, by processor and what was attempted',
+    labelNames: ['processor', 'what'],
+  });
+  return async <T>(what: string, fn: () => Promise<T>, o: Omit<WaitOptions, 'what' | 'log'> = {}): Promise<T> => {
+    const result = await waitOutOutage(fn, {
+      ...o,
+      what,
+      log,
+      onRetry: (err, attempt) => {
+        retries.inc({ processor, what });
+        health.waiting(what);
+        o.onRetry?.(err, attempt);
+      },
+    });
+    health.ok(what);
+    return result;
+  };
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: string[];
+  health: Health;
+  log: Logger;
+  fromBeginning?: boolean;
+  consumerConfig?: Omit<Parameters<Context['kafka']['consumer']>[0], 'groupId'>;
+  run: ConsumerRunConfig;
+  /** Attach listeners (GROUP_JOIN, ...) before the consumer starts joining. */
+  beforeRun?: (consumer: Consumer) => void;
+}
+
+/** Connects, subscribes and runs a consumer; a crash is reported to health (kafkajs restarts it). */
+export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer> {
+  const consumer = ctx.kafka.consumer({ groupId: o.groupId, ...o.consumerConfig });
+  await consumer.connect();
+  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true });
+  consumer.on(consumer.events.CRASH, (e) => {
+    o.health.crash(String((e.payload.error as Error | undefined)?.message ?? e.payload.error));
+    o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => o.health.recovered());
+  o.beforeRun?.(consumer);
+  await consumer.run(o.run);
+  return consumer;
+}

@@ -1,0 +1,182 @@
+// One training run, start to outcome: dataset from the manifest plus feedback, the job, the gates
+// (candidate and Production scored on the same validation rows), registration and promotion, the
+// report. A failed run is an outcome (a `failed` TrainingRun), never a crash.
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InferenceEngine } from '../../models/core/engine.js';
+import { loadPackage, SENTIMENTS } from '../../models/core/package.js';
+import { evaluateRows } from '../../models/trainer/evaluate.js';
+import { readManifest } from '../../models/trainer/manifest.js';
+import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
+import type { Context } from '../shared/context.js';
+import type { Producer } from '../shared/kafka.js';
+import type { outageWaiter } from '../shared/kit.js';
+import type { Logger } from '../shared/logger.js';
+import { artifactPath } from '../shared/model-holder.js';
+import type { ModelRegistry } from '../shared/registry/registry.js';
+import type { LauncherConfig } from './config.js';
+import { decideGates, launcherDataset, runMetrics, type LabelledText } from './handler.js';
+import { launchJob } from './job.js';
+import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
+
+export const NAME = 'training-launcher';
+
+export interface LauncherDeps {
+  ctx: Context;
+  cfg: LauncherConfig;
+  registry: ModelRegistry;
+  producer: Producer;
+  log: Logger;
+  wait: ReturnType<typeof outageWaiter>;
+  sha: string | null;
+  onOutcome: (status: string) => void;
+  setRunning: (running: boolean) => void;
+}
+
+const toJsonl = (rows: LabelledText[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export async function emitRun(d: LauncherDeps, r: TrainingRun): Promise<void> {
+  const { ctx } = d;
+  const value = await ctx.serde.encode(ctx.topics.trainingRuns, r);
+  await d.wait('send training run', () => d.producer.send({ topic: ctx.topics.trainingRuns, messages: [{ key: r.run_id, value }], acks: -1 }));
+}
+
+async function notify(d: LauncherDeps, text: string): Promise<void> {
+  if (!d.cfg.LAUNCHER_WEBHOOK_URL) return;
+  // Slack-compatible incoming-webhook body.
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) };
+  await fetch(d.cfg.LAUNCHER_WEBHOOK_URL, init).catch((err: unknown) => d.log.warn({ err }, 'webhook failed'));
+}
+
+async function feedbackRows(ctx: Context): Promise<LabelledText[]> {
+  const db = ctx.store.database;
+  return ctx.store.query<{ text: string; label: string }>(
+    `SELECT r.text AS text, toString(f.true_label) AS label FROM ${db}.feedback AS f FINAL
+     INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL) AS r ON r.review_id = f.review_id`,
+  );
+}
+
+async function prepareDataset(d: LauncherDeps, req: RetrainRequest, dir: string) {
+  const fb = await d.wait('read feedback', () => feedbackRows(d.ctx));
+  const limit = req.details?.train_limit ? Number(req.details.train_limit) : undefined;
+  const ds = launcherDataset(readManifest(d.cfg.LAUNCHER_MANIFEST), d.ctx.config.ULASAN_DATA_DIR, fb, limit);
+  const files = { trainFile: path.join(dir, 'train.jsonl'), validFile: path.join(dir, 'valid.jsonl') };
+  writeFileSync(files.trainFile, toJsonl(ds.train));
+  writeFileSync(files.validFile, toJsonl(ds.valid));
+  const summary = {
+    manifest: d.cfg.LAUNCHER_MANIFEST,
+    feedback_query: 'feedback FINAL JOIN reviews FINAL ON review_id',
+    feedback_rows: fb.length,
+    train_rows: ds.train.length,
+    valid_rows: ds.valid.length,
+    sha256: ds.hash,
+    sources: ds.sources,
+  };
+  writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify(summary, null, 2));
+  return { ds, ...files };
+}
+
+/** The current Production's accuracy on the very rows the candidate was validated on. */
+async function productionAccuracy(d: LauncherDeps, valid: LabelledText[]): Promise<number | null> {
+  await d.registry.refresh();
+  const prod = d.registry.state.production(d.cfg.LAUNCHER_MODEL_NAME);
+  if (!prod) return null;
+  // The same evaluation code as the candidate's package metrics (npm run evaluate).
+  const engine = await InferenceEngine.load(artifactPath(prod.artifact_uri), { maxBatch: 256 });
+  return (await evaluateRows(engine, 'validation', valid).finally(() => engine.close())).accuracy;
+}
+
+async function trainAndGate(d: LauncherDeps, req: RetrainRequest, base: TrainingRun, dir: string, t0: number): Promise<TrainingRun> {
+  const { cfg } = d;
+  const { ds, trainFile, validFile } = await prepareDataset(d, req, dir);
+  const outDir = path.join(dir, 'package');
+  const code = await launchJob(cfg, { trainFile, validFile, outDir, runId: base.run_id, dir });
+  if (code !== 0) throw new Error(`training job exited with code ${code} (see ${dir}/job.log)`);
+  const pkg = loadPackage(outDir);
+  const acc = Number(pkg.meta.metrics.accuracy);
+  const prodAcc = await productionAccuracy(d, ds.valid);
+  const gates = { registerAccuracy: cfg.LAUNCHER_GATE_REGISTER, promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE, promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN };
+  const gate = decideGates(acc, prodAcc, gates);
+  let version: number | null = null;
+  if (gate.register) {
+    const reg = await d.registry.register({ name: cfg.LAUNCHER_MODEL_NAME, packageDir: outDir, runId: base.run_id, reason: gate.reason, actor: NAME });
+    version = reg.event.version;
+    if (gate.promote) {
+      await d.registry.promote(cfg.LAUNCHER_MODEL_NAME, version, gate.reason, NAME);
+      await notify(d, `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${gate.reason}; reasons: ${req.reasons.join(', ')})`);
+    }
+  }
+  const metrics = runMetrics(pkg.meta.metrics, prodAcc, (Date.now() - t0) / 1000);
+  const rows = ds.train.length + ds.valid.length;
+  const outcome: TrainingRun = { ...base, status: 'succeeded', dataset_hash: ds.hash, dataset_rows: rows, metrics, reason: gate.reason, model_version: version, event_time: Date.now() };
+  writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length);
+  return outcome;
+}
+
+function writeReport(dir: string, run: TrainingRun, metrics: Record<string, unknown>, trainRows: number, validRows: number): void {
+  const history = (metrics.history ?? []) as { epoch: number; train_loss: number; dev_macro_f1: number }[][];
+  const confusion = (metrics.confusion_matrix ?? []) as number[][];
+  writeFileSync(path.join(dir, 'confusion.svg'), confusionSvg([...SENTIMENTS], confusion));
+  writeFileSync(path.join(dir, 'learning-curve.svg'), learningCurveSvg(history));
+  const report = runReportMarkdown({
+    runId: run.run_id,
+    modelName: run.model_name,
+    status: run.status,
+    reason: run.reason ?? '',
+    params: run.params ?? {},
+    datasetHash: run.dataset_hash ?? '',
+    trainRows,
+    validRows,
+    gitSha: run.git_sha ?? null,
+    seconds: Number(run.metrics?.duration_seconds ?? 0),
+    metrics,
+    labels: [...SENTIMENTS],
+    confusion,
+    history,
+    modelVersion: run.model_version ?? null,
+  });
+  writeFileSync(path.join(dir, 'report.md'), report);
+}
+
+function startedRun(d: LauncherDeps, req: RetrainRequest, attempt: number): TrainingRun {
+  const params: Record<string, string> = {
+    request_id: req.request_id,
+    reasons: req.reasons.join(','),
+    attempt: String(attempt),
+    command: d.cfg.LAUNCHER_COMMAND ?? 'built-in compact trainer',
+    job_args: d.cfg.LAUNCHER_JOB_ARGS,
+    manifest: d.cfg.LAUNCHER_MANIFEST,
+    ...(req.details?.train_limit ? { train_limit: req.details.train_limit } : {}),
+  };
+  const run = { run_id: randomUUID(), request_id: req.request_id, model_name: d.cfg.LAUNCHER_MODEL_NAME, status: 'started' as const, params };
+  return { ...run, dataset_hash: null, dataset_rows: null, git_sha: d.sha, metrics: {}, reason: null, model_version: null, event_time: Date.now() };
+}
+
+/**
+ * Runs one request to its end. The request's offset is committed (`commit`) once its `started`
+ * event is acknowledged; from then on every failure is the run's outcome.
+ */
+export async function runOnce(d: LauncherDeps, req: RetrainRequest, attempt: number, commit: () => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  const base = startedRun(d, req, attempt);
+  const dir = path.join(d.cfg.LAUNCHER_WORK_DIR, base.run_id);
+  mkdirSync(dir, { recursive: true });
+  await emitRun(d, base);
+  await commit();
+  d.setRunning(true);
+  let outcome: TrainingRun;
+  try {
+    outcome = await trainAndGate(d, req, base, dir, t0);
+  } catch (err) {
+    outcome = { ...base, status: 'failed', reason: (err as Error).message.slice(0, 1000), event_time: Date.now() };
+    await notify(d, `Ulasan: training run ${base.run_id} for ${d.cfg.LAUNCHER_MODEL_NAME} failed: ${outcome.reason}`);
+    d.log.error({ err, runId: base.run_id }, 'training run failed');
+  }
+  // Reports and job logs go next to the artifacts, keyed by run id.
+  cpSync(dir, path.join(d.ctx.config.ULASAN_ARTIFACT_DIR, 'runs', base.run_id), { recursive: true, filter: (src) => !src.endsWith('.jsonl') });
+  await emitRun(d, outcome);
+  d.onOutcome(outcome.status);
+  d.setRunning(false);
+  d.log.info({ runId: base.run_id, status: outcome.status, version: outcome.model_version, reason: outcome.reason }, 'training run finished');
+}
