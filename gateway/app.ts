@@ -110,7 +110,7 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
     return out;
   };
   const batcher = new MicroBatcher<PredictRequest, Prediction>(predictMany, o.microBatch, 256);
-  const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 500: ErrorBody };
+  const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 
   app.post('/predict', { schema: { body: PredictRequest, response: { 200: Prediction, ...errors }, tags: ['predict'] } }, async (req) => batcher.submit(req.body));
   app.post('/predict/batch', { schema: { body: BatchRequest(o.maxBatch), response: { 200: BatchResponse, ...errors }, tags: ['predict'] } }, async (req) => ({ predictions: await predictMany(req.body.items) }));

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { parseConfig, z } from '../processors/shared/config.js';
+import { UlasanError } from '../processors/shared/errors.js';
 import type { Context, Processor } from '../processors/shared/context.js';
 import { ModelRegistry } from '../processors/shared/registry/registry.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
@@ -22,8 +23,18 @@ const gatewayShape = {
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
+  /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */
+  GATEWAY_KAFKA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
 };
+
+/** Resolves or rejects with `p`, or rejects with `error()` after `ms` (p keeps running: it may still land). */
+function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)));
+  p.catch(() => undefined); // a late failure after the timeout has already been answered
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 export const gateway: Processor = {
   name: 'gateway',
@@ -62,8 +73,12 @@ export const gateway: Processor = {
           .then((messages) => producer.send({ topic: ctx.topics.predictionLog, messages }))
           .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
       },
+      // Acknowledged only once Kafka has it; past the timeout the caller gets 503 and may retry (the
+      // feedback table keeps one row per review_id, so a late write of the first attempt is harmless).
       sendFeedback: async (f: Feedback) => {
-        await producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value: await ctx.serde.encode(ctx.topics.feedback, f) }], acks: -1 });
+        const value = await ctx.serde.encode(ctx.topics.feedback, f);
+        const sent = producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value }], acks: -1 });
+        await withTimeout(sent, cfg.GATEWAY_KAFKA_TIMEOUT_MS, () => new UlasanError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`));
       },
       stats: async (): Promise<Stats> => {
         const v = await one(`SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg, countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`);

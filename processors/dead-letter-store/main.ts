@@ -7,7 +7,18 @@ import { toDateTime64 } from '../shared/time.js';
 import { startSink } from '../shared/sink.js';
 
 export function deadLetterRow(d: DeadLetter): Record<string, unknown> {
-  return { origin_topic: d.origin_topic, origin_partition: d.origin_partition, origin_offset: d.origin_offset, processor: d.processor, error_code: d.error_code, reason: d.reason, failed_at: toDateTime64(d.failed_at) };
+  return {
+    origin_topic: d.origin_topic,
+    origin_partition: d.origin_partition,
+    origin_offset: d.origin_offset,
+    processor: d.processor,
+    error_code: d.error_code,
+    reason: d.reason,
+    failed_at: toDateTime64(d.failed_at, 'failed_at'),
+    original_size: d.original_size ?? null,
+    original_sha256: d.original_sha256 ?? null,
+    original_truncated: d.original_truncated ?? false,
+  };
 }
 
 export const deadLetterStore: Processor = {

@@ -2,6 +2,7 @@
 // closed window becomes (ClickHouse rows and DriftEvents). No I/O.
 import { randomUUID } from 'node:crypto';
 import type { DriftEvent, ScoredReview } from '../../schemas/types.generated.js';
+import { UlasanError } from '../shared/errors.js';
 import { toDateTime64 } from '../shared/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
 import { monitoredRecord } from './records.js';
@@ -14,9 +15,17 @@ export interface Monitored {
   version: string;
 }
 
-/** What the drift processor keeps of one Production prediction (shadow ones are not monitored). */
+/**
+ * What the drift processor keeps of one Production prediction (shadow ones are not monitored). A
+ * probability or feature that is NaN or infinite makes the record invalid (a dead letter): no
+ * scorer of ours writes one, and counting it would skew every statistic of its window.
+ */
 export function monitoredOf(s: ScoredReview): Monitored | null {
   if (s.shadow) return null;
+  const bad = Object.entries({ prob_negative: s.prob_negative, prob_neutral: s.prob_neutral, prob_positive: s.prob_positive, ...s.features })
+    .filter(([, v]) => typeof v === 'number' && !Number.isFinite(v))
+    .map(([k]) => k);
+  if (bad.length) throw new UlasanError('DATA_INVALID', `non-finite values in ${bad.join(', ')}`);
   const confidence = Math.max(s.prob_negative, s.prob_neutral, s.prob_positive);
   const record = monitoredRecord({ features: s.features ?? {}, confidence, label: s.label, appId: s.app_id, rating: s.rating });
   return { segment: s.app_id, record, version: s.model_version };

@@ -20,7 +20,7 @@ export const drift: Processor = {
   async start(ctx: Context) {
     const cfg = parseDriftConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const health = new Health();
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
     const ref = await referenceFor(cfg.DRIFT_MODEL_DIR, path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.DRIFT_REFERENCE_DATASET));
     log.info({ rows: ref.profile.rows, model: ref.modelVersion }, 'reference profile ready');
     const producer = ctx.kafka.producer();

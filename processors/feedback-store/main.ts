@@ -10,7 +10,7 @@ import { startSink } from '../shared/sink.js';
 const NAME = 'feedback-store';
 
 export function feedbackRow(f: Feedback): Record<string, unknown> {
-  return { review_id: f.review_id, true_label: f.true_label, source: f.source, user_hash: f.user_hash ?? null, comment: f.comment ?? null, given_at: toDateTime64(f.given_at) };
+  return { review_id: f.review_id, true_label: f.true_label, source: f.source, user_hash: f.user_hash ?? null, comment: f.comment ?? null, given_at: toDateTime64(f.given_at, 'given_at') };
 }
 
 export const feedbackStore: Processor = {

@@ -17,7 +17,7 @@ export const retrainTrigger: Processor = {
   async start(ctx: Context) {
     const cfg = parseTriggerConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const health = new Health(Math.max(60_000, 3 * cfg.TRIGGER_INTERVAL_MS));
+    const health = new Health(Math.max(ctx.config.ULASAN_STALL_MS, 3 * cfg.TRIGGER_INTERVAL_MS));
     const decisions = counter(ctx.metrics, { name: 'ulasan_trigger_decisions_total', help: 'Trigger decisions with at least one reason', labelNames: ['decision'] });
     const producer = ctx.kafka.producer();
     await producer.connect();

@@ -3,7 +3,7 @@
 // letters are acknowledged and the insert succeeded; a redelivered batch re-inserts the same
 // review_ids, which ReplacingMergeTree collapses (queries use FINAL).
 import { parseConfig } from '../shared/config.js';
-import type { EachBatchPayload } from '../shared/kafka.js';
+import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
 import { triageReviewBatch } from '../shared/triage.js';
 import type { Context, Processor } from '../shared/context.js';
@@ -21,7 +21,7 @@ export const reviewStore: Processor = {
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.REVIEW_MAX_TEXT_BYTES };
     const m = reviewStoreMetrics(ctx.metrics);
     const log = ctx.logger.child({ processor: NAME });
-    const health = new Health();
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
     const wait = outageWaiter(ctx, NAME, health, log);
     const producer = ctx.kafka.producer();
     await producer.connect();
@@ -33,7 +33,9 @@ export const reviewStore: Processor = {
       m.consumed.inc(batch.messages.length);
       const t = await wait('decode', () => triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, p), waitOpts);
       for (const code of t.codes) m.deadLettered.inc({ code });
-      if (t.dead.length) await wait('dead-letter send', () => producer.send({ topic: ctx.topics.deadLetter, messages: t.dead, acks: -1 }), waitOpts);
+      for (const messages of chunkBySize(t.dead, SEND_CHUNK_BYTES)) {
+        await wait('dead-letter send', () => producer.send({ topic: ctx.topics.deadLetter, messages, acks: -1 }), waitOpts);
+      }
       const rows = t.good.map((g) => reviewRow(g.review, batch.partition, g.message.offset));
       await wait('insert reviews', () => ctx.store.insert('reviews', rows), waitOpts);
       m.stored.inc(t.good.length);

@@ -76,22 +76,3 @@ export function inShadowSample(reviewId: string, rate: number): boolean {
   const h = createHash('sha1').update(reviewId).digest().readUInt32BE(0);
   return h / 0x100000000 < rate;
 }
-
-/** Consecutive chunks whose key + value bytes stay within maxBytes (a single larger message is its own chunk). */
-export function chunkBySize<M extends { key?: Buffer | string | null; value: Buffer | string | null }>(messages: readonly M[], maxBytes: number): M[][] {
-  const chunks: M[][] = [];
-  let current: M[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
-    if (current.length && bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
-}

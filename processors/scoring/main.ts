@@ -40,7 +40,7 @@ export const scoring: Processor = {
     const cfg = parseConfig(scoringShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const m = scoringMetrics(ctx.metrics);
-    const health = new Health();
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
     const models = await loadModels(cfg, log);
     reportModels(models, m);
     const follower = await RegistryFollower.for(ctx);

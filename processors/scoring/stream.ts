@@ -12,18 +12,15 @@ import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
 import type { Context } from '../shared/context.js';
-import type { EachBatchPayload, KafkaMessage, Message, Producer } from '../shared/kafka.js';
+import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload, type KafkaMessage, type Message, type Producer } from '../shared/kafka.js';
 import type { outageWaiter } from '../shared/kit.js';
 import type { ModelHolder } from '../shared/model-holder.js';
 import type { ValidationLimits } from '../shared/review.js';
 import { sentimentProbs } from '../shared/sentiment.js';
 import { triageReviewBatch, type Triaged } from '../shared/triage.js';
 import type { scoringShape } from './config.js';
-import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
+import { featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
 import type { ScoringMetrics } from './metrics.js';
-
-/** Bytes of keys and values per produce request, well under the broker's default 1 MB limit. */
-const SEND_CHUNK_BYTES = 512 * 1024;
 
 type Cfg = { [K in keyof typeof scoringShape]: ReturnType<(typeof scoringShape)[K]['parse']> };
 

@@ -31,6 +31,8 @@ export const baseShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** A dependency failing (or a consumer crashed) this long makes /health answer 503. */
+  ULASAN_STALL_MS: z.coerce.number().int().min(1000).default(60_000),
 };
 
 type BaseParsed = z.infer<z.ZodObject<typeof baseShape>>;

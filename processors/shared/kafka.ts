@@ -187,3 +187,25 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
   const one = Array.isArray(v) ? v[0] : v;
   return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
 }
+
+/** Bytes of keys and values per produce request, well under the broker's default 1 MB limit. */
+export const SEND_CHUNK_BYTES = 512 * 1024;
+
+/** Consecutive chunks whose key + value bytes stay within maxBytes (a single larger message is its own chunk). */
+export function chunkBySize<M extends { key?: Buffer | string | null; value: Buffer | string | null }>(messages: readonly M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+    if (current.length && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}

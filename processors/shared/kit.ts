@@ -10,7 +10,7 @@ import type { Counter } from 'prom-client';
 import { deadLetter, type Origin } from './dead-letter.js';
 import { SerdeError, UlasanError } from './errors.js';
 import type { Context } from './context.js';
-import type { Consumer, ConsumerRunConfig, Message, Producer } from './kafka.js';
+import { chunkBySize, SEND_CHUNK_BYTES, type Consumer, type ConsumerRunConfig, type Message, type Producer } from './kafka.js';
 import type { Logger } from './logger.js';
 import { counter } from './metrics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
@@ -63,10 +63,8 @@ export class DeadLetters {
   async send(messages: Message[], wait: Omit<WaitOptions, 'what'>): Promise<void> {
     if (messages.length === 0) return;
     const topic = this.ctx.topics.deadLetter;
-    // One dead letter per request at most 256 KiB of original value: a request per 3 keeps well
-    // under the broker's 1 MB limit.
-    for (let i = 0; i < messages.length; i += 3) {
-      const chunk = messages.slice(i, i + 3);
+    // A dead letter holds at most 256 KiB of the original: requests of 512 KiB stay under 1 MB.
+    for (const chunk of chunkBySize(messages, SEND_CHUNK_BYTES)) {
       await waitOutOutage(() => this.producer.send({ topic, messages: chunk, acks: -1 }), { ...wait, what: 'dead-letter send' });
     }
   }
@@ -144,7 +142,10 @@ export interface ConsumeOptions {
 
 /** Connects, subscribes and runs a consumer; a crash is reported to health (kafkajs restarts it). */
 export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer> {
-  const consumer = ctx.kafka.consumer({ groupId: o.groupId, ...o.consumerConfig });
+  // Restart after any crash (kafkajs gives up on non-retriable ones): health reports the crash, and
+  // a processor that stays down silently is worse than one that retries.
+  const retry = { restartOnFailure: async () => true };
+  const consumer = ctx.kafka.consumer({ groupId: o.groupId, retry, ...o.consumerConfig });
   await consumer.connect();
   await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true });
   consumer.on(consumer.events.CRASH, (e) => {

@@ -14,6 +14,9 @@ export function wireSchemaId(buf: Buffer | null | undefined): number | null {
   return buf.readInt32BE(1);
 }
 
+/** How long a refused schema id stays refused without asking the registry again. */
+const NEGATIVE_TTL_MS = 60_000;
+
 export class AvroSerde {
   readonly registry: SchemaRegistry;
   private readonly ids = new Map<string, number>();
@@ -148,19 +151,37 @@ export class AvroSerde {
     }
   }
 
-  /** A schema id other than this process's own must be a registered version of the topic's subject. */
+  /**
+   * A schema id other than this process's own must be a registered version of the topic's subject.
+   * Verdicts on unknown or foreign ids are cached for NEGATIVE_TTL_MS: a burst of garbage with random
+   * schema ids costs one registry lookup per distinct id, not several per message.
+   */
   private async checkSubject(schemaId: number, topic: string): Promise<void> {
     const expected = this.ids.get(topic);
     if (expected === undefined || expected === schemaId) return;
     const subject = valueSubject(topic);
     if ((await this.subjectIds(subject)).has(schemaId)) return;
-    // Perhaps a version registered after the cache was filled: look once more before rejecting.
-    this.versionCache.delete(subject);
-    if ((await this.subjectIds(subject)).has(schemaId)) return;
-    if ((await this.registryGet(`/schemas/ids/${schemaId}`)) === null) {
-      throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+    const verdictKey = `${subject}\u0000${schemaId}`;
+    const cached = this.rejected.get(verdictKey);
+    if (cached && cached.until > Date.now()) throw cached.error;
+    const error = await this.foreignOrUnknown(schemaId, subject);
+    if (!error) return;
+    this.rejected.set(verdictKey, { error, until: Date.now() + NEGATIVE_TTL_MS });
+    if (this.rejected.size > 10_000) this.rejected.delete(this.rejected.keys().next().value!);
+    throw error;
+  }
+
+  private readonly rejected = new Map<string, { error: SerdeError; until: number }>();
+
+  /** null when the id turned out to be a new version of the subject; else why it is refused. */
+  private async foreignOrUnknown(schemaId: number, subject: string): Promise<SerdeError | null> {
+    if (!this.types.has(schemaId) && (await this.registryGet(`/schemas/ids/${schemaId}`)) === null) {
+      return new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
     }
-    throw new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${subject}`, { details: { reject: 'WRONG_SCHEMA' } });
+    // The id exists: perhaps a version registered after the cache was filled. Look once more.
+    this.versionCache.delete(subject);
+    if ((await this.subjectIds(subject)).has(schemaId)) return null;
+    return new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${subject}`, { details: { reject: 'WRONG_SCHEMA' } });
   }
 
   private readonly versionCache = new Map<string, Set<number>>();

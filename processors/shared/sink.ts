@@ -18,7 +18,7 @@ export interface SinkRoute {
 
 export async function startSink(ctx: Context, groupId: string, routes: SinkRoute[], log: Logger, onStored?: (table: string, n: number) => void) {
   const processor = groupId.replace(/^ulasan-/, '');
-  const health = new Health();
+  const health = new Health(ctx.config.ULASAN_STALL_MS);
   const wait = outageWaiter(ctx, processor, health, log);
   const producer = ctx.kafka.producer();
   await producer.connect();

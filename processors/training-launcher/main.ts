@@ -68,7 +68,7 @@ export const trainingLauncher: Processor = {
   async start(ctx: Context) {
     const cfg = parseLauncherConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
-    const health = new Health();
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
     const runsTotal = counter(ctx.metrics, { name: 'ulasan_launcher_runs_total', help: 'Training runs by outcome', labelNames: ['status'] });
     const running = gauge(ctx.metrics, { name: 'ulasan_launcher_running', help: '1 while a training job runs' });
     const follower = await RegistryFollower.for(ctx);

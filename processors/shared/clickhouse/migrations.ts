@@ -285,6 +285,15 @@ export const MIGRATIONS: Migration[] = [
       TTL toDateTime(failed_at) + INTERVAL 90 DAY`,
     ],
   },
+  {
+    id: 10,
+    name: 'dead letters: size and sha256 of the original value',
+    statements: (db) => [
+      `ALTER TABLE ${db}.dead_letters ADD COLUMN IF NOT EXISTS original_size Nullable(UInt64)`,
+      `ALTER TABLE ${db}.dead_letters ADD COLUMN IF NOT EXISTS original_sha256 Nullable(String)`,
+      `ALTER TABLE ${db}.dead_letters ADD COLUMN IF NOT EXISTS original_truncated Bool DEFAULT false`,
+    ],
+  },
 ];
 
 export interface MigrationResult {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBySize, featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
+import { featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
+import { chunkBySize } from '../../../processors/shared/kafka.js';
 import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
 import { toDateTime64 } from '../../../processors/shared/time.js';
 import { computeFeatures } from '../../../models/features/features.js';
