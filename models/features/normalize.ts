@@ -54,6 +54,6 @@ export function cleanText(text: string, emojiRe: RegExp): string {
   return t
     .split(/\s+/u)
     .filter(Boolean)
-    .map((w) => SLANG[w] ?? w)
+    .map((w) => (Object.hasOwn(SLANG, w) ? SLANG[w]! : w)) // own keys only: "constructor" is a word, not Object()
     .join(' ');
 }

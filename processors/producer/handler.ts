@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Review } from '../../schemas/types.generated.js';
 import type { LabelledRow } from '../shared/datasets.js';
+import { validateReview } from '../shared/review.js';
 
 export interface ToReviewOptions {
   appId: string;
@@ -32,4 +33,18 @@ export function rowToReview(row: LabelledRow, o: ToReviewOptions): Review {
     created_at: created,
     ingested_at: o.now,
   };
+}
+
+/**
+ * Every problem of the file's rows before anything is sent: a bad row (a rating of 4.5, a date out
+ * of range) fails the whole run up front with its row number, never a chunk after earlier ones went.
+ */
+export function rowProblems(rows: readonly LabelledRow[], reviews: readonly Review[], now: number): string[] {
+  const problems: string[] = [];
+  reviews.forEach((r, i) => {
+    const v = validateReview(r, now);
+    // Row numbers count from 1, as an editor shows the file's data rows.
+    if (!v.ok) problems.push(`row ${rows[i]!.index + 1}: ${v.code}: ${v.reason}`);
+  });
+  return problems;
 }

@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Review } from '../../schemas/types.generated.js';
 import { parseConfig } from '../shared/config.js';
-import { isUlasanError } from '../shared/errors.js';
+import { isUlasanError, UlasanError } from '../shared/errors.js';
 import { createKafka, type KafkaClient } from '../shared/kafka.js';
 import { readLabelledFile } from '../shared/datasets.js';
 import { AvroSerde } from '../shared/serde.js';
 import { topicSpec } from '../shared/topics.js';
-import { rowToReview } from './handler.js';
+import { rowProblems, rowToReview } from './handler.js';
 
 export interface ProduceOptions {
   /** Reviews per second; 0 = as fast as possible. */
@@ -67,10 +67,13 @@ async function main(): Promise<void> {
   const now = Date.now();
   const spacing = Number(values['spacing-ms']);
   const source = values.source ?? path.basename(path.dirname(path.resolve(values.file)));
-  const reviews = rows
-    .slice(0, limit)
-    .filter((r) => r.text.trim() !== '')
-    .map((r) => rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }));
+  const kept = rows.slice(0, limit).filter((r) => r.text.trim() !== '');
+  const reviews = kept.map((r) => rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }));
+  const problems = rowProblems(kept, reviews, now);
+  if (problems.length) {
+    const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
+    throw new UlasanError('DATA_INVALID', `${values.file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`);
+  }
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer' });
   const spec = topicSpec('reviews', config.ULASAN_TOPIC_PREFIX);
   await kafka.ensureTopics([spec, topicSpec('deadLetter', config.ULASAN_TOPIC_PREFIX)]);

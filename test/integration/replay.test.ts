@@ -31,6 +31,8 @@ beforeAll(async () => {
   const rows = readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')).slice(0, N);
   const reviews = rows.map((r) => ({ ...rowToReview(r, { appId: 'smsa', source: 'smsa', startMs: Date.now() - N * 1000, spacingMs: 1000, now: Date.now() }), review_id: `${prefix}rp-${r.index}` }));
   await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
+  // A whitespace-only review: production dead-letters it; replay counts it and carries on.
+  await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [{ ...reviews[0]!, review_id: `${prefix}rp-blank`, text: '   ' }]);
   // True labels for half of them, as feedback.
   const producer = ctx.kafka.producer();
   await producer.connect();
@@ -53,6 +55,12 @@ describe('replay', () => {
     expect(r.changes).toEqual({});
     expect(r.with_feedback).toBe(N / 2);
     expect(r.accuracy).toBeGreaterThan(0.8);
+    expect(r.skipped).toEqual({ EMPTY_TEXT: 1 });
+  });
+
+  it('refuses a run id that would name a file outside the backtests folder', async () => {
+    const o = { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound('0'), modelDir, stateDir: freshDir('bt-bad'), runId: '../x' };
+    await expect(runReplay(running.ctx, o)).rejects.toThrow(/--run-id must be/);
   });
 
   it('reports the differences of another model version, and resumes a run from its saved progress', async () => {

@@ -50,3 +50,39 @@ describe('deadLetter', () => {
     expect(dl.headers['x-ulasan-reason']).toBe('bad magic');
   });
 });
+
+describe('producer row checks', () => {
+  it('names every bad row before anything is sent (a 4.5-star rating, a year-10000 date)', async () => {
+    const { rowProblems, rowToReview } = await import('../../processors/producer/handler.js');
+    const now = Date.UTC(2026, 0, 1);
+    const rows = [
+      { index: 0, text: 'bagus', label: null, rating: 5 },
+      { index: 1, text: 'jelek', label: null, rating: 4.5 },
+      { index: 2, text: 'biasa', label: null, rating: 3, extra: { created_at: Date.UTC(10000, 0, 1) } },
+    ];
+    const reviews = rows.map((r) => rowToReview(r, { appId: 'a', source: 's', startMs: now - 10_000, spacingMs: 1000, now }));
+    expect(rowProblems(rows, reviews, now)).toEqual([expect.stringMatching(/^row 2: BAD_RATING/), expect.stringMatching(/^row 3: BAD_TIMESTAMP/)]);
+  });
+});
+
+describe('slang lookup', () => {
+  it('maps only its own words: "constructor" and "toString" stay words', async () => {
+    const { cleanText } = await import('../../models/features/normalize.js');
+    expect(cleanText('constructor toString gak', /(?!)/gu)).toBe('constructor tostring tidak');
+  });
+});
+
+describe('dead letters that always fit', () => {
+  it('truncate the original value to the budget and keep its size and sha256', async () => {
+    const { createHash } = await import('node:crypto');
+    const { DEAD_LETTER_VALUE_BYTES } = await import('../../processors/shared/dead-letter.js');
+    const value = Buffer.alloc(1_048_000, 7);
+    const dl = deadLetter({ topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 1), value }, 'TEXT_TOO_LARGE', 'x'.repeat(10_000), 'scoring', 5);
+    expect(dl.value.original_value!.length).toBe(DEAD_LETTER_VALUE_BYTES);
+    expect(dl.value.original_key!.length).toBe(4096);
+    expect(dl.value.original_size).toBe(1_048_000);
+    expect(dl.value.original_truncated).toBe(true);
+    expect(dl.value.original_sha256).toBe(createHash('sha256').update(value).digest('hex'));
+    expect(dl.value.reason.length).toBe(4000);
+  });
+});
