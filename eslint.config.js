@@ -11,6 +11,29 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // A processor is small functions around a pure handler (processors/README.md), and never reaches
+  // into another processor's folder: shared code lives in processors/shared/.
+  {
+    files: ['processors/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
+  {
+    files: ['processors/*/*.ts'],
+    ignores: ['processors/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!shared/)[^./][^/]*/',
+              message: "import shared code from processors/shared/, not another processor's folder",
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Plain Node scripts (no TypeScript types to tell eslint about Node's globals).
   { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

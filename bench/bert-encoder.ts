@@ -21,7 +21,9 @@ import { readLabelledFile } from '../processors/shared/datasets.js';
 import { parseConfig } from '../processors/shared/config.js';
 import { DEFAULT_VOCAB } from '../models/trainer/pipeline.js';
 
-const { values } = parseArgs({ options: { stream: { type: 'string', default: '192' }, batch: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { stream: { type: 'string', default: '192' }, batch: { type: 'string', default: '32' } },
+});
 const STREAM = Number(values.stream);
 const BATCH = Number(values.batch);
 
@@ -48,7 +50,10 @@ console.log(peakNote);
 // Real token lengths: app reviews + SmSA valid through the IndoBERT tokenizer, capped at 128.
 const data = parseConfig({}).ULASAN_DATA_DIR;
 const tok = TextTokenizer.fromVocabTxt(DEFAULT_VOCAB, 128);
-const lengths = [...readLabelledFile(path.join(data, 'app-reviews/train.csv')), ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv'))]
+const lengths = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+]
   .filter((r) => r.text.trim() !== '')
   .map((r) => tok.encode(r.text).length);
 const sorted = [...lengths].sort((a, b) => a - b);
@@ -62,10 +67,17 @@ function feeds(batch: number, seq: number): Record<string, ort.Tensor> {
   const n = batch * seq;
   const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt(1000 + ((i * 31) % 20000)));
   const mask = new BigInt64Array(n).fill(1n);
-  return { input_ids: new ort.Tensor('int64', ids, [batch, seq]), attention_mask: new ort.Tensor('int64', mask, [batch, seq]), token_type_ids: new ort.Tensor('int64', new BigInt64Array(n), [batch, seq]) };
+  return {
+    input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+    attention_mask: new ort.Tensor('int64', mask, [batch, seq]),
+    token_type_ids: new ort.Tensor('int64', new BigInt64Array(n), [batch, seq]),
+  };
 }
 
-async function timeRuns(session: ort.InferenceSession, batches: { batch: number; seq: number; real: number[] }[]): Promise<{ seconds: number; flops: number; useful: number; seqs: number }> {
+async function timeRuns(
+  session: ort.InferenceSession,
+  batches: { batch: number; seq: number; real: number[] }[],
+): Promise<{ seconds: number; flops: number; useful: number; seqs: number }> {
   let flops = 0;
   let useful = 0;
   let seqs = 0;
@@ -94,13 +106,33 @@ for (const quantized of [false, true]) {
   const t0 = performance.now();
   const file = path.join(dir, quantized ? 'int8.onnx' : 'fp32.onnx');
   writeFileSync(file, buildBertOnnx(BERT_BASE, { seed: 1, quantized }));
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: cores, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  console.log(`${quantized ? 'int8' : 'fp32'} graph built and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: cores,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  console.log(
+    `${quantized ? 'int8' : 'fp32'} graph built and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await session.run(feeds(2, 16)); // warm-up
   const variant = quantized ? 'int8 (dynamic MatMulInteger)' : 'fp32';
   for (const [name, batches] of [
-    [`fixed p50 = ${p50} tokens`, Array.from({ length: Math.max(1, Math.round(STREAM / BATCH / 2)) }, () => ({ batch: BATCH, seq: p50, real: new Array<number>(BATCH).fill(p50) }))],
-    [`fixed p95 = ${p95} tokens`, Array.from({ length: Math.max(1, Math.round(STREAM / BATCH / 4)) }, () => ({ batch: BATCH, seq: p95, real: new Array<number>(BATCH).fill(p95) }))],
+    [
+      `fixed p50 = ${p50} tokens`,
+      Array.from({ length: Math.max(1, Math.round(STREAM / BATCH / 2)) }, () => ({
+        batch: BATCH,
+        seq: p50,
+        real: new Array<number>(BATCH).fill(p50),
+      })),
+    ],
+    [
+      `fixed p95 = ${p95} tokens`,
+      Array.from({ length: Math.max(1, Math.round(STREAM / BATCH / 4)) }, () => ({
+        batch: BATCH,
+        seq: p95,
+        real: new Array<number>(BATCH).fill(p95),
+      })),
+    ],
     [`real lengths, arrival order`, chunk(stream)],
     [`real lengths, bucketed (sorted)`, chunk([...stream].sort((a, b) => a - b))],
   ] as const) {

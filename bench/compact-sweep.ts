@@ -26,7 +26,16 @@ const variants: { name: string; options: Partial<TrainOptions>; ensemble?: numbe
 ];
 const rows = [];
 for (const v of values.quick ? variants.slice(0, 2) : variants) {
-  const res = await runPipeline({ manifest, dataDir, vocabFile: DEFAULT_VOCAB, outDir: mkdtempSync(path.join(tmpdir(), 'ulasan-sweep-')), name: 'sweep', version: '0', options: v.options, ensemble: v.ensemble });
+  const res = await runPipeline({
+    manifest,
+    dataDir,
+    vocabFile: DEFAULT_VOCAB,
+    outDir: mkdtempSync(path.join(tmpdir(), 'ulasan-sweep-')),
+    name: 'sweep',
+    version: '0',
+    options: v.options,
+    ensemble: v.ensemble,
+  });
   const perSet = Object.fromEntries(res.evaluation.map((e) => [`${e.file} mF1`, e.macro_f1.toFixed(4)]));
   rows.push({ variant: v.name, ...perSet, seconds: res.seconds.toFixed(1) });
   console.log(JSON.stringify(rows.at(-1)));

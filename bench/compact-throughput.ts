@@ -59,7 +59,13 @@ for (const threads of [1, 2]) {
   await engine.predict(texts);
   const b256 = rate(texts.length, performance.now() - t);
   await engine.close();
-  results.push({ intra_op_threads: threads, 'clean text + tokenize (reviews/s)': Math.round(tokOnly), 'batch 1 (reviews/s)': Math.round(b1), 'batch 256 (reviews/s)': Math.round(b256), 'batch 256 / batch 1': (b256 / b1).toFixed(1) });
+  results.push({
+    intra_op_threads: threads,
+    'clean text + tokenize (reviews/s)': Math.round(tokOnly),
+    'batch 1 (reviews/s)': Math.round(b1),
+    'batch 256 (reviews/s)': Math.round(b256),
+    'batch 256 / batch 1': (b256 / b1).toFixed(1),
+  });
 }
 console.log(`compact model ${dir}, ${texts.length} real reviews (app-reviews train + SmSA valid)`);
 console.log('tokenizer only (IndoLEM WordPiece, clean text in):');

@@ -10,7 +10,12 @@ import { InferenceEngine } from '../models/core/engine.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 
 const engine = await InferenceEngine.load(await ensureDefaultModel(), { maxBatch: 256, intraOpThreads: 1 });
-const texts = ['aplikasinya bagus sekali, pengiriman cepat', 'sering error tidak bisa login, kecewa', 'biasa saja', 'mantap 👍 sangat membantu'];
+const texts = [
+  'aplikasinya bagus sekali, pengiriman cepat',
+  'sering error tidak bisa login, kecewa',
+  'biasa saja',
+  'mantap 👍 sangat membantu',
+];
 const rows: Record<string, string | number>[] = [];
 for (const microBatch of [false, true]) {
   const app = await buildGateway(
@@ -20,9 +25,15 @@ for (const microBatch of [false, true]) {
       reload: async () => engine.version,
       logPredictions: () => undefined,
       sendFeedback: async () => undefined,
-      stats: async () => ({ reviews_scored: 0, last_24h: 0, sentiment_mix: { negative: 0, neutral: 0, positive: 0 }, drift: { latest_window: null, drifted: false, severity: 0 }, model: { name: engine.name, version: engine.version } }),
+      stats: async () => ({
+        reviews_scored: 0,
+        last_24h: 0,
+        sentiment_mix: { negative: 0, neutral: 0, positive: 0 },
+        drift: { latest_window: null, drifted: false, severity: 0 },
+        model: { name: engine.name, version: engine.version },
+      }),
       trend: async () => [{ day: '2026-11-27', negative: 1, neutral: 1, positive: 3 }],
-    kafkaReachable: async () => true,
+      kafkaReachable: async () => true,
       metrics: new Registry(),
     },
     { maxBatch: 256, bodyLimit: 1 << 20, rateLimitMax: 1e9, rateLimitWindowMs: 60_000, microBatch },
@@ -39,7 +50,14 @@ for (const microBatch of [false, true]) {
       headers: { 'content-type': 'application/json' },
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: texts[i++ % texts.length] }) }) }],
     });
-    rows.push({ micro_batching: microBatch ? 'on' : 'off', connections, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, errors: r.errors + r.non2xx });
+    rows.push({
+      micro_batching: microBatch ? 'on' : 'off',
+      connections,
+      'req/s': Math.round(r.requests.average),
+      'p50 ms': r.latency.p50,
+      'p99 ms': r.latency.p99,
+      errors: r.errors + r.non2xx,
+    });
     console.log(JSON.stringify(rows.at(-1)));
   }
   await app.close();
@@ -48,7 +66,9 @@ console.table(rows);
 for (const mb of ['off', 'on']) {
   const ok = rows.filter((r) => r.micro_batching === mb && Number(r['p99 ms']) < 50);
   const best = ok.sort((a, b) => Number(b['req/s']) - Number(a['req/s']))[0];
-  console.log(`micro-batching ${mb}: highest rate with p99 < 50 ms = ${best ? `${best['req/s']} req/s at ${best.connections} connections` : 'none'}`);
+  console.log(
+    `micro-batching ${mb}: highest rate with p99 < 50 ms = ${best ? `${best['req/s']} req/s at ${best.connections} connections` : 'none'}`,
+  );
 }
 await engine.close();
 process.exit(0);

@@ -28,17 +28,31 @@ const { values } = parseArgs({ options: { reviews: { type: 'string', default: '2
 const N = Number(values.reviews);
 const prefix = uniquePrefix();
 const data = parseConfig({}).ULASAN_DATA_DIR;
-const rows = [...readLabelledFile(path.join(data, 'app-reviews/train.csv')), ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv'))].filter((r) => r.text.trim() !== '');
+const rows = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+].filter((r) => r.text.trim() !== '');
 const now = Date.now();
 const reviews = Array.from({ length: N }, (_, i) => {
-  const r = rowToReview({ ...rows[i % rows.length]!, index: i }, { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now });
+  const r = rowToReview(
+    { ...rows[i % rows.length]!, index: i },
+    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
+  );
   return { ...r, review_id: `${prefix}b-${i}` };
 });
 
 const modelDir = await ensureDefaultModel({ log: console.log });
 const running = await runProcessors(
   [],
-  { ...process.env, CHDB_PATH: freshDir('bench-e2e'), ULASAN_TOPIC_PREFIX: prefix, SCORING_GROUP: `${prefix}scoring`, SCORING_MODEL_DIR: modelDir, SCORING_SHADOW_SAMPLE: '0', LOG_LEVEL: 'warn' },
+  {
+    ...process.env,
+    CHDB_PATH: freshDir('bench-e2e'),
+    ULASAN_TOPIC_PREFIX: prefix,
+    SCORING_GROUP: `${prefix}scoring`,
+    SCORING_MODEL_DIR: modelDir,
+    SCORING_SHADOW_SAMPLE: '0',
+    LOG_LEVEL: 'warn',
+  },
   { opsServer: false },
 );
 const { ctx } = running;
@@ -69,7 +83,11 @@ const rawRate = N / rawSecs;
 
 // End to end: a fresh scorer on the same topic and ClickHouse.
 const { scoring } = await import('../processors/scoring/main.js');
-const consumed = async (): Promise<number> => (await ctx.metrics.getSingleMetric('ulasan_scoring_consumed_total')?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+const consumed = async (): Promise<number> =>
+  (await ctx.metrics.getSingleMetric('ulasan_scoring_consumed_total')?.get())?.values.reduce(
+    (a, v) => a + v.value,
+    0,
+  ) ?? 0;
 t = performance.now();
 const handle = await scoring.start(ctx);
 // The first batch bumps the consumed counter before any work on it: that is the e2e start.
@@ -96,17 +114,34 @@ await handle.stop();
 // The ceiling the Kafka side alone sets: the same client producing N ScoredReviews, encoded
 // beforehand, in transactions of 5,000 (the scorer's batch size) to a scratch topic; nothing else.
 const encodeScored = await ctx.serde.encoderFor(ctx.topics.scored);
-const pred: Prediction = { label: 'positive', sentiment: 'positive', confidence: 0.9, probabilities: { negative: 0.05, neutral: 0.05, positive: 0.9 }, modelName: 'bench', modelVersion: '1' };
+const pred: Prediction = {
+  label: 'positive',
+  sentiment: 'positive',
+  confidence: 0.9,
+  probabilities: { negative: 0.05, neutral: 0.05, positive: 0.9 },
+  modelName: 'bench',
+  modelVersion: '1',
+};
 const probs = { negative: 0.05, neutral: 0.05, positive: 0.9 };
-const encoded: Message[] = reviews.map((r, i) => ({ key: r.review_id, value: encodeScored(scoredMessage(r, pred, probs, computeFeatures(r.text), { partition: 0, offset: String(i) }, now, false)) }));
+const encoded: Message[] = reviews.map((r, i) => ({
+  key: r.review_id,
+  value: encodeScored(
+    scoredMessage(r, pred, probs, computeFeatures(r.text), { partition: 0, offset: String(i) }, now, false),
+  ),
+}));
 const scratch = `${prefix}bench.ceiling`;
 await ctx.kafka.ensureTopics([{ key: 'probe', name: scratch, partitions: 6, config: { 'cleanup.policy': 'delete' } }]);
-const txProducer = ctx.kafka.producer({ transactionalId: `${prefix}bench-ceiling`, maxInFlightRequests: 1, idempotent: true });
+const txProducer = ctx.kafka.producer({
+  transactionalId: `${prefix}bench-ceiling`,
+  maxInFlightRequests: 1,
+  idempotent: true,
+});
 await txProducer.connect();
 t = performance.now();
 for (let i = 0; i < N; i += 5000) {
   const tx = await txProducer.transaction();
-  for (const messages of chunkBySize(encoded.slice(i, i + 5000), 512 * 1024)) await tx.send({ topic: scratch, messages });
+  for (const messages of chunkBySize(encoded.slice(i, i + 5000), 512 * 1024))
+    await tx.send({ topic: scratch, messages });
   await tx.commit();
 }
 const ceilingRate = N / ((performance.now() - t) / 1000);
@@ -117,15 +152,23 @@ await ctx.kafka.deleteTopics(Object.values(ctx.topics)).catch(() => undefined);
 
 const setting = (k: string, d: string): string => `${k}=${process.env[k] ?? d}`;
 console.log(`\n${N} reviews (real texts), 6 partitions, compact model ${modelDir}`);
-console.log(`scorer: ${setting('SCORING_MAX_BATCH_BYTES', '1048576 (default)')} ${setting('SCORING_INTRA_OP_THREADS', '1 (default)')}; start-up (model, producer, group join) ${startupSecs.toFixed(2)} s, not in the rate`);
+console.log(
+  `scorer: ${setting('SCORING_MAX_BATCH_BYTES', '1048576 (default)')} ${setting('SCORING_INTRA_OP_THREADS', '1 (default)')}; start-up (model, producer, group join) ${startupSecs.toFixed(2)} s, not in the rate`,
+);
 console.table([
   { stage: 'produce (idempotent, acks=all)', 'reviews/s': Math.round(produceRate) },
   { stage: 'raw consume (bare kafkajs eachBatch)', 'reviews/s': Math.round(rawRate), seconds: rawSecs.toFixed(2) },
-  { stage: 'end to end: consume -> score -> ClickHouse + scored topic', 'reviews/s': Math.round(e2eRate), seconds: e2eSecs.toFixed(2) },
+  {
+    stage: 'end to end: consume -> score -> ClickHouse + scored topic',
+    'reviews/s': Math.round(e2eRate),
+    seconds: e2eSecs.toFixed(2),
+  },
   { stage: 'ceiling: transactional produce of pre-encoded ScoredReviews only', 'reviews/s': Math.round(ceilingRate) },
 ]);
 console.log('scorer stages (wall time per review; clickhouse and kafka_send overlap):');
 console.table(stages);
 console.log(`ratio end-to-end / raw consume = ${(e2eRate / rawRate).toFixed(2)} (target >= 0.5)`);
-console.log(`ratio ceiling (produce only) / raw consume = ${(ceilingRate / rawRate).toFixed(2)}: the most end-to-end could reach while it writes the scored topic`);
+console.log(
+  `ratio ceiling (produce only) / raw consume = ${(ceilingRate / rawRate).toFixed(2)}: the most end-to-end could reach while it writes the scored topic`,
+);
 process.exit(0);

@@ -22,7 +22,10 @@ const { values } = parseArgs({ options: { reviews: { type: 'string', default: '6
 const N = Number(values.reviews);
 const config = parseConfig({});
 const data = config.ULASAN_DATA_DIR;
-const rows = [...readLabelledFile(path.join(data, 'app-reviews/train.csv')), ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv'))].filter((r) => r.text.trim() !== '');
+const rows = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+].filter((r) => r.text.trim() !== '');
 const modelDir = await ensureDefaultModel({ log: console.log });
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-scaleout' });
 const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
@@ -41,7 +44,13 @@ async function run(instances: number): Promise<number> {
   await kafka.ensureTopics(allTopics(prefix));
   await serde.registerAll(allTopics(prefix));
   const now = Date.now();
-  const reviews = Array.from({ length: N }, (_, i) => ({ ...rowToReview({ ...rows[i % rows.length]!, index: i }, { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now }), review_id: `${prefix}s-${i}` }));
+  const reviews = Array.from({ length: N }, (_, i) => ({
+    ...rowToReview(
+      { ...rows[i % rows.length]!, index: i },
+      { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
+    ),
+    review_id: `${prefix}s-${i}`,
+  }));
   const group = `${prefix}scoring`;
   const children: ChildProcess[] = [];
   for (let i = 0; i < instances; i++) {
@@ -49,7 +58,17 @@ async function run(instances: number): Promise<number> {
       spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'processors/runner.ts'), 'scoring'], {
         cwd: PROJECT_ROOT,
         stdio: 'ignore',
-        env: { ...process.env, CHDB_PATH: freshDir(`scaleout-${i}`), ULASAN_TOPIC_PREFIX: prefix, SCORING_GROUP: group, SCORING_MODEL_DIR: modelDir, SCORING_INSTANCE_ID: `bench-${i}`, SCORING_SHADOW_SAMPLE: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          CHDB_PATH: freshDir(`scaleout-${i}`),
+          ULASAN_TOPIC_PREFIX: prefix,
+          SCORING_GROUP: group,
+          SCORING_MODEL_DIR: modelDir,
+          SCORING_INSTANCE_ID: `bench-${i}`,
+          SCORING_SHADOW_SAMPLE: '0',
+          METRICS_PORT: '0',
+          LOG_LEVEL: 'warn',
+        },
       }),
     );
   }
@@ -74,7 +93,9 @@ async function run(instances: number): Promise<number> {
 
 const one = await run(1);
 const two = await run(2);
-console.log(`\n${N} reviews, 6 partitions; timed from the first produce (group already stable) to the last committed offset`);
+console.log(
+  `\n${N} reviews, 6 partitions; timed from the first produce (group already stable) to the last committed offset`,
+);
 console.table([
   { instances: 1, seconds: one.toFixed(1), 'reviews/s': Math.round(N / one) },
   { instances: 2, seconds: two.toFixed(1), 'reviews/s': Math.round(N / two) },

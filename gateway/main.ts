@@ -19,7 +19,11 @@ const gatewayShape = {
   /** Bearer token for the admin routes; unset = admin routes always answer 403. */
   GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(256),
-  GATEWAY_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+  GATEWAY_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
@@ -41,12 +45,23 @@ export const gateway: Processor = {
   async start(ctx: Context) {
     const cfg = parseConfig(gatewayShape, ctx.env);
     const log = ctx.logger.child({ processor: 'gateway' });
-    const models = await ModelHolder.start(cfg.SCORING_MODEL_DIR, cfg.SCORING_MODEL_NAME, { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH }, log);
+    const models = await ModelHolder.start(
+      cfg.SCORING_MODEL_DIR,
+      cfg.SCORING_MODEL_NAME,
+      { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH },
+      log,
+    );
     const follower = await RegistryFollower.for(ctx);
     follower.onEvent((e) => models.observe(e));
     const producer = ctx.kafka.producer();
     await producer.connect();
-    const registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR, follower });
+    const registry = await ModelRegistry.open({
+      kafka: ctx.kafka,
+      serde: ctx.serde,
+      topics: ctx.topics,
+      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
+      follower,
+    });
     // The followed state, brought up to date with anything another process wrote (cheap: no re-read).
     const openRegistry = async (): Promise<ModelRegistry> => {
       await registry.refresh();
@@ -59,7 +74,8 @@ export const gateway: Processor = {
       engine: () => models.snapshot().production,
       registry: {
         versions: async () => (await openRegistry()).state.versions(cfg.SCORING_MODEL_NAME),
-        promote: async (version, reason) => (await openRegistry()).promote(cfg.SCORING_MODEL_NAME, version, reason, 'gateway'),
+        promote: async (version, reason) =>
+          (await openRegistry()).promote(cfg.SCORING_MODEL_NAME, version, reason, 'gateway'),
         rollback: async (reason) => (await openRegistry()).rollback(cfg.SCORING_MODEL_NAME, reason, 'gateway'),
       },
       reload: async () => {
@@ -69,7 +85,9 @@ export const gateway: Processor = {
         return models.snapshot().production.version;
       },
       logPredictions: (preds: ScoredReview[]) => {
-        void Promise.all(preds.map(async (p) => ({ key: p.review_id, value: await ctx.serde.encode(ctx.topics.predictionLog, p) })))
+        void Promise.all(
+          preds.map(async (p) => ({ key: p.review_id, value: await ctx.serde.encode(ctx.topics.predictionLog, p) })),
+        )
           .then((messages) => producer.send({ topic: ctx.topics.predictionLog, messages }))
           .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
       },
@@ -78,22 +96,42 @@ export const gateway: Processor = {
       sendFeedback: async (f: Feedback) => {
         const value = await ctx.serde.encode(ctx.topics.feedback, f);
         const sent = producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value }], acks: -1 });
-        await withTimeout(sent, cfg.GATEWAY_KAFKA_TIMEOUT_MS, () => new UlasanError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`));
+        await withTimeout(
+          sent,
+          cfg.GATEWAY_KAFKA_TIMEOUT_MS,
+          () =>
+            new UlasanError(
+              'KAFKA_UNAVAILABLE',
+              `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`,
+            ),
+        );
       },
       stats: async (): Promise<Stats> => {
-        const v = await one(`SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg, countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`);
-        const d = await one(`SELECT toString(window_start) AS start, drifted, severity FROM ${db}.drift_windows FINAL WHERE tested ORDER BY window_start DESC LIMIT 1`);
+        const v = await one(
+          `SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg, countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`,
+        );
+        const d = await one(
+          `SELECT toString(window_start) AS start, drifted, severity FROM ${db}.drift_windows FINAL WHERE tested ORDER BY window_start DESC LIMIT 1`,
+        );
         const p = models.snapshot().production;
         return {
           reviews_scored: Number(v.total ?? 0),
           last_24h: Number(v.day ?? 0),
           sentiment_mix: { negative: Number(v.neg ?? 0), neutral: Number(v.neu ?? 0), positive: Number(v.pos ?? 0) },
-          drift: { latest_window: (d.start as string | undefined) ?? null, drifted: Boolean(d.drifted), severity: Number(d.severity ?? 0) },
+          drift: {
+            latest_window: (d.start as string | undefined) ?? null,
+            drifted: Boolean(d.drifted),
+            severity: Number(d.severity ?? 0),
+          },
           model: { name: p.name, version: p.version },
         };
       },
       trend: async () =>
-        (await ctx.store.query<{ day: string; negative: string; neutral: string; positive: string }>(`SELECT toString(day) AS day, sum(negative) AS negative, sum(neutral) AS neutral, sum(positive) AS positive FROM ${db}.trend_daily_sentiment GROUP BY day ORDER BY day`)).map((r) => ({
+        (
+          await ctx.store.query<{ day: string; negative: string; neutral: string; positive: string }>(
+            `SELECT toString(day) AS day, sum(negative) AS negative, sum(neutral) AS neutral, sum(positive) AS positive FROM ${db}.trend_daily_sentiment GROUP BY day ORDER BY day`,
+          )
+        ).map((r) => ({
           day: r.day,
           negative: Number(r.negative),
           neutral: Number(r.neutral),
@@ -102,7 +140,10 @@ export const gateway: Processor = {
       kafkaReachable: async () => {
         const admin = ctx.kafka.admin();
         try {
-          await Promise.race([admin.connect().then(() => admin.describeCluster()), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 2000))]);
+          await Promise.race([
+            admin.connect().then(() => admin.describeCluster()),
+            new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 2000)),
+          ]);
           return true;
         } catch {
           return false;

@@ -9,7 +9,11 @@ export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String
 const NonBlank = Type.String({ minLength: 1, maxLength: 32_768, pattern: '\\S' });
 
 export const PredictRequest = Type.Object(
-  { text: NonBlank, app_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), review_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) },
+  {
+    text: NonBlank,
+    app_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    review_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  },
   { additionalProperties: false },
 );
 export type PredictRequest = Static<typeof PredictRequest>;
@@ -29,7 +33,12 @@ export const BatchRequest = (max: number) =>
 export const BatchResponse = Type.Object({ predictions: Type.Array(Prediction) });
 
 export const FeedbackRequest = Type.Object(
-  { review_id: Type.String({ minLength: 1, maxLength: 256 }), true_label: Sentiment, source: Type.Optional(Type.String({ maxLength: 64 })), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+  {
+    review_id: Type.String({ minLength: 1, maxLength: 256 }),
+    true_label: Sentiment,
+    source: Type.Optional(Type.String({ maxLength: 64 })),
+    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
   { additionalProperties: false },
 );
 export type FeedbackRequest = Static<typeof FeedbackRequest>;
@@ -46,13 +55,20 @@ export const ModelVersion = Type.Object({
 });
 
 export const VersionParams = Type.Object({ version: Type.Integer({ minimum: 1 }) });
-export const ReasonBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export const ReasonBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
 
 export const Stats = Type.Object({
   reviews_scored: Type.Integer(),
   last_24h: Type.Integer(),
   sentiment_mix: Type.Object({ negative: Type.Integer(), neutral: Type.Integer(), positive: Type.Integer() }),
-  drift: Type.Object({ latest_window: Type.Union([Type.String(), Type.Null()]), drifted: Type.Boolean(), severity: Type.Number() }),
+  drift: Type.Object({
+    latest_window: Type.Union([Type.String(), Type.Null()]),
+    drifted: Type.Boolean(),
+    severity: Type.Number(),
+  }),
   model: Type.Object({ name: Type.String(), version: Type.String() }),
 });
 export type Stats = Static<typeof Stats>;

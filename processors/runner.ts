@@ -18,7 +18,17 @@ import { retrainTrigger } from './retrain-trigger/main.js';
 import { gateway } from '../gateway/main.js';
 import { deadLetterStore } from './dead-letter-store/main.js';
 
-export const PROCESSORS: Record<string, Processor> = { [reviewStore.name]: reviewStore, [scoring.name]: scoring, [registryMirror.name]: registryMirror, [trainingLauncher.name]: trainingLauncher, [drift.name]: drift, [feedbackStore.name]: feedbackStore, [retrainTrigger.name]: retrainTrigger, [gateway.name]: gateway, [deadLetterStore.name]: deadLetterStore };
+export const PROCESSORS: Record<string, Processor> = {
+  [reviewStore.name]: reviewStore,
+  [scoring.name]: scoring,
+  [registryMirror.name]: registryMirror,
+  [trainingLauncher.name]: trainingLauncher,
+  [drift.name]: drift,
+  [feedbackStore.name]: feedbackStore,
+  [retrainTrigger.name]: retrainTrigger,
+  [gateway.name]: gateway,
+  [deadLetterStore.name]: deadLetterStore,
+};
 
 export interface Running {
   ctx: Context;
@@ -28,18 +38,26 @@ export interface Running {
 }
 
 /** Starts the named processors on one shared context. Used by the CLI below, the demo and tests. */
-export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = process.env, opts: { opsServer?: boolean } = {}): Promise<Running> {
+export async function runProcessors(
+  names: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { opsServer?: boolean } = {},
+): Promise<Running> {
   const config = parseConfig(
     {
       ULASAN_PROCESSORS: z
         .string()
         .optional()
-        .refine((s) => !s || s.split(',').every((n) => n.trim() in PROCESSORS), `must list known processors: ${Object.keys(PROCESSORS).join(', ')}`),
+        .refine(
+          (s) => !s || s.split(',').every((n) => n.trim() in PROCESSORS),
+          `must list known processors: ${Object.keys(PROCESSORS).join(', ')}`,
+        ),
     },
     env,
   );
   const unknown = names.filter((n) => !(n in PROCESSORS));
-  if (unknown.length) throw new Error(`unknown processor(s): ${unknown.join(', ')}; known: ${Object.keys(PROCESSORS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown processor(s): ${unknown.join(', ')}; known: ${Object.keys(PROCESSORS).join(', ')}`);
   const ctx = await createContext(config, names.length === 1 ? names[0]! : 'runner', env);
   const lifecycle = new Lifecycle(ctx.logger);
   lifecycle.onStop('clickhouse', () => ctx.store.close());
@@ -50,7 +68,9 @@ export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = pr
     lifecycle.onStop(n, () => h.stop());
   }
   if (opts.opsServer !== false) {
-    const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () => Object.values(handles).every((h) => h.healthy()));
+    const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () =>
+      Object.values(handles).every((h) => h.healthy()),
+    );
     lifecycle.onStop('ops-http', () => new Promise<void>((r) => server.close(() => r())));
     ctx.logger.info({ port: config.METRICS_PORT }, '/metrics and /health listening');
   }
@@ -59,7 +79,9 @@ export async function runProcessors(names: string[], env: NodeJS.ProcessEnv = pr
 
 async function main(): Promise<void> {
   const { positionals } = parseArgs({ allowPositionals: true });
-  const names = positionals.length ? positionals : (process.env.ULASAN_PROCESSORS ?? Object.keys(PROCESSORS).join(',')).split(',').map((s) => s.trim());
+  const names = positionals.length
+    ? positionals
+    : (process.env.ULASAN_PROCESSORS ?? Object.keys(PROCESSORS).join(',')).split(',').map((s) => s.trim());
   const running = await runProcessors(names);
   running.lifecycle.installSignalHandlers();
 }
@@ -67,7 +89,10 @@ async function main(): Promise<void> {
 if (process.argv[1] && /runner\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
     const log = createLogger('runner');
-    log.fatal({ code: isUlasanError(err) ? err.code : undefined, err }, isUlasanError(err) ? err.message : 'start-up failed');
+    log.fatal(
+      { code: isUlasanError(err) ? err.code : undefined, err },
+      isUlasanError(err) ? err.message : 'start-up failed',
+    );
     console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : String(err));
     process.exit(1);
   });

@@ -16,7 +16,9 @@ import { upService } from '../stack/stack.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { limit: { type: 'string', default: '2000' }, follow: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { limit: { type: 'string', default: '2000' }, follow: { type: 'boolean', default: false } },
+  });
   const limit = Number(values.limit);
   const layout = layoutFor(root);
   console.log('0/4 default model package (trained from SmSA on first run, about 10 s)');
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
   }
 
   console.log(`2/4 starting processors in this process: ${Object.keys(PROCESSORS).join(', ')}`);
-  const running = await runProcessors(Object.keys(PROCESSORS), { LOG_LEVEL: 'warn', SCORING_MODEL_DIR: modelDir, ...process.env });
+  const running = await runProcessors(Object.keys(PROCESSORS), {
+    LOG_LEVEL: 'warn',
+    SCORING_MODEL_DIR: modelDir,
+    ...process.env,
+  });
   const { ctx } = running;
   const db = ctx.store.database;
 
@@ -42,8 +48,12 @@ async function main(): Promise<void> {
   console.log(`3/4 producing up to ${limit} reviews from each sample set in ${dataDir}`);
   let produced = 0;
   for (const s of sets) {
-    const rows = readLabelledFile(path.join(dataDir, s.file)).slice(0, limit).filter((r) => r.text.trim() !== '');
-    const reviews = rows.map((r) => rowToReview(r, { appId: s.app, source: s.source, startMs: now - rows.length * 60_000, spacingMs: 60_000, now }));
+    const rows = readLabelledFile(path.join(dataDir, s.file))
+      .slice(0, limit)
+      .filter((r) => r.text.trim() !== '');
+    const reviews = rows.map((r) =>
+      rowToReview(r, { appId: s.app, source: s.source, startMs: now - rows.length * 60_000, spacingMs: 60_000, now }),
+    );
     const t0 = Date.now();
     produced += await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
     console.log(`    ${s.file}: ${reviews.length} reviews in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -57,7 +67,13 @@ async function main(): Promise<void> {
   let scored = 0;
   while (Date.now() < deadline) {
     stored = Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ids}`))[0]!.n);
-    scored = Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id IN ${ids}`))[0]!.n);
+    scored = Number(
+      (
+        await ctx.store.query<{ n: string }>(
+          `SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id IN ${ids}`,
+        )
+      )[0]!.n,
+    );
     if (stored >= produced && scored >= produced) break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -65,7 +81,9 @@ async function main(): Promise<void> {
     `SELECT app_id, source, count() AS reviews, round(avg(rating), 2) AS avg_rating, min(created_at) AS first, max(created_at) AS last
      FROM ${db}.reviews FINAL GROUP BY app_id, source ORDER BY reviews DESC`,
   );
-  console.log(`\nproduced ${produced}, stored ${stored}, scored ${scored} (ClickHouse ${ctx.store.kind} at ${ctx.config.CLICKHOUSE_URL ?? ctx.config.CHDB_PATH}):`);
+  console.log(
+    `\nproduced ${produced}, stored ${stored}, scored ${scored} (ClickHouse ${ctx.store.kind} at ${ctx.config.CLICKHOUSE_URL ?? ctx.config.CHDB_PATH}):`,
+  );
   console.table(byApp);
   const mix = await ctx.store.query(
     `SELECT p.app_id AS app_id, p.model_version AS model_version, countIf(p.label = 'negative') AS negative, countIf(p.label = 'neutral') AS neutral,
@@ -87,9 +105,14 @@ async function main(): Promise<void> {
   // SmSA rows carry their true label: how the served model does on them.
   const smsa = readLabelledFile(path.join(dataDir, 'smsa/valid_preprocess.tsv')).slice(0, limit);
   const truth = new Map(smsa.map((r) => [`smsa-${r.index}`, r.label]));
-  const smsaPreds = await ctx.store.query<{ review_id: string; label: string }>(`SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL WHERE app_id = 'smsa'`);
+  const smsaPreds = await ctx.store.query<{ review_id: string; label: string }>(
+    `SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL WHERE app_id = 'smsa'`,
+  );
   const agree = smsaPreds.filter((p) => truth.get(p.review_id.split('-').slice(0, 2).join('-')) === p.label).length;
-  if (smsaPreds.length) console.log(`SmSA valid rows scored through Kafka: accuracy ${(agree / smsaPreds.length).toFixed(4)} over ${smsaPreds.length}`);
+  if (smsaPreds.length)
+    console.log(
+      `SmSA valid rows scored through Kafka: accuracy ${(agree / smsaPreds.length).toFixed(4)} over ${smsaPreds.length}`,
+    );
   const drift = await ctx.store.query(
     `SELECT window_size, count() AS windows, countIf(drifted) AS drifted, max(window_end) AS latest_end FROM ${db}.drift_windows FINAL WHERE tested GROUP BY window_size`,
   );
@@ -97,11 +120,19 @@ async function main(): Promise<void> {
   console.table(drift);
   const port = running.handles.gateway?.port as number | undefined;
   if (port) {
-    const predict = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Aplikasinya bagus, pengiriman cepat!' }) });
+    const predict = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Aplikasinya bagus, pengiriman cepat!' }),
+    });
     console.log(`gateway POST /predict -> ${predict.status} ${await predict.text()}`);
-    console.log(`gateway: http://127.0.0.1:${port}   OpenAPI UI: http://127.0.0.1:${port}/docs   stats: http://127.0.0.1:${port}/stats`);
+    console.log(
+      `gateway: http://127.0.0.1:${port}   OpenAPI UI: http://127.0.0.1:${port}/docs   stats: http://127.0.0.1:${port}/stats`,
+    );
   }
-  console.log(`metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`);
+  console.log(
+    `metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`,
+  );
   console.log('Grafana (docker-compose only): http://127.0.0.1:3000 with dashboards/ provisioned');
   if (values.follow) {
     console.log('following; Ctrl-C stops the processors (the stack keeps running: npm run stack:down)');

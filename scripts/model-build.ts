@@ -14,7 +14,9 @@ export const DEFAULT_PACKAGE_DIR = path.join(PROJECT_ROOT, 'models', 'packages',
 export const DEFAULT_MANIFEST = path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json');
 
 /** Builds the default package unless it exists; returns its directory. */
-export async function ensureDefaultModel(options: { force?: boolean; manifest?: string; log?: (m: string) => void } = {}): Promise<string> {
+export async function ensureDefaultModel(
+  options: { force?: boolean; manifest?: string; log?: (m: string) => void } = {},
+): Promise<string> {
   if (!options.force && existsSync(path.join(DEFAULT_PACKAGE_DIR, 'model.onnx'))) return DEFAULT_PACKAGE_DIR;
   const res = await runPipeline({
     manifest: readManifest(options.manifest ?? DEFAULT_MANIFEST),
@@ -27,15 +29,23 @@ export async function ensureDefaultModel(options: { force?: boolean; manifest?: 
   });
   options.log?.(`built ${DEFAULT_PACKAGE_DIR} in ${res.seconds.toFixed(1)} s from ${res.trainRows} training rows`);
   for (const r of res.evaluation) {
-    options.log?.(`  ${r.file.padEnd(16)} n ${String(r.n).padStart(5)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`);
+    options.log?.(
+      `  ${r.file.padEnd(16)} n ${String(r.n).padStart(5)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
+    );
   }
   options.log?.(`  ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);
   return DEFAULT_PACKAGE_DIR;
 }
 
 if (process.argv[1] && /model-build\.(ts|js)$/.test(process.argv[1])) {
-  const { values } = parseArgs({ options: { force: { type: 'boolean', default: false }, manifest: { type: 'string' } } });
-  ensureDefaultModel({ force: values.force, manifest: values.manifest && path.resolve(values.manifest), log: console.log }).then(
+  const { values } = parseArgs({
+    options: { force: { type: 'boolean', default: false }, manifest: { type: 'string' } },
+  });
+  ensureDefaultModel({
+    force: values.force,
+    manifest: values.manifest && path.resolve(values.manifest),
+    log: console.log,
+  }).then(
     (dir) => console.log(`default model package: ${dir}`),
     (err: unknown) => {
       console.error(isUlasanError(err) ? `model:build: ${err.code}: ${err.message}` : err);

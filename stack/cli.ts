@@ -5,7 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isUlasanError } from '../processors/shared/errors.js';
-import { DEFAULT_SERVICES, KAFKA_VERSION, APICURIO_VERSION, SERVICES, layoutFor, type ServiceName } from './services.js';
+import {
+  DEFAULT_SERVICES,
+  KAFKA_VERSION,
+  APICURIO_VERSION,
+  SERVICES,
+  layoutFor,
+  type ServiceName,
+} from './services.js';
 import { down, status, up } from './stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,9 +38,14 @@ async function main(): Promise<number> {
       const names = pickServices(rest, withExtra);
       const t0 = Date.now();
       const results = await up(layout, names);
-      for (const r of results) console.log(`${r.name.padEnd(18)} ${r.action.padEnd(16)} pid ${r.pid}  ${r.seconds.toFixed(1)} s`);
-      console.log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Kafka ${KAFKA_VERSION}, Apicurio Registry ${APICURIO_VERSION})`);
-      console.log(`clickhouse         ${process.env.CLICKHOUSE_URL ? `server ${process.env.CLICKHOUSE_URL}` : `embedded chdb (data under ${layout.dir}/chdb)`}`);
+      for (const r of results)
+        console.log(`${r.name.padEnd(18)} ${r.action.padEnd(16)} pid ${r.pid}  ${r.seconds.toFixed(1)} s`);
+      console.log(
+        `stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Kafka ${KAFKA_VERSION}, Apicurio Registry ${APICURIO_VERSION})`,
+      );
+      console.log(
+        `clickhouse         ${process.env.CLICKHOUSE_URL ? `server ${process.env.CLICKHOUSE_URL}` : `embedded chdb (data under ${layout.dir}/chdb)`}`,
+      );
       return 0;
     }
     case 'down': {
@@ -47,7 +59,11 @@ async function main(): Promise<number> {
       const names = rest.length > 0 ? pickServices(rest, []) : (Object.keys(SERVICES) as ServiceName[]);
       const st = await status(layout, names);
       if (values.json) console.log(JSON.stringify(st, null, 2));
-      else for (const s of st) console.log(`${s.name.padEnd(18)} ${s.alive ? `pid ${s.pid}` : 'stopped'.padEnd(10)} ${s.ready ? 'ready' : 'not ready'}  ${s.url}`);
+      else
+        for (const s of st)
+          console.log(
+            `${s.name.padEnd(18)} ${s.alive ? `pid ${s.pid}` : 'stopped'.padEnd(10)} ${s.ready ? 'ready' : 'not ready'}  ${s.url}`,
+          );
       return st.filter((s) => DEFAULT_SERVICES.includes(s.name)).every((s) => s.ready) ? 0 : 3;
     }
     default:

@@ -76,10 +76,18 @@ function mvn(layout: StackLayout, args: string[]): void {
   requireTool('mvn', 'install Apache Maven (Debian: apt-get install maven)');
   const r = spawnSync(
     'mvn',
-    ['-B', '-q', '-f', path.join(layout.root, 'stack/pom.xml'), `-Dmaven.repo.local=${path.join(layout.lib, 'm2')}`, ...args],
+    [
+      '-B',
+      '-q',
+      '-f',
+      path.join(layout.root, 'stack/pom.xml'),
+      `-Dmaven.repo.local=${path.join(layout.lib, 'm2')}`,
+      ...args,
+    ],
     { stdio: 'inherit' },
   );
-  if (r.status !== 0) throw new StackError('RESOLVE_FAILED', `mvn ${args[0]} failed (exit ${r.status}); see output above`);
+  if (r.status !== 0)
+    throw new StackError('RESOLVE_FAILED', `mvn ${args[0]} failed (exit ${r.status}); see output above`);
 }
 
 /** Resolves Kafka's jars once into .stack/lib/kafka; a marker file makes later runs free. */
@@ -87,7 +95,12 @@ export function resolveKafka(layout: StackLayout): string {
   const libDir = path.join(layout.lib, `kafka-${KAFKA_VERSION}`);
   const marker = path.join(libDir, '.complete');
   if (!existsSync(marker)) {
-    mvn(layout, ['dependency:copy-dependencies', `-DoutputDirectory=${libDir}`, '-DincludeScope=runtime', `-Dkafka.version=${KAFKA_VERSION}`]);
+    mvn(layout, [
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libDir}`,
+      '-DincludeScope=runtime',
+      `-Dkafka.version=${KAFKA_VERSION}`,
+    ]);
     writeFileSync(marker, new Date().toISOString());
   }
   return libDir;
@@ -98,7 +111,11 @@ function resolveApicurio(layout: StackLayout): string {
   const marker = path.join(home, '.complete');
   if (!existsSync(marker)) {
     const dist = path.join(layout.lib, 'dist');
-    mvn(layout, ['dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`, `-DoutputDirectory=${dist}`]);
+    mvn(layout, [
+      'dependency:copy',
+      `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`,
+      `-DoutputDirectory=${dist}`,
+    ]);
     mkdirSync(home, { recursive: true });
     const tgz = path.join(dist, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
     const r = spawnSync('tar', ['xzf', tgz, '-C', home], { stdio: 'inherit' });
@@ -151,7 +168,16 @@ const kafka: ServiceSpec = {
     if (!existsSync(path.join(data, 'meta.properties'))) {
       const r = spawnSync(
         'java',
-        ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', path.join(home, 'server.properties')],
+        [
+          '-cp',
+          `${lib}/*`,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          newClusterId(),
+          '-c',
+          path.join(home, 'server.properties'),
+        ],
         { encoding: 'utf8' },
       );
       if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
@@ -214,7 +240,11 @@ const clickhouseServer: ServiceSpec = {
   marker: 'clickhouse',
   prepare(layout) {
     const r = spawnSync('clickhouse-server', ['--help'], { stdio: 'ignore' });
-    if (r.error) throw new StackError('CLICKHOUSE_MISSING', 'clickhouse-server not on PATH (Debian: apt-get install clickhouse-server)');
+    if (r.error)
+      throw new StackError(
+        'CLICKHOUSE_MISSING',
+        'clickhouse-server not on PATH (Debian: apt-get install clickhouse-server)',
+      );
     const home = path.join(layout.dir, 'clickhouse');
     for (const d of ['data', 'tmp', 'user_files']) mkdirSync(path.join(home, d), { recursive: true });
     const { clickhouseHttp, clickhouseTcp } = layout.ports;
@@ -241,7 +271,10 @@ const clickhouseServer: ServiceSpec = {
 `,
     );
   },
-  command: (layout) => ({ cmd: 'clickhouse-server', args: [`--config-file=${path.join(layout.dir, 'clickhouse', 'config.xml')}`] }),
+  command: (layout) => ({
+    cmd: 'clickhouse-server',
+    args: [`--config-file=${path.join(layout.dir, 'clickhouse', 'config.xml')}`],
+  }),
   url: (l) => `http://127.0.0.1:${l.ports.clickhouseHttp}`,
 };
 

@@ -64,7 +64,12 @@ async function httpOk(url: string): Promise<boolean> {
 export async function probe(l: StackLayout, name: ServiceName, timeoutMs = 2000): Promise<boolean> {
   switch (name) {
     case 'kafka': {
-      const client = createKafka({ brokers: [SERVICES.kafka.url(l)], clientId: 'ulasan-stack-probe', connectionTimeout: 1000, retries: 0 });
+      const client = createKafka({
+        brokers: [SERVICES.kafka.url(l)],
+        clientId: 'ulasan-stack-probe',
+        connectionTimeout: 1000,
+        retries: 0,
+      });
       try {
         await client.probeReady(Math.max(timeoutMs, 15_000));
         return true;
@@ -73,7 +78,10 @@ export async function probe(l: StackLayout, name: ServiceName, timeoutMs = 2000)
       }
     }
     case 'registry':
-      return (await httpOk(`http://127.0.0.1:${l.ports.registry}/health/ready`)) && (await httpOk(`${SERVICES.registry.url(l)}/subjects`));
+      return (
+        (await httpOk(`http://127.0.0.1:${l.ports.registry}/health/ready`)) &&
+        (await httpOk(`${SERVICES.registry.url(l)}/subjects`))
+      );
     case 'clickhouse-server':
       return httpOk(`http://127.0.0.1:${l.ports.clickhouseHttp}/ping`);
   }
@@ -91,7 +99,10 @@ async function waitReady(l: StackLayout, name: ServiceName, pid: number, timeout
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid, SERVICES[name].marker)) {
-      throw new StackError('START_FAILED', `${name} exited during start-up; last log lines:\n${tail(logFile(l, name))}`);
+      throw new StackError(
+        'START_FAILED',
+        `${name} exited during start-up; last log lines:\n${tail(logFile(l, name))}`,
+      );
     }
     if (await probe(l, name)) return;
     await new Promise((r) => setTimeout(r, 500));
@@ -176,7 +187,14 @@ export async function status(l: StackLayout, names: ServiceName[]): Promise<Serv
     names.map(async (name) => {
       const pid = readPid(l, name);
       const alive = pid !== null && pidAlive(pid, SERVICES[name].marker);
-      return { name, pid, alive, ready: alive && (await probe(l, name)), url: SERVICES[name].url(l), log: logFile(l, name) };
+      return {
+        name,
+        pid,
+        alive,
+        ready: alive && (await probe(l, name)),
+        url: SERVICES[name].url(l),
+        log: logFile(l, name),
+      };
     }),
   );
 }

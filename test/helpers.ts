@@ -8,7 +8,11 @@ export const uniquePrefix = (): string => `t-${randomUUID().slice(0, 8)}.`;
 export const freshDir = (label: string): string => mkdtempSync(path.join(tmpdir(), `ulasan-${label}-`));
 
 /** Polls until fn returns a truthy value (tests wait for conditions, never for fixed sleeps). */
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -18,7 +18,16 @@ export interface BertShape {
   numLabels: number;
 }
 
-export const BERT_BASE: BertShape = { vocabSize: 30_522, hidden: 768, layers: 12, heads: 12, intermediate: 3072, maxPositions: 512, typeVocab: 2, numLabels: 3 };
+export const BERT_BASE: BertShape = {
+  vocabSize: 30_522,
+  hidden: 768,
+  layers: 12,
+  heads: 12,
+  intermediate: 3072,
+  maxPositions: 512,
+  typeVocab: 2,
+  numLabels: 3,
+};
 
 /** Multiply-accumulates per token of one forward pass (matmuls only), for GFLOP/s figures. */
 export function bertFlops(shape: BertShape, batch: number, seq: number): number {
@@ -50,7 +59,15 @@ export function buildBertOnnx(shape: BertShape, options: { seed?: number; quanti
   g.output('logits', 'float', ['batch', shape.numLabels]);
   const std = 0.02;
   let t = 0;
-  const w = (name: string, dims: number[]): string => g.floatTensor(`${name}_${t++}`, dims, normal(dims.reduce((a, b) => a * b, 1), std));
+  const w = (name: string, dims: number[]): string =>
+    g.floatTensor(
+      `${name}_${t++}`,
+      dims,
+      normal(
+        dims.reduce((a, b) => a * b, 1),
+        std,
+      ),
+    );
   const ones = (name: string, n: number): string => g.floatTensor(`${name}_${t++}`, [n], new Float32Array(n).fill(1));
   const zeros = (name: string, n: number): string => g.floatTensor(`${name}_${t++}`, [n], new Float32Array(n));
 
@@ -70,9 +87,16 @@ export function buildBertOnnx(shape: BertShape, options: { seed?: number; quanti
     const deq = g.op1('Mul', [g.op1('Cast', [acc], { to: 1 }), g.op1('Mul', [xs, g.floats([scale], true)])]);
     return g.op1('Add', [deq, bias]);
   };
-  const layerNorm = (x: string, name: string): string => g.op1('LayerNormalization', [x, ones(`${name}.gamma`, H), zeros(`${name}.beta`, H)], { axis: -1, epsilon: { float: 1e-12 } });
+  const layerNorm = (x: string, name: string): string =>
+    g.op1('LayerNormalization', [x, ones(`${name}.gamma`, H), zeros(`${name}.beta`, H)], {
+      axis: -1,
+      epsilon: { float: 1e-12 },
+    });
   const gelu = (x: string): string =>
-    g.op1('Mul', [g.op1('Mul', [x, g.floats([0.5], true)]), g.op1('Add', [g.op1('Erf', [g.op1('Div', [x, g.floats([Math.SQRT2], true)])]), g.floats([1], true)])]);
+    g.op1('Mul', [
+      g.op1('Mul', [x, g.floats([0.5], true)]),
+      g.op1('Add', [g.op1('Erf', [g.op1('Div', [x, g.floats([Math.SQRT2], true)])]), g.floats([1], true)]),
+    ]);
 
   // Embeddings: word + position + token type, then LayerNorm.
   const seqLen = g.op1('Gather', [g.op1('Shape', [ids]), g.ints([1], true)], { axis: 0 });
@@ -84,19 +108,26 @@ export function buildBertOnnx(shape: BertShape, options: { seed?: number; quanti
 
   // Additive attention mask: 0 where attended, -10000 on padding, broadcast over heads and queries.
   const maskF = g.op1('Cast', [mask], { to: 1 });
-  const maskBias = g.op1('Mul', [g.op1('Sub', [g.floats([1], true), g.op1('Unsqueeze', [maskF, g.ints([1, 2])])]), g.floats([-10000], true)]);
+  const maskBias = g.op1('Mul', [
+    g.op1('Sub', [g.floats([1], true), g.op1('Unsqueeze', [maskF, g.ints([1, 2])])]),
+    g.floats([-10000], true),
+  ]);
   const headsShape = g.ints([0, 0, heads, hd]);
   const mergeShape = g.ints([0, 0, H]);
   const scale = g.floats([1 / Math.sqrt(hd)], true);
 
   for (let l = 0; l < shape.layers; l++) {
-    const split = (v: string): string => g.op1('Transpose', [g.op1('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] });
+    const split = (v: string): string =>
+      g.op1('Transpose', [g.op1('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] });
     const q = split(linear(x, H, H, `l${l}.q`));
     const kT = g.op1('Transpose', [g.op1('Reshape', [linear(x, H, H, `l${l}.k`), headsShape])], { perm: [0, 2, 3, 1] });
     const v = split(linear(x, H, H, `l${l}.v`));
     const scores = g.op1('Add', [g.op1('Mul', [g.op1('MatMul', [q, kT]), scale]), maskBias]);
     const probs = g.op1('Softmax', [scores], { axis: -1 });
-    const ctx = g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), mergeShape]);
+    const ctx = g.op1('Reshape', [
+      g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
+      mergeShape,
+    ]);
     x = layerNorm(g.op1('Add', [linear(ctx, H, H, `l${l}.attn_out`), x]), `l${l}.ln1`);
     const ff = linear(gelu(linear(x, H, I, `l${l}.ff_in`)), I, H, `l${l}.ff_out`);
     x = layerNorm(g.op1('Add', [ff, x]), `l${l}.ln2`);
@@ -105,7 +136,11 @@ export function buildBertOnnx(shape: BertShape, options: { seed?: number; quanti
   // Pooler on [CLS], then the classifier.
   const cls = g.op1('Gather', [x, g.ints([0], true)], { axis: 1 });
   const pooled = g.op1('Tanh', [g.op1('Gemm', [cls, w('pooler.weight', [H, H]), zeros('pooler.bias', H)])]);
-  const logits = g.op1('Gemm', [pooled, w('classifier.weight', [H, shape.numLabels]), zeros('classifier.bias', shape.numLabels)]);
+  const logits = g.op1('Gemm', [
+    pooled,
+    w('classifier.weight', [H, shape.numLabels]),
+    zeros('classifier.bias', shape.numLabels),
+  ]);
   g.bindOutput(logits, 'logits');
   return encodeModel(g.build());
 }

@@ -56,7 +56,8 @@ export class InferenceEngine {
     this.bucketing = options.bucketing ?? true;
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = this.inputNames.filter((n) => !known.has(n));
-    if (unknown.length) throw new UlasanError('MODEL_LOAD_FAILED', `model input(s) ${unknown.join(', ')} are not BERT-style text inputs`);
+    if (unknown.length)
+      throw new UlasanError('MODEL_LOAD_FAILED', `model input(s) ${unknown.join(', ')} are not BERT-style text inputs`);
   }
 
   static async load(dir: string, options: EngineOptions = {}): Promise<InferenceEngine> {
@@ -71,7 +72,11 @@ export class InferenceEngine {
         executionProviders: ['cpu'],
       });
     } catch (err) {
-      throw new UlasanError('MODEL_LOAD_FAILED', `onnxruntime could not load ${pkg.dir}/model.onnx: ${(err as Error).message}`, { cause: err });
+      throw new UlasanError(
+        'MODEL_LOAD_FAILED',
+        `onnxruntime could not load ${pkg.dir}/model.onnx: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     return new InferenceEngine(pkg, tokenizer, session, options);
   }
@@ -86,7 +91,8 @@ export class InferenceEngine {
 
   /** Token ids for one text, with the package's preprocessing (`cleaned`: already-computed clean_text). */
   encode(text: string, cleaned?: string): number[] {
-    const input = this.pkg.meta.preprocessing === 'clean-text' ? (cleaned ?? modelInputText(text.toWellFormed())) : text;
+    const input =
+      this.pkg.meta.preprocessing === 'clean-text' ? (cleaned ?? modelInputText(text.toWellFormed())) : text;
     return this.tokenizer.encode(input);
   }
 
@@ -136,7 +142,8 @@ export class InferenceEngine {
   async predict(texts: readonly string[], options: { cleaned?: readonly string[] } = {}): Promise<Prediction[]> {
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new UlasanError('INVALID_INPUT', `text ${i} is not a string`);
-      if (t.trim() === '') throw new UlasanError('INVALID_INPUT', `text ${i} is empty or whitespace only`, { details: { index: i } });
+      if (t.trim() === '')
+        throw new UlasanError('INVALID_INPUT', `text ${i} is empty or whitespace only`, { details: { index: i } });
     });
     // The scorer computes clean_text for the feature store anyway; reusing it saves a second pass.
     const encoded = texts.map((t, i) => this.encode(t, options.cleaned?.[i]));

@@ -64,17 +64,33 @@ export class GraphBuilder {
 
   int64Tensor(name: string, dims: number[], data: number[]): string {
     const arr = BigInt64Array.from(data.map((x) => BigInt(x)));
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: DT.INT64, rawData: Buffer.from(arr.buffer) }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims, dataType: DT.INT64, rawData: Buffer.from(arr.buffer) }),
+    );
     return name;
   }
 
   int8Tensor(name: string, dims: number[], data: Int8Array): string {
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: DT.INT8, rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: DT.INT8,
+        rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      }),
+    );
     return name;
   }
 
   uint8Tensor(name: string, dims: number[], data: Uint8Array): string {
-    this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: DT.UINT8, rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength) }));
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: DT.UINT8,
+        rawData: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      }),
+    );
     return name;
   }
 
@@ -110,7 +126,9 @@ export class GraphBuilder {
 
   /** Renames a value to a graph output name via Identity. */
   bindOutput(value: string, name: string): void {
-    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [value], output: [name], name: this.fresh('n_out') }));
+    this.nodes.push(
+      onnx.NodeProto.create({ opType: 'Identity', input: [value], output: [name], name: this.fresh('n_out') }),
+    );
   }
 
   build(extraOpsets: { domain: string; version: number }[] = []): ModelProto {

@@ -50,9 +50,15 @@ export interface ModelPackage {
 }
 
 const ALIASES: Record<string, Sentiment> = {
-  negative: 'negative', neg: 'negative', negatif: 'negative',
-  neutral: 'neutral', neu: 'neutral', netral: 'neutral',
-  positive: 'positive', pos: 'positive', positif: 'positive',
+  negative: 'negative',
+  neg: 'negative',
+  negatif: 'negative',
+  neutral: 'neutral',
+  neu: 'neutral',
+  netral: 'neutral',
+  positive: 'positive',
+  pos: 'positive',
+  positif: 'positive',
 };
 
 export function sentimentOf(label: string, map?: Record<string, Sentiment>): Sentiment | null {
@@ -87,7 +93,9 @@ export function loadPackage(dir: string): ModelPackage {
     created_at: partial.created_at ?? new Date(0).toISOString(),
     preprocessing: partial.preprocessing ?? 'none',
     // BERT exports take up to 512 positions; reviews rarely need more than 128 tokens.
-    max_length: partial.max_length ?? Math.min(128, config.max_position_embeddings ?? positionCapacity(path.join(abs, 'model.onnx'), abs) ?? 128),
+    max_length:
+      partial.max_length ??
+      Math.min(128, config.max_position_embeddings ?? positionCapacity(path.join(abs, 'model.onnx'), abs) ?? 128),
     label_map: partial.label_map,
   };
   const id2label = config.id2label ?? {};
@@ -103,7 +111,9 @@ export function loadPackage(dir: string): ModelPackage {
 function positionCapacity(onnxFile: string, dir: string): number | undefined {
   try {
     const model = decodeModel(readFileSync(onnxFile));
-    const table = model.graph?.initializer?.find((t) => /position_embeddings?/i.test(t.name ?? '') && t.dims?.length === 2);
+    const table = model.graph?.initializer?.find(
+      (t) => /position_embeddings?/i.test(t.name ?? '') && t.dims?.length === 2,
+    );
     if (!table) return undefined;
     const rows = Number(table.dims![0]);
     const tj = path.join(dir, 'tokenizer.json');
@@ -118,7 +128,10 @@ function positionCapacity(onnxFile: string, dir: string): number | undefined {
 export function packageHash(dir: string): string {
   const h = createHash('sha256');
   for (const f of readdirSync(dir).sort()) {
-    h.update(f).update('\u0000').update(readFileSync(path.join(dir, f))).update('\u0000');
+    h.update(f)
+      .update('\u0000')
+      .update(readFileSync(path.join(dir, f)))
+      .update('\u0000');
   }
   return h.digest('hex');
 }

@@ -24,12 +24,30 @@ export function bertTokenizerJson(vocabLines: string[], options: { lowercase?: b
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: special.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
+    added_tokens: special.map((content) => ({
+      id: vocab[content],
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -43,7 +61,13 @@ export function bertTokenizerJson(vocabLines: string[], options: { lowercase?: b
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   };
 }
 
@@ -78,7 +102,8 @@ function splitsOnSpace(json: TokenizerJson): boolean {
   const model = json.model as { type?: string };
   const added = (json.added_tokens as { lstrip?: boolean; rstrip?: boolean }[] | undefined) ?? [];
   return (
-    (normalizer === null || ['BertNormalizer', 'Lowercase', 'NFC', 'NFD', 'NFKC', 'NFKD'].includes(normalizer.type ?? '')) &&
+    (normalizer === null ||
+      ['BertNormalizer', 'Lowercase', 'NFC', 'NFD', 'NFKC', 'NFKD'].includes(normalizer.type ?? '')) &&
     ['BertPreTokenizer', 'Whitespace', 'WhitespaceSplit'].includes(pre?.type ?? '') &&
     model.type === 'WordPiece' &&
     added.every((a) => !a.lstrip && !a.rstrip)
@@ -96,7 +121,10 @@ export class TextTokenizer {
   private readonly prefix: number[] = [];
   private readonly suffix: number[] = [];
 
-  constructor(readonly json: TokenizerJson, readonly maxLength = 128) {
+  constructor(
+    readonly json: TokenizerJson,
+    readonly maxLength = 128,
+  ) {
     this.tok = new Tokenizer(json as never, {});
     const model = json.model as { vocab?: Record<string, number> | [string, number][] };
     const vocab = model.vocab;

@@ -59,7 +59,16 @@ interface CharCounts {
 }
 
 function charCounts(text: string): CharCounts {
-  const n: CharCounts = { letters: 0, upper: 0, digits: 0, nonSpace: 0, codePoints: 0, exclamations: 0, questions: 0, ascii: true };
+  const n: CharCounts = {
+    letters: 0,
+    upper: 0,
+    digits: 0,
+    nonSpace: 0,
+    codePoints: 0,
+    exclamations: 0,
+    questions: 0,
+    ascii: true,
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     n.codePoints += 1;
@@ -97,7 +106,7 @@ function elongated(w: string, ascii: boolean): boolean {
   if (ascii) {
     for (let i = 2; i < w.length; i++) {
       const c = w.charCodeAt(i);
-      if (c === w.charCodeAt(i - 1) && c === w.charCodeAt(i - 2) && ((c | 32) >= 97 && (c | 32) <= 122)) return true;
+      if (c === w.charCodeAt(i - 1) && c === w.charCodeAt(i - 2) && (c | 32) >= 97 && (c | 32) <= 122) return true;
     }
     return false;
   }

@@ -57,7 +57,11 @@ function fitTemperature(logits: Float32Array[], labels: number[], offsets: reado
   return (a + b) / 2;
 }
 
-export function calibrate(p: CompactParams, dev: EncodedSet, offsets: readonly number[]): { params: CompactParams; calibration: Calibration } {
+export function calibrate(
+  p: CompactParams,
+  dev: EncodedSet,
+  offsets: readonly number[],
+): { params: CompactParams; calibration: Calibration } {
   const labels = dev.labels;
   const logits = devLogits(p, dev);
   const t = fitTemperature(logits, labels, offsets);

@@ -14,10 +14,20 @@ import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pi
 const USAGE =
   'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1]';
 
-function dataInput(values: { manifest?: string; train?: string[]; valid?: string[] }): Pick<PipelineInput, 'manifest' | 'dataDir'> {
-  if (values.manifest && values.train?.length) throw new UlasanError('USAGE', `give --manifest or --train, not both\n${USAGE}`);
-  if (values.manifest) return { manifest: readManifest(path.resolve(values.manifest)), dataDir: parseConfig({}).ULASAN_DATA_DIR };
-  if (values.train?.length) return filesInput(values.train.map((f) => path.resolve(f)), (values.valid ?? []).map((f) => path.resolve(f)));
+function dataInput(values: {
+  manifest?: string;
+  train?: string[];
+  valid?: string[];
+}): Pick<PipelineInput, 'manifest' | 'dataDir'> {
+  if (values.manifest && values.train?.length)
+    throw new UlasanError('USAGE', `give --manifest or --train, not both\n${USAGE}`);
+  if (values.manifest)
+    return { manifest: readManifest(path.resolve(values.manifest)), dataDir: parseConfig({}).ULASAN_DATA_DIR };
+  if (values.train?.length)
+    return filesInput(
+      values.train.map((f) => path.resolve(f)),
+      (values.valid ?? []).map((f) => path.resolve(f)),
+    );
   throw new UlasanError('USAGE', USAGE);
 }
 
@@ -43,7 +53,12 @@ async function main(): Promise<void> {
   if (!values.out) throw new UlasanError('USAGE', USAGE);
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const options = Object.fromEntries(
-    Object.entries({ dim: num(values.dim), epochs: num(values.epochs), lr: num(values.lr), seed: num(values.seed) }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      dim: num(values.dim),
+      epochs: num(values.epochs),
+      lr: num(values.lr),
+      seed: num(values.seed),
+    }).filter(([, v]) => v !== undefined),
   );
   const res = await runPipeline({
     ...dataInput(values),
@@ -56,11 +71,17 @@ async function main(): Promise<void> {
     options,
     log: values.quiet ? undefined : (m) => console.log(m),
   });
-  console.log(`\npackage ${res.outDir} (sha256 ${res.contentHash.slice(0, 16)}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`);
+  console.log(
+    `\npackage ${res.outDir} (sha256 ${res.contentHash.slice(0, 16)}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`,
+  );
   for (const m of res.evaluation) {
-    console.log(`evaluation ${m.file} (${m.n} rows): accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`);
+    console.log(
+      `evaluation ${m.file} (${m.n} rows): accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`,
+    );
     for (const [label, c] of Object.entries(m.per_class)) {
-      console.log(`  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`);
+      console.log(
+        `  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`,
+      );
     }
     console.log(`  confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
   }

@@ -32,7 +32,8 @@ const meanSd = (v: number[]): { mean: number; sd: number } => {
   return { mean, sd };
 };
 
-const shift = (p: ArrayLike<number>, o: readonly number[]): number[] => Array.from(p, (v, c) => Math.log(Math.max(v, 1e-12)) + o[c]!);
+const shift = (p: ArrayLike<number>, o: readonly number[]): number[] =>
+  Array.from(p, (v, c) => Math.log(Math.max(v, 1e-12)) + o[c]!);
 
 function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number, log: (s: string) => void) {
   const data = assemble(m, dataDir);
@@ -43,13 +44,27 @@ function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number
   const labels = data.rows.map((r) => LABELS.indexOf(r.label));
   const r = rng(seed);
   const fold = data.rows.map(() => Math.floor(r() * folds));
-  const evalSets = readEvaluationSets(m, dataDir).map((s) => ({ name: s.name, rows: s.rows, enc: encodeSet(s.rows.map((x) => tokenizer.encode(modelInputText(x.text))), s.rows.map((x) => LABELS.indexOf(x.label!)), spec) }));
+  const evalSets = readEvaluationSets(m, dataDir).map((s) => ({
+    name: s.name,
+    rows: s.rows,
+    enc: encodeSet(
+      s.rows.map((x) => tokenizer.encode(modelInputText(x.text))),
+      s.rows.map((x) => LABELS.indexOf(x.label!)),
+      spec,
+    ),
+  }));
   const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {} };
   for (let k = 0; k < folds; k++) {
     const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
     const items = idx.map((i) => ({ i, label: labels[i]! }));
     const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
-    const pick = (xs: { i: number }[]): EncodedSet => encodeSet(xs.map((x) => ids[x.i]!), xs.map((x) => labels[x.i]!), spec, xs.map((x) => data.rows[x.i]!.weight));
+    const pick = (xs: { i: number }[]): EncodedSet =>
+      encodeSet(
+        xs.map((x) => ids[x.i]!),
+        xs.map((x) => labels[x.i]!),
+        spec,
+        xs.map((x) => data.rows[x.i]!.weight),
+      );
     const res = trainCompact(pick(train), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
     data.rows.forEach((_, i) => {
       if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
@@ -65,18 +80,29 @@ function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number
 
 /** Per-source metrics of out-of-fold predictions with the given offsets: per fold, then mean +- sd. */
 function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets: readonly number[]) {
-  const out: Record<string, { macro_f1: { mean: number; sd: number }; accuracy: { mean: number; sd: number }; rows: number }> = {};
+  const out: Record<
+    string,
+    { macro_f1: { mean: number; sd: number }; accuracy: { mean: number; sd: number }; rows: number }
+  > = {};
   for (const source of [...new Set(cv.data.rows.map((r) => r.source))]) {
     const f1: number[] = [];
     const acc: number[] = [];
     for (let k = 0; k < folds; k++) {
       const idx = cv.data.rows.map((_, i) => i).filter((i) => cv.data.rows[i]!.source === source && cv.fold[i] === k);
       if (!idx.length) continue;
-      const m = evaluate(LABELS, idx.map((i) => cv.labels[i]!), idx.map((i) => shift(cv.result.oof[i]!, offsets)));
+      const m = evaluate(
+        LABELS,
+        idx.map((i) => cv.labels[i]!),
+        idx.map((i) => shift(cv.result.oof[i]!, offsets)),
+      );
       f1.push(m.macro_f1);
       acc.push(m.accuracy);
     }
-    out[source] = { macro_f1: meanSd(f1), accuracy: meanSd(acc), rows: cv.data.rows.filter((r) => r.source === source).length };
+    out[source] = {
+      macro_f1: meanSd(f1),
+      accuracy: meanSd(acc),
+      rows: cv.data.rows.filter((r) => r.source === source).length,
+    };
   }
   return out;
 }
@@ -88,9 +114,21 @@ function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets:
  */
 function bestOffsets(cv: ReturnType<typeof crossValidate>, sources: string[], starSources: string[]): number[] {
   const idxOf = (s: string): number[] => cv.data.rows.map((_, i) => i).filter((i) => cv.data.rows[i]!.source === s);
-  const terms = [...sources.map((s) => ({ idx: idxOf(s), key: 'macro_f1' as const })), ...starSources.map((s) => ({ idx: idxOf(s), key: 'accuracy' as const }))];
+  const terms = [
+    ...sources.map((s) => ({ idx: idxOf(s), key: 'macro_f1' as const })),
+    ...starSources.map((s) => ({ idx: idxOf(s), key: 'accuracy' as const })),
+  ];
   const score = (o: number[]): number =>
-    terms.reduce((sum, t) => sum + evaluate(LABELS, t.idx.map((i) => cv.labels[i]!), t.idx.map((i) => shift(cv.result.oof[i]!, o)))[t.key], 0) / terms.length;
+    terms.reduce(
+      (sum, t) =>
+        sum +
+        evaluate(
+          LABELS,
+          t.idx.map((i) => cv.labels[i]!),
+          t.idx.map((i) => shift(cv.result.oof[i]!, o)),
+        )[t.key],
+      0,
+    ) / terms.length;
   let best = { o: [0, 0, 0], v: score([0, 0, 0]) };
   for (let a = -1.5; a <= 1.5001; a += 0.1) {
     for (let b = -1.5; b <= 1.5001; b += 0.1) {
@@ -103,8 +141,17 @@ function bestOffsets(cv: ReturnType<typeof crossValidate>, sources: string[], st
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { manifest: { type: 'string' }, folds: { type: 'string', default: '5' }, seed: { type: 'string', default: '42' }, json: { type: 'string' } } });
-  const manifestFile = path.resolve(values.manifest ?? path.join(import.meta.dirname, '..', 'manifests', 'default.json'));
+  const { values } = parseArgs({
+    options: {
+      manifest: { type: 'string' },
+      folds: { type: 'string', default: '5' },
+      seed: { type: 'string', default: '42' },
+      json: { type: 'string' },
+    },
+  });
+  const manifestFile = path.resolve(
+    values.manifest ?? path.join(import.meta.dirname, '..', 'manifests', 'default.json'),
+  );
   const m = readManifest(manifestFile);
   const folds = Number(values.folds);
   const cv = crossValidate(m, parseConfig({}).ULASAN_DATA_DIR, folds, Number(values.seed), (s) => console.error(s));
@@ -115,14 +162,27 @@ async function main(): Promise<void> {
     offsets_used: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets,
     per_source: perSource(cv, folds, m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets),
     per_source_without_offsets: perSource(cv, folds, [0, 0, 0]),
-    best_offsets_out_of_fold: bestOffsets(cv, labelledSources, m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name)),
-    evaluation_sets: Object.fromEntries(Object.entries(cv.result.evaluation).map(([k, v]) => [k, { macro_f1: meanSd(v) }])),
+    best_offsets_out_of_fold: bestOffsets(
+      cv,
+      labelledSources,
+      m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name),
+    ),
+    evaluation_sets: Object.fromEntries(
+      Object.entries(cv.result.evaluation).map(([k, v]) => [k, { macro_f1: meanSd(v) }]),
+    ),
   };
   for (const [source, r] of Object.entries(report.per_source)) {
-    console.log(`${source.padEnd(18)} rows ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)}  accuracy ${r.accuracy.mean.toFixed(4)} +- ${r.accuracy.sd.toFixed(4)}`);
+    console.log(
+      `${source.padEnd(18)} rows ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)}  accuracy ${r.accuracy.mean.toFixed(4)} +- ${r.accuracy.sd.toFixed(4)}`,
+    );
   }
-  for (const [set, r] of Object.entries(report.evaluation_sets)) console.log(`${set.padEnd(18)} (held out) macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)} over the ${folds} fold models`);
-  console.log(`offsets in use ${JSON.stringify(report.offsets_used)}; best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`);
+  for (const [set, r] of Object.entries(report.evaluation_sets))
+    console.log(
+      `${set.padEnd(18)} (held out) macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)} over the ${folds} fold models`,
+    );
+  console.log(
+    `offsets in use ${JSON.stringify(report.offsets_used)}; best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`,
+  );
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
 }
 

@@ -15,7 +15,8 @@ export function mergeEnsemble(models: CompactParams[]): CompactParams {
   const weights = new Float32Array(first.numClasses * dim);
   const bias = new Float32Array(first.numClasses);
   models.forEach((m, i) => {
-    if (m.dim !== d || m.numClasses !== first.numClasses || tableRows(m.spec) !== rows) throw new Error('ensemble members must share shape and hashing');
+    if (m.dim !== d || m.numClasses !== first.numClasses || tableRows(m.spec) !== rows)
+      throw new Error('ensemble members must share shape and hashing');
     for (let r = 0; r < rows; r++) embeddings.set(m.embeddings.subarray(r * d, (r + 1) * d), r * dim + i * d);
     for (let c = 0; c < m.numClasses; c++) {
       for (let j = 0; j < d; j++) weights[c * dim + i * d + j] = m.weights[c * d + j]! / k;

@@ -11,20 +11,32 @@ import { evaluateFile, type EvaluationReport } from './evaluate.js';
 const USAGE = 'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json]';
 
 function printHuman(r: EvaluationReport): void {
-  console.log(`\n${r.file}: ${r.n} rows  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`);
+  console.log(
+    `\n${r.file}: ${r.n} rows  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
+  );
   for (const [label, c] of Object.entries(r.per_class)) {
-    console.log(`  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`);
+    console.log(
+      `  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`,
+    );
   }
-  console.log(`  confusion (rows true, columns predicted; ${Object.keys(r.per_class).join('/')}): ${JSON.stringify(r.confusion_matrix)}`);
+  console.log(
+    `  confusion (rows true, columns predicted; ${Object.keys(r.per_class).join('/')}): ${JSON.stringify(r.confusion_matrix)}`,
+  );
   for (const [slice, values] of Object.entries(r.slices)) {
-    const parts = Object.entries(values).map(([v, m]) => `${v} n=${m.n} acc ${m.accuracy.toFixed(3)} mF1 ${m.macro_f1.toFixed(3)}`);
+    const parts = Object.entries(values).map(
+      ([v, m]) => `${v} n=${m.n} acc ${m.accuracy.toFixed(3)} mF1 ${m.macro_f1.toFixed(3)}`,
+    );
     console.log(`  ${slice}: ${parts.join(' | ')}`);
   }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { model: { type: 'string' }, data: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    },
   });
   if (!values.model || !values.data?.length) throw new UlasanError('USAGE', USAGE);
   const engine = await InferenceEngine.load(path.resolve(values.model), { maxBatch: 256 });

@@ -34,9 +34,43 @@ export interface LabelledText {
 
 // Common English review words that are not stop words, so "good app" or "very nice" count as English.
 const ENGLISH_REVIEW_WORDS = [
-  'good', 'great', 'nice', 'bad', 'app', 'apps', 'application', 'awesome', 'cool', 'best', 'love', 'like', 'easy',
-  'thanks', 'thank', 'please', 'fast', 'slow', 'excellent', 'worst', 'job', 'helpful', 'useful', 'shopping', 'service',
-  'recommended', 'delivery', 'price', 'cheap', 'update', 'error', 'very', 'really', 'not', 'poor', 'amazing', 'perfect',
+  'good',
+  'great',
+  'nice',
+  'bad',
+  'app',
+  'apps',
+  'application',
+  'awesome',
+  'cool',
+  'best',
+  'love',
+  'like',
+  'easy',
+  'thanks',
+  'thank',
+  'please',
+  'fast',
+  'slow',
+  'excellent',
+  'worst',
+  'job',
+  'helpful',
+  'useful',
+  'shopping',
+  'service',
+  'recommended',
+  'delivery',
+  'price',
+  'cheap',
+  'update',
+  'error',
+  'very',
+  'really',
+  'not',
+  'poor',
+  'amazing',
+  'perfect',
 ];
 const ENGLISH = new Set([...ENGLISH_STOPWORDS, ...ENGLISH_REVIEW_WORDS]);
 // Words in both lists ("di" is not English, "a" is not Indonesian) count for neither.
@@ -95,7 +129,11 @@ export function reportOf(file: string, rows: LabelledText[], probs: ArrayLike<nu
     });
     slices[name] = {};
     for (const [value, idx] of [...groups.entries()].sort()) {
-      const m = evaluate(labels, idx.map((i) => truth[i]!), idx.map((i) => probs[i]!));
+      const m = evaluate(
+        labels,
+        idx.map((i) => truth[i]!),
+        idx.map((i) => probs[i]!),
+      );
       slices[name][value] = { n: m.n, accuracy: m.accuracy, macro_f1: m.macro_f1 };
     }
   }
@@ -104,10 +142,21 @@ export function reportOf(file: string, rows: LabelledText[], probs: ArrayLike<nu
 }
 
 /** Scores the rows with the engine and reports; labels outside the three sentiments are an error. */
-export async function evaluateRows(engine: InferenceEngine, file: string, rows: LabelledText[]): Promise<EvaluationReport> {
+export async function evaluateRows(
+  engine: InferenceEngine,
+  file: string,
+  rows: LabelledText[],
+): Promise<EvaluationReport> {
   const bad = rows.findIndex((r) => !(SENTIMENTS as readonly string[]).includes(r.label));
   if (bad >= 0) throw new UlasanError('DATA_INVALID', `${file}: row ${bad + 1} has label "${rows[bad]!.label}"`);
-  return reportOf(file, rows, await predictProbs(engine, rows.map((r) => r.text)));
+  return reportOf(
+    file,
+    rows,
+    await predictProbs(
+      engine,
+      rows.map((r) => r.text),
+    ),
+  );
 }
 
 /** Probabilities in SENTIMENTS order, one row per text. */
@@ -125,7 +174,9 @@ export function readEvaluationFile(file: string): LabelledText[] {
     const why = err instanceof UlasanError ? err.message : (err as Error).message;
     throw new UlasanError('DATA_INVALID', `${file}: ${why}`);
   }
-  const labelled = rows.filter((r) => r.label !== null && r.text.trim() !== '').map((r) => ({ text: r.text, label: r.label! }));
+  const labelled = rows
+    .filter((r) => r.label !== null && r.text.trim() !== '')
+    .map((r) => ({ text: r.text, label: r.label! }));
   if (!labelled.length) throw new UlasanError('DATA_INVALID', `${file}: no labelled rows (${rows.length} rows read)`);
   return labelled;
 }

@@ -16,14 +16,18 @@ export function exportCompactOnnx(p: CompactParams): Uint8Array {
 
   const { vocabSize: V, bigramBuckets: B2, trigramBuckets: B3 } = p.spec;
   const axis1 = g.ints([1]);
-  const slice = (x: string, start: number, end: number): string => g.op1('Slice', [x, g.ints([start]), g.ints([end]), axis1]);
+  const slice = (x: string, start: number, end: number): string =>
+    g.op1('Slice', [x, g.ints([start]), g.ints([end]), axis1]);
   const maskF = g.op1('Cast', [mask], { to: 1 }); // FLOAT
 
   // Bigrams: (a*V + b) mod B2, shifted past the unigram rows.
   const P = g.ints([V], true);
   const a0 = slice(ids, 0, -1);
   const a1 = slice(ids, 1, INT64_MAX);
-  const bi = g.op1('Add', [g.op1('Mod', [g.op1('Add', [g.op1('Mul', [a0, P]), a1]), g.ints([B2], true)]), g.ints([V], true)]);
+  const bi = g.op1('Add', [
+    g.op1('Mod', [g.op1('Add', [g.op1('Mul', [a0, P]), a1]), g.ints([B2], true)]),
+    g.ints([V], true),
+  ]);
   const biMask = g.op1('Mul', [slice(maskF, 0, -1), slice(maskF, 1, INT64_MAX)]);
 
   // Trigrams: ((a*V + b)*V + c) mod B3, shifted past unigrams and bigrams.

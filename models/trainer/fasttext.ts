@@ -34,7 +34,8 @@ export function featureRows(ids: ArrayLike<number>, s: HashSpec): Int32Array {
   for (let t = 0; t < n; t++) out[k++] = ids[t]!;
   for (let t = 0; t + 1 < n; t++) out[k++] = s.vocabSize + ((ids[t]! * P + ids[t + 1]!) % s.bigramBuckets);
   // ids < 2^15 so a*P*P + ... < 2^45: exact in float64 and in the graph's int64.
-  for (let t = 0; t + 2 < n; t++) out[k++] = s.vocabSize + s.bigramBuckets + (((ids[t]! * P + ids[t + 1]!) * P + ids[t + 2]!) % s.trigramBuckets);
+  for (let t = 0; t + 2 < n; t++)
+    out[k++] = s.vocabSize + s.bigramBuckets + (((ids[t]! * P + ids[t + 1]!) * P + ids[t + 2]!) % s.trigramBuckets);
   return out;
 }
 
@@ -57,7 +58,14 @@ export function initParams(spec: HashSpec, dim: number, numClasses: number, seed
   const scale = 1 / dim;
   for (let i = 0; i < embeddings.length; i++) embeddings[i] = (r() * 2 - 1) * scale;
   // fastText starts the output layer at zero; all classes begin equal.
-  return { spec, dim, numClasses, embeddings, weights: new Float32Array(numClasses * dim), bias: new Float32Array(numClasses) };
+  return {
+    spec,
+    dim,
+    numClasses,
+    embeddings,
+    weights: new Float32Array(numClasses * dim),
+    bias: new Float32Array(numClasses),
+  };
 }
 
 /** Mean of the feature rows' embeddings into `out` (length dim). */
@@ -105,7 +113,15 @@ export function predictProba(p: CompactParams, rows: Int32Array): Float32Array {
  * One SGD step on one example (fastText's update): softmax cross-entropy weighted by the class
  * weight, output layer then the averaged input rows. Returns the example's loss.
  */
-export function sgdStep(p: CompactParams, rows: Int32Array, label: number, weight: number, lr: number, l2: number, scratch: { h: Float32Array; z: Float32Array; g: Float32Array }): number {
+export function sgdStep(
+  p: CompactParams,
+  rows: Int32Array,
+  label: number,
+  weight: number,
+  lr: number,
+  l2: number,
+  scratch: { h: Float32Array; z: Float32Array; g: Float32Array },
+): number {
   const { h, z, g } = scratch;
   const d = p.dim;
   pool(p, rows, h);

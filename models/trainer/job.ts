@@ -32,9 +32,16 @@ setInterval(() => {
   }
 }, 500).unref();
 
-const { values } = parseArgs({ options: { epochs: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' } }, strict: false });
+const { values } = parseArgs({
+  options: { epochs: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' } },
+  strict: false,
+});
 const num = (v: unknown): number | undefined => (typeof v === 'string' ? Number(v) : undefined);
-const options = Object.fromEntries(Object.entries({ epochs: num(values.epochs), dim: num(values.dim), seed: num(values.seed) }).filter(([, v]) => v !== undefined));
+const options = Object.fromEntries(
+  Object.entries({ epochs: num(values.epochs), dim: num(values.dim), seed: num(values.seed) }).filter(
+    ([, v]) => v !== undefined,
+  ),
+);
 
 runPipeline({
   ...filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')]),

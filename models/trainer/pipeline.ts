@@ -14,9 +14,24 @@ import { mergeEnsemble } from './ensemble.js';
 import { predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
 import { exportCompactOnnx } from './export.js';
 import { predictProba, type CompactParams, type HashSpec } from './fasttext.js';
-import { adHocManifest, assemble, readEvaluationSets, type FeedbackRow, type Manifest, type AssembledData } from './manifest.js';
+import {
+  adHocManifest,
+  assemble,
+  readEvaluationSets,
+  type FeedbackRow,
+  type Manifest,
+  type AssembledData,
+} from './manifest.js';
 import type { EvalMetrics } from './metrics.js';
-import { DEFAULT_TRAIN_OPTIONS, encodeSet, stratifiedSplit, trainCompact, type EncodedSet, type EpochRecord, type TrainOptions } from './train.js';
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  encodeSet,
+  stratifiedSplit,
+  trainCompact,
+  type EncodedSet,
+  type EpochRecord,
+  type TrainOptions,
+} from './train.js';
 
 export interface PipelineInput {
   manifest: Manifest;
@@ -73,7 +88,11 @@ interface Encoder {
 
 function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): Encoder {
   const tokenizer = new TextTokenizer(bertTokenizerJson(vocab), maxLength);
-  const spec = { vocabSize: tokenizer.vocabSize, bigramBuckets: options.bigramBuckets, trigramBuckets: options.trigramBuckets };
+  const spec = {
+    vocabSize: tokenizer.vocabSize,
+    bigramBuckets: options.bigramBuckets,
+    trigramBuckets: options.trigramBuckets,
+  };
   const encode = (items: { text: string; label: number; weight?: number }[]): EncodedSet =>
     encodeSet(
       items.map((i) => tokenizer.encode(modelInputText(i.text))),
@@ -128,9 +147,16 @@ interface EvalSet {
 /** The manifest's evaluation sets; without any, a stratified 10 % of the training rows is held out. */
 function evaluationSets(input: PipelineInput, items: Item[], seed: number): { sets: EvalSet[]; train: Item[] } {
   const named = readEvaluationSets(input.manifest, input.dataDir);
-  if (named.length) return { sets: named.map((s) => ({ name: s.name, rows: s.rows.map((r) => ({ text: r.text, label: r.label! })) })), train: items };
+  if (named.length)
+    return {
+      sets: named.map((s) => ({ name: s.name, rows: s.rows.map((r) => ({ text: r.text, label: r.label! })) })),
+      train: items,
+    };
   const { train, held } = stratifiedSplit(items, 0.1, seed + 100);
-  return { sets: [{ name: 'held-out 10% of train', rows: held.map((h) => ({ text: h.text, label: LABELS[h.label]! })) }], train };
+  return {
+    sets: [{ name: 'held-out 10% of train', rows: held.map((h) => ({ text: h.text, label: LABELS[h.label]! })) }],
+    train,
+  };
 }
 
 interface Scored {
@@ -140,10 +166,18 @@ interface Scored {
 }
 
 /** Every evaluation set through the serving engine (one pass), and the export checked against the TS model. */
-async function scoreEvaluationSets(input: PipelineInput, enc: Encoder, params: CompactParams, sets: EvalSet[]): Promise<Scored> {
+async function scoreEvaluationSets(
+  input: PipelineInput,
+  enc: Encoder,
+  params: CompactParams,
+  sets: EvalSet[],
+): Promise<Scored> {
   const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
   const all = sets.flatMap((s) => s.rows);
-  const probs = await predictProbs(engine, all.map((r) => r.text)).finally(() => engine.close());
+  const probs = await predictProbs(
+    engine,
+    all.map((r) => r.text),
+  ).finally(() => engine.close());
   const reports: EvaluationReport[] = [];
   let at = 0;
   for (const s of sets) {
@@ -161,7 +195,12 @@ async function scoreEvaluationSets(input: PipelineInput, enc: Encoder, params: C
 
 export interface ModelCard {
   manifest: Manifest;
-  training: { rows: number; dataset_hash: string; sources: AssembledData['sources']; evaluation_sets: AssembledData['evaluation'] };
+  training: {
+    rows: number;
+    dataset_hash: string;
+    sources: AssembledData['sources'];
+    evaluation_sets: AssembledData['evaluation'];
+  };
   evaluation: Record<string, EvaluationReport>;
   calibration: Calibration;
   export_max_abs_diff: number;
@@ -178,10 +217,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
   const split = evaluationSets(input, trainingItems(data, input.limit), options.seed);
   const items = split.train;
-  log(`manifest "${input.manifest.name}": ${items.length} training rows from ${data.sources.map((s) => `${s.name} ${s.kept}`).join(', ')}`);
+  log(
+    `manifest "${input.manifest.name}": ${items.length} training rows from ${data.sources.map((s) => `${s.name} ${s.kept}`).join(', ')}`,
+  );
   const trained = trainMembers(enc, items, input, options);
   const cal = calibrate(trained.params, trained.devSet, options.offsets);
-  log(`calibration: temperature ${cal.calibration.temperature.toFixed(3)}, offsets ${JSON.stringify(cal.calibration.offsets)}`);
+  log(
+    `calibration: temperature ${cal.calibration.temperature.toFixed(3)}, offsets ${JSON.stringify(cal.calibration.offsets)}`,
+  );
   const params = cal.params;
 
   const runId = input.runId ?? randomUUID();
@@ -223,7 +266,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const contentHash = writeAll(
     {
       ...metrics,
-      ...Object.fromEntries(scored.reports.flatMap((r) => [[`${r.file}_accuracy`, r.accuracy], [`${r.file}_macro_f1`, r.macro_f1]])),
+      ...Object.fromEntries(
+        scored.reports.flatMap((r) => [
+          [`${r.file}_accuracy`, r.accuracy],
+          [`${r.file}_macro_f1`, r.macro_f1],
+        ]),
+      ),
       dev_macro_f1: trained.devMetrics.macro_f1,
       best_epochs: trained.bestEpochs,
       train_rows: items.length,

@@ -77,7 +77,11 @@ export function predictSet(params: CompactParams, set: EncodedSet): Float32Array
 }
 
 /** Stratified split by a seeded shuffle within each class. */
-export function stratifiedSplit<T extends { label: number }>(items: T[], fraction: number, seed: number): { train: T[]; held: T[] } {
+export function stratifiedSplit<T extends { label: number }>(
+  items: T[],
+  fraction: number,
+  seed: number,
+): { train: T[]; held: T[] } {
   const r = rng(seed);
   const byClass = new Map<number, T[]>();
   for (const it of items) byClass.set(it.label, [...(byClass.get(it.label) ?? []), it]);

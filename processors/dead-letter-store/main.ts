@@ -24,12 +24,21 @@ export function deadLetterRow(d: DeadLetter): Record<string, unknown> {
 export const deadLetterStore: Processor = {
   name: 'dead-letter-store',
   async start(ctx: Context) {
-    const cfg = parseConfig({ DEAD_LETTER_STORE_GROUP: z.string().min(1).default('ulasan-dead-letter-store') }, ctx.env);
+    const cfg = parseConfig(
+      { DEAD_LETTER_STORE_GROUP: z.string().min(1).default('ulasan-dead-letter-store') },
+      ctx.env,
+    );
     const log = ctx.logger.child({ processor: 'dead-letter-store' });
     return startSink(
       ctx,
       cfg.DEAD_LETTER_STORE_GROUP,
-      [{ topic: ctx.topics.deadLetter, table: 'dead_letters', row: async (v) => deadLetterRow((await ctx.serde.decode<DeadLetter>(v, ctx.topics.deadLetter)).value) }],
+      [
+        {
+          topic: ctx.topics.deadLetter,
+          table: 'dead_letters',
+          row: async (v) => deadLetterRow((await ctx.serde.decode<DeadLetter>(v, ctx.topics.deadLetter)).value),
+        },
+      ],
       log,
     );
   },

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
 import { DURATION } from '../shared/time.js';
 
-const duration = (example: string) => z.string().refine((s) => DURATION.test(s.trim()), `must be a duration like ${example}`);
+const duration = (example: string) =>
+  z.string().refine((s) => DURATION.test(s.trim()), `must be a duration like ${example}`);
 
 export const driftShape = {
   DRIFT_GROUP: z.string().min(1).default('ulasan-drift'),

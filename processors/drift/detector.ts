@@ -9,7 +9,18 @@
 // else normed Wasserstein (numeric) and Jensen-Shannon (categorical) distances against 0.1.
 // PSI (and the distances) are computed and stored for every feature either way.
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
-import { benjaminiHochberg, binCounts, chiSquareTest, countValues, jensenShannon, ksTest, psiCounts, quantileEdges, wassersteinNormed, type Counts } from './stats.js';
+import {
+  benjaminiHochberg,
+  binCounts,
+  chiSquareTest,
+  countValues,
+  jensenShannon,
+  ksTest,
+  psiCounts,
+  quantileEdges,
+  wassersteinNormed,
+  type Counts,
+} from './stats.js';
 import { quantize, type FeatureSummary, type MonitoredRecord } from './summary.js';
 
 export type { MonitoredRecord };
@@ -43,7 +54,12 @@ export interface DetectorOptions {
   minReferenceCategories: number;
 }
 
-export const DEFAULT_DETECTOR: DetectorOptions = { alpha: 0.05, method: 'pvalue', distanceThreshold: 0.1, minReferenceCategories: 2 };
+export const DEFAULT_DETECTOR: DetectorOptions = {
+  alpha: 0.05,
+  method: 'pvalue',
+  distanceThreshold: 0.1,
+  minReferenceCategories: 2,
+};
 
 export function buildReference(records: readonly MonitoredRecord[], cap = 5000): ReferenceProfile {
   const stride = Math.max(1, Math.ceil(records.length / cap));
@@ -58,7 +74,8 @@ export function buildReference(records: readonly MonitoredRecord[], cap = 5000):
     edges[f] = quantileEdges(numeric[f]);
   }
   const categorical: Record<string, Counts> = {};
-  for (const f of CATEGORICAL_MONITORED) categorical[f] = countValues(records.map((r) => r.categorical[f]).filter((v): v is string => v !== undefined));
+  for (const f of CATEGORICAL_MONITORED)
+    categorical[f] = countValues(records.map((r) => r.categorical[f]).filter((v): v is string => v !== undefined));
   return { rows: records.length, numeric, categorical, edges };
 }
 
@@ -69,47 +86,78 @@ function quantizedReference(ref: ReferenceProfile, feature: string): number[] {
   let byFeature = quantizedCache.get(ref);
   if (!byFeature) quantizedCache.set(ref, (byFeature = new Map()));
   let q = byFeature.get(feature);
-  if (!q) byFeature.set(feature, (q = (ref.numeric[feature] ?? []).map((v) => quantize(feature, v)).sort((a, b) => a - b)));
+  if (!q)
+    byFeature.set(feature, (q = (ref.numeric[feature] ?? []).map((v) => quantize(feature, v)).sort((a, b) => a - b)));
   return q;
+}
+
+/** A distance test (drift at the threshold) or a p-value test (drift decided by BH across features). */
+function result(
+  feature: string,
+  test: FeatureResult['test'],
+  statistic: number,
+  pValue: number | null,
+  psi: number,
+  o: DetectorOptions,
+): FeatureResult {
+  const distance = pValue === null;
+  const threshold = distance ? o.distanceThreshold : o.alpha;
+  return { feature, test, statistic, pValue, threshold, drifted: distance && statistic >= threshold, psi };
+}
+
+function numericResult(
+  ref: ReferenceProfile,
+  window: FeatureSummary,
+  f: string,
+  o: DetectorOptions,
+  useDistance: boolean,
+): FeatureResult | null {
+  const r = ref.numeric[f] ?? [];
+  const n = window.size(f);
+  if (r.length === 0 || n === 0 || new Set(r).size < o.minReferenceCategories) return null;
+  const c = window.sample(f);
+  const q = quantizedReference(ref, f);
+  const psi = psiCounts(binCounts(r, ref.edges[f] ?? []), binCounts(c, ref.edges[f] ?? []));
+  if (useDistance) return result(f, 'wasserstein', wassersteinNormed(q, c), null, psi, o);
+  const ks = ksTest(q, c, { nb: n });
+  return result(f, 'ks', ks.statistic, ks.pValue, psi, o);
+}
+
+function categoricalResult(
+  ref: ReferenceProfile,
+  window: FeatureSummary,
+  f: string,
+  o: DetectorOptions,
+  useDistance: boolean,
+): FeatureResult | null {
+  const r = ref.categorical[f] ?? {};
+  const c = window.counts(f);
+  if (Object.keys(r).length < o.minReferenceCategories || Object.keys(c).length === 0) return null;
+  const psi = psiCounts(r, c);
+  if (useDistance) return result(f, 'jensen_shannon', jensenShannon(r, c), null, psi, o);
+  const chi = chiSquareTest(r, c);
+  return result(f, 'chi2', chi.statistic, chi.pValue, psi, o);
 }
 
 /**
  * Tests one window's summary against the reference. Numeric features read the window's sketch as a
  * quantile sample (its size is the true row count in the p-values); categorical ones exact counts.
  */
-export function detect(ref: ReferenceProfile, window: FeatureSummary, o: DetectorOptions = DEFAULT_DETECTOR): { results: FeatureResult[]; drifted: boolean } {
+export function detect(
+  ref: ReferenceProfile,
+  window: FeatureSummary,
+  o: DetectorOptions = DEFAULT_DETECTOR,
+): { results: FeatureResult[]; drifted: boolean } {
   const useDistance = o.method === 'evidently' && ref.rows > 1000;
-  const results: FeatureResult[] = [];
-  for (const f of NUMERIC_MONITORED) {
-    const r = ref.numeric[f] ?? [];
-    const n = window.size(f);
-    if (r.length === 0 || n === 0 || new Set(r).size < o.minReferenceCategories) continue;
-    const c = window.sample(f);
-    const q = quantizedReference(ref, f);
-    const psi = psiCounts(binCounts(r, ref.edges[f] ?? []), binCounts(c, ref.edges[f] ?? []));
-    if (useDistance) {
-      const w = wassersteinNormed(q, c);
-      results.push({ feature: f, test: 'wasserstein', statistic: w, pValue: null, threshold: o.distanceThreshold, drifted: w >= o.distanceThreshold, psi });
-    } else {
-      const ks = ksTest(q, c, { nb: n });
-      results.push({ feature: f, test: 'ks', statistic: ks.statistic, pValue: ks.pValue, threshold: o.alpha, drifted: false, psi });
-    }
-  }
-  for (const f of CATEGORICAL_MONITORED) {
-    const r = ref.categorical[f] ?? {};
-    const c = window.counts(f);
-    if (Object.keys(r).length < o.minReferenceCategories || Object.keys(c).length === 0) continue;
-    const psi = psiCounts(r, c);
-    if (useDistance) {
-      const js = jensenShannon(r, c);
-      results.push({ feature: f, test: 'jensen_shannon', statistic: js, pValue: null, threshold: o.distanceThreshold, drifted: js >= o.distanceThreshold, psi });
-    } else {
-      const chi = chiSquareTest(r, c);
-      results.push({ feature: f, test: 'chi2', statistic: chi.statistic, pValue: chi.pValue, threshold: o.alpha, drifted: false, psi });
-    }
-  }
+  const results = [
+    ...NUMERIC_MONITORED.map((f) => numericResult(ref, window, f, o, useDistance)),
+    ...CATEGORICAL_MONITORED.map((f) => categoricalResult(ref, window, f, o, useDistance)),
+  ].filter((r): r is FeatureResult => r !== null);
   const withP = results.filter((r) => r.pValue !== null);
-  const rejected = benjaminiHochberg(withP.map((r) => r.pValue!), o.alpha);
+  const rejected = benjaminiHochberg(
+    withP.map((r) => r.pValue!),
+    o.alpha,
+  );
   withP.forEach((r, i) => (r.drifted = rejected[i]!));
   return { results, drifted: results.some((r) => r.drifted) };
 }

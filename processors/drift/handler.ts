@@ -22,18 +22,34 @@ export interface Monitored {
  */
 export function monitoredOf(s: ScoredReview): Monitored | null {
   if (s.shadow) return null;
-  const bad = Object.entries({ prob_negative: s.prob_negative, prob_neutral: s.prob_neutral, prob_positive: s.prob_positive, ...s.features })
+  const bad = Object.entries({
+    prob_negative: s.prob_negative,
+    prob_neutral: s.prob_neutral,
+    prob_positive: s.prob_positive,
+    ...s.features,
+  })
     .filter(([, v]) => typeof v === 'number' && !Number.isFinite(v))
     .map(([k]) => k);
   if (bad.length) throw new UlasanError('DATA_INVALID', `non-finite values in ${bad.join(', ')}`);
   const confidence = Math.max(s.prob_negative, s.prob_neutral, s.prob_positive);
-  const record = monitoredRecord({ features: s.features ?? {}, confidence, label: s.label, appId: s.app_id, rating: s.rating });
+  const record = monitoredRecord({
+    features: s.features ?? {},
+    confidence,
+    label: s.label,
+    appId: s.app_id,
+    rating: s.rating,
+  });
   return { segment: s.app_id, record, version: s.model_version };
 }
 
 /** Window state: one bounded summary per segment (app). */
-export function summaryWindows(maxSegments: number): Pick<WindowOptions<SegmentedSummary, Monitored>, 'create' | 'add'> {
-  return { create: () => new SegmentedSummary(maxSegments), add: (state, m) => state.add(m.segment, m.record, m.version) };
+export function summaryWindows(
+  maxSegments: number,
+): Pick<WindowOptions<SegmentedSummary, Monitored>, 'create' | 'add'> {
+  return {
+    create: () => new SegmentedSummary(maxSegments),
+    add: (state, m) => state.add(m.segment, m.record, m.version),
+  };
 }
 
 export interface WindowOutput {
@@ -47,6 +63,59 @@ export interface WindowOutput {
 }
 
 const PROFILE_MEANS = ['char_count', 'word_count', 'confidence', 'emoji_count'];
+
+type Common = Record<string, unknown>;
+
+/** Two drift_metrics rows per tested feature: its test, and its PSI (drift at 0.2). */
+function metricRows(results: FeatureResult[], common: Common): Record<string, unknown>[] {
+  return results.flatMap((r) => [
+    {
+      event_id: randomUUID(),
+      ...common,
+      feature: r.feature,
+      test: r.test,
+      statistic: r.statistic,
+      p_value: r.pValue,
+      threshold: r.threshold,
+      drifted: r.drifted,
+    },
+    {
+      event_id: randomUUID(),
+      ...common,
+      feature: r.feature,
+      test: 'psi',
+      statistic: r.psi,
+      p_value: null,
+      threshold: 0.2,
+      drifted: r.psi >= 0.2,
+    },
+  ]);
+}
+
+function driftEvents(
+  results: FeatureResult[],
+  label: string,
+  win: { start: number; end: number },
+  rows: number,
+  version: string,
+  now: number,
+): DriftEvent[] {
+  return results.map((r) => ({
+    event_id: randomUUID(),
+    window_start: win.start,
+    window_end: win.end,
+    window_size: label,
+    feature: r.feature,
+    test: r.test,
+    statistic: r.statistic,
+    p_value: r.pValue,
+    threshold: r.threshold,
+    verdict: r.drifted ? 'drift' : 'no_drift',
+    sample_size: rows,
+    model_version: version,
+    emitted_at: now,
+  }));
+}
 
 /** A closed window tested against the reference (when it has enough rows), as rows and events. */
 export function windowOutput(
@@ -63,31 +132,31 @@ export function windowOutput(
   const severity = d.results.length ? d.results.filter((r) => r.drifted).length / d.results.length : 0;
   const base = { window_start: toDateTime64(win.start), window_end: toDateTime64(win.end), window_size: label };
   const common = { ...base, sample_size: total.rows, model_version: version, emitted_at: toDateTime64(now) };
-  const metricRows = d.results.flatMap((r) => [
-    { event_id: randomUUID(), ...common, feature: r.feature, test: r.test, statistic: r.statistic, p_value: r.pValue, threshold: r.threshold, drifted: r.drifted },
-    { event_id: randomUUID(), ...common, feature: r.feature, test: 'psi', statistic: r.psi, p_value: null, threshold: 0.2, drifted: r.psi >= 0.2 },
-  ]);
   const profile = {
     rows: total.rows,
     segments: win.state.segments.size,
     means: Object.fromEntries(PROFILE_MEANS.map((f) => [f, total.mean(f)])),
     label_mix: total.counts('predicted_label'),
   };
-  const windowRow = { ...base, rows: total.rows, tested, drifted: d.drifted, severity, method: o.method, model_version: version, profile: JSON.stringify(profile), closed_at: toDateTime64(now) };
-  const events: DriftEvent[] = d.results.map((r) => ({
-    event_id: randomUUID(),
-    window_start: win.start,
-    window_end: win.end,
-    window_size: label,
-    feature: r.feature,
-    test: r.test,
-    statistic: r.statistic,
-    p_value: r.pValue,
-    threshold: r.threshold,
-    verdict: r.drifted ? 'drift' : 'no_drift',
-    sample_size: total.rows,
+  const windowRow = {
+    ...base,
+    rows: total.rows,
+    tested,
+    drifted: d.drifted,
+    severity,
+    method: o.method,
     model_version: version,
-    emitted_at: now,
-  }));
-  return { tested, drifted: d.drifted, severity, rows: total.rows, metricRows, windowRow, events };
+    profile: JSON.stringify(profile),
+    closed_at: toDateTime64(now),
+  };
+  const events = driftEvents(d.results, label, win, total.rows, version, now);
+  return {
+    tested,
+    drifted: d.drifted,
+    severity,
+    rows: total.rows,
+    metricRows: metricRows(d.results, common),
+    windowRow,
+    events,
+  };
 }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Context, Processor } from '../shared/context.js';
 import type { Consumer } from '../shared/kafka.js';
+import type { Logger } from '../shared/logger.js';
 import { consume, DeadLetters, Health, outageWaiter } from '../shared/kit.js';
 import { parseDriftConfig } from './config.js';
 import { driftMetrics } from './metrics.js';
@@ -15,54 +16,75 @@ import { batchHandler, commitHeld, windowCloser, windowSets, type DriftDeps } fr
 
 const NAME = 'drift';
 
+async function driftDeps(ctx: Context, health: Health, log: Logger): Promise<DriftDeps> {
+  const cfg = parseDriftConfig(ctx.env);
+  const referenceFile = path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.DRIFT_REFERENCE_DATASET);
+  const ref = await referenceFor(cfg.DRIFT_MODEL_DIR, referenceFile);
+  log.info({ rows: ref.profile.rows, model: ref.modelVersion }, 'reference profile ready');
+  const producer = ctx.kafka.producer();
+  await producer.connect();
+  const deadLetters = new DeadLetters(ctx, NAME, producer);
+  const wait = outageWaiter(ctx, NAME, health, log);
+  return { ctx, cfg, ref, sets: windowSets(cfg), producer, deadLetters, m: driftMetrics(ctx.metrics), log, wait };
+}
+
+/** The scored-topic consumer; remembers each partition's next offset for the punctuator's commits. */
+async function startConsumer(
+  d: DriftDeps,
+  health: Health,
+  close: () => Promise<void>,
+  lastNext: Map<number, { topic: string; next: bigint }>,
+): Promise<Consumer> {
+  const { ctx } = d;
+  const late: { consumer?: Consumer } = {};
+  const handler = batchHandler(d, () => late.consumer!, close);
+  late.consumer = await consume(ctx, {
+    groupId: d.cfg.DRIFT_GROUP,
+    topics: [ctx.topics.scored],
+    health,
+    log: d.log,
+    run: {
+      autoCommit: false,
+      eachBatch: async (payload) => {
+        await handler(payload);
+        const next = BigInt(payload.batch.messages.at(-1)!.offset) + 1n;
+        lastNext.set(payload.batch.partition, { topic: payload.batch.topic, next });
+      },
+    },
+    beforeRun: (c) =>
+      c.on(c.events.GROUP_JOIN, (e) => {
+        const assigned = e.payload.memberAssignment[ctx.topics.scored] ?? [];
+        for (const s of d.sets) s.w.setPartitions(assigned, Date.now());
+      }),
+  });
+  return late.consumer;
+}
+
 export const drift: Processor = {
   name: NAME,
   async start(ctx: Context) {
-    const cfg = parseDriftConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const health = new Health(ctx.config.ULASAN_STALL_MS);
-    const ref = await referenceFor(cfg.DRIFT_MODEL_DIR, path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.DRIFT_REFERENCE_DATASET));
-    log.info({ rows: ref.profile.rows, model: ref.modelVersion }, 'reference profile ready');
-    const producer = ctx.kafka.producer();
-    await producer.connect();
-    const wait = outageWaiter(ctx, NAME, health, log);
-    const deps: DriftDeps = { ctx, cfg, ref, sets: windowSets(cfg), producer, deadLetters: new DeadLetters(ctx, NAME, producer), m: driftMetrics(ctx.metrics), log, wait };
+    const deps = await driftDeps(ctx, health, log);
     const close = windowCloser(deps);
     const lastNext = new Map<number, { topic: string; next: bigint }>();
-    const late: { consumer?: Consumer } = {};
-    const handler = batchHandler(deps, () => late.consumer!, () => close());
-    const consumer = (late.consumer = await consume(ctx, {
-      groupId: cfg.DRIFT_GROUP,
-      topics: [ctx.topics.scored],
-      health,
-      log,
-      run: {
-        autoCommit: false,
-        eachBatch: async (payload) => {
-          await handler(payload);
-          const next = BigInt(payload.batch.messages.at(-1)!.offset) + 1n;
-          lastNext.set(payload.batch.partition, { topic: payload.batch.topic, next });
-        },
-      },
-      beforeRun: (c) =>
-        c.on(c.events.GROUP_JOIN, (e) => {
-          const assigned = e.payload.memberAssignment[ctx.topics.scored] ?? [];
-          for (const s of deps.sets) s.w.setPartitions(assigned, Date.now());
-        }),
-    }));
+    const consumer = await startConsumer(deps, health, () => close(), lastNext);
     // Punctuator: quiet streams still close windows on the wall clock; then re-commit what they freed.
     const punctuate = async (): Promise<void> => {
       await close(Date.now());
       for (const [partition, b] of lastNext) await commitHeld(deps, consumer, b.topic, partition, b.next);
     };
-    const timer = setInterval(() => void punctuate().catch((err: unknown) => log.error({ err }, 'wall-clock flush failed')), Math.max(250, Math.floor(cfg.DRIFT_IDLE_FLUSH_MS / 4)));
+    const timer = setInterval(
+      () => void punctuate().catch((err: unknown) => log.error({ err }, 'wall-clock flush failed')),
+      Math.max(250, Math.floor(deps.cfg.DRIFT_IDLE_FLUSH_MS / 4)),
+    );
     return {
       healthy: () => health.healthy(),
-      reference: ref,
+      reference: deps.ref,
       async stop() {
         clearInterval(timer);
         await consumer.disconnect();
-        await producer.disconnect();
+        await deps.producer.disconnect();
       },
     };
   },

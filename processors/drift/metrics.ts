@@ -14,7 +14,11 @@ export function driftMetrics(registry: Registry) {
       help: 'Redelivered records (same partition and offset) not counted twice',
       labelNames: ['window'],
     }),
-    windows: counter(registry, { name: 'ulasan_drift_windows_total', help: 'Closed windows by verdict', labelNames: ['window', 'verdict'] }),
+    windows: counter(registry, {
+      name: 'ulasan_drift_windows_total',
+      help: 'Closed windows by verdict',
+      labelNames: ['window', 'verdict'],
+    }),
     records: counter(registry, { name: 'ulasan_drift_records_total', help: 'Scored records monitored' }),
     open: gauge(registry, { name: 'ulasan_drift_open_windows', help: 'Windows still open', labelNames: ['window'] }),
   };

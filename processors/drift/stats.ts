@@ -25,7 +25,11 @@ function kolmogorovQ(lambda: number): number {
  * correction). `sizes` overrides the sample sizes in the p-value when a side is a quantile sample
  * standing in for more rows (a sketch's window).
  */
-export function ksTest(a: readonly number[], b: readonly number[], sizes: { na?: number; nb?: number } = {}): { statistic: number; pValue: number } {
+export function ksTest(
+  a: readonly number[],
+  b: readonly number[],
+  sizes: { na?: number; nb?: number } = {},
+): { statistic: number; pValue: number } {
   if (a.length === 0 || b.length === 0) return { statistic: 0, pValue: 1 };
   const x = [...a].sort((p, q) => p - q);
   const y = [...b].sort((p, q) => p - q);
@@ -63,7 +67,10 @@ export function chiSquareTest(ref: Counts, cur: Counts): { statistic: number; pV
   let chi = 0;
   for (const c of cats) {
     const total = (ref[c] ?? 0) + (cur[c] ?? 0);
-    for (const [obs, rowTotal] of [[ref[c] ?? 0, nr], [cur[c] ?? 0, nc]] as const) {
+    for (const [obs, rowTotal] of [
+      [ref[c] ?? 0, nr],
+      [cur[c] ?? 0, nc],
+    ] as const) {
       const exp = (rowTotal * total) / n;
       if (exp > 0) chi += ((obs - exp) * (obs - exp)) / exp;
     }
@@ -127,7 +134,8 @@ export function jensenShannon(ref: Counts, cur: Counts): number {
   const cats = [...new Set([...Object.keys(ref), ...Object.keys(cur)])];
   const p = proportions(ref, cats, 0);
   const q = proportions(cur, cats, 0);
-  const kl = (x: number[], y: number[]): number => x.reduce((s, xi, i) => (xi > 0 ? s + xi * Math.log2(xi / y[i]!) : s), 0);
+  const kl = (x: number[], y: number[]): number =>
+    x.reduce((s, xi, i) => (xi > 0 ? s + xi * Math.log2(xi / y[i]!) : s), 0);
   const m = p.map((pi, i) => (pi + q[i]!) / 2);
   return Math.sqrt(Math.max(0, (kl(p, m) + kl(q, m)) / 2));
 }

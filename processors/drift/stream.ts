@@ -21,16 +21,18 @@ export interface WindowSet {
 }
 
 export function windowSets(cfg: DriftConfig): WindowSet[] {
-  return cfg.DRIFT_WINDOWS.split(',').map((s) => s.trim()).map((label) => ({
-    label,
-    w: new TumblingWindows<SegmentedSummary, Monitored>({
-      sizeMs: parseDuration(label),
-      graceMs: parseDuration(cfg.DRIFT_GRACE),
-      partitionIdleMs: cfg.DRIFT_IDLE_FLUSH_MS,
-      maxSkewMs: parseDuration(cfg.DRIFT_MAX_SKEW),
-      ...summaryWindows(cfg.DRIFT_MAX_SEGMENTS),
-    }),
-  }));
+  return cfg.DRIFT_WINDOWS.split(',')
+    .map((s) => s.trim())
+    .map((label) => ({
+      label,
+      w: new TumblingWindows<SegmentedSummary, Monitored>({
+        sizeMs: parseDuration(label),
+        graceMs: parseDuration(cfg.DRIFT_GRACE),
+        partitionIdleMs: cfg.DRIFT_IDLE_FLUSH_MS,
+        maxSkewMs: parseDuration(cfg.DRIFT_MAX_SKEW),
+        ...summaryWindows(cfg.DRIFT_MAX_SEGMENTS),
+      }),
+    }));
 }
 
 export interface DriftDeps {
@@ -64,7 +66,13 @@ export function windowCloser(d: DriftDeps): (idleNow?: number) => Promise<void> 
 async function storeWindow(d: DriftDeps, label: string, win: Parameters<typeof windowOutput>[1]): Promise<void> {
   const { cfg, ctx } = d;
   const opts = { alpha: cfg.DRIFT_ALPHA, method: cfg.DRIFT_METHOD, distanceThreshold: 0.1, minReferenceCategories: 2 };
-  const out = windowOutput(label, win, d.ref.profile, { ...opts, minRows: cfg.DRIFT_MIN_WINDOW_ROWS, fallbackVersion: d.ref.modelVersion }, Date.now());
+  const out = windowOutput(
+    label,
+    win,
+    d.ref.profile,
+    { ...opts, minRows: cfg.DRIFT_MIN_WINDOW_ROWS, fallbackVersion: d.ref.modelVersion },
+    Date.now(),
+  );
   await d.wait('insert drift_metrics', () => ctx.store.insert('drift_metrics', out.metricRows));
   await d.wait('insert drift_windows', () => ctx.store.insert('drift_windows', [out.windowRow]));
   if (out.events.length) {
@@ -73,11 +81,25 @@ async function storeWindow(d: DriftDeps, label: string, win: Parameters<typeof w
     await d.wait('send drift events', () => d.producer.send({ topic: ctx.topics.drift, messages, acks: -1 }));
   }
   d.m.windows.inc({ window: label, verdict: !out.tested ? 'too_small' : out.drifted ? 'drift' : 'no_drift' });
-  d.log.info({ window: label, start: new Date(win.start).toISOString(), rows: out.rows, drifted: out.drifted, severity: out.severity }, 'window closed');
+  d.log.info(
+    {
+      window: label,
+      start: new Date(win.start).toISOString(),
+      rows: out.rows,
+      drifted: out.drifted,
+      severity: out.severity,
+    },
+    'window closed',
+  );
 }
 
 /** One scored record into every window set; returns the late_records row when it was not windowed. */
-function windowRecord(d: DriftDeps, s: ScoredReview, pos: { partition: number; offset: string }, now: number): Record<string, unknown>[] {
+function windowRecord(
+  d: DriftDeps,
+  s: ScoredReview,
+  pos: { partition: number; offset: string },
+  now: number,
+): Record<string, unknown>[] {
   const mon = monitoredOf(s);
   if (!mon) return [];
   d.m.records.inc();
@@ -87,7 +109,12 @@ function windowRecord(d: DriftDeps, s: ScoredReview, pos: { partition: number; o
     if (result === 'duplicate') d.m.duplicates.inc({ window: set.label });
     if (result !== 'late' && result !== 'future') continue;
     d.m.late.inc({ window: set.label, kind: result });
-    late.push({ window_size: set.label, review_id: s.review_id, event_time: toDateTime64(s.created_at, 'created_at'), seen_at: toDateTime64(now) });
+    late.push({
+      window_size: set.label,
+      review_id: s.review_id,
+      event_time: toDateTime64(s.created_at, 'created_at'),
+      seen_at: toDateTime64(now),
+    });
   }
   return late;
 }
@@ -100,7 +127,9 @@ export function batchHandler(d: DriftDeps, consumer: () => Consumer, closeWindow
     const dead: Message[] = [];
     for (const m of batch.messages) {
       try {
-        const s = (await d.wait('decode', () => d.ctx.serde.decode<ScoredReview>(m.value, d.ctx.topics.scored), waitOpts)).value;
+        const s = (
+          await d.wait('decode', () => d.ctx.serde.decode<ScoredReview>(m.value, d.ctx.topics.scored), waitOpts)
+        ).value;
         late.push(...windowRecord(d, s, { partition: batch.partition, offset: m.offset }, Date.now()));
       } catch (err) {
         dead.push(await d.deadLetters.message(origin(batch, m), recordFailure(err)));
@@ -120,7 +149,13 @@ function origin(batch: { topic: string; partition: number }, m: KafkaMessage) {
 }
 
 /** Commits `next`, or the oldest offset an unstored window still holds on that partition. */
-export async function commitHeld(d: DriftDeps, consumer: Consumer, topic: string, partition: number, next: bigint): Promise<void> {
+export async function commitHeld(
+  d: DriftDeps,
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+  next: bigint,
+): Promise<void> {
   let offset = next;
   for (const s of d.sets) {
     const held = s.w.heldOffsets().get(partition);

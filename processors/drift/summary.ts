@@ -26,7 +26,8 @@ export interface MonitoredRecord {
 export const COMPLEMENTED = new Set(['confidence']);
 
 type Sketch = LogCollapsingLowestDenseDDSketch;
-const newSketch = (): Sketch => new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: SKETCH_ACCURACY, binLimit: SKETCH_BINS });
+const newSketch = (): Sketch =>
+  new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: SKETCH_ACCURACY, binLimit: SKETCH_BINS });
 
 export class FeatureSummary {
   rows = 0;

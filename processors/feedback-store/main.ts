@@ -10,7 +10,14 @@ import { startSink } from '../shared/sink.js';
 const NAME = 'feedback-store';
 
 export function feedbackRow(f: Feedback): Record<string, unknown> {
-  return { review_id: f.review_id, true_label: f.true_label, source: f.source, user_hash: f.user_hash ?? null, comment: f.comment ?? null, given_at: toDateTime64(f.given_at, 'given_at') };
+  return {
+    review_id: f.review_id,
+    true_label: f.true_label,
+    source: f.source,
+    user_hash: f.user_hash ?? null,
+    comment: f.comment ?? null,
+    given_at: toDateTime64(f.given_at, 'given_at'),
+  };
 }
 
 export const feedbackStore: Processor = {
@@ -22,7 +29,13 @@ export const feedbackStore: Processor = {
     return startSink(
       ctx,
       cfg.FEEDBACK_STORE_GROUP,
-      [{ topic: ctx.topics.feedback, table: 'feedback', row: async (v) => feedbackRow((await ctx.serde.decode<Feedback>(v, ctx.topics.feedback)).value) }],
+      [
+        {
+          topic: ctx.topics.feedback,
+          table: 'feedback',
+          row: async (v) => feedbackRow((await ctx.serde.decode<Feedback>(v, ctx.topics.feedback)).value),
+        },
+      ],
       log,
       (_t, n) => stored.inc(n),
     );

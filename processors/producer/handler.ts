@@ -15,7 +15,10 @@ export interface ToReviewOptions {
 }
 
 export function stableReviewId(source: string, appId: string, row: LabelledRow): string {
-  const h = createHash('sha256').update(`${source}\u0000${appId}\u0000${row.index}\u0000${row.text}`).digest('hex').slice(0, 16);
+  const h = createHash('sha256')
+    .update(`${source}\u0000${appId}\u0000${row.index}\u0000${row.text}`)
+    .digest('hex')
+    .slice(0, 16);
   return `${source}-${row.index}-${h}`;
 }
 

@@ -21,7 +21,13 @@ export interface ProduceOptions {
 }
 
 /** Produces reviews in batches with an idempotent producer; resolves when all are acknowledged. */
-export async function produceReviews(kafka: KafkaClient, serde: AvroSerde, topic: string, reviews: Review[], o: ProduceOptions = {}): Promise<number> {
+export async function produceReviews(
+  kafka: KafkaClient,
+  serde: AvroSerde,
+  topic: string,
+  reviews: Review[],
+  o: ProduceOptions = {},
+): Promise<number> {
   const producer = kafka.producer();
   await producer.connect();
   const batchSize = o.batchSize ?? 500;
@@ -30,7 +36,9 @@ export async function produceReviews(kafka: KafkaClient, serde: AvroSerde, topic
   try {
     for (let i = 0; i < reviews.length; i += batchSize) {
       const chunk = reviews.slice(i, i + batchSize);
-      const messages = await Promise.all(chunk.map(async (r) => ({ key: r.review_id, value: await serde.encode(topic, r) })));
+      const messages = await Promise.all(
+        chunk.map(async (r) => ({ key: r.review_id, value: await serde.encode(topic, r) })),
+      );
       await producer.send({ topic, messages, acks: -1 });
       sent += chunk.length;
       o.onProgress?.(sent);
@@ -68,21 +76,32 @@ async function main(): Promise<void> {
   const spacing = Number(values['spacing-ms']);
   const source = values.source ?? path.basename(path.dirname(path.resolve(values.file)));
   const kept = rows.slice(0, limit).filter((r) => r.text.trim() !== '');
-  const reviews = kept.map((r) => rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }));
+  const reviews = kept.map((r) =>
+    rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }),
+  );
   const problems = rowProblems(kept, reviews, now);
   if (problems.length) {
     const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
-    throw new UlasanError('DATA_INVALID', `${values.file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`);
+    throw new UlasanError(
+      'DATA_INVALID',
+      `${values.file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`,
+    );
   }
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer' });
   const spec = topicSpec('reviews', config.ULASAN_TOPIC_PREFIX);
   await kafka.ensureTopics([spec, topicSpec('deadLetter', config.ULASAN_TOPIC_PREFIX)]);
   const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
   await serde.register(spec.name, 'Review');
-  const bar = new cliProgress.SingleBar({ format: 'producing |{bar}| {value}/{total} reviews  {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'producing |{bar}| {value}/{total} reviews  {eta_formatted} left', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(reviews.length, 0);
   const t0 = Date.now();
-  const n = await produceReviews(kafka, serde, spec.name, reviews, { rate: Number(values.rate), onProgress: (s) => bar.update(s) });
+  const n = await produceReviews(kafka, serde, spec.name, reviews, {
+    rate: Number(values.rate),
+    onProgress: (s) => bar.update(s),
+  });
   bar.stop();
   const secs = (Date.now() - t0) / 1000;
   console.log(`produced ${n} reviews to ${spec.name} in ${secs.toFixed(1)} s (${(n / secs).toFixed(0)}/s)`);

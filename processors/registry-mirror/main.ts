@@ -19,8 +19,16 @@ export const registryMirror: Processor = {
       ctx,
       cfg.REGISTRY_MIRROR_GROUP,
       [
-        { topic: ctx.topics.registry, table: 'model_versions', row: async (v) => modelVersionRow((await ctx.serde.decode<ModelVersionEvent>(v, ctx.topics.registry)).value) },
-        { topic: ctx.topics.trainingRuns, table: 'training_runs', row: async (v) => trainingRunRow((await ctx.serde.decode<TrainingRun>(v, ctx.topics.trainingRuns)).value) },
+        {
+          topic: ctx.topics.registry,
+          table: 'model_versions',
+          row: async (v) => modelVersionRow((await ctx.serde.decode<ModelVersionEvent>(v, ctx.topics.registry)).value),
+        },
+        {
+          topic: ctx.topics.trainingRuns,
+          table: 'training_runs',
+          row: async (v) => trainingRunRow((await ctx.serde.decode<TrainingRun>(v, ctx.topics.trainingRuns)).value),
+        },
       ],
       log,
     );

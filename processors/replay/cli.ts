@@ -26,19 +26,29 @@ async function main(): Promise<void> {
     },
   });
   if (!values.model) {
-    console.error('usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> [--compare production] [--run-id id]');
+    console.error(
+      'usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> [--compare production] [--run-id id]',
+    );
     process.exit(2);
   }
   const config = parseConfig({});
   const ctx = await createContext(config, 'replay');
   let modelDir = values.model;
   if (/^\d+$/.test(values.model)) {
-    const reg = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: config.ULASAN_ARTIFACT_DIR });
+    const reg = await ModelRegistry.open({
+      kafka: ctx.kafka,
+      serde: ctx.serde,
+      topics: ctx.topics,
+      artifactDir: config.ULASAN_ARTIFACT_DIR,
+    });
     const v = reg.state.version(values['model-name'], Number(values.model));
     if (!v) throw new Error(`registry has no ${values['model-name']} version ${values.model}`);
     modelDir = artifactPath(v.artifact_uri);
   } else if (!existsSync(path.join(values.model, 'model.onnx'))) throw new Error(`no model package at ${values.model}`);
-  const bar = new cliProgress.SingleBar({ format: 'replaying |{bar}| {value}/{total} records' }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'replaying |{bar}| {value}/{total} records' },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(1, 0);
   const report = await runReplay(ctx, {
     topic: values.topic ?? ctx.topics.reviews,
@@ -54,7 +64,9 @@ async function main(): Promise<void> {
   });
   bar.stop();
   console.log(JSON.stringify(report, null, 2));
-  console.log(`report saved to ${path.join(config.ULASAN_ARTIFACT_DIR, 'backtests', `${report.run_id}.report.json`)}; resume with --run-id ${report.run_id}`);
+  console.log(
+    `report saved to ${path.join(config.ULASAN_ARTIFACT_DIR, 'backtests', `${report.run_id}.report.json`)}; resume with --run-id ${report.run_id}`,
+  );
   await ctx.store.close();
   process.exit(0);
 }

@@ -63,10 +63,15 @@ async function offsetsFor(ctx: Context, topic: string, b: Bound, edge: 'start' |
     const out = new Map<number, number>();
     if (b.kind === 'offset') {
       // An offset bound applies to every partition, clamped to what exists.
-      for (const p of bounds) out.set(p.partition, Math.min(Math.max(b.value + (edge === 'end' ? 1 : 0), Number(p.low)), Number(p.high)));
+      for (const p of bounds)
+        out.set(p.partition, Math.min(Math.max(b.value + (edge === 'end' ? 1 : 0), Number(p.low)), Number(p.high)));
     } else {
       const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, b.value);
-      for (const p of byTime) out.set(p.partition, Number(p.offset) < 0 ? Number(bounds.find((x) => x.partition === p.partition)!.high) : Number(p.offset));
+      for (const p of byTime)
+        out.set(
+          p.partition,
+          Number(p.offset) < 0 ? Number(bounds.find((x) => x.partition === p.partition)!.high) : Number(p.offset),
+        );
     }
     return out;
   } finally {
@@ -96,16 +101,25 @@ async function loadState(ctx: Context, o: ReplayOptions): Promise<ReplayState> {
   const runId = o.runId ?? randomUUID();
   mkdirSync(o.stateDir, { recursive: true });
   const stateFile = path.join(o.stateDir, `${runId}.json`);
-  const saved = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { next: Record<string, number>; end: Record<string, number> }) : null;
+  const saved = existsSync(stateFile)
+    ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { next: Record<string, number>; end: Record<string, number> })
+    : null;
   const fromSaved = (r: Record<string, number>) => new Map(Object.entries(r).map(([k, v]) => [Number(k), v]));
   const start = saved ? fromSaved(saved.next) : await offsetsFor(ctx, o.topic, o.from, 'start');
-  const end = saved ? fromSaved(saved.end) : await offsetsFor(ctx, o.topic, o.to, o.to.kind === 'time' ? 'start' : 'end');
+  const end = saved
+    ? fromSaved(saved.end)
+    : await offsetsFor(ctx, o.topic, o.to, o.to.kind === 'time' ? 'start' : 'end');
   const total = [...end.entries()].reduce((s, [p, e]) => s + Math.max(0, e - (start.get(p) ?? e)), 0);
   return { runId, stateFile, start, end, next: new Map(start), skipped: {}, done: 0, total };
 }
 
 /** Decodes and validates like production; what production would have dead-lettered is counted, not scored. */
-async function replayable(ctx: Context, topic: string, msgs: KafkaMessage[], skipped: Record<string, number>): Promise<Review[]> {
+async function replayable(
+  ctx: Context,
+  topic: string,
+  msgs: KafkaMessage[],
+  skipped: Record<string, number>,
+): Promise<Review[]> {
   const reviews: Review[] = [];
   const seen = new Set<string>();
   for (const m of msgs) {
@@ -132,8 +146,21 @@ async function scoreAndStore(ctx: Context, engine: InferenceEngine, runId: strin
   const now = toDateTime64(Date.now());
   const rows = reviews.map((r, i) => {
     const probs = sentimentProbs(preds[i]!, engine.pkg.sentiments);
-    const scored = { label: topSentiment(probs), prob_negative: probs.negative, prob_neutral: probs.neutral, prob_positive: probs.positive };
-    return { run_id: runId, review_id: r.review_id, app_id: r.app_id, ...scored, model_version: engine.version, created_at: toDateTime64(r.created_at), replayed_at: now };
+    const scored = {
+      label: topSentiment(probs),
+      prob_negative: probs.negative,
+      prob_neutral: probs.neutral,
+      prob_positive: probs.positive,
+    };
+    return {
+      run_id: runId,
+      review_id: r.review_id,
+      app_id: r.app_id,
+      ...scored,
+      model_version: engine.version,
+      created_at: toDateTime64(r.created_at),
+      replayed_at: now,
+    };
   });
   await ctx.store.insert('backtest_predictions', rows);
 }
@@ -153,12 +180,17 @@ async function replayRange(ctx: Context, o: ReplayOptions, st: ReplayState, engi
     eachBatch: async ({ batch }) => {
       const stop = st.end.get(batch.partition);
       if (stop === undefined || !left.has(batch.partition)) return;
-      const msgs = batch.messages.filter((m) => Number(m.offset) >= (st.next.get(batch.partition) ?? 0) && Number(m.offset) < stop);
+      const msgs = batch.messages.filter(
+        (m) => Number(m.offset) >= (st.next.get(batch.partition) ?? 0) && Number(m.offset) < stop,
+      );
       await scoreAndStore(ctx, engine, st.runId, await replayable(ctx, o.topic, msgs, st.skipped));
       st.done += msgs.length;
       const last = Number(batch.messages.at(-1)?.offset ?? -1);
       st.next.set(batch.partition, Math.max(st.next.get(batch.partition) ?? 0, Math.min(last + 1, stop)));
-      writeFileSync(st.stateFile, JSON.stringify({ next: Object.fromEntries(st.next), end: Object.fromEntries(st.end) }));
+      writeFileSync(
+        st.stateFile,
+        JSON.stringify({ next: Object.fromEntries(st.next), end: Object.fromEntries(st.end) }),
+      );
       o.onProgress?.(st.done, st.total);
       if ((st.next.get(batch.partition) ?? 0) >= stop) left.delete(batch.partition);
       if (left.size === 0) resolveDone();
@@ -171,7 +203,11 @@ async function replayRange(ctx: Context, o: ReplayOptions, st: ReplayState, engi
 }
 
 /** The newest value per key of a topic, skipping what cannot be read (those are dead letters elsewhere). */
-async function readLatest<T>(ctx: Context, topic: string, pick: (v: T, out: Map<string, Sentiment>) => void): Promise<Map<string, Sentiment>> {
+async function readLatest<T>(
+  ctx: Context,
+  topic: string,
+  pick: (v: T, out: Map<string, Sentiment>) => void,
+): Promise<Map<string, Sentiment>> {
   const out = new Map<string, Sentiment>();
   await readToEnd(ctx.kafka, topic, async (v) => {
     const decoded = await ctx.serde.decode<T>(v, topic).catch((err: unknown) => {
@@ -189,14 +225,28 @@ export async function runReplay(ctx: Context, o: ReplayOptions): Promise<ReplayR
   await replayRange(ctx, o, st, engine).finally(() => engine.close());
   // Production predictions and true labels for the replayed reviews, from their topics.
   const scoredTopic = o.topic.replace(/ulasan\.reviews$/, 'ulasan.reviews.scored');
-  const production = await readLatest<ScoredReview>(ctx, scoredTopic, (s, out) => void (s.shadow || out.set(s.review_id, s.label)));
-  const truth = await readLatest<Feedback>(ctx, ctx.topics.feedback, (f, out) => void out.set(f.review_id, f.true_label));
+  const production = await readLatest<ScoredReview>(
+    ctx,
+    scoredTopic,
+    (s, out) => void (s.shadow || out.set(s.review_id, s.label)),
+  );
+  const truth = await readLatest<Feedback>(
+    ctx,
+    ctx.topics.feedback,
+    (f, out) => void out.set(f.review_id, f.true_label),
+  );
   const rows = await ctx.store.query<{ review_id: string; label: Sentiment; p0: number; p1: number; p2: number }>(
     `SELECT review_id, toString(label) AS label, prob_negative AS p0, prob_neutral AS p1, prob_positive AS p2
      FROM ${ctx.store.database}.backtest_predictions FINAL WHERE run_id = {run:String}`,
     { run: st.runId },
   );
-  const report = { run_id: st.runId, topic: o.topic, model_version: engine.version, skipped: st.skipped, ...compare(rows, production, truth) };
+  const report = {
+    run_id: st.runId,
+    topic: o.topic,
+    model_version: engine.version,
+    skipped: st.skipped,
+    ...compare(rows, production, truth),
+  };
   writeFileSync(path.join(o.stateDir, `${st.runId}.report.json`), JSON.stringify(report, null, 2));
   return report;
 }
@@ -204,7 +254,11 @@ export async function runReplay(ctx: Context, o: ReplayOptions): Promise<ReplayR
 type Compared = Omit<ReplayReport, 'run_id' | 'topic' | 'model_version' | 'skipped'>;
 
 /** Pure: agreement with production and accuracy against feedback of the replayed predictions. */
-export function compare(rows: { review_id: string; label: Sentiment; p0: number; p1: number; p2: number }[], production: Map<string, Sentiment>, truth: Map<string, Sentiment>): Compared {
+export function compare(
+  rows: { review_id: string; label: Sentiment; p0: number; p1: number; p2: number }[],
+  production: Map<string, Sentiment>,
+  truth: Map<string, Sentiment>,
+): Compared {
   const changes: Record<string, number> = {};
   let compared = 0;
   let agree = 0;

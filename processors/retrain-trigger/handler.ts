@@ -29,7 +29,13 @@ export function driftStreak(windows: { drifted: boolean | number }[]): number {
   return n;
 }
 
-export function decisionRow(d: TriggerDecision, requestId: string, model: string, by: string, now: number): Record<string, unknown> {
+export function decisionRow(
+  d: TriggerDecision,
+  requestId: string,
+  model: string,
+  by: string,
+  now: number,
+): Record<string, unknown> {
   return {
     request_id: d.fire ? requestId : '',
     model_name: model,
@@ -41,6 +47,20 @@ export function decisionRow(d: TriggerDecision, requestId: string, model: string
   };
 }
 
-export function retrainRequest(d: TriggerDecision, requestId: string, model: string, by: string, now: number): RetrainRequest {
-  return { request_id: requestId, model_name: model, reasons: d.reasons, details: d.detail, requested_by: by, force: false, requested_at: now };
+export function retrainRequest(
+  d: TriggerDecision,
+  requestId: string,
+  model: string,
+  by: string,
+  now: number,
+): RetrainRequest {
+  return {
+    request_id: requestId,
+    model_name: model,
+    reasons: d.reasons,
+    details: d.detail,
+    requested_by: by,
+    force: false,
+    requested_at: now,
+  };
 }

@@ -18,11 +18,21 @@ export const retrainTrigger: Processor = {
     const cfg = parseTriggerConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const health = new Health(Math.max(ctx.config.ULASAN_STALL_MS, 3 * cfg.TRIGGER_INTERVAL_MS));
-    const decisions = counter(ctx.metrics, { name: 'ulasan_trigger_decisions_total', help: 'Trigger decisions with at least one reason', labelNames: ['decision'] });
+    const decisions = counter(ctx.metrics, {
+      name: 'ulasan_trigger_decisions_total',
+      help: 'Trigger decisions with at least one reason',
+      labelNames: ['decision'],
+    });
     const producer = ctx.kafka.producer();
     await producer.connect();
     const follower = await RegistryFollower.for(ctx);
-    const registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR, follower });
+    const registry = await ModelRegistry.open({
+      kafka: ctx.kafka,
+      serde: ctx.serde,
+      topics: ctx.topics,
+      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
+      follower,
+    });
     const deps: TriggerDeps = {
       ctx,
       cfg,

@@ -24,7 +24,10 @@ export async function feedbackSince(store: ClickHouseStore, since: number): Prom
 }
 
 /** Feedback since `from` joined with its predictions: one row per (predicted, truth) pair. */
-export async function judgedPairs(store: ClickHouseStore, from: number): Promise<{ predicted: string; truth: string; n: string }[]> {
+export async function judgedPairs(
+  store: ClickHouseStore,
+  from: number,
+): Promise<{ predicted: string; truth: string; n: string }[]> {
   const db = store.database;
   return store.query(
     `SELECT toString(p.label) AS predicted, toString(f.true_label) AS truth, count() AS n
@@ -42,7 +45,10 @@ export async function meanConfidenceSince(store: ClickHouseStore, from: number):
 }
 
 /** The newest tested windows of one size, newest first. */
-export async function latestDriftWindows(store: ClickHouseStore, windowSize: string): Promise<{ drifted: boolean | number; severity: number }[]> {
+export async function latestDriftWindows(
+  store: ClickHouseStore,
+  windowSize: string,
+): Promise<{ drifted: boolean | number; severity: number }[]> {
   return store.query(
     `SELECT drifted, severity FROM ${store.database}.drift_windows FINAL
      WHERE window_size = {w:String} AND tested ORDER BY window_start DESC LIMIT 100`,

@@ -63,7 +63,10 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
   const sinceTraining = i.lastTrainingAt === null ? Infinity : i.now - i.lastTrainingAt;
   if (sinceTraining >= c.maxDays * DAY) {
     reasons.push('time');
-    detail.time = i.lastTrainingAt === null ? 'never trained' : `${(sinceTraining / DAY).toFixed(1)} days since the last training >= ${c.maxDays}`;
+    detail.time =
+      i.lastTrainingAt === null
+        ? 'never trained'
+        : `${(sinceTraining / DAY).toFixed(1)} days since the last training >= ${c.maxDays}`;
   }
   if (i.newLabelledSinceTraining >= c.newLabelled) {
     reasons.push('data');
@@ -83,10 +86,26 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
   }
   if (reasons.length === 0) return { fire: false, reasons, detail, suppressedBy: null };
   if (!i.force && sinceTraining < c.minDays * DAY) {
-    return { fire: false, reasons, detail: { ...detail, suppressed: `last training ${(sinceTraining / DAY).toFixed(1)} days ago < ${c.minDays}-day minimum` }, suppressedBy: 'min_days' };
+    return {
+      fire: false,
+      reasons,
+      detail: {
+        ...detail,
+        suppressed: `last training ${(sinceTraining / DAY).toFixed(1)} days ago < ${c.minDays}-day minimum`,
+      },
+      suppressedBy: 'min_days',
+    };
   }
   if (i.lastFiredAt !== null && i.now - i.lastFiredAt < c.cooldownMs) {
-    return { fire: false, reasons, detail: { ...detail, suppressed: `cooldown: last request ${Math.round((i.now - i.lastFiredAt) / 60000)} min ago` }, suppressedBy: 'cooldown' };
+    return {
+      fire: false,
+      reasons,
+      detail: {
+        ...detail,
+        suppressed: `cooldown: last request ${Math.round((i.now - i.lastFiredAt) / 60000)} min ago`,
+      },
+      suppressedBy: 'cooldown',
+    };
   }
   return { fire: true, reasons, detail, suppressedBy: null };
 }

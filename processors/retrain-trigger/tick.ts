@@ -48,7 +48,13 @@ export async function restoreState(d: TriggerDeps): Promise<TriggerState> {
     try {
       r = (await d.wait('decode', () => ctx.serde.decode<RetrainRequest>(v, ctx.topics.triggerState))).value;
     } catch (err) {
-      const origin = { topic: ctx.topics.triggerState, partition: at.partition, offset: at.message.offset, key: at.message.key, value: v };
+      const origin = {
+        topic: ctx.topics.triggerState,
+        partition: at.partition,
+        offset: at.message.offset,
+        key: at.message.key,
+        value: v,
+      };
       await d.deadLetters.send([await d.deadLetters.message(origin, recordFailure(err))], { log: d.log });
       return;
     }
@@ -58,7 +64,15 @@ export async function restoreState(d: TriggerDeps): Promise<TriggerState> {
   });
   if (state.baseline === null) {
     state.baseline = Date.now();
-    const r: RetrainRequest = { request_id: `baseline-${model}`, model_name: model, reasons: [], details: { kind: 'baseline' }, requested_by: NAME, force: false, requested_at: state.baseline };
+    const r: RetrainRequest = {
+      request_id: `baseline-${model}`,
+      model_name: model,
+      reasons: [],
+      details: { kind: 'baseline' },
+      requested_by: NAME,
+      force: false,
+      requested_at: state.baseline,
+    };
     await saveState(d, r, 'baseline');
   }
   return state;
@@ -79,7 +93,11 @@ async function validationAccuracy(d: TriggerDeps): Promise<number | null> {
   return Number(loadPackage(artifactPath(prod.artifact_uri)).meta.metrics.accuracy ?? NaN);
 }
 
-async function gather(d: TriggerDeps, state: TriggerState, now: number): Promise<TriggerInputs & { perf: Record<string, unknown> }> {
+async function gather(
+  d: TriggerDeps,
+  state: TriggerState,
+  now: number,
+): Promise<TriggerInputs & { perf: Record<string, unknown> }> {
   const { store } = d.ctx;
   const model = d.cfg.TRIGGER_MODEL_NAME;
   const lastTrainingAt = Math.max((await q.lastSucceededRun(store, model)) ?? 0, state.baseline!);
@@ -141,7 +159,9 @@ export function ticker(d: TriggerDeps, state: TriggerState): () => Promise<void>
     await saveState(d, req, 'last-fired');
     state.lastFired = req;
     const value = await d.ctx.serde.encode(d.ctx.topics.retrain, req);
-    await d.wait('send retrain request', () => d.producer.send({ topic: d.ctx.topics.retrain, messages: [{ key: model, value }], acks: -1 }));
+    await d.wait('send retrain request', () =>
+      d.producer.send({ topic: d.ctx.topics.retrain, messages: [{ key: model, value }], acks: -1 }),
+    );
     d.log.info({ reasons: decision.reasons, detail: decision.detail }, 'retrain requested');
   };
 }

@@ -34,7 +34,11 @@ export const reviewStore: Processor = {
       const t = await wait('decode', () => triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, p), waitOpts);
       for (const code of t.codes) m.deadLettered.inc({ code });
       for (const messages of chunkBySize(t.dead, SEND_CHUNK_BYTES)) {
-        await wait('dead-letter send', () => producer.send({ topic: ctx.topics.deadLetter, messages, acks: -1 }), waitOpts);
+        await wait(
+          'dead-letter send',
+          () => producer.send({ topic: ctx.topics.deadLetter, messages, acks: -1 }),
+          waitOpts,
+        );
       }
       const rows = t.good.map((g) => reviewRow(g.review, batch.partition, g.message.offset));
       await wait('insert reviews', () => ctx.store.insert('reviews', rows), waitOpts);

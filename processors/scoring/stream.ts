@@ -12,7 +12,14 @@ import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
 import type { Context } from '../shared/context.js';
-import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload, type KafkaMessage, type Message, type Producer } from '../shared/kafka.js';
+import {
+  chunkBySize,
+  SEND_CHUNK_BYTES,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from '../shared/kafka.js';
 import type { outageWaiter } from '../shared/kit.js';
 import type { ModelHolder } from '../shared/model-holder.js';
 import type { ValidationLimits } from '../shared/review.js';
@@ -40,10 +47,19 @@ type Scored = Awaited<ReturnType<typeof score>>;
 
 async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[]) {
   const { shadow } = d.models.snapshot();
-  const idx = shadow ? reviews.map((r, i) => (inShadowSample(r.review_id, d.cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0) : [];
+  const idx = shadow
+    ? reviews.map((r, i) => (inShadowSample(r.review_id, d.cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0)
+    : [];
   if (!shadow || idx.length === 0) return { idx, preds: [] as Prediction[] };
-  const cleaned = shadow.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? idx.map((i) => features[i]!.clean_text) : undefined;
-  return { idx, preds: await shadow.predict(idx.map((i) => reviews[i]!.text), { cleaned }) };
+  const cleaned =
+    shadow.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? idx.map((i) => features[i]!.clean_text) : undefined;
+  return {
+    idx,
+    preds: await shadow.predict(
+      idx.map((i) => reviews[i]!.text),
+      { cleaned },
+    ),
+  };
 }
 
 async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[], partition: number) {
@@ -53,9 +69,15 @@ async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[]
   const features: Features[] = reviews.map((r) => computeFeatures(r.text));
   endFeatures();
   // clean_text is the compact model's input only when the model was built on this feature set.
-  const cleaned = production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
+  const cleaned =
+    production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
   const t0 = performance.now();
-  const preds = reviews.length ? await production.predict(reviews.map((r) => r.text), { cleaned }) : [];
+  const preds = reviews.length
+    ? await production.predict(
+        reviews.map((r) => r.text),
+        { cleaned },
+      )
+    : [];
   const inferMs = performance.now() - t0;
   m.inferenceSeconds.observe(inferMs / 1000);
   m.stageSeconds.observe({ stage: 'inference' }, inferMs / 1000);
@@ -70,7 +92,15 @@ async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[]
   });
   const shadowRows = sh.idx.map((ri, k) => {
     const probs = sentimentProbs(sh.preds[k]!, shadow!.pkg.sentiments);
-    return predictionRow(reviews[ri]!, sh.preds[k]!, probs, features[ri]!, { partition, offset: messages[ri]!.offset }, now, 0);
+    return predictionRow(
+      reviews[ri]!,
+      sh.preds[k]!,
+      probs,
+      features[ri]!,
+      { partition, offset: messages[ri]!.offset },
+      now,
+      0,
+    );
   });
   const scored: Message[] = rows.map(({ probs, pos }, i) => ({
     key: reviews[i]!.review_id,
@@ -95,8 +125,14 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
     const [stored, sent] = await Promise.allSettled([
       (async () => {
         const done = m.stageSeconds.startTimer({ stage: 'clickhouse' });
-        await ctx.store.insert('predictions', s.rows.map((r) => r.row));
-        await ctx.store.insert('review_features', s.reviews.map((r, i) => featureRow(r, s.features[i]!, s.now)));
+        await ctx.store.insert(
+          'predictions',
+          s.rows.map((r) => r.row),
+        );
+        await ctx.store.insert(
+          'review_features',
+          s.reviews.map((r, i) => featureRow(r, s.features[i]!, s.now)),
+        );
         if (s.shadowRows.length) await ctx.store.insert('shadow_predictions', s.shadowRows);
         done();
       })(),
@@ -111,7 +147,10 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
     await p.heartbeat();
     const endCommit = m.stageSeconds.startTimer({ stage: 'commit' });
     const offset = (BigInt(lastHandled) + 1n).toString();
-    await tx.sendOffsets({ consumerGroupId: d.cfg.SCORING_GROUP, topics: [{ topic: p.batch.topic, partitions: [{ partition: p.batch.partition, offset }] }] });
+    await tx.sendOffsets({
+      consumerGroupId: d.cfg.SCORING_GROUP,
+      topics: [{ topic: p.batch.topic, partitions: [{ partition: p.batch.partition, offset }] }],
+    });
     await tx.commit();
     endCommit();
   } catch (err) {
@@ -127,7 +166,10 @@ function record(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Scored): voi
   if (s.shadow && s.shadowRows.length) m.shadowScored.inc({ model_version: s.shadow.version }, s.shadowRows.length);
   for (const r of s.reviews) m.lagSeconds.observe(Math.max(0, (s.now - r.created_at) / 1000));
   const lastHandled = Number(p.batch.messages[t.handled - 1]!.offset);
-  m.consumerLag.set({ partition: String(p.batch.partition) }, Math.max(0, Number(p.batch.highWatermark) - lastHandled - 1));
+  m.consumerLag.set(
+    { partition: String(p.batch.partition) },
+    Math.max(0, Number(p.batch.highWatermark) - lastHandled - 1),
+  );
 }
 
 export function batchHandler(d: ScoringDeps) {
@@ -145,7 +187,12 @@ export function batchHandler(d: ScoringDeps) {
     // Heartbeats between the stages: a large batch on a loaded machine must not outlast the
     // session timeout (the member would be fenced and the batch retried forever).
     await heartbeat();
-    const s = await score(d, t.good.map((g) => g.review), t.good.map((g) => g.message), batch.partition);
+    const s = await score(
+      d,
+      t.good.map((g) => g.review),
+      t.good.map((g) => g.message),
+      batch.partition,
+    );
     await heartbeat();
     await d.wait('store and commit', () => writeOnce(d, p, t, s), waitOpts);
     for (const msg of batch.messages.slice(0, t.handled)) resolveOffset(msg.offset);

@@ -66,7 +66,8 @@ class Walker {
 
   private skip(n: number, what: string): void {
     if (n < 0) this.fail(`negative ${what} length ${n}`);
-    if (n > this.buf.length - this.pos) this.fail(`${what} length ${n} exceeds the ${this.buf.length - this.pos} bytes left`);
+    if (n > this.buf.length - this.pos)
+      this.fail(`${what} length ${n} exceeds the ${this.buf.length - this.pos} bytes left`);
     this.pos += n;
   }
 
@@ -81,7 +82,8 @@ class Walker {
     else if (name === 'float') size = 4;
     else if (name === 'double') size = 8;
     else if (name === 'fixed') size = t.getSize!();
-    else if (name === 'record' || name === 'error') size = t.getFields!().reduce((s, f) => s + this.minSize(f.getType(), depth + 1), 0);
+    else if (name === 'record' || name === 'error')
+      size = t.getFields!().reduce((s, f) => s + this.minSize(f.getType(), depth + 1), 0);
     else size = 1; // boolean, int, long, string, bytes, enum, array, map, union: at least one byte
     this.minSizes.set(t, size);
     return size;
@@ -94,13 +96,15 @@ class Walker {
       if (n < 0) {
         n = -n;
         const bytes = this.long();
-        if (bytes < 0 || bytes > this.buf.length - this.pos) this.fail(`${what} block size ${bytes} exceeds the bytes left`);
+        if (bytes < 0 || bytes > this.buf.length - this.pos)
+          this.fail(`${what} block size ${bytes} exceeds the bytes left`);
       }
       if (!Number.isSafeInteger(n)) this.fail(`${what} block count ${n} is not a safe integer`);
       if (itemMin > 0 && n * itemMin > this.buf.length - this.pos) {
         this.fail(`${what} block count ${n} needs at least ${n * itemMin} bytes; ${this.buf.length - this.pos} left`);
       }
-      if (itemMin === 0 && n > MAX_EMPTY_ITEMS) this.fail(`${what} block count ${n} of empty items exceeds ${MAX_EMPTY_ITEMS}`);
+      if (itemMin === 0 && n > MAX_EMPTY_ITEMS)
+        this.fail(`${what} block count ${n} of empty items exceeds ${MAX_EMPTY_ITEMS}`);
       for (let i = 0; i < n; i++) readItem();
     }
   }

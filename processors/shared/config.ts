@@ -9,8 +9,16 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 const brokerList = z
   .string()
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
-  .refine((l) => l.length > 0 && l.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)), 'must be a comma-separated list of host:port');
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (l) => l.length > 0 && l.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)),
+    'must be a comma-separated list of host:port',
+  );
 
 const url = z.string().url('must be a URL (http://host:port/...)');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -21,11 +29,17 @@ export const baseShape = {
   KAFKA_BROKERS: brokerList.optional(),
   SCHEMA_REGISTRY_URL: url.optional(),
   CLICKHOUSE_URL: url.optional(),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('ulasan'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+    .default('ulasan'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CHDB_PATH: z.string().default(path.join(PROJECT_ROOT, '.stack', 'chdb')),
-  ULASAN_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -').default(''),
+  ULASAN_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -')
+    .default(''),
   ULASAN_DATA_DIR: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'data')),
   ULASAN_ARTIFACT_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'artifacts')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -44,7 +58,10 @@ export interface BaseConfig extends Omit<BaseParsed, 'KAFKA_BROKERS' | 'SCHEMA_R
 
 // In development the local stack's addresses are the defaults; production must name every service
 // explicitly, so a forgotten variable never silently points a deployment at localhost or chdb.
-const DEV_DEFAULTS = { KAFKA_BROKERS: ['127.0.0.1:9092'], SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7' };
+const DEV_DEFAULTS = {
+  KAFKA_BROKERS: ['127.0.0.1:9092'],
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+};
 const REQUIRED_IN_PRODUCTION = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'CLICKHOUSE_URL'] as const;
 
 function problemsOf(err: z.ZodError): { variable: string; message: string }[] {
@@ -55,7 +72,10 @@ function problemsOf(err: z.ZodError): { variable: string; message: string }[] {
 }
 
 /** Parses the base variables plus a processor's own shape; throws ConfigError naming each bad one. */
-export function parseConfig<S extends z.ZodRawShape>(extra: S, env: NodeJS.ProcessEnv = process.env): BaseConfig & z.infer<z.ZodObject<S>> {
+export function parseConfig<S extends z.ZodRawShape>(
+  extra: S,
+  env: NodeJS.ProcessEnv = process.env,
+): BaseConfig & z.infer<z.ZodObject<S>> {
   // Empty strings count as unset: `FOO= cmd` should fall back to the default, not fail.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const schema = z.object({ ...baseShape, ...extra });

@@ -35,9 +35,17 @@ export interface Processor {
   start(ctx: Context): Promise<ProcessorHandle>;
 }
 
-export async function createContext(config: BaseConfig, name: string, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+export async function createContext(
+  config: BaseConfig,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Context> {
   const logger = createLogger(name, config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `ulasan-${name}`, logger: logger.child({ component: 'kafka' }) });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `ulasan-${name}`,
+    logger: logger.child({ component: 'kafka' }),
+  });
   const topics = allTopics(config.ULASAN_TOPIC_PREFIX);
   const created = await kafka.ensureTopics(topics);
   if (created.length) logger.info({ created }, 'created topics');
@@ -52,5 +60,14 @@ export async function createContext(config: BaseConfig, name: string, env: NodeJ
   });
   const m = await migrate(store);
   if (m.applied.length) logger.info({ applied: m.applied }, 'applied ClickHouse migrations');
-  return { config, env, logger, metrics: createRegistry(name), kafka, serde, store, topics: topicNames(config.ULASAN_TOPIC_PREFIX) };
+  return {
+    config,
+    env,
+    logger,
+    metrics: createRegistry(name),
+    kafka,
+    serde,
+    store,
+    topics: topicNames(config.ULASAN_TOPIC_PREFIX),
+  };
 }

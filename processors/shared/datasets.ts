@@ -15,7 +15,13 @@ export interface LabelledRow {
   extra?: Record<string, unknown>;
 }
 
-const LABELS: Record<string, Sentiment> = { negative: 'negative', neutral: 'neutral', positive: 'positive', neg: 'negative', pos: 'positive' };
+const LABELS: Record<string, Sentiment> = {
+  negative: 'negative',
+  neutral: 'neutral',
+  positive: 'positive',
+  neg: 'negative',
+  pos: 'positive',
+};
 
 /** Stars 1-2 negative, 3 neutral, 4-5 positive (the app-review label column is unreliable: see data README). */
 export function starsToSentiment(stars: number): Sentiment {
@@ -29,16 +35,24 @@ export function parseTsv(text: string): LabelledRow[] {
     .map((line, index) => {
       const tab = line.lastIndexOf('\t');
       const t = tab >= 0 ? line.slice(0, tab) : line;
-      const lab = tab >= 0 ? LABELS[line.slice(tab + 1).trim()] ?? null : null;
+      const lab = tab >= 0 ? (LABELS[line.slice(tab + 1).trim()] ?? null) : null;
       return { index, text: t, label: lab, rating: null };
     });
 }
 
 export function parseCsv(text: string): LabelledRow[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true, relax_quotes: false, bom: true }) as Record<string, string>[];
+  const records = parse(text, { columns: true, skip_empty_lines: true, relax_quotes: false, bom: true }) as Record<
+    string,
+    string
+  >[];
   return records.map((r, index) => {
     const stars = r.stars !== undefined && r.stars !== '' ? Number(r.stars) : null;
-    const label = stars !== null && Number.isInteger(stars) ? starsToSentiment(stars) : r.label ? LABELS[r.label.trim()] ?? null : null;
+    const label =
+      stars !== null && Number.isInteger(stars)
+        ? starsToSentiment(stars)
+        : r.label
+          ? (LABELS[r.label.trim()] ?? null)
+          : null;
     return { index, text: (r.text ?? '').trim(), label, rating: stars };
   });
 }
@@ -50,13 +64,20 @@ export function parseJsonl(text: string): LabelledRow[] {
     .map((line, index) => {
       const o = JSON.parse(line) as Record<string, unknown>;
       const rating = typeof o.rating === 'number' ? o.rating : typeof o.stars === 'number' ? o.stars : null;
-      const rawLabel = typeof o.label === 'string' ? LABELS[o.label] ?? null : null;
-      return { index, text: String(o.text ?? ''), label: rawLabel ?? (rating ? starsToSentiment(rating) : null), rating, extra: o };
+      const rawLabel = typeof o.label === 'string' ? (LABELS[o.label] ?? null) : null;
+      return {
+        index,
+        text: String(o.text ?? ''),
+        label: rawLabel ?? (rating ? starsToSentiment(rating) : null),
+        rating,
+        extra: o,
+      };
     });
 }
 
 export function readLabelledFile(file: string): LabelledRow[] {
-  if (!existsSync(file)) throw new UlasanError('DATA_NOT_FOUND', `no data file at ${file} (set ULASAN_DATA_DIR or pass a path)`);
+  if (!existsSync(file))
+    throw new UlasanError('DATA_NOT_FOUND', `no data file at ${file} (set ULASAN_DATA_DIR or pass a path)`);
   const text = readFileSync(file, 'utf8');
   const ext = path.extname(file).toLowerCase();
   if (ext === '.tsv') return parseTsv(text);

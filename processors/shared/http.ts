@@ -11,7 +11,9 @@ export function startOpsServer(port: number, host: string, metrics: Registry, he
       );
     } else if (req.url === '/health') {
       const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }));
     } else {
       res.writeHead(404).end();
     }

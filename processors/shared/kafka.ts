@@ -21,7 +21,18 @@ import {
 import type { Logger } from './logger.js';
 import type { TopicSpec } from './topics.js';
 
-export type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Message, Producer, RecordMetadata };
+export type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  EachMessagePayload,
+  IHeaders,
+  KafkaMessage,
+  Message,
+  Producer,
+  RecordMetadata,
+};
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -128,7 +139,8 @@ export class KafkaClient {
         } catch (err) {
           if (Date.now() > deadline) throw err;
         }
-        if (Date.now() > deadline) throw new Error(`topics not ready after ${timeoutMs} ms: ${specs.map((s) => s.name).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`topics not ready after ${timeoutMs} ms: ${specs.map((s) => s.name).join(', ')}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       return missing.map((s) => s.name);
@@ -150,7 +162,14 @@ export class KafkaClient {
   /** Ready means: metadata answers AND a consumer group can be joined (the group coordinator is up). */
   async probeReady(timeoutMs = 30_000): Promise<void> {
     const probeTopic = '__ulasan_ready';
-    await this.ensureTopics([{ key: 'probe', name: probeTopic, partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '60000' } }]);
+    await this.ensureTopics([
+      {
+        key: 'probe',
+        name: probeTopic,
+        partitions: 1,
+        config: { 'cleanup.policy': 'delete', 'retention.ms': '60000' },
+      },
+    ]);
     const groupId = `ulasan-ready-${process.pid}-${Date.now()}`;
     const consumer = this.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     try {
@@ -192,7 +211,10 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 export const SEND_CHUNK_BYTES = 512 * 1024;
 
 /** Consecutive chunks whose key + value bytes stay within maxBytes (a single larger message is its own chunk). */
-export function chunkBySize<M extends { key?: Buffer | string | null; value: Buffer | string | null }>(messages: readonly M[], maxBytes: number): M[][] {
+export function chunkBySize<M extends { key?: Buffer | string | null; value: Buffer | string | null }>(
+  messages: readonly M[],
+  maxBytes: number,
+): M[][] {
   const chunks: M[][] = [];
   let current: M[] = [];
   let bytes = 0;

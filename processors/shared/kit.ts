@@ -10,7 +10,14 @@ import type { Counter } from 'prom-client';
 import { deadLetter, type Origin } from './dead-letter.js';
 import { SerdeError, UlasanError } from './errors.js';
 import type { Context } from './context.js';
-import { chunkBySize, SEND_CHUNK_BYTES, type Consumer, type ConsumerRunConfig, type Message, type Producer } from './kafka.js';
+import {
+  chunkBySize,
+  SEND_CHUNK_BYTES,
+  type Consumer,
+  type ConsumerRunConfig,
+  type Message,
+  type Producer,
+} from './kafka.js';
 import type { Logger } from './logger.js';
 import { counter } from './metrics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
@@ -65,7 +72,10 @@ export class DeadLetters {
     const topic = this.ctx.topics.deadLetter;
     // A dead letter holds at most 256 KiB of the original: requests of 512 KiB stay under 1 MB.
     for (const chunk of chunkBySize(messages, SEND_CHUNK_BYTES)) {
-      await waitOutOutage(() => this.producer.send({ topic, messages: chunk, acks: -1 }), { ...wait, what: 'dead-letter send' });
+      await waitOutOutage(() => this.producer.send({ topic, messages: chunk, acks: -1 }), {
+        ...wait,
+        what: 'dead-letter send',
+      });
     }
   }
 }
@@ -96,7 +106,8 @@ export class Health {
 
   problems(now = Date.now()): string[] {
     const out = this.crashed ? [`consumer crashed: ${this.crashed}`] : [];
-    for (const [what, since] of this.waits) if (now - since >= this.stallMs) out.push(`${what} failing for ${now - since} ms`);
+    for (const [what, since] of this.waits)
+      if (now - since >= this.stallMs) out.push(`${what} failing for ${now - since} ms`);
     return out;
   }
 

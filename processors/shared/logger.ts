@@ -3,6 +3,9 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
-export function createLogger(name: string, level: LevelWithSilent = (process.env.LOG_LEVEL as LevelWithSilent) || 'info'): Logger {
+export function createLogger(
+  name: string,
+  level: LevelWithSilent = (process.env.LOG_LEVEL as LevelWithSilent) || 'info',
+): Logger {
   return pino({ name, level, base: { pid: process.pid, svc: name }, timestamp: pino.stdTimeFunctions.isoTime });
 }

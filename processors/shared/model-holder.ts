@@ -31,7 +31,12 @@ export class ModelHolder {
     this.prod = initial;
   }
 
-  static async start(packageDir: string, modelName: string, options: EngineOptions, logger: Logger): Promise<ModelHolder> {
+  static async start(
+    packageDir: string,
+    modelName: string,
+    options: EngineOptions,
+    logger: Logger,
+  ): Promise<ModelHolder> {
     const engine = await InferenceEngine.load(packageDir, options);
     await engine.predict(WARMUP);
     return new ModelHolder(engine, modelName, options, logger);
@@ -65,7 +70,11 @@ export class ModelHolder {
         this.shadow = null;
         this.emit('shadow', null);
         await old?.close();
-      } else if (staging && String(staging.version) !== shadowVersion && String(staging.version) !== this.prod.version) {
+      } else if (
+        staging &&
+        String(staging.version) !== shadowVersion &&
+        String(staging.version) !== this.prod.version
+      ) {
         await this.swap('shadow', staging);
       }
     });

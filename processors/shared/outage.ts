@@ -6,7 +6,15 @@ import { UlasanError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** kafkajs marks its errors `retriable`; ours carry it from the error registry; sockets have codes. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 export function isRetriable(err: unknown): boolean {
   if (err instanceof UlasanError) return err.retriable;
@@ -14,7 +22,8 @@ export function isRetriable(err: unknown): boolean {
   const e = err as { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown };
   if (e.retriable === true) return true;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
-  if (e.name === 'TimeoutError' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError') return true;
+  if (e.name === 'TimeoutError' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError')
+    return true;
   // fetch() wraps the socket error: "TypeError: fetch failed" with the real one as cause.
   return e.name === 'TypeError' && e.cause !== undefined && isRetriable(e.cause);
 }
@@ -44,7 +53,10 @@ export async function waitOutOutage<T>(fn: () => Promise<T>, o: WaitOptions): Pr
     } catch (err) {
       if (!isRetriable(err) || (o.keepGoing && !o.keepGoing())) throw err;
       o.onRetry?.(err, attempt);
-      o.log.warn({ err: (err as Error).message, what: o.what, attempt, retryInMs: delay }, 'dependency unavailable; waiting');
+      o.log.warn(
+        { err: (err as Error).message, what: o.what, attempt, retryInMs: delay },
+        'dependency unavailable; waiting',
+      );
       await sleepWithHeartbeat(delay, o.heartbeat);
       delay = Math.min(o.maxMs ?? 10_000, delay * 2);
     }

@@ -8,7 +8,13 @@ import type { KafkaClient, KafkaMessage } from './kafka.js';
  * pause of `idleMs` ends the read; before the first message (the group join can take seconds) only
  * `firstMessageMs` does.
  */
-export async function readToEnd(kafka: KafkaClient, topic: string, onMessage: (value: Buffer | null, at: { partition: number; message: KafkaMessage }) => Promise<void>, idleMs = 1500, firstMessageMs = 15_000): Promise<void> {
+export async function readToEnd(
+  kafka: KafkaClient,
+  topic: string,
+  onMessage: (value: Buffer | null, at: { partition: number; message: KafkaMessage }) => Promise<void>,
+  idleMs = 1500,
+  firstMessageMs = 15_000,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);

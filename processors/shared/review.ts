@@ -42,26 +42,36 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const ID = /^[\w.:@/-]{1,256}$/;
 
 export function validateReview(value: unknown, now = Date.now(), limits: ValidationLimits = DEFAULT_LIMITS): Verdict {
-  if (!value || typeof value !== 'object') return { ok: false, code: 'MISSING_FIELD', reason: 'record is not an object' };
+  if (!value || typeof value !== 'object')
+    return { ok: false, code: 'MISSING_FIELD', reason: 'record is not an object' };
   const r = value as Partial<Review>;
   for (const f of ['review_id', 'app_id', 'source', 'text', 'created_at', 'ingested_at'] as const) {
-    if (r[f] === undefined || r[f] === null) return { ok: false, code: 'MISSING_FIELD', reason: `field ${f} is missing` };
+    if (r[f] === undefined || r[f] === null)
+      return { ok: false, code: 'MISSING_FIELD', reason: `field ${f} is missing` };
   }
-  if (!ID.test(String(r.review_id))) return { ok: false, code: 'BAD_ID', reason: 'review_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
-  if (!ID.test(String(r.app_id))) return { ok: false, code: 'BAD_ID', reason: 'app_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
+  if (!ID.test(String(r.review_id)))
+    return { ok: false, code: 'BAD_ID', reason: 'review_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
+  if (!ID.test(String(r.app_id)))
+    return { ok: false, code: 'BAD_ID', reason: 'app_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
   const text = String(r.text);
   if (text.trim() === '') return { ok: false, code: 'EMPTY_TEXT', reason: 'text is empty or whitespace only' };
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxTextBytes) return { ok: false, code: 'TEXT_TOO_LARGE', reason: `text is ${bytes} bytes; limit ${limits.maxTextBytes}` };
+  if (bytes > limits.maxTextBytes)
+    return { ok: false, code: 'TEXT_TOO_LARGE', reason: `text is ${bytes} bytes; limit ${limits.maxTextBytes}` };
   if (CONTROL.test(text)) return { ok: false, code: 'CONTROL_CHARACTERS', reason: 'text contains control characters' };
-  if (LONE_SURROGATE.test(text) || text.includes('\uFFFD')) return { ok: false, code: 'INVALID_UNICODE', reason: 'text contains invalid UTF-16/UTF-8' };
+  if (LONE_SURROGATE.test(text) || text.includes('\uFFFD'))
+    return { ok: false, code: 'INVALID_UNICODE', reason: 'text contains invalid UTF-16/UTF-8' };
   if (r.rating !== undefined && r.rating !== null && !(Number.isInteger(r.rating) && r.rating >= 1 && r.rating <= 5)) {
     return { ok: false, code: 'BAD_RATING', reason: `rating must be 1-5, got ${r.rating}` };
   }
   for (const f of ['created_at', 'ingested_at'] as const) {
     const t = Number(r[f]);
     if (!Number.isFinite(t) || t < limits.minCreatedAt || t > now + limits.maxFutureMs) {
-      return { ok: false, code: 'BAD_TIMESTAMP', reason: `${f} ${r[f]} is outside [2008-01-01, now + ${limits.maxFutureMs / 3600000} h]` };
+      return {
+        ok: false,
+        code: 'BAD_TIMESTAMP',
+        reason: `${f} ${r[f]} is outside [2008-01-01, now + ${limits.maxFutureMs / 3600000} h]`,
+      };
     }
   }
   return { ok: true, review: r as Review };

@@ -48,7 +48,8 @@ export function loadSchema(name: string, dir = SCHEMA_DIR): Record<string, unkno
     if (Array.isArray(node)) return node.map((n) => walk(n, ns));
     if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
-      if ((o.type === 'record' || o.type === 'enum' || o.type === 'fixed') && o.name) defined.add(fullName({ namespace: ns, ...o }));
+      if ((o.type === 'record' || o.type === 'enum' || o.type === 'fixed') && o.name)
+        defined.add(fullName({ namespace: ns, ...o }));
       const childNs = typeof o.namespace === 'string' ? o.namespace : ns;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(o)) {

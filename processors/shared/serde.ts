@@ -32,10 +32,18 @@ export class AvroSerde {
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
-    if (!res.ok) throw new SerdeError('SCHEMA_INCOMPATIBLE', `could not set BACKWARD on ${subject}: HTTP ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new SerdeError(
+        'SCHEMA_INCOMPATIBLE',
+        `could not set BACKWARD on ${subject}: HTTP ${res.status} ${await res.text()}`,
+      );
   }
 
-  async register(topic: string, schemaName: SchemaName | string, schema: Record<string, unknown> = loadSchema(schemaName)): Promise<number> {
+  async register(
+    topic: string,
+    schemaName: SchemaName | string,
+    schema: Record<string, unknown> = loadSchema(schemaName),
+  ): Promise<number> {
     const subject = valueSubject(topic);
     await this.setBackward(subject);
     try {
@@ -49,9 +57,15 @@ export class AvroSerde {
       const status = (err as { status?: number }).status;
       const msg = (err as Error).message;
       if (status === 409 || /incompatib/i.test(msg)) {
-        throw new SerdeError('SCHEMA_INCOMPATIBLE', `schema ${schemaName} is not BACKWARD compatible with ${subject}: ${msg}`, { cause: err });
+        throw new SerdeError(
+          'SCHEMA_INCOMPATIBLE',
+          `schema ${schemaName} is not BACKWARD compatible with ${subject}: ${msg}`,
+          { cause: err },
+        );
       }
-      throw new SerdeError('SCHEMA_NOT_FOUND', `registering ${schemaName} under ${subject} failed: ${msg}`, { cause: err });
+      throw new SerdeError('SCHEMA_NOT_FOUND', `registering ${schemaName} under ${subject} failed: ${msg}`, {
+        cause: err,
+      });
     }
   }
 
@@ -62,7 +76,8 @@ export class AvroSerde {
 
   schemaId(topic: string): number {
     const id = this.ids.get(topic);
-    if (id === undefined) throw new SerdeError('SCHEMA_NOT_FOUND', `no schema registered for topic ${topic} in this process`);
+    if (id === undefined)
+      throw new SerdeError('SCHEMA_NOT_FOUND', `no schema registered for topic ${topic} in this process`);
     return id;
   }
 
@@ -89,7 +104,11 @@ export class AvroSerde {
       try {
         return Buffer.concat([header, type.toBuffer(value)]);
       } catch (err) {
-        throw new SerdeError('SERDE_ENCODE_FAILED', `value does not match the ${topic} schema: ${(err as Error).message}`, { cause: err });
+        throw new SerdeError(
+          'SERDE_ENCODE_FAILED',
+          `value does not match the ${topic} schema: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     };
     this.encoders.set(key, encoder);
@@ -107,12 +126,17 @@ export class AvroSerde {
     const cached = this.types.get(id);
     if (cached) return cached;
     const body = await this.registryGet<{ schema: string }>(`/schemas/ids/${id}`);
-    if (body === null) throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${id}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+    if (body === null)
+      throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${id}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
     let type: avro.Type;
     try {
       type = avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema);
     } catch (err) {
-      throw new SerdeError('SERDE_DECODE_FAILED', `schema ${id} is not a usable Avro schema: ${(err as Error).message}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+      throw new SerdeError(
+        'SERDE_DECODE_FAILED',
+        `schema ${id} is not a usable Avro schema: ${(err as Error).message}`,
+        { details: { reject: 'UNKNOWN_SCHEMA' } },
+      );
     }
     this.types.set(id, type);
     return type;
@@ -124,10 +148,15 @@ export class AvroSerde {
     try {
       res = await fetch(`${this.url}${pathname}`, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new SerdeError('REGISTRY_UNAVAILABLE', `schema registry unreachable (GET ${pathname}): ${(err as Error).message}`, { cause: err });
+      throw new SerdeError(
+        'REGISTRY_UNAVAILABLE',
+        `schema registry unreachable (GET ${pathname}): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     if (res.status === 404) return null;
-    if (!res.ok) throw new SerdeError('REGISTRY_UNAVAILABLE', `schema registry answered HTTP ${res.status} to GET ${pathname}`);
+    if (!res.ok)
+      throw new SerdeError('REGISTRY_UNAVAILABLE', `schema registry answered HTTP ${res.status} to GET ${pathname}`);
     return (await res.json()) as T;
   }
 
@@ -139,7 +168,9 @@ export class AvroSerde {
   async decode<T>(buf: Buffer | null, expectedTopic?: string): Promise<{ value: T; schemaId: number }> {
     const schemaId = wireSchemaId(buf);
     if (buf === null || schemaId === null) {
-      throw new SerdeError('SERDE_DECODE_FAILED', 'not Confluent-framed Avro (missing magic byte or schema id)', { details: { reject: 'NOT_AVRO' } });
+      throw new SerdeError('SERDE_DECODE_FAILED', 'not Confluent-framed Avro (missing magic byte or schema id)', {
+        details: { reject: 'NOT_AVRO' },
+      });
     }
     if (expectedTopic) await this.checkSubject(schemaId, expectedTopic);
     const type = await this.typeFor(schemaId);
@@ -147,7 +178,11 @@ export class AvroSerde {
       guardAvro(type, buf, 5);
       return { value: type.fromBuffer(buf.subarray(5)) as T, schemaId };
     } catch (err) {
-      throw new SerdeError('SERDE_DECODE_FAILED', `could not decode with schema ${schemaId}: ${(err as Error).message}`, { cause: err, details: { reject: 'DECODE_FAILED' } });
+      throw new SerdeError(
+        'SERDE_DECODE_FAILED',
+        `could not decode with schema ${schemaId}: ${(err as Error).message}`,
+        { cause: err, details: { reject: 'DECODE_FAILED' } },
+      );
     }
   }
 
@@ -176,12 +211,16 @@ export class AvroSerde {
   /** null when the id turned out to be a new version of the subject; else why it is refused. */
   private async foreignOrUnknown(schemaId: number, subject: string): Promise<SerdeError | null> {
     if (!this.types.has(schemaId) && (await this.registryGet(`/schemas/ids/${schemaId}`)) === null) {
-      return new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
+      return new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${schemaId}`, {
+        details: { reject: 'UNKNOWN_SCHEMA' },
+      });
     }
     // The id exists: perhaps a version registered after the cache was filled. Look once more.
     this.versionCache.delete(subject);
     if ((await this.subjectIds(subject)).has(schemaId)) return null;
-    return new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${subject}`, { details: { reject: 'WRONG_SCHEMA' } });
+    return new SerdeError('SERDE_DECODE_FAILED', `schema id ${schemaId} is not a version of ${subject}`, {
+      details: { reject: 'WRONG_SCHEMA' },
+    });
   }
 
   private readonly versionCache = new Map<string, Set<number>>();

@@ -16,7 +16,13 @@ export interface SinkRoute {
   row: (value: Buffer | null) => Promise<Record<string, unknown>>;
 }
 
-export async function startSink(ctx: Context, groupId: string, routes: SinkRoute[], log: Logger, onStored?: (table: string, n: number) => void) {
+export async function startSink(
+  ctx: Context,
+  groupId: string,
+  routes: SinkRoute[],
+  log: Logger,
+  onStored?: (table: string, n: number) => void,
+) {
   const processor = groupId.replace(/^ulasan-/, '');
   const health = new Health(ctx.config.ULASAN_STALL_MS);
   const wait = outageWaiter(ctx, processor, health, log);

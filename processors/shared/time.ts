@@ -7,7 +7,10 @@ export const MAX_STORABLE_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 export class TimestampError extends UlasanError {
   constructor(ms: number, field?: string) {
-    super('TIMESTAMP_OUT_OF_RANGE', `${field ?? 'timestamp'} ${ms} is outside 1900-01-01 .. 2299-12-31 (ClickHouse DateTime64)`);
+    super(
+      'TIMESTAMP_OUT_OF_RANGE',
+      `${field ?? 'timestamp'} ${ms} is outside 1900-01-01 .. 2299-12-31 (ClickHouse DateTime64)`,
+    );
   }
 }
 

@@ -25,7 +25,13 @@ export function serdeRejectCode(err: SerdeError): RejectCode {
 export async function triage(
   serde: AvroSerde,
   batch: { topic: string; partition: number; messages: KafkaMessage[] },
-  opts: { reviewsTopic: string; deadLetterTopic: string; processor: string; limits: ValidationLimits; keepGoing?: () => boolean },
+  opts: {
+    reviewsTopic: string;
+    deadLetterTopic: string;
+    processor: string;
+    limits: ValidationLimits;
+    keepGoing?: () => boolean;
+  },
 ): Promise<Triaged> {
   const out: Triaged = { good: [], dead: [], codes: [], handled: 0 };
   const seen = new Set<string>();
@@ -54,7 +60,12 @@ export async function triage(
       reason = err.message;
     }
     if (code) {
-      const dl = deadLetter({ topic: batch.topic, partition: batch.partition, offset: msg.offset, key: msg.key, value: msg.value }, code, reason, opts.processor);
+      const dl = deadLetter(
+        { topic: batch.topic, partition: batch.partition, offset: msg.offset, key: msg.key, value: msg.value },
+        code,
+        reason,
+        opts.processor,
+      );
       out.dead.push({ key: msg.key, value: await serde.encode(opts.deadLetterTopic, dl.value), headers: dl.headers });
       out.codes.push(code);
     }
@@ -69,7 +80,11 @@ export function triageReviewBatch(
   topics: { reviews: string; deadLetter: string },
   processor: string,
   limits: ValidationLimits,
-  payload: { batch: { topic: string; partition: number; messages: KafkaMessage[] }; isRunning: () => boolean; isStale: () => boolean },
+  payload: {
+    batch: { topic: string; partition: number; messages: KafkaMessage[] };
+    isRunning: () => boolean;
+    isStale: () => boolean;
+  },
 ): Promise<Triaged> {
   return triage(serde, payload.batch, {
     reviewsTopic: topics.reviews,

@@ -8,7 +8,10 @@ export const launcherShape = {
    * The data manifest retraining uses (the default package's own): its sources plus labelled
    * feedback from ClickHouse, merged by its feedback policy; its evaluation sets feed the gates.
    */
-  LAUNCHER_MANIFEST: z.string().min(1).default(path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json')),
+  LAUNCHER_MANIFEST: z
+    .string()
+    .min(1)
+    .default(path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json')),
   /**
    * External job command (run with sh -c, contract in models/trainer/job.ts), e.g. an IndoBERT
    * fine-tuning script on a GPU box. Unset: the built-in compact trainer in a child process.

@@ -2,7 +2,13 @@
 import { createHash } from 'node:crypto';
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import { SENTIMENTS } from '../../models/core/package.js';
-import { assemble, readEvaluationSets, type AssembledData, type FeedbackRow, type Manifest } from '../../models/trainer/manifest.js';
+import {
+  assemble,
+  readEvaluationSets,
+  type AssembledData,
+  type FeedbackRow,
+  type Manifest,
+} from '../../models/trainer/manifest.js';
 
 export interface GateConfig {
   /** Register as Staging only at or above this validation accuracy. */
@@ -22,10 +28,18 @@ export interface GateDecision {
 export function decideGates(candidateAccuracy: number, productionAccuracy: number | null, g: GateConfig): GateDecision {
   const acc = candidateAccuracy.toFixed(4);
   if (!(candidateAccuracy >= g.registerAccuracy)) {
-    return { register: false, promote: false, reason: `not registered: validation accuracy ${acc} < ${g.registerAccuracy}` };
+    return {
+      register: false,
+      promote: false,
+      reason: `not registered: validation accuracy ${acc} < ${g.registerAccuracy}`,
+    };
   }
   if (!(candidateAccuracy > g.promoteAccuracy)) {
-    return { register: true, promote: false, reason: `stays Staging: validation accuracy ${acc} is not > ${g.promoteAccuracy}` };
+    return {
+      register: true,
+      promote: false,
+      reason: `stays Staging: validation accuracy ${acc} is not > ${g.promoteAccuracy}`,
+    };
   }
   if (productionAccuracy !== null && candidateAccuracy < productionAccuracy - g.promoteMargin) {
     return {
@@ -48,7 +62,11 @@ export function coalesce(pending: RetrainRequest | null, incoming: RetrainReques
     ...pending,
     request_id: pending.request_id,
     reasons: [...new Set([...pending.reasons, ...incoming.reasons])],
-    details: { ...pending.details, ...incoming.details, coalesced: [pending.details?.coalesced, incoming.request_id].filter(Boolean).join(',') },
+    details: {
+      ...pending.details,
+      ...incoming.details,
+      coalesced: [pending.details?.coalesced, incoming.request_id].filter(Boolean).join(','),
+    },
     force: pending.force || incoming.force,
     requested_at: Math.min(pending.requested_at, incoming.requested_at),
   };
@@ -69,20 +87,34 @@ export function launcherDataset(
   dataDir: string,
   feedback: LabelledText[],
   limit?: number,
-): { train: (LabelledText & { weight: number })[]; valid: LabelledText[]; hash: string; sources: AssembledData['sources'] } {
+): {
+  train: (LabelledText & { weight: number })[];
+  valid: LabelledText[];
+  hash: string;
+  sources: AssembledData['sources'];
+} {
   const fb = feedback.filter((f): f is FeedbackRow => (SENTIMENTS as readonly string[]).includes(f.label));
   const data = assemble(manifest, dataDir, fb);
   const rows = limit !== undefined ? data.rows.slice(0, limit) : data.rows;
   const train = rows.map((r) => ({ text: r.text, label: r.label, weight: r.weight }));
-  const valid = readEvaluationSets(manifest, dataDir).flatMap((s) => s.rows.map((r) => ({ text: r.text, label: r.label! })));
-  const hash = createHash('sha256').update(data.hash).update(String(limit ?? 'all')).digest('hex');
+  const valid = readEvaluationSets(manifest, dataDir).flatMap((s) =>
+    s.rows.map((r) => ({ text: r.text, label: r.label! })),
+  );
+  const hash = createHash('sha256')
+    .update(data.hash)
+    .update(String(limit ?? 'all'))
+    .digest('hex');
   return { train, valid, hash, sources: data.sources };
 }
 
 type History = { epoch: number; train_loss: number; dev_macro_f1: number }[][];
 
 /** A finished run's metrics as flat keys (ClickHouse keeps them): headline, curve, confusion. */
-export function runMetrics(pkgMetrics: Record<string, unknown>, productionAccuracy: number | null, seconds: number): Record<string, number> {
+export function runMetrics(
+  pkgMetrics: Record<string, unknown>,
+  productionAccuracy: number | null,
+  seconds: number,
+): Record<string, number> {
   const metrics: Record<string, number> = {
     accuracy: Number(pkgMetrics.accuracy),
     macro_f1: Number(pkgMetrics.macro_f1),
@@ -94,17 +126,31 @@ export function runMetrics(pkgMetrics: Record<string, unknown>, productionAccura
     metrics[`epoch_${n}_train_loss`] = e.train_loss;
     metrics[`epoch_${n}_dev_macro_f1`] = e.dev_macro_f1;
   }
-  ((pkgMetrics.confusion_matrix ?? []) as number[][]).forEach((row, i) => row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)));
+  ((pkgMetrics.confusion_matrix ?? []) as number[][]).forEach((row, i) =>
+    row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)),
+  );
   if (productionAccuracy !== null) metrics.production_accuracy_same_valid = productionAccuracy;
   return metrics;
 }
 
 /** The request that re-runs an interrupted run once (attempt 2), or null when it must not. */
-export function retryOf(r: TrainingRun, registeredVersion: number | null, by: string): { req: RetrainRequest; attempt: number } | null {
+export function retryOf(
+  r: TrainingRun,
+  registeredVersion: number | null,
+  by: string,
+): { req: RetrainRequest; attempt: number } | null {
   const attempt = Number(r.params?.attempt ?? 1);
   if (registeredVersion !== null || attempt >= 2) return null;
   const details = { retry_of: r.run_id, ...(r.params?.train_limit ? { train_limit: r.params.train_limit } : {}) };
   const reasons = (r.params?.reasons ?? 'manual').split(',') as RetrainRequest['reasons'];
-  const req: RetrainRequest = { request_id: r.request_id ?? r.run_id, model_name: r.model_name, reasons, details, requested_by: by, force: true, requested_at: r.event_time };
+  const req: RetrainRequest = {
+    request_id: r.request_id ?? r.run_id,
+    model_name: r.model_name,
+    reasons,
+    details,
+    requested_by: by,
+    force: true,
+    requested_at: r.event_time,
+  };
   return { req, attempt: attempt + 1 };
 }

@@ -26,7 +26,12 @@ async function recoverInterrupted(d: LauncherDeps, queue: RunQueue): Promise<voi
   const runs = new Map<string, TrainingRun>();
   await readToEnd(ctx.kafka, ctx.topics.trainingRuns, async (v) => {
     // Unreadable run events are the registry mirror's to dead-letter; recovery needs only readable ones.
-    const r = await d.wait('decode', () => ctx.serde.decode<TrainingRun>(v, ctx.topics.trainingRuns)).then((x) => x.value, () => null);
+    const r = await d
+      .wait('decode', () => ctx.serde.decode<TrainingRun>(v, ctx.topics.trainingRuns))
+      .then(
+        (x) => x.value,
+        () => null,
+      );
     if (!r || r.model_name !== cfg.LAUNCHER_MODEL_NAME) return;
     const cur = runs.get(r.run_id);
     if (!cur || cur.status === 'started') runs.set(r.run_id, r);
@@ -34,8 +39,16 @@ async function recoverInterrupted(d: LauncherDeps, queue: RunQueue): Promise<voi
   for (const r of runs.values()) {
     if (r.status !== 'started') continue;
     const registered = d.registry.state.versions(cfg.LAUNCHER_MODEL_NAME).find((v) => v.run_id === r.run_id);
-    const reason = registered ? `launcher crashed after registering version ${registered.version}` : 'launcher crashed during the run';
-    await emitRun(d, { ...r, status: 'failed', reason, model_version: registered?.version ?? null, event_time: Date.now() });
+    const reason = registered
+      ? `launcher crashed after registering version ${registered.version}`
+      : 'launcher crashed during the run';
+    await emitRun(d, {
+      ...r,
+      status: 'failed',
+      reason,
+      model_version: registered?.version ?? null,
+      event_time: Date.now(),
+    });
     d.onOutcome('failed');
     const retry = retryOf(r, registered?.version ?? null, NAME);
     if (retry) {
@@ -69,10 +82,20 @@ export const trainingLauncher: Processor = {
     const cfg = parseLauncherConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const health = new Health(ctx.config.ULASAN_STALL_MS);
-    const runsTotal = counter(ctx.metrics, { name: 'ulasan_launcher_runs_total', help: 'Training runs by outcome', labelNames: ['status'] });
+    const runsTotal = counter(ctx.metrics, {
+      name: 'ulasan_launcher_runs_total',
+      help: 'Training runs by outcome',
+      labelNames: ['status'],
+    });
     const running = gauge(ctx.metrics, { name: 'ulasan_launcher_running', help: '1 while a training job runs' });
     const follower = await RegistryFollower.for(ctx);
-    const registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR, follower });
+    const registry = await ModelRegistry.open({
+      kafka: ctx.kafka,
+      serde: ctx.serde,
+      topics: ctx.topics,
+      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
+      follower,
+    });
     const producer = ctx.kafka.producer();
     await producer.connect();
     const wait = outageWaiter(ctx, NAME, health, log);
@@ -83,7 +106,13 @@ export const trainingLauncher: Processor = {
     await recoverInterrupted(d, queue);
     const ref: { consumer?: Consumer } = {};
     const eachMessage = onRequest(d, queue, new DeadLetters(ctx, NAME, producer), () => ref.consumer!);
-    const consumer = (ref.consumer = await consume(ctx, { groupId: cfg.LAUNCHER_GROUP, topics: [ctx.topics.retrain], health, log, run: { autoCommit: false, eachMessage } }));
+    const consumer = (ref.consumer = await consume(ctx, {
+      groupId: cfg.LAUNCHER_GROUP,
+      topics: [ctx.topics.retrain],
+      health,
+      log,
+      run: { autoCommit: false, eachMessage },
+    }));
     log.info({ model: cfg.LAUNCHER_MODEL_NAME }, 'training launcher consuming retrain requests');
     return {
       healthy: () => health.healthy(),

@@ -35,7 +35,10 @@ export function confusionSvg(labels: string[], m: number[][]): string {
     )
     .join('');
   const axes = labels
-    .map((l, i) => `<text x="${pad - 8}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="end" font-size="12">${esc(l)}</text><text x="${pad + i * cell + cell / 2}" y="${pad - 10}" text-anchor="middle" font-size="12">${esc(l)}</text>`)
+    .map(
+      (l, i) =>
+        `<text x="${pad - 8}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="end" font-size="12">${esc(l)}</text><text x="${pad + i * cell + cell / 2}" y="${pad - 10}" text-anchor="middle" font-size="12">${esc(l)}</text>`,
+    )
     .join('');
   const size = pad + labels.length * cell + 20;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" font-family="sans-serif"><text x="${pad}" y="20" font-size="13">rows: true label, columns: predicted</text>${axes}${cells}</svg>`;
@@ -62,7 +65,10 @@ export function learningCurveSvg(history: { epoch: number; train_loss: number; d
 
 export function runReportMarkdown(r: RunReportInput): string {
   const num = (k: string): string => (typeof r.metrics[k] === 'number' ? (r.metrics[k] as number).toFixed(4) : 'n/a');
-  const perClass = (r.metrics.per_class ?? {}) as Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  const perClass = (r.metrics.per_class ?? {}) as Record<
+    string,
+    { precision: number; recall: number; f1: number; support: number }
+  >;
   return [
     `# Training run ${r.runId}`,
     '',
@@ -70,7 +76,9 @@ export function runReportMarkdown(r: RunReportInput): string {
     `- status: **${r.status}**: ${r.reason}`,
     `- duration: ${r.seconds.toFixed(1)} s; code version: ${r.gitSha ?? 'unknown'}`,
     `- data set: ${r.trainRows} training rows, ${r.validRows} validation rows, sha256 ${r.datasetHash}`,
-    `- params: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `- params: ${Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
     '',
     '## Validation metrics',
     '',
@@ -80,7 +88,9 @@ export function runReportMarkdown(r: RunReportInput): string {
     '',
     '| class | precision | recall | F1 | support |',
     '| --- | --- | --- | --- | --- |',
-    ...Object.entries(perClass).map(([l, c]) => `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`),
+    ...Object.entries(perClass).map(
+      ([l, c]) => `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`,
+    ),
     '',
     '## Confusion matrix',
     '',

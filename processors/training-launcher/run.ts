@@ -39,7 +39,9 @@ const toJsonl = (rows: LabelledText[]): string => rows.map((r) => JSON.stringify
 export async function emitRun(d: LauncherDeps, r: TrainingRun): Promise<void> {
   const { ctx } = d;
   const value = await ctx.serde.encode(ctx.topics.trainingRuns, r);
-  await d.wait('send training run', () => d.producer.send({ topic: ctx.topics.trainingRuns, messages: [{ key: r.run_id, value }], acks: -1 }));
+  await d.wait('send training run', () =>
+    d.producer.send({ topic: ctx.topics.trainingRuns, messages: [{ key: r.run_id, value }], acks: -1 }),
+  );
 }
 
 async function notify(d: LauncherDeps, text: string): Promise<void> {
@@ -87,7 +89,13 @@ async function productionAccuracy(d: LauncherDeps, valid: LabelledText[]): Promi
   return (await evaluateRows(engine, 'validation', valid).finally(() => engine.close())).accuracy;
 }
 
-async function trainAndGate(d: LauncherDeps, req: RetrainRequest, base: TrainingRun, dir: string, t0: number): Promise<TrainingRun> {
+async function trainAndGate(
+  d: LauncherDeps,
+  req: RetrainRequest,
+  base: TrainingRun,
+  dir: string,
+  t0: number,
+): Promise<TrainingRun> {
   const { cfg } = d;
   const { ds, trainFile, validFile } = await prepareDataset(d, req, dir);
   const outDir = path.join(dir, 'package');
@@ -96,25 +104,53 @@ async function trainAndGate(d: LauncherDeps, req: RetrainRequest, base: Training
   const pkg = loadPackage(outDir);
   const acc = Number(pkg.meta.metrics.accuracy);
   const prodAcc = await productionAccuracy(d, ds.valid);
-  const gates = { registerAccuracy: cfg.LAUNCHER_GATE_REGISTER, promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE, promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN };
+  const gates = {
+    registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
+    promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,
+    promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN,
+  };
   const gate = decideGates(acc, prodAcc, gates);
   let version: number | null = null;
   if (gate.register) {
-    const reg = await d.registry.register({ name: cfg.LAUNCHER_MODEL_NAME, packageDir: outDir, runId: base.run_id, reason: gate.reason, actor: NAME });
+    const reg = await d.registry.register({
+      name: cfg.LAUNCHER_MODEL_NAME,
+      packageDir: outDir,
+      runId: base.run_id,
+      reason: gate.reason,
+      actor: NAME,
+    });
     version = reg.event.version;
     if (gate.promote) {
       await d.registry.promote(cfg.LAUNCHER_MODEL_NAME, version, gate.reason, NAME);
-      await notify(d, `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${gate.reason}; reasons: ${req.reasons.join(', ')})`);
+      await notify(
+        d,
+        `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${gate.reason}; reasons: ${req.reasons.join(', ')})`,
+      );
     }
   }
   const metrics = runMetrics(pkg.meta.metrics, prodAcc, (Date.now() - t0) / 1000);
   const rows = ds.train.length + ds.valid.length;
-  const outcome: TrainingRun = { ...base, status: 'succeeded', dataset_hash: ds.hash, dataset_rows: rows, metrics, reason: gate.reason, model_version: version, event_time: Date.now() };
+  const outcome: TrainingRun = {
+    ...base,
+    status: 'succeeded',
+    dataset_hash: ds.hash,
+    dataset_rows: rows,
+    metrics,
+    reason: gate.reason,
+    model_version: version,
+    event_time: Date.now(),
+  };
   writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length);
   return outcome;
 }
 
-function writeReport(dir: string, run: TrainingRun, metrics: Record<string, unknown>, trainRows: number, validRows: number): void {
+function writeReport(
+  dir: string,
+  run: TrainingRun,
+  metrics: Record<string, unknown>,
+  trainRows: number,
+  validRows: number,
+): void {
   const history = (metrics.history ?? []) as { epoch: number; train_loss: number; dev_macro_f1: number }[][];
   const confusion = (metrics.confusion_matrix ?? []) as number[][];
   writeFileSync(path.join(dir, 'confusion.svg'), confusionSvg([...SENTIMENTS], confusion));
@@ -149,15 +185,35 @@ function startedRun(d: LauncherDeps, req: RetrainRequest, attempt: number): Trai
     manifest: d.cfg.LAUNCHER_MANIFEST,
     ...(req.details?.train_limit ? { train_limit: req.details.train_limit } : {}),
   };
-  const run = { run_id: randomUUID(), request_id: req.request_id, model_name: d.cfg.LAUNCHER_MODEL_NAME, status: 'started' as const, params };
-  return { ...run, dataset_hash: null, dataset_rows: null, git_sha: d.sha, metrics: {}, reason: null, model_version: null, event_time: Date.now() };
+  const run = {
+    run_id: randomUUID(),
+    request_id: req.request_id,
+    model_name: d.cfg.LAUNCHER_MODEL_NAME,
+    status: 'started' as const,
+    params,
+  };
+  return {
+    ...run,
+    dataset_hash: null,
+    dataset_rows: null,
+    git_sha: d.sha,
+    metrics: {},
+    reason: null,
+    model_version: null,
+    event_time: Date.now(),
+  };
 }
 
 /**
  * Runs one request to its end. The request's offset is committed (`commit`) once its `started`
  * event is acknowledged; from then on every failure is the run's outcome.
  */
-export async function runOnce(d: LauncherDeps, req: RetrainRequest, attempt: number, commit: () => Promise<void>): Promise<void> {
+export async function runOnce(
+  d: LauncherDeps,
+  req: RetrainRequest,
+  attempt: number,
+  commit: () => Promise<void>,
+): Promise<void> {
   const t0 = Date.now();
   const base = startedRun(d, req, attempt);
   const dir = path.join(d.cfg.LAUNCHER_WORK_DIR, base.run_id);
@@ -174,9 +230,15 @@ export async function runOnce(d: LauncherDeps, req: RetrainRequest, attempt: num
     d.log.error({ err, runId: base.run_id }, 'training run failed');
   }
   // Reports and job logs go next to the artifacts, keyed by run id.
-  cpSync(dir, path.join(d.ctx.config.ULASAN_ARTIFACT_DIR, 'runs', base.run_id), { recursive: true, filter: (src) => !src.endsWith('.jsonl') });
+  cpSync(dir, path.join(d.ctx.config.ULASAN_ARTIFACT_DIR, 'runs', base.run_id), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.jsonl'),
+  });
   await emitRun(d, outcome);
   d.onOutcome(outcome.status);
   d.setRunning(false);
-  d.log.info({ runId: base.run_id, status: outcome.status, version: outcome.model_version, reason: outcome.reason }, 'training run finished');
+  d.log.info(
+    { runId: base.run_id, status: outcome.status, version: outcome.model_version, reason: outcome.reason },
+    'training run finished',
+  );
 }

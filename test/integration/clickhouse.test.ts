@@ -17,7 +17,9 @@ describe('migrations on chdb', () => {
       expect(second.skipped).toEqual(MIGRATIONS.map((m) => m.id));
       // Bookkeeping aside, every statement itself is idempotent.
       for (const m of MIGRATIONS) for (const sql of m.statements('ulasan')) await store.exec(sql);
-      const tables = (await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'ulasan'`)).map((r) => r.name);
+      const tables = (
+        await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'ulasan'`)
+      ).map((r) => r.name);
       for (const t of MIGRATED_TABLES) expect(tables).toContain(t);
       // The 30-day trend views run against the real schema.
       for (const v of ['trend_daily_volume', 'trend_daily_sentiment', 'trend_daily_drift', 'trend_daily_error_rate']) {
@@ -32,12 +34,27 @@ describe('migrations on chdb', () => {
     const store = await openStore({ database: 'ulasan', chdbPath: freshDir('chdb') });
     try {
       await migrate(store);
-      const row = { review_id: 'r1', app_id: 'a', source: 's', text: 'bagus', rating: 5, lang: 'id', author_hash: null, created_at: '2026-01-01 00:00:00.000', ingested_at: '2026-01-01 00:00:01.000', kafka_partition: 0, kafka_offset: 1 };
+      const row = {
+        review_id: 'r1',
+        app_id: 'a',
+        source: 's',
+        text: 'bagus',
+        rating: 5,
+        lang: 'id',
+        author_hash: null,
+        created_at: '2026-01-01 00:00:00.000',
+        ingested_at: '2026-01-01 00:00:01.000',
+        kafka_partition: 0,
+        kafka_offset: 1,
+      };
       await store.insert('reviews', [row]);
       await store.insert('reviews', [{ ...row, kafka_offset: 2 }]);
       const [c] = await store.query<{ n: string }>('SELECT count() AS n FROM ulasan.reviews FINAL');
       expect(Number(c!.n)).toBe(1);
-      const bound = await store.query<{ text: string }>('SELECT text FROM ulasan.reviews FINAL WHERE review_id = {id:String}', { id: 'r1' });
+      const bound = await store.query<{ text: string }>(
+        'SELECT text FROM ulasan.reviews FINAL WHERE review_id = {id:String}',
+        { id: 'r1' },
+      );
       expect(bound).toEqual([{ text: 'bagus' }]);
     } finally {
       await store.close();
@@ -88,9 +105,15 @@ describe('HTTP transport against a real ClickHouse server', () => {
       expect(await store.ping()).toBe(true);
       // Memory engine and no query parameters: the 18.16 server used locally supports both.
       await store.exec(`CREATE TABLE IF NOT EXISTS ${db}.t (id UInt32, text String) ENGINE = Memory`);
-      await store.insert('t', [{ id: 1, text: 'bagus 👍' }, { id: 2, text: 'jelek' }]);
+      await store.insert('t', [
+        { id: 1, text: 'bagus 👍' },
+        { id: 2, text: 'jelek' },
+      ]);
       const rows = await store.query<{ id: number; text: string }>(`SELECT id, text FROM ${db}.t ORDER BY id`);
-      expect(rows).toEqual([{ id: 1, text: 'bagus 👍' }, { id: 2, text: 'jelek' }]);
+      expect(rows).toEqual([
+        { id: 1, text: 'bagus 👍' },
+        { id: 2, text: 'jelek' },
+      ]);
       await expect(store.query(`SELECT nope FROM ${db}.t`)).rejects.toMatchObject({ code: 'CLICKHOUSE_QUERY_FAILED' });
     } finally {
       await store.exec(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);

@@ -8,17 +8,26 @@ import { ROOT } from '../helpers.js';
 
 describe('docker-compose.yml', () => {
   it('passes docker-compose config -q', () => {
-    const r = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: ROOT });
+    const r = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '-q'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
     expect(r.error, 'docker-compose is not installed (bash scripts/bootstrap.sh installs it)').toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
   });
 
   it('mounts provisioning and dashboards that exist, and has a healthcheck on every service', () => {
-    const r = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8', cwd: ROOT });
+    const r = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
     expect(r.status, r.stderr).toBe(0);
     const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
     for (const m of text.matchAll(/- \.\/([\w/.-]+):/g)) expect(existsSync(path.join(ROOT, m[1]!)), m[1]).toBe(true);
-    const list = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8', cwd: ROOT });
+    const list = spawnSync('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--services'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
     const names = list.stdout.trim().split('\n').sort();
     expect(names).toEqual(['clickhouse', 'gateway', 'grafana', 'kafka', 'processors', 'registry']);
     // In the normalised output each service's keys sit at 4 spaces: one healthcheck per service.

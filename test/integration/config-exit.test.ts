@@ -5,11 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 
 function runProcessors(env: Record<string, string>): { code: number | null; stderr: string } {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'processors/runner.ts'), 'review-store'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    path.join(ROOT, 'node_modules/.bin/tsx'),
+    [path.join(ROOT, 'processors/runner.ts'), 'review-store'],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -22,7 +26,11 @@ describe('start-up configuration', () => {
   });
 
   it('exits non-zero naming a missing variable', () => {
-    const r = runProcessors({ ULASAN_ENV: 'production', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1', CLICKHOUSE_URL: 'http://127.0.0.1:1' });
+    const r = runProcessors({
+      ULASAN_ENV: 'production',
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1',
+      CLICKHOUSE_URL: 'http://127.0.0.1:1',
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/KAFKA_BROKERS: is required/);
   });

@@ -7,15 +7,23 @@ import { migrate } from '../../processors/shared/clickhouse/migrations.js';
 import { openStore } from '../../processors/shared/clickhouse/store.js';
 import { ROOT, freshDir } from '../helpers.js';
 
-interface Target { rawSql: string; ulasanExpectedColumns: string[] }
-interface Panel { title: string; targets: Target[] }
+interface Target {
+  rawSql: string;
+  ulasanExpectedColumns: string[];
+}
+interface Panel {
+  title: string;
+  targets: Target[];
+}
 
 const dir = path.join(ROOT, 'dashboards', 'json');
-const dashboards = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => ({ file: f, json: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { panels: Panel[] } }));
+const dashboards = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => ({ file: f, json: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { panels: Panel[] } }));
 
 function expand(sql: string): string {
   return sql
-    .replace(/\$__timeFilter\(([^)]+)\)/g, "$1 >= now() - INTERVAL 7 DAY AND $1 <= now()")
+    .replace(/\$__timeFilter\(([^)]+)\)/g, '$1 >= now() - INTERVAL 7 DAY AND $1 <= now()')
     .replace(/\$__fromTime/g, 'now() - INTERVAL 7 DAY')
     .replace(/\$__toTime/g, 'now()');
 }
@@ -23,7 +31,18 @@ function expand(sql: string): string {
 describe('Grafana dashboards', () => {
   it('has panels for every surface the users need', () => {
     const titles = dashboards.flatMap((d) => d.json.panels.map((p) => p.title)).join(' | ');
-    for (const t of ['Sentiment over time per app', 'volume', 'Model version timeline', 'latency', 'Dead letters', 'Drift', 'Feedback error rate', 'Retrain triggers', 'Training runs']) expect(titles).toContain(t);
+    for (const t of [
+      'Sentiment over time per app',
+      'volume',
+      'Model version timeline',
+      'latency',
+      'Dead letters',
+      'Drift',
+      'Feedback error rate',
+      'Retrain triggers',
+      'Training runs',
+    ])
+      expect(titles).toContain(t);
   });
 
   it('runs every panel query on chdb and returns the expected columns', async () => {

@@ -50,36 +50,48 @@ describe('Kafka down during gateway /feedback', () => {
     await downService(layout, 'kafka');
   });
 
-  it('answers 503 within its bounded wait, and everything it acknowledged is on the topic', { timeout: 300_000 }, async () => {
-    const url = `http://127.0.0.1:${gw.handles.gateway!.port as number}/feedback`;
-    const post = async (id: string): Promise<{ status: number; ms: number }> => {
-      const t0 = Date.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ review_id: id, true_label: 'positive' }) });
-      return { status: res.status, ms: Date.now() - t0 };
-    };
-    const acknowledged: string[] = [];
-    const record = async (id: string): Promise<number> => {
-      const r = await post(id);
-      if (r.status === 202) acknowledged.push(id);
-      return r.status;
-    };
-    expect(await record('fb-before')).toBe(202);
+  it(
+    'answers 503 within its bounded wait, and everything it acknowledged is on the topic',
+    { timeout: 300_000 },
+    async () => {
+      const url = `http://127.0.0.1:${gw.handles.gateway!.port as number}/feedback`;
+      const post = async (id: string): Promise<{ status: number; ms: number }> => {
+        const t0 = Date.now();
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ review_id: id, true_label: 'positive' }),
+        });
+        return { status: res.status, ms: Date.now() - t0 };
+      };
+      const acknowledged: string[] = [];
+      const record = async (id: string): Promise<number> => {
+        const r = await post(id);
+        if (r.status === 202) acknowledged.push(id);
+        return r.status;
+      };
+      expect(await record('fb-before')).toBe(202);
 
-    await downService(layout, 'kafka');
-    const down = await post('fb-during');
-    expect(down.status).toBe(503);
-    expect(down.ms).toBeLessThan(15_000);
+      await downService(layout, 'kafka');
+      const down = await post('fb-during');
+      expect(down.status).toBe(503);
+      expect(down.ms).toBeLessThan(15_000);
 
-    await upService(layout, 'kafka');
-    await waitFor(async () => (await record(`fb-after-${Date.now()}`)) === 202, 120_000, 'feedback accepted again');
+      await upService(layout, 'kafka');
+      await waitFor(async () => (await record(`fb-after-${Date.now()}`)) === 202, 120_000, 'feedback accepted again');
 
-    const kafka = createKafka({ brokers: privateBrokers, clientId: 'feedback-check' });
-    const seen = new Set<string>();
-    const consumer = kafka.consumer({ groupId: `${fbPrefix}check` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: gw.ctx.topics.feedback, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.key!.toString()) });
-    await waitFor(async () => acknowledged.every((id) => seen.has(id)), 60_000, `${acknowledged.length} acknowledged feedback on the topic`);
-    await consumer.disconnect();
-  });
+      const kafka = createKafka({ brokers: privateBrokers, clientId: 'feedback-check' });
+      const seen = new Set<string>();
+      const consumer = kafka.consumer({ groupId: `${fbPrefix}check` });
+      await consumer.connect();
+      await consumer.subscribe({ topic: gw.ctx.topics.feedback, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.key!.toString()) });
+      await waitFor(
+        async () => acknowledged.every((id) => seen.has(id)),
+        60_000,
+        `${acknowledged.length} acknowledged feedback on the topic`,
+      );
+      await consumer.disconnect();
+    },
+  );
 });

@@ -15,7 +15,17 @@ let base: string;
 beforeAll(async () => {
   running = await runProcessors(
     ['gateway'],
-    { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, CHDB_PATH: freshDir('gateway'), ULASAN_TOPIC_PREFIX: prefix, SCORING_MODEL_DIR: await ensureDefaultModel(), GATEWAY_PORT: '0', GATEWAY_ADMIN_TOKEN: 'test-admin-token-123456', LOG_LEVEL: 'warn' },
+    {
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      CHDB_PATH: freshDir('gateway'),
+      ULASAN_TOPIC_PREFIX: prefix,
+      SCORING_MODEL_DIR: await ensureDefaultModel(),
+      GATEWAY_PORT: '0',
+      GATEWAY_ADMIN_TOKEN: 'test-admin-token-123456',
+      LOG_LEVEL: 'warn',
+    },
     { opsServer: false },
   );
   base = `http://127.0.0.1:${running.handles.gateway!.port as number}`;
@@ -27,7 +37,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('gateway on a real socket', () => {
   it('predicts, logs the prediction to its topic, takes feedback, and reports readiness', async () => {
@@ -44,19 +58,35 @@ describe('gateway on a real socket', () => {
     expect((await post('/feedback', { review_id: `${prefix}g1`, true_label: 'negative' })).status).toBe(202);
     const { ctx } = running;
     const fb: Feedback[] = [];
-    await waitFor(async () => {
-      fb.length = 0;
-      await readToEnd(ctx.kafka, ctx.topics.feedback, async (v) => void fb.push((await ctx.serde.decode<Feedback>(v)).value));
-      return fb.length > 0;
-    }, 20_000, 'feedback on its topic');
+    await waitFor(
+      async () => {
+        fb.length = 0;
+        await readToEnd(
+          ctx.kafka,
+          ctx.topics.feedback,
+          async (v) => void fb.push((await ctx.serde.decode<Feedback>(v)).value),
+        );
+        return fb.length > 0;
+      },
+      20_000,
+      'feedback on its topic',
+    );
     expect(fb[0]).toMatchObject({ review_id: `${prefix}g1`, true_label: 'negative', source: 'gateway' });
 
     const logged: ScoredReview[] = [];
-    await waitFor(async () => {
-      logged.length = 0;
-      await readToEnd(ctx.kafka, ctx.topics.predictionLog, async (v) => void logged.push((await ctx.serde.decode<ScoredReview>(v)).value));
-      return logged.length > 0;
-    }, 20_000, 'prediction log');
+    await waitFor(
+      async () => {
+        logged.length = 0;
+        await readToEnd(
+          ctx.kafka,
+          ctx.topics.predictionLog,
+          async (v) => void logged.push((await ctx.serde.decode<ScoredReview>(v)).value),
+        );
+        return logged.length > 0;
+      },
+      20_000,
+      'prediction log',
+    );
     expect(logged[0]).toMatchObject({ review_id: `${prefix}g1`, label: 'negative', source: 'gateway' });
 
     const ready = await fetch(`${base}/ready`);

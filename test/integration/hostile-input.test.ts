@@ -39,7 +39,16 @@ const framed = (schemaId: number, body: number[] | Buffer): Buffer => {
 beforeAll(async () => {
   const modelDir = await ensureDefaultModel();
   running = await runProcessors(
-    ['review-store', 'scoring', 'drift', 'feedback-store', 'dead-letter-store', 'registry-mirror', 'training-launcher', 'retrain-trigger'],
+    [
+      'review-store',
+      'scoring',
+      'drift',
+      'feedback-store',
+      'dead-letter-store',
+      'registry-mirror',
+      'training-launcher',
+      'retrain-trigger',
+    ],
     {
       ...process.env,
       KAFKA_BROKERS: brokers.join(','),
@@ -87,7 +96,14 @@ async function hostileReviews(good: Review): Promise<{ code: string; message: Me
   const utf8 = await encode({ review_id: 'h-utf8', text: 'ulasan ZZZZ bagus' });
   const zz = utf8.indexOf('ZZZZ');
   utf8.set([0xff, 0xfe, 0xc3, 0x28], zz); // not UTF-8: decodes to replacement characters
-  const feedbackBody = (await ctx.serde.encode(ctx.topics.feedback, { review_id: 'x', true_label: 'positive', source: 'user', given_at: Date.now() })).subarray(5);
+  const feedbackBody = (
+    await ctx.serde.encode(ctx.topics.feedback, {
+      review_id: 'x',
+      true_label: 'positive',
+      source: 'user',
+      given_at: Date.now(),
+    })
+  ).subarray(5);
   return [
     { code: 'DECODE_FAILED', message: { key: 'truncated', value: valid.subarray(0, valid.length - 5) } },
     { code: 'DECODE_FAILED', message: { key: 'negative-length', value: framed(reviewsId, varint(-5)) } },
@@ -95,10 +111,22 @@ async function hostileReviews(good: Review): Promise<{ code: string; message: Me
     { code: 'NOT_AVRO', message: { key: 'magic', value: Buffer.concat([Buffer.from([1]), valid.subarray(1)]) } },
     { code: 'NOT_AVRO', message: { key: 'tombstone', value: null } },
     { code: 'UNKNOWN_SCHEMA', message: { key: 'unknown-id', value: framed(999_999, valid.subarray(5)) } },
-    { code: 'WRONG_SCHEMA', message: { key: 'other-subject', value: framed(ctx.serde.schemaId(ctx.topics.feedback), feedbackBody) } },
-    { code: 'TEXT_TOO_LARGE', message: { key: 'one-mb', value: await encode({ review_id: 'h-1mb', text: 'jelek '.repeat(170_000) }) } },
-    { code: 'BAD_TIMESTAMP', message: { key: 'year-10000', value: await encode({ review_id: 'h-10000', created_at: Date.UTC(10000, 0, 1) }) } },
-    { code: 'BAD_TIMESTAMP', message: { key: 'negative-time', value: await encode({ review_id: 'h-neg', created_at: -86_400_000 }) } },
+    {
+      code: 'WRONG_SCHEMA',
+      message: { key: 'other-subject', value: framed(ctx.serde.schemaId(ctx.topics.feedback), feedbackBody) },
+    },
+    {
+      code: 'TEXT_TOO_LARGE',
+      message: { key: 'one-mb', value: await encode({ review_id: 'h-1mb', text: 'jelek '.repeat(170_000) }) },
+    },
+    {
+      code: 'BAD_TIMESTAMP',
+      message: { key: 'year-10000', value: await encode({ review_id: 'h-10000', created_at: Date.UTC(10000, 0, 1) }) },
+    },
+    {
+      code: 'BAD_TIMESTAMP',
+      message: { key: 'negative-time', value: await encode({ review_id: 'h-neg', created_at: -86_400_000 }) },
+    },
     { code: 'INVALID_UNICODE', message: { key: 'utf8', value: utf8 } },
   ];
 }
@@ -106,7 +134,10 @@ async function hostileReviews(good: Review): Promise<{ code: string; message: Me
 function garbage(n: number): Message[] {
   let seed = 42;
   const byte = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
-  return Array.from({ length: n }, (_, i) => ({ key: `g${i}`, value: Buffer.from(Array.from({ length: 1 + (i % 60) }, byte)) }));
+  return Array.from({ length: n }, (_, i) => ({
+    key: `g${i}`,
+    value: Buffer.from(Array.from({ length: 1 + (i % 60) }, byte)),
+  }));
 }
 
 async function send(topic: string, messages: Message[]): Promise<void> {
@@ -119,17 +150,51 @@ async function send(topic: string, messages: Message[]): Promise<void> {
 async function hostileOtherTopics(): Promise<{ topic: string; code: string }[]> {
   const { ctx } = running;
   const t = ctx.topics;
-  const feedback: Feedback = { review_id: 'f-10000', true_label: 'negative', source: 'user', given_at: Date.UTC(10000, 0, 1) };
+  const feedback: Feedback = {
+    review_id: 'f-10000',
+    true_label: 'negative',
+    source: 'user',
+    given_at: Date.UTC(10000, 0, 1),
+  };
   const scored: ScoredReview = {
-    review_id: 's-nan', app_id: 'a', source: 's', label: 'positive', prob_negative: Number.NaN, prob_neutral: 0, prob_positive: Number.POSITIVE_INFINITY,
-    model_name: 'm', model_version: '1', feature_set_version: 'f', created_at: Date.now(), scored_at: Date.now(), features: { char_count: Number.NaN },
+    review_id: 's-nan',
+    app_id: 'a',
+    source: 's',
+    label: 'positive',
+    prob_negative: Number.NaN,
+    prob_neutral: 0,
+    prob_positive: Number.POSITIVE_INFINITY,
+    model_name: 'm',
+    model_version: '1',
+    feature_set_version: 'f',
+    created_at: Date.now(),
+    scored_at: Date.now(),
+    features: { char_count: Number.NaN },
   };
   // ModelVersionEvent: name, then version; then a metrics map whose block count claims 2^40 entries.
-  const registryHostile = framed(ctx.serde.schemaId(t.registry), [...varint(1), 0x6d, ...varint(1), ...varint(0), ...varint(2 ** 40)]);
-  await send(t.feedback, [{ key: 'f', value: await ctx.serde.encode(t.feedback, feedback) }, { key: 'f-tomb', value: null }]);
-  await send(t.scored, [{ key: 's', value: await ctx.serde.encode(t.scored, scored) }, { key: 's-tomb', value: null }]);
-  await send(t.registry, [{ key: 'r', value: registryHostile }, { key: 'r-tomb', value: null }]);
-  await send(t.retrain, [{ key: 'q', value: Buffer.from('not a request') }, { key: 'q-tomb', value: null }]);
+  const registryHostile = framed(ctx.serde.schemaId(t.registry), [
+    ...varint(1),
+    0x6d,
+    ...varint(1),
+    ...varint(0),
+    ...varint(2 ** 40),
+  ]);
+  await send(t.feedback, [
+    { key: 'f', value: await ctx.serde.encode(t.feedback, feedback) },
+    { key: 'f-tomb', value: null },
+  ]);
+  await send(t.scored, [
+    { key: 's', value: await ctx.serde.encode(t.scored, scored) },
+    { key: 's-tomb', value: null },
+  ]);
+  await send(t.registry, [
+    { key: 'r', value: registryHostile },
+    { key: 'r-tomb', value: null },
+  ]);
+  await send(t.retrain, [
+    { key: 'q', value: Buffer.from('not a request') },
+    { key: 'q-tomb', value: null },
+  ]);
   await send(t.trainingRuns, [{ key: 'tr-tomb', value: null }]);
   await send(t.deadLetter, [{ key: 'dl', value: framed(999_998, [1, 2, 3]) }]);
   for (const topic of [t.drift, t.triggerState, t.predictionLog]) await send(topic, [{ key: 'tomb', value: null }]);
@@ -149,49 +214,69 @@ async function hostileOtherTopics(): Promise<{ topic: string; code: string }[]> 
 const count = async (sql: string): Promise<number> => Number((await running.ctx.store.query<{ n: string }>(sql))[0]!.n);
 
 describe('hostile input', () => {
-  it('dead-letters every bad record with its code, stores the good ones once, and every processor stays healthy', { timeout: 300_000 }, async () => {
-    const { ctx } = running;
-    const db = ctx.store.database;
-    const now = Date.now();
-    const before = sampleReviews('before', 50, now - 7_200_000);
-    const after = sampleReviews('after', 50, now - 3_600_000);
-    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, before);
-    const hostile = await hostileReviews(before[0]!);
-    // The hostile ones on partition 0 in order (their dead letters are then in offset order), the
-    // garbage burst on partition 1.
-    await send(ctx.topics.reviews, hostile.map((h) => ({ ...h.message, partition: 0 })));
-    const burst = garbage(10_000).map((m) => ({ ...m, partition: 1 }));
-    await send(ctx.topics.reviews, burst);
-    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, after);
-    const others = await hostileOtherTopics();
+  it(
+    'dead-letters every bad record with its code, stores the good ones once, and every processor stays healthy',
+    { timeout: 300_000 },
+    async () => {
+      const { ctx } = running;
+      const db = ctx.store.database;
+      const now = Date.now();
+      const before = sampleReviews('before', 50, now - 7_200_000);
+      const after = sampleReviews('after', 50, now - 3_600_000);
+      await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, before);
+      const hostile = await hostileReviews(before[0]!);
+      // The hostile ones on partition 0 in order (their dead letters are then in offset order), the
+      // garbage burst on partition 1.
+      await send(
+        ctx.topics.reviews,
+        hostile.map((h) => ({ ...h.message, partition: 0 })),
+      );
+      const burst = garbage(10_000).map((m) => ({ ...m, partition: 1 }));
+      await send(ctx.topics.reviews, burst);
+      await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, after);
+      const others = await hostileOtherTopics();
 
-    const good = before.length + after.length;
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL`)) === good, 180_000, `${good} predictions`);
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.reviews FINAL`)) === good, 60_000, `${good} stored reviews`);
-    const reviewsBad = hostile.length + burst.length;
-    for (const processor of ['review-store', 'scoring']) {
-      const sql = `SELECT count() AS n FROM ${db}.dead_letters FINAL WHERE origin_topic = '${ctx.topics.reviews}' AND processor = '${processor}'`;
-      await waitFor(async () => (await count(sql)) === reviewsBad, 120_000, `${reviewsBad} dead letters from ${processor}`);
-    }
-    // Exactly once: no review id twice in either table, even before merges.
-    expect(await count(`SELECT count() - uniqExact(review_id) AS n FROM ${db}.predictions`)).toBe(0);
+      const good = before.length + after.length;
+      await waitFor(
+        async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL`)) === good,
+        180_000,
+        `${good} predictions`,
+      );
+      await waitFor(
+        async () => (await count(`SELECT count() AS n FROM ${db}.reviews FINAL`)) === good,
+        60_000,
+        `${good} stored reviews`,
+      );
+      const reviewsBad = hostile.length + burst.length;
+      for (const processor of ['review-store', 'scoring']) {
+        const sql = `SELECT count() AS n FROM ${db}.dead_letters FINAL WHERE origin_topic = '${ctx.topics.reviews}' AND processor = '${processor}'`;
+        await waitFor(
+          async () => (await count(sql)) === reviewsBad,
+          120_000,
+          `${reviewsBad} dead letters from ${processor}`,
+        );
+      }
+      // Exactly once: no review id twice in either table, even before merges.
+      expect(await count(`SELECT count() - uniqExact(review_id) AS n FROM ${db}.predictions`)).toBe(0);
 
-    const codeAt = await ctx.store.query<{ key: string; code: string; reason: string }>(
-      `SELECT DISTINCT origin_offset AS key, error_code AS code, reason FROM ${db}.dead_letters FINAL
+      const codeAt = await ctx.store.query<{ key: string; code: string; reason: string }>(
+        `SELECT DISTINCT origin_offset AS key, error_code AS code, reason FROM ${db}.dead_letters FINAL
        WHERE origin_topic = '${ctx.topics.reviews}' AND processor = 'review-store' AND origin_partition = 0 ORDER BY origin_offset`,
-    );
-    expect(codeAt.map((r) => r.code)).toEqual(hostile.map((h) => h.code));
-    for (const r of codeAt) expect(r.reason.length).toBeGreaterThan(10);
-    const big = await ctx.store.query<{ size: string; truncated: boolean | number }>(
-      `SELECT original_size AS size, original_truncated AS truncated FROM ${db}.dead_letters FINAL WHERE error_code = 'TEXT_TOO_LARGE' LIMIT 1`,
-    );
-    expect(Number(big[0]!.size)).toBeGreaterThan(1_000_000);
-    expect(Boolean(big[0]!.truncated)).toBe(true);
+      );
+      expect(codeAt.map((r) => r.code)).toEqual(hostile.map((h) => h.code));
+      for (const r of codeAt) expect(r.reason.length).toBeGreaterThan(10);
+      const big = await ctx.store.query<{ size: string; truncated: boolean | number }>(
+        `SELECT original_size AS size, original_truncated AS truncated FROM ${db}.dead_letters FINAL WHERE error_code = 'TEXT_TOO_LARGE' LIMIT 1`,
+      );
+      expect(Number(big[0]!.size)).toBeGreaterThan(1_000_000);
+      expect(Boolean(big[0]!.truncated)).toBe(true);
 
-    for (const o of others) {
-      const sql = `SELECT count() AS n FROM ${db}.dead_letters FINAL WHERE origin_topic = '${o.topic}' AND error_code = '${o.code}'`;
-      await waitFor(async () => (await count(sql)) >= 1, 60_000, `a ${o.code} dead letter from ${o.topic}`);
-    }
-    for (const [name, h] of Object.entries(running.handles)) expect({ name, healthy: h.healthy() }).toEqual({ name, healthy: true });
-  });
+      for (const o of others) {
+        const sql = `SELECT count() AS n FROM ${db}.dead_letters FINAL WHERE origin_topic = '${o.topic}' AND error_code = '${o.code}'`;
+        await waitFor(async () => (await count(sql)) >= 1, 60_000, `a ${o.code} dead letter from ${o.topic}`);
+      }
+      for (const [name, h] of Object.entries(running.handles))
+        expect({ name, healthy: h.healthy() }).toEqual({ name, healthy: true });
+    },
+  );
 });

@@ -105,34 +105,48 @@ async function metric(name: string): Promise<number> {
 
 const predictions = async (): Promise<{ n: number; distinct: number }> => {
   const db = running.ctx.store.database;
-  const r = await running.ctx.store.query<{ n: string; d: string }>(`SELECT count() AS n, uniqExact(review_id) AS d FROM ${db}.predictions FINAL`);
+  const r = await running.ctx.store.query<{ n: string; d: string }>(
+    `SELECT count() AS n, uniqExact(review_id) AS d FROM ${db}.predictions FINAL`,
+  );
   return { n: Number(r[0]!.n), distinct: Number(r[0]!.d) };
 };
 
 describe('outages are waits', () => {
-  it('registry unreachable for 30 s: a new schema version waits, nothing is dead-lettered, all are scored after', { timeout: 180_000 }, async () => {
-    const { ctx } = running;
-    // A new, BACKWARD-compatible version of the Review schema, registered straight at the registry.
-    const writer = new AvroSerde(registryUrl);
-    const v2 = loadSchema('Review');
-    (v2.fields as unknown[]).push({ name: 'device', type: ['null', 'string'], default: null });
-    const v2Id = await writer.register(ctx.topics.reviews, 'Review', v2);
-    expect(v2Id).not.toBe(ctx.serde.schemaId(ctx.topics.reviews));
-    const deadBefore = await metric('ulasan_scoring_dead_lettered_total');
+  it(
+    'registry unreachable for 30 s: a new schema version waits, nothing is dead-lettered, all are scored after',
+    { timeout: 180_000 },
+    async () => {
+      const { ctx } = running;
+      // A new, BACKWARD-compatible version of the Review schema, registered straight at the registry.
+      const writer = new AvroSerde(registryUrl);
+      const v2 = loadSchema('Review');
+      (v2.fields as unknown[]).push({ name: 'device', type: ['null', 'string'], default: null });
+      const v2Id = await writer.register(ctx.topics.reviews, 'Review', v2);
+      expect(v2Id).not.toBe(ctx.serde.schemaId(ctx.topics.reviews));
+      const deadBefore = await metric('ulasan_scoring_dead_lettered_total');
 
-    proxy.down();
-    const batch = reviews('v2', 200);
-    await produceReviews(ctx.kafka, writer, ctx.topics.reviews, batch);
-    await waitFor(async () => (await metric('ulasan_outage_retries_total')) >= 3, 30_000, 'the scorer waiting on the registry');
-    await new Promise((r) => setTimeout(r, 30_000));
-    expect((await predictions()).n).toBe(0);
-    expect(running.handles.scoring!.healthy()).toBe(false); // waiting > its stall limit is reported
-    proxy.up();
+      proxy.down();
+      const batch = reviews('v2', 200);
+      await produceReviews(ctx.kafka, writer, ctx.topics.reviews, batch);
+      await waitFor(
+        async () => (await metric('ulasan_outage_retries_total')) >= 3,
+        30_000,
+        'the scorer waiting on the registry',
+      );
+      await new Promise((r) => setTimeout(r, 30_000));
+      expect((await predictions()).n).toBe(0);
+      expect(running.handles.scoring!.healthy()).toBe(false); // waiting > its stall limit is reported
+      proxy.up();
 
-    await waitFor(async () => (await predictions()).n === batch.length, 90_000, `${batch.length} predictions after the registry returned`);
-    expect(await metric('ulasan_scoring_dead_lettered_total')).toBe(deadBefore);
-    await waitFor(async () => running.handles.scoring!.healthy(), 30_000, 'healthy again');
-  });
+      await waitFor(
+        async () => (await predictions()).n === batch.length,
+        90_000,
+        `${batch.length} predictions after the registry returned`,
+      );
+      expect(await metric('ulasan_scoring_dead_lettered_total')).toBe(deadBefore);
+      await waitFor(async () => running.handles.scoring!.healthy(), 30_000, 'healthy again');
+    },
+  );
 
   it('ClickHouse inserts failing for a while: no review lost, none stored twice', { timeout: 180_000 }, async () => {
     const { ctx } = running;
@@ -142,10 +156,18 @@ describe('outages are waits', () => {
     await ctx.store.exec(`DETACH TABLE ${db}.predictions`);
     const batch = reviews('ch', 300);
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, batch);
-    await waitFor(async () => (await metric('ulasan_outage_retries_total')) >= retries + 3, 60_000, 'inserts failing and retried');
+    await waitFor(
+      async () => (await metric('ulasan_outage_retries_total')) >= retries + 3,
+      60_000,
+      'inserts failing and retried',
+    );
     await ctx.store.exec(`ATTACH TABLE ${db}.predictions`);
 
-    await waitFor(async () => (await predictions()).n === before + batch.length, 90_000, `${before + batch.length} predictions`);
+    await waitFor(
+      async () => (await predictions()).n === before + batch.length,
+      90_000,
+      `${before + batch.length} predictions`,
+    );
     const p = await predictions();
     expect(p.distinct).toBe(p.n);
     expect(await metric('ulasan_scoring_dead_lettered_total')).toBe(0);

@@ -47,7 +47,12 @@ beforeAll(async () => {
     { opsServer: false },
   );
   const { ctx } = running;
-  registry = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR });
+  registry = await ModelRegistry.open({
+    kafka: ctx.kafka,
+    serde: ctx.serde,
+    topics: ctx.topics,
+    artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -58,15 +63,33 @@ afterAll(async () => {
 describe('model registry', () => {
   it('registers, promotes with archiving, rolls back, and answers which version was Production at T', async () => {
     const models = running.handles.scoring!.models as ModelHolder;
-    const v1 = await registry.register({ name: NAME, packageDir: variant('run-a'), runId: 'run-a', reason: 'first', actor: 'test' });
-    const v2 = await registry.register({ name: NAME, packageDir: variant('run-b'), runId: 'run-b', reason: 'second', actor: 'test' });
+    const v1 = await registry.register({
+      name: NAME,
+      packageDir: variant('run-a'),
+      runId: 'run-a',
+      reason: 'first',
+      actor: 'test',
+    });
+    const v2 = await registry.register({
+      name: NAME,
+      packageDir: variant('run-b'),
+      runId: 'run-b',
+      reason: 'second',
+      actor: 'test',
+    });
     expect([v1.event.version, v2.event.version]).toEqual([1, 2]);
     expect(v1.event.stage).toBe('Staging');
     expect(v1.event.metrics!.accuracy).toBeGreaterThan(0.8);
     expect(v1.event.artifact_uri).toMatch(new RegExp(`^file://.*/${v1.event.content_hash}$`));
 
     // Registering the same content again returns the existing version.
-    const again = await registry.register({ name: NAME, packageDir: variant('run-a'), runId: 'run-a', reason: 'retry', actor: 'test' });
+    const again = await registry.register({
+      name: NAME,
+      packageDir: variant('run-a'),
+      runId: 'run-a',
+      reason: 'retry',
+      actor: 'test',
+    });
     expect(again.created).toBe(false);
     expect(again.event.version).toBe(1);
 
@@ -96,7 +119,12 @@ describe('model registry', () => {
     expect(await productionAt(store, NAME, tRolledBack)).toBe(1);
 
     // A fresh reader of the topic sees the same state (the topic is the source of truth).
-    const reread = await ModelRegistry.open({ kafka: running.ctx.kafka, serde: running.ctx.serde, topics: running.ctx.topics, artifactDir: running.ctx.config.ULASAN_ARTIFACT_DIR });
+    const reread = await ModelRegistry.open({
+      kafka: running.ctx.kafka,
+      serde: running.ctx.serde,
+      topics: running.ctx.topics,
+      artifactDir: running.ctx.config.ULASAN_ARTIFACT_DIR,
+    });
     expect(reread.state.production(NAME)?.version).toBe(1);
     expect(reread.state.versions(NAME).map((v) => `${v.version}:${v.stage}`)).toEqual(['1:Production', '2:Archived']);
 

@@ -24,21 +24,64 @@ beforeAll(async () => {
   modelDir = await ensureDefaultModel();
   running = await runProcessors(
     ['scoring', 'feedback-store'],
-    { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, CHDB_PATH: freshDir('replay'), ULASAN_TOPIC_PREFIX: prefix, SCORING_GROUP: `${prefix}scoring`, FEEDBACK_STORE_GROUP: `${prefix}fb`, SCORING_MODEL_DIR: modelDir, SCORING_INSTANCE_ID: `replay-${process.pid}`, LOG_LEVEL: 'warn' },
+    {
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      CHDB_PATH: freshDir('replay'),
+      ULASAN_TOPIC_PREFIX: prefix,
+      SCORING_GROUP: `${prefix}scoring`,
+      FEEDBACK_STORE_GROUP: `${prefix}fb`,
+      SCORING_MODEL_DIR: modelDir,
+      SCORING_INSTANCE_ID: `replay-${process.pid}`,
+      LOG_LEVEL: 'warn',
+    },
     { opsServer: false },
   );
   const { ctx } = running;
   const rows = readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')).slice(0, N);
-  const reviews = rows.map((r) => ({ ...rowToReview(r, { appId: 'smsa', source: 'smsa', startMs: Date.now() - N * 1000, spacingMs: 1000, now: Date.now() }), review_id: `${prefix}rp-${r.index}` }));
+  const reviews = rows.map((r) => ({
+    ...rowToReview(r, {
+      appId: 'smsa',
+      source: 'smsa',
+      startMs: Date.now() - N * 1000,
+      spacingMs: 1000,
+      now: Date.now(),
+    }),
+    review_id: `${prefix}rp-${r.index}`,
+  }));
   await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
   // A whitespace-only review: production dead-letters it; replay counts it and carries on.
-  await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [{ ...reviews[0]!, review_id: `${prefix}rp-blank`, text: '   ' }]);
+  await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [
+    { ...reviews[0]!, review_id: `${prefix}rp-blank`, text: '   ' },
+  ]);
   // True labels for half of them, as feedback.
   const producer = ctx.kafka.producer();
   await producer.connect();
-  await producer.send({ topic: ctx.topics.feedback, messages: await Promise.all(rows.slice(0, N / 2).map(async (r) => ({ key: `${prefix}rp-${r.index}`, value: await ctx.serde.encode(ctx.topics.feedback, { review_id: `${prefix}rp-${r.index}`, true_label: r.label!, source: 'annotator', given_at: Date.now() }) }))) });
+  await producer.send({
+    topic: ctx.topics.feedback,
+    messages: await Promise.all(
+      rows.slice(0, N / 2).map(async (r) => ({
+        key: `${prefix}rp-${r.index}`,
+        value: await ctx.serde.encode(ctx.topics.feedback, {
+          review_id: `${prefix}rp-${r.index}`,
+          true_label: r.label!,
+          source: 'annotator',
+          given_at: Date.now(),
+        }),
+      })),
+    ),
+  });
   await producer.disconnect();
-  await waitFor(async () => Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ctx.store.database}.predictions FINAL`))[0]!.n) === N, 60_000, 'production scoring');
+  await waitFor(
+    async () =>
+      Number(
+        (await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ctx.store.database}.predictions FINAL`))[0]!
+          .n,
+      ) === N,
+    60_000,
+    'production scoring',
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -48,7 +91,13 @@ afterAll(async () => {
 
 describe('replay', () => {
   it('reproduces production predictions exactly with the production model', async () => {
-    const r = await runReplay(running.ctx, { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound(String(Number.MAX_SAFE_INTEGER)), modelDir, stateDir: freshDir('bt') });
+    const r = await runReplay(running.ctx, {
+      topic: running.ctx.topics.reviews,
+      from: parseBound('0'),
+      to: parseBound(String(Number.MAX_SAFE_INTEGER)),
+      modelDir,
+      stateDir: freshDir('bt'),
+    });
     expect(r.replayed).toBe(N);
     expect(r.compared_with_production).toBe(N);
     expect(r.agreement).toBe(1);
@@ -59,7 +108,14 @@ describe('replay', () => {
   });
 
   it('refuses a run id that would name a file outside the backtests folder', async () => {
-    const o = { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound('0'), modelDir, stateDir: freshDir('bt-bad'), runId: '../x' };
+    const o = {
+      topic: running.ctx.topics.reviews,
+      from: parseBound('0'),
+      to: parseBound('0'),
+      modelDir,
+      stateDir: freshDir('bt-bad'),
+      runId: '../x',
+    };
     await expect(runReplay(running.ctx, o)).rejects.toThrow(/--run-id must be/);
   });
 
@@ -67,14 +123,38 @@ describe('replay', () => {
     // A deliberately weak model: 300 training rows, 3 epochs.
     const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-weak-'));
     const train = path.join(dir, 'train.tsv');
-    writeFileSync(train, readFileSync(path.join(DATA, 'smsa/train_preprocess.tsv'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n');
-    await runPipeline({ ...filesInput([train], []), vocabFile: DEFAULT_VOCAB, outDir: path.join(dir, 'pkg'), name: 'weak', version: '2', options: { epochs: 3 } });
+    writeFileSync(
+      train,
+      readFileSync(path.join(DATA, 'smsa/train_preprocess.tsv'), 'utf8').split('\n').slice(0, 300).join('\n') + '\n',
+    );
+    await runPipeline({
+      ...filesInput([train], []),
+      vocabFile: DEFAULT_VOCAB,
+      outDir: path.join(dir, 'pkg'),
+      name: 'weak',
+      version: '2',
+      options: { epochs: 3 },
+    });
     const stateDir = freshDir('bt2');
     // Pretend an earlier run of the same id stopped half-way: only partitions 0-2 were done.
-    const first = await runReplay(running.ctx, { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound(String(Number.MAX_SAFE_INTEGER)), modelDir: path.join(dir, 'pkg'), stateDir, runId: 'weak-run' });
+    const first = await runReplay(running.ctx, {
+      topic: running.ctx.topics.reviews,
+      from: parseBound('0'),
+      to: parseBound(String(Number.MAX_SAFE_INTEGER)),
+      modelDir: path.join(dir, 'pkg'),
+      stateDir,
+      runId: 'weak-run',
+    });
     const state = JSON.parse(readFileSync(path.join(stateDir, 'weak-run.json'), 'utf8'));
     expect(Object.values(state.next).every((v, i) => v === Object.values(state.end)[i])).toBe(true);
-    const resumed = await runReplay(running.ctx, { topic: running.ctx.topics.reviews, from: parseBound('0'), to: parseBound('0'), modelDir: path.join(dir, 'pkg'), stateDir, runId: 'weak-run' });
+    const resumed = await runReplay(running.ctx, {
+      topic: running.ctx.topics.reviews,
+      from: parseBound('0'),
+      to: parseBound('0'),
+      modelDir: path.join(dir, 'pkg'),
+      stateDir,
+      runId: 'weak-run',
+    });
     expect(resumed.replayed).toBe(N); // nothing left to read: the stored results are the report
     expect(first.agreement).toBeLessThan(1);
     expect(Object.values(first.changes).reduce((a, b) => a + b, 0)).toBe(Math.round(N * (1 - first.agreement!)));

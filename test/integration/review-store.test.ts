@@ -24,7 +24,11 @@ const env = {
 let running: Running;
 
 beforeAll(async () => {
-  running = await runProcessors(['review-store', 'dead-letter-store'], { ...env, DEAD_LETTER_STORE_GROUP: `${prefix}dls` }, { opsServer: false });
+  running = await runProcessors(
+    ['review-store', 'dead-letter-store'],
+    { ...env, DEAD_LETTER_STORE_GROUP: `${prefix}dls` },
+    { opsServer: false },
+  );
 });
 afterAll(async () => {
   await running?.stop();
@@ -37,7 +41,9 @@ describe('review store', () => {
     const dataDir = parseConfig({}, env).ULASAN_DATA_DIR;
     const rows = readLabelledFile(path.join(dataDir, 'app-reviews/train.csv')).slice(0, 1000);
     const now = Date.now();
-    const reviews = rows.map((r) => rowToReview(r, { appId: 'id.co.blibli', source: 'google_play', startMs: now - 3_600_000, spacingMs: 1000, now }));
+    const reviews = rows.map((r) =>
+      rowToReview(r, { appId: 'id.co.blibli', source: 'google_play', startMs: now - 3_600_000, spacingMs: 1000, now }),
+    );
     const good = reviews.filter((r) => r.text.trim() !== '');
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, good);
     // Re-producing the same reviews (a scraper retry) must not create duplicates.
@@ -49,14 +55,22 @@ describe('review store', () => {
       topic: ctx.topics.reviews,
       messages: [
         { key: 'bad-json', value: Buffer.from('{"text":"not avro"}') },
-        { key: 'bad-empty', value: await ctx.serde.encode(ctx.topics.reviews, { ...good[0]!, review_id: 'empty-1', text: '   ' }) },
+        {
+          key: 'bad-empty',
+          value: await ctx.serde.encode(ctx.topics.reviews, { ...good[0]!, review_id: 'empty-1', text: '   ' }),
+        },
       ],
     });
     await producer.disconnect();
 
-    const count = async (): Promise<number> => Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ctx.store.database}.reviews FINAL`))[0]!.n);
+    const count = async (): Promise<number> =>
+      Number(
+        (await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${ctx.store.database}.reviews FINAL`))[0]!.n,
+      );
     await waitFor(async () => (await count()) === good.length, 60_000, `${good.length} stored reviews`);
-    const distinct = await ctx.store.query<{ n: string }>(`SELECT uniqExact(review_id) AS n FROM ${ctx.store.database}.reviews`);
+    const distinct = await ctx.store.query<{ n: string }>(
+      `SELECT uniqExact(review_id) AS n FROM ${ctx.store.database}.reviews`,
+    );
     expect(Number(distinct[0]!.n)).toBe(good.length);
 
     // Both bad records reach the dead-letter topic with their reason.
@@ -82,6 +96,11 @@ describe('review store', () => {
     expect(notAvro.origin_topic).toBe(ctx.topics.reviews);
     expect(await count()).toBe(good.length);
     // ... and the dead-letter store puts them where the dashboards read them.
-    await waitFor(async () => (await ctx.store.query(`SELECT error_code FROM ${ctx.store.database}.dead_letters FINAL`)).length === 2, 30_000, 'dead letters in ClickHouse');
+    await waitFor(
+      async () =>
+        (await ctx.store.query(`SELECT error_code FROM ${ctx.store.database}.dead_letters FINAL`)).length === 2,
+      30_000,
+      'dead letters in ClickHouse',
+    );
   });
 });

@@ -63,7 +63,9 @@ function startScorer(): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 beforeAll(async () => {
@@ -85,7 +87,12 @@ describe('scoring under faults', () => {
     const serde = new AvroSerde(registryUrl);
     await serde.registerAll(allTopics(prefix));
     const now = Date.now();
-    const texts = ['aplikasinya bagus sekali', 'sering error tidak bisa login', 'biasa saja', 'pengiriman cepat mantap'];
+    const texts = [
+      'aplikasinya bagus sekali',
+      'sering error tidak bisa login',
+      'biasa saja',
+      'pengiriman cepat mantap',
+    ];
     const reviews: Review[] = Array.from({ length: TOTAL }, (_, i) => ({
       review_id: `${prefix}f-${i}`,
       app_id: 'id.co.blibli',
@@ -147,7 +154,11 @@ describe('scoring under faults', () => {
       },
     });
     try {
-      await waitFor(async () => seen.size >= TOTAL, 300_000, `${TOTAL} distinct scored reviews (scorer log tail: ${log.join('').slice(-2000)})`);
+      await waitFor(
+        async () => seen.size >= TOTAL,
+        300_000,
+        `${TOTAL} distinct scored reviews (scorer log tail: ${log.join('').slice(-2000)})`,
+      );
       // A little longer: a duplicate, if any, would arrive after its original.
       const settleUntil = Date.now() + 3000;
       await waitFor(async () => Date.now() > settleUntil, 10_000);
@@ -163,7 +174,9 @@ describe('scoring under faults', () => {
     scorer = null;
     const store = await openStore({ database: 'ulasan', chdbPath });
     try {
-      const [c] = await store.query<{ n: string; u: string }>(`SELECT count() AS n, uniqExact(review_id) AS u FROM ulasan.predictions FINAL`);
+      const [c] = await store.query<{ n: string; u: string }>(
+        `SELECT count() AS n, uniqExact(review_id) AS u FROM ulasan.predictions FINAL`,
+      );
       expect(Number(c!.n)).toBe(TOTAL);
       expect(Number(c!.u)).toBe(TOTAL);
       const missing = await store.query<{ n: string }>(
@@ -172,7 +185,9 @@ describe('scoring under faults', () => {
       expect(Number(missing[0]!.n)).toBe(0);
       const raw = await store.query<{ n: string }>(`SELECT count() AS n FROM ulasan.predictions`);
       // Informational only: background merges may already have collapsed redelivered rows.
-      console.log(`fault test: ${kills} kills, ${brokerRestarts} broker restart; ${raw[0]!.n} physical prediction rows for ${TOTAL} reviews (before FINAL, after merges)`);
+      console.log(
+        `fault test: ${kills} kills, ${brokerRestarts} broker restart; ${raw[0]!.n} physical prediction rows for ${TOTAL} reviews (before FINAL, after merges)`,
+      );
     } finally {
       await store.close();
     }

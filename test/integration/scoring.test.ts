@@ -21,7 +21,9 @@ const review = (i: number, extra: Partial<Review> = {}): Review => ({
   review_id: `${prefix}r-${i}`,
   app_id: 'id.co.blibli',
   source: 'google_play',
-  text: ['aplikasinya bagus sekali', 'sering error tidak bisa login', 'biasa saja', 'pengiriman cepat mantap 👍'][i % 4]!,
+  text: ['aplikasinya bagus sekali', 'sering error tidak bisa login', 'biasa saja', 'pengiriman cepat mantap 👍'][
+    i % 4
+  ]!,
   rating: (i % 5) + 1,
   lang: 'id',
   author_hash: null,
@@ -34,7 +36,11 @@ async function count(sql: string): Promise<number> {
   return Number((await running.ctx.store.query<{ n: string }>(sql))[0]!.n);
 }
 
-async function readTopic<T>(topic: string, expected: number, timeoutMs = 60_000): Promise<{ key: string; value: T; headers: Record<string, string> }[]> {
+async function readTopic<T>(
+  topic: string,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<{ key: string; value: T; headers: Record<string, string> }[]> {
   const { ctx } = running;
   const consumer = ctx.kafka.consumer({ groupId: `${prefix}reader-${Math.random()}` });
   await consumer.connect();
@@ -44,7 +50,11 @@ async function readTopic<T>(topic: string, expected: number, timeoutMs = 60_000)
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        out.push({ key: message.key?.toString() ?? '', value: (await ctx.serde.decode<T>(message.value)).value, headers });
+        out.push({
+          key: message.key?.toString() ?? '',
+          value: (await ctx.serde.decode<T>(message.value)).value,
+          headers,
+        });
       },
     });
     await waitFor(async () => out.length >= expected, timeoutMs, `${expected} records on ${topic}`);
@@ -84,10 +94,24 @@ describe('scoring processor', () => {
     const reviews = Array.from({ length: 10_000 }, (_, i) => review(i));
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
     const db = ctx.store.database;
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id LIKE '${prefix}r-%'`)) === 10_000, 120_000, '10,000 predictions');
-    expect(await count(`SELECT uniqExact(review_id) AS n FROM ${db}.predictions WHERE review_id LIKE '${prefix}r-%'`)).toBe(10_000);
-    expect(await count(`SELECT countIf(model_version = '' OR model_name = '') AS n FROM ${db}.predictions FINAL`)).toBe(0);
-    expect(await count(`SELECT count() AS n FROM ${db}.review_features FINAL WHERE review_id LIKE '${prefix}r-%' AND feature_set_version = 'fs-1'`)).toBe(10_000);
+    await waitFor(
+      async () =>
+        (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id LIKE '${prefix}r-%'`)) ===
+        10_000,
+      120_000,
+      '10,000 predictions',
+    );
+    expect(
+      await count(`SELECT uniqExact(review_id) AS n FROM ${db}.predictions WHERE review_id LIKE '${prefix}r-%'`),
+    ).toBe(10_000);
+    expect(await count(`SELECT countIf(model_version = '' OR model_name = '') AS n FROM ${db}.predictions FINAL`)).toBe(
+      0,
+    );
+    expect(
+      await count(
+        `SELECT count() AS n FROM ${db}.review_features FINAL WHERE review_id LIKE '${prefix}r-%' AND feature_set_version = 'fs-1'`,
+      ),
+    ).toBe(10_000);
     const scored = await readTopic<ScoredReview>(ctx.topics.scored, 10_000);
     expect(scored).toHaveLength(10_000);
     expect(new Set(scored.map((s) => s.value.review_id)).size).toBe(10_000);
@@ -111,8 +135,18 @@ describe('scoring processor', () => {
       return b;
     };
     // A record of another subject's schema (Feedback) and a "review" missing most fields.
-    const feedback = await ctx.serde.encode(ctx.topics.feedback, { review_id: 'x', true_label: 'positive', source: 'user', given_at: NOW });
-    const partialSchema = { type: 'record', name: 'PartialReview', namespace: 'test', fields: [{ name: 'review_id', type: 'string' }] };
+    const feedback = await ctx.serde.encode(ctx.topics.feedback, {
+      review_id: 'x',
+      true_label: 'positive',
+      source: 'user',
+      given_at: NOW,
+    });
+    const partialSchema = {
+      type: 'record',
+      name: 'PartialReview',
+      namespace: 'test',
+      fields: [{ name: 'review_id', type: 'string' }],
+    };
     const partialId = await ctx.serde.register(`${prefix}partial`, 'PartialReview', partialSchema);
     const partial = framed(avro.Type.forSchema(partialSchema as avro.Schema).toBuffer({ review_id: 'p1' }), partialId);
     const good = reviewType.toBuffer(review(900_000));
@@ -173,7 +207,12 @@ describe('scoring processor', () => {
     expect(byKey.get(`${prefix}bad-duplicate`)!.value.error_code).toBe('DUPLICATE_REVIEW');
     const db = ctx.store.database;
     const ids = goods.map((g) => `'${g.review_id}'`).join(',');
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id IN (${ids})`)) === goods.length, 60_000, 'good records scored');
+    await waitFor(
+      async () =>
+        (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE review_id IN (${ids})`)) === goods.length,
+      60_000,
+      'good records scored',
+    );
     expect(running.handles.scoring!.healthy()).toBe(true);
   });
 
@@ -188,11 +227,27 @@ describe('scoring processor', () => {
     cpSync(modelDir, v7, { recursive: true });
     const meta = JSON.parse(readFileSync(path.join(v7, 'ulasan.json'), 'utf8'));
     writeFileSync(path.join(v7, 'ulasan.json'), JSON.stringify({ ...meta, version: '7' }));
-    const swapped = new Promise<void>((resolve) => models.onSwap((e) => e.role === 'production' && e.version === '7' && resolve()));
-    const event: ModelVersionEvent = { name: 'ulasan-compact', version: 7, stage: 'Production', metrics: { accuracy: 0.89 }, artifact_uri: `file://${v7}`, content_hash: 'test', run_id: null, reason: 'hot reload test', actor: 'test', timestamp: Date.now() };
+    const swapped = new Promise<void>((resolve) =>
+      models.onSwap((e) => e.role === 'production' && e.version === '7' && resolve()),
+    );
+    const event: ModelVersionEvent = {
+      name: 'ulasan-compact',
+      version: 7,
+      stage: 'Production',
+      metrics: { accuracy: 0.89 },
+      artifact_uri: `file://${v7}`,
+      content_hash: 'test',
+      run_id: null,
+      reason: 'hot reload test',
+      actor: 'test',
+      timestamp: Date.now(),
+    };
     const producer = ctx.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: ctx.topics.registry, messages: [{ key: 'ulasan-compact/7', value: await ctx.serde.encode(ctx.topics.registry, event) }] });
+    await producer.send({
+      topic: ctx.topics.registry,
+      messages: [{ key: 'ulasan-compact/7', value: await ctx.serde.encode(ctx.topics.registry, event) }],
+    });
     const during = Array.from({ length: 2000 }, (_, i) => review(510_000 + i));
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, during);
     await swapped;
@@ -202,10 +257,20 @@ describe('scoring processor', () => {
 
     const db = ctx.store.database;
     const like = `(review_id LIKE '${prefix}r-50____' OR review_id LIKE '${prefix}r-51____' OR review_id LIKE '${prefix}r-52____')`;
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE ${like}`)) === 6000, 120_000, '6,000 predictions');
+    await waitFor(
+      async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE ${like}`)) === 6000,
+      120_000,
+      '6,000 predictions',
+    );
     const afterIds = after.map((r) => `'${r.review_id}'`).join(',');
-    expect(await count(`SELECT countIf(model_version != '7') AS n FROM ${db}.predictions FINAL WHERE review_id IN (${afterIds})`)).toBe(0);
-    const versions = await ctx.store.query<{ model_version: string }>(`SELECT DISTINCT model_version FROM ${db}.predictions FINAL WHERE ${like} ORDER BY model_version`);
+    expect(
+      await count(
+        `SELECT countIf(model_version != '7') AS n FROM ${db}.predictions FINAL WHERE review_id IN (${afterIds})`,
+      ),
+    ).toBe(0);
+    const versions = await ctx.store.query<{ model_version: string }>(
+      `SELECT DISTINCT model_version FROM ${db}.predictions FINAL WHERE ${like} ORDER BY model_version`,
+    );
     expect(versions.map((v) => v.model_version)).toContain('7');
     expect(models.snapshot().production.version).toBe('7');
   });

@@ -90,7 +90,17 @@ describe('Avro serde through the registry', () => {
     await kafka.ensureTopics([spec]);
     const serde = new AvroSerde(registryUrl);
     await serde.register(spec.name, 'Review');
-    const review: Review = { review_id: 'r-enc', app_id: 'a', source: 's', text: 'bagus 👍', rating: null, lang: null, author_hash: null, created_at: 1, ingested_at: 2 };
+    const review: Review = {
+      review_id: 'r-enc',
+      app_id: 'a',
+      source: 's',
+      text: 'bagus 👍',
+      rating: null,
+      lang: null,
+      author_hash: null,
+      created_at: 1,
+      ingested_at: 2,
+    };
     const encode = await serde.encoderFor(spec.name);
     expect(encode(review).equals(await serde.encode(spec.name, review))).toBe(true);
     expect((await serde.decode<Review>(encode(review), spec.name)).value).toEqual(review);
@@ -103,7 +113,9 @@ describe('Avro serde through the registry', () => {
   it('rejects bytes that are not registry-framed Avro with a typed error', async () => {
     const serde = new AvroSerde(registryUrl);
     await expect(serde.decode(Buffer.from('{"json":true}'))).rejects.toMatchObject({ code: 'SERDE_DECODE_FAILED' });
-    await expect(serde.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1]))).rejects.toMatchObject({ code: 'SCHEMA_NOT_FOUND' });
+    await expect(serde.decode(Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1]))).rejects.toMatchObject({
+      code: 'SCHEMA_NOT_FOUND',
+    });
   });
 });
 
@@ -116,7 +128,10 @@ describe('topic catalogue on the broker', () => {
     const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
     for (const s of specs) expect(meta.topics.find((t) => t.name === s.name)!.partitions).toHaveLength(s.partitions);
     const registry = topicSpec('registry', prefix).name;
-    const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: registry, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+    const cfg = await admin.describeConfigs({
+      resources: [{ type: 2, name: registry, configNames: ['cleanup.policy'] }],
+      includeSynonyms: false,
+    });
     await admin.disconnect();
     expect(cfg.resources[0]!.configEntries[0]!.configValue).toBe('compact');
   });

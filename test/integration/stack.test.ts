@@ -18,7 +18,12 @@ const env = {
 };
 
 function cli(...args: string[]): { code: number | null; out: string } {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'stack/cli.ts'), ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 170_000 });
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'stack/cli.ts'), ...args], {
+    env,
+    encoding: 'utf8',
+    cwd: ROOT,
+    timeout: 170_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -19,16 +19,57 @@ let browser: Browser;
 beforeAll(async () => {
   running = await runProcessors(
     ['scoring', 'gateway'],
-    { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, CHDB_PATH: freshDir('status'), ULASAN_TOPIC_PREFIX: prefix, SCORING_GROUP: `${prefix}scoring`, SCORING_MODEL_DIR: await ensureDefaultModel(), SCORING_INSTANCE_ID: `status-${process.pid}`, GATEWAY_PORT: '0', LOG_LEVEL: 'warn' },
+    {
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      CHDB_PATH: freshDir('status'),
+      ULASAN_TOPIC_PREFIX: prefix,
+      SCORING_GROUP: `${prefix}scoring`,
+      SCORING_MODEL_DIR: await ensureDefaultModel(),
+      SCORING_INSTANCE_ID: `status-${process.pid}`,
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
     { opsServer: false },
   );
   const now = Date.now();
-  const reviews: Review[] = ['bagus sekali', 'jelek, sering error', 'biasa saja', 'mantap 👍'].map((text, i) => ({ review_id: `${prefix}s${i}`, app_id: 'app', source: 'test', text, rating: null, lang: 'id', author_hash: null, created_at: now - 1000, ingested_at: now }));
+  const reviews: Review[] = ['bagus sekali', 'jelek, sering error', 'biasa saja', 'mantap 👍'].map((text, i) => ({
+    review_id: `${prefix}s${i}`,
+    app_id: 'app',
+    source: 'test',
+    text,
+    rating: null,
+    lang: 'id',
+    author_hash: null,
+    created_at: now - 1000,
+    ingested_at: now,
+  }));
   await produceReviews(running.ctx.kafka, running.ctx.serde, running.ctx.topics.reviews, reviews);
-  await waitFor(async () => Number((await running.ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${running.ctx.store.database}.predictions FINAL`))[0]!.n) === 4, 60_000, 'scored reviews');
+  await waitFor(
+    async () =>
+      Number(
+        (
+          await running.ctx.store.query<{ n: string }>(
+            `SELECT count() AS n FROM ${running.ctx.store.database}.predictions FINAL`,
+          )
+        )[0]!.n,
+      ) === 4,
+    60_000,
+    'scored reviews',
+  );
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 180_000);
 

@@ -53,14 +53,26 @@ async function runs(): Promise<TrainingRun[]> {
 
 async function request(id: string, details: Record<string, string> = {}): Promise<void> {
   const { ctx } = running;
-  const req: RetrainRequest = { request_id: id, model_name: 'ulasan-compact', reasons: ['manual'], details, requested_by: 'test', force: true, requested_at: Date.now() };
+  const req: RetrainRequest = {
+    request_id: id,
+    model_name: 'ulasan-compact',
+    reasons: ['manual'],
+    details,
+    requested_by: 'test',
+    force: true,
+    requested_at: Date.now(),
+  };
   const producer = ctx.kafka.producer();
   await producer.connect();
-  await producer.send({ topic: ctx.topics.retrain, messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }] });
+  await producer.send({
+    topic: ctx.topics.retrain,
+    messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
+  });
   await producer.disconnect();
 }
 
-const finished = (id: string) => async (): Promise<TrainingRun | undefined> => (await runs()).find((r) => r.request_id === id && r.status !== 'started');
+const finished = (id: string) => async (): Promise<TrainingRun | undefined> =>
+  (await runs()).find((r) => r.request_id === id && r.status !== 'started');
 
 beforeAll(async () => {
   modelDir = await ensureDefaultModel();
@@ -68,7 +80,14 @@ beforeAll(async () => {
   const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
   running = await runProcessors(
     ['scoring', 'registry-mirror', 'training-launcher'],
-    env({ CHDB_PATH: freshDir('launcher'), SCORING_GROUP: `${prefix}scoring`, REGISTRY_MIRROR_GROUP: `${prefix}mirror`, SCORING_MODEL_DIR: modelDir, SCORING_INSTANCE_ID: `launcher-test-${process.pid}`, LAUNCHER_WEBHOOK_URL: hookUrl }),
+    env({
+      CHDB_PATH: freshDir('launcher'),
+      SCORING_GROUP: `${prefix}scoring`,
+      REGISTRY_MIRROR_GROUP: `${prefix}mirror`,
+      SCORING_MODEL_DIR: modelDir,
+      SCORING_INSTANCE_ID: `launcher-test-${process.pid}`,
+      LAUNCHER_WEBHOOK_URL: hookUrl,
+    }),
     { opsServer: false },
   );
 }, 180_000);
@@ -80,80 +99,137 @@ afterAll(async () => {
 });
 
 describe('training launcher', () => {
-  it('turns a RetrainRequest into a run, a Staging version, a promotion, and a scorer switch', { timeout: 240_000 }, async () => {
-    const models = running.handles.scoring!.models as ModelHolder;
-    await request(`${prefix}req-1`);
-    const run = await waitFor(finished(`${prefix}req-1`), 180_000, 'run 1 to finish');
-    expect(run.status, run.reason ?? '').toBe('succeeded');
-    expect(run.model_version).toBe(1);
-    expect(run.reason).toMatch(/^promoted/);
-    expect(run.metrics!.accuracy).toBeGreaterThan(0.8);
-    expect(Number(run.dataset_rows)).toBeGreaterThan(10_000);
-    expect(run.git_sha).toMatch(/^[0-9a-f]{40}$/);
-    await waitFor(async () => models.snapshot().production.version === '1', 60_000, 'scorer on version 1');
-    expect(run.metrics!.epoch_01_dev_macro_f1).toBeGreaterThan(0);
-    expect(run.metrics!.cm_positive_positive).toBeGreaterThan(0);
-    // Slack-compatible webhook on promotion.
-    await waitFor(async () => webhooks.some((w) => /v1 promoted to Production/.test(w.text)), 10_000, 'promotion webhook');
-    const reg = await ModelRegistry.open({ kafka: running.ctx.kafka, serde: running.ctx.serde, topics: running.ctx.topics, artifactDir });
-    expect(reg.state.production('ulasan-compact')?.version).toBe(1);
-    // Run tracking: the run is mirrored to ClickHouse with its report in the artifact store.
-    await waitFor(async () => (await running.ctx.store.query(`SELECT run_id FROM ${running.ctx.store.database}.training_runs FINAL WHERE run_id = {id:String} AND status = 'succeeded'`, { id: run.run_id })).length === 1, 30_000, 'mirrored run');
-  });
-
-  it('keeps a version that fails the promotion gate in Staging, with the reason, and Production unchanged', { timeout: 240_000 }, async () => {
-    await request(`${prefix}req-tiny`, { train_limit: '120' });
-    const run = await waitFor(finished(`${prefix}req-tiny`), 180_000, 'tiny run to finish');
-    expect(run.status).toBe('succeeded');
-    expect(run.reason).toMatch(/^stays Staging/);
-    const reg = await ModelRegistry.open({ kafka: running.ctx.kafka, serde: running.ctx.serde, topics: running.ctx.topics, artifactDir });
-    const v = reg.state.version('ulasan-compact', run.model_version!);
-    expect(v?.stage).toBe('Staging');
-    expect(v?.reason).toMatch(/stays Staging/);
-    expect(reg.state.production('ulasan-compact')?.version).toBe(1);
-  });
-
-  it('marks a run killed with the launcher as failed and re-runs it once, with no duplicate version and no lost request', { timeout: 300_000 }, async () => {
-    const spawnLauncher = (): ChildProcess =>
-      spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'training-launcher'], {
-        cwd: ROOT,
-        env: env({ CHDB_PATH: freshDir('launcher-child'), LAUNCHER_GROUP: `${prefix}launcher-child`, LAUNCHER_JOB_ARGS: '--epochs 6', METRICS_PORT: '0', LAUNCHER_MODEL_NAME: 'crash-model' }),
-        stdio: 'ignore',
-      });
-    let child = spawnLauncher();
-    const id = `${prefix}req-crash`;
-    const { ctx } = running;
-    const req: RetrainRequest = { request_id: id, model_name: 'crash-model', reasons: ['manual'], details: {}, requested_by: 'test', force: true, requested_at: Date.now() };
-    const producer = ctx.kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: ctx.topics.retrain, messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }] });
-    await producer.disconnect();
-    const started = await waitFor(async () => (await runs()).find((r) => r.request_id === id && r.status === 'started'), 120_000, 'crash run to start');
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-
-    child = spawnLauncher();
-    try {
-      const outcomes = await waitFor(
-        async () => {
-          const rs = (await runs()).filter((r) => r.request_id === id && r.status !== 'started');
-          return rs.length >= 2 ? rs : undefined;
-        },
-        240_000,
-        'failed run and its re-run',
+  it(
+    'turns a RetrainRequest into a run, a Staging version, a promotion, and a scorer switch',
+    { timeout: 240_000 },
+    async () => {
+      const models = running.handles.scoring!.models as ModelHolder;
+      await request(`${prefix}req-1`);
+      const run = await waitFor(finished(`${prefix}req-1`), 180_000, 'run 1 to finish');
+      expect(run.status, run.reason ?? '').toBe('succeeded');
+      expect(run.model_version).toBe(1);
+      expect(run.reason).toMatch(/^promoted/);
+      expect(run.metrics!.accuracy).toBeGreaterThan(0.8);
+      expect(Number(run.dataset_rows)).toBeGreaterThan(10_000);
+      expect(run.git_sha).toMatch(/^[0-9a-f]{40}$/);
+      await waitFor(async () => models.snapshot().production.version === '1', 60_000, 'scorer on version 1');
+      expect(run.metrics!.epoch_01_dev_macro_f1).toBeGreaterThan(0);
+      expect(run.metrics!.cm_positive_positive).toBeGreaterThan(0);
+      // Slack-compatible webhook on promotion.
+      await waitFor(
+        async () => webhooks.some((w) => /v1 promoted to Production/.test(w.text)),
+        10_000,
+        'promotion webhook',
       );
-      const first = outcomes.find((r) => r.run_id === started.run_id)!;
-      expect(first.status).toBe('failed');
-      expect(first.reason).toMatch(/launcher crashed/);
-      const rerun = outcomes.find((r) => r.run_id !== started.run_id)!;
-      expect(rerun.status).toBe('succeeded');
-      expect(rerun.params!.attempt).toBe('2');
-      const reg = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir });
-      const versions = reg.state.versions('crash-model');
-      expect(versions).toHaveLength(1);
-      expect(versions[0]!.run_id).toBe(rerun.run_id);
-    } finally {
+      const reg = await ModelRegistry.open({
+        kafka: running.ctx.kafka,
+        serde: running.ctx.serde,
+        topics: running.ctx.topics,
+        artifactDir,
+      });
+      expect(reg.state.production('ulasan-compact')?.version).toBe(1);
+      // Run tracking: the run is mirrored to ClickHouse with its report in the artifact store.
+      await waitFor(
+        async () =>
+          (
+            await running.ctx.store.query(
+              `SELECT run_id FROM ${running.ctx.store.database}.training_runs FINAL WHERE run_id = {id:String} AND status = 'succeeded'`,
+              { id: run.run_id },
+            )
+          ).length === 1,
+        30_000,
+        'mirrored run',
+      );
+    },
+  );
+
+  it(
+    'keeps a version that fails the promotion gate in Staging, with the reason, and Production unchanged',
+    { timeout: 240_000 },
+    async () => {
+      await request(`${prefix}req-tiny`, { train_limit: '120' });
+      const run = await waitFor(finished(`${prefix}req-tiny`), 180_000, 'tiny run to finish');
+      expect(run.status).toBe('succeeded');
+      expect(run.reason).toMatch(/^stays Staging/);
+      const reg = await ModelRegistry.open({
+        kafka: running.ctx.kafka,
+        serde: running.ctx.serde,
+        topics: running.ctx.topics,
+        artifactDir,
+      });
+      const v = reg.state.version('ulasan-compact', run.model_version!);
+      expect(v?.stage).toBe('Staging');
+      expect(v?.reason).toMatch(/stays Staging/);
+      expect(reg.state.production('ulasan-compact')?.version).toBe(1);
+    },
+  );
+
+  it(
+    'marks a run killed with the launcher as failed and re-runs it once, with no duplicate version and no lost request',
+    { timeout: 300_000 },
+    async () => {
+      const spawnLauncher = (): ChildProcess =>
+        spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'training-launcher'], {
+          cwd: ROOT,
+          env: env({
+            CHDB_PATH: freshDir('launcher-child'),
+            LAUNCHER_GROUP: `${prefix}launcher-child`,
+            LAUNCHER_JOB_ARGS: '--epochs 6',
+            METRICS_PORT: '0',
+            LAUNCHER_MODEL_NAME: 'crash-model',
+          }),
+          stdio: 'ignore',
+        });
+      let child = spawnLauncher();
+      const id = `${prefix}req-crash`;
+      const { ctx } = running;
+      const req: RetrainRequest = {
+        request_id: id,
+        model_name: 'crash-model',
+        reasons: ['manual'],
+        details: {},
+        requested_by: 'test',
+        force: true,
+        requested_at: Date.now(),
+      };
+      const producer = ctx.kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: ctx.topics.retrain,
+        messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
+      });
+      await producer.disconnect();
+      const started = await waitFor(
+        async () => (await runs()).find((r) => r.request_id === id && r.status === 'started'),
+        120_000,
+        'crash run to start',
+      );
       child.kill('SIGKILL');
-    }
-  });
+      await new Promise((r) => child.once('exit', r));
+
+      child = spawnLauncher();
+      try {
+        const outcomes = await waitFor(
+          async () => {
+            const rs = (await runs()).filter((r) => r.request_id === id && r.status !== 'started');
+            return rs.length >= 2 ? rs : undefined;
+          },
+          240_000,
+          'failed run and its re-run',
+        );
+        const first = outcomes.find((r) => r.run_id === started.run_id)!;
+        expect(first.status).toBe('failed');
+        expect(first.reason).toMatch(/launcher crashed/);
+        const rerun = outcomes.find((r) => r.run_id !== started.run_id)!;
+        expect(rerun.status).toBe('succeeded');
+        expect(rerun.params!.attempt).toBe('2');
+        const reg = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir });
+        const versions = reg.state.versions('crash-model');
+        expect(versions).toHaveLength(1);
+        expect(versions[0]!.run_id).toBe(rerun.run_id);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 });

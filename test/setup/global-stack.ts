@@ -28,4 +28,3 @@ export default async function setup(): Promise<() => Promise<void>> {
     for (const name of started.reverse()) await downService(layout, name);
   };
 }
-

@@ -28,7 +28,9 @@ describe('parseConfig', () => {
   });
 
   it('names every invalid variable at once', () => {
-    const err = configError(() => parseConfig({}, { METRICS_PORT: 'abc', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'not a url' }));
+    const err = configError(() =>
+      parseConfig({}, { METRICS_PORT: 'abc', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'not a url' }),
+    );
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.variables.sort()).toEqual(['CLICKHOUSE_URL', 'KAFKA_BROKERS', 'METRICS_PORT']);
     expect(err.message).toMatch(/METRICS_PORT/);

@@ -3,7 +3,15 @@ import { validateReview } from '../../processors/shared/review.js';
 import { deadLetter } from '../../processors/shared/dead-letter.js';
 
 const NOW = Date.UTC(2026, 10, 1);
-const good = { review_id: 'play-1', app_id: 'blibli', source: 'play', text: 'aplikasinya bagus', rating: 5, created_at: NOW - 1000, ingested_at: NOW };
+const good = {
+  review_id: 'play-1',
+  app_id: 'blibli',
+  source: 'play',
+  text: 'aplikasinya bagus',
+  rating: 5,
+  created_at: NOW - 1000,
+  ingested_at: NOW,
+};
 
 describe('validateReview', () => {
   it('accepts a well-formed review', () => {
@@ -43,8 +51,20 @@ describe('validateReview', () => {
 
 describe('deadLetter', () => {
   it('keeps the original bytes and origin as fields and headers', () => {
-    const dl = deadLetter({ topic: 'ulasan.reviews', partition: 2, offset: '41', key: Buffer.from('k'), value: Buffer.from([1, 2]) }, 'NOT_AVRO', 'bad magic', 'scoring', 5);
-    expect(dl.value).toMatchObject({ error_code: 'NOT_AVRO', origin_topic: 'ulasan.reviews', origin_partition: 2, origin_offset: 41, failed_at: 5 });
+    const dl = deadLetter(
+      { topic: 'ulasan.reviews', partition: 2, offset: '41', key: Buffer.from('k'), value: Buffer.from([1, 2]) },
+      'NOT_AVRO',
+      'bad magic',
+      'scoring',
+      5,
+    );
+    expect(dl.value).toMatchObject({
+      error_code: 'NOT_AVRO',
+      origin_topic: 'ulasan.reviews',
+      origin_partition: 2,
+      origin_offset: 41,
+      failed_at: 5,
+    });
     expect(dl.value.original_value).toEqual(Buffer.from([1, 2]));
     expect(dl.headers['x-origin-offset']).toBe('41');
     expect(dl.headers['x-ulasan-reason']).toBe('bad magic');
@@ -60,8 +80,13 @@ describe('producer row checks', () => {
       { index: 1, text: 'jelek', label: null, rating: 4.5 },
       { index: 2, text: 'biasa', label: null, rating: 3, extra: { created_at: Date.UTC(10000, 0, 1) } },
     ];
-    const reviews = rows.map((r) => rowToReview(r, { appId: 'a', source: 's', startMs: now - 10_000, spacingMs: 1000, now }));
-    expect(rowProblems(rows, reviews, now)).toEqual([expect.stringMatching(/^row 2: BAD_RATING/), expect.stringMatching(/^row 3: BAD_TIMESTAMP/)]);
+    const reviews = rows.map((r) =>
+      rowToReview(r, { appId: 'a', source: 's', startMs: now - 10_000, spacingMs: 1000, now }),
+    );
+    expect(rowProblems(rows, reviews, now)).toEqual([
+      expect.stringMatching(/^row 2: BAD_RATING/),
+      expect.stringMatching(/^row 3: BAD_TIMESTAMP/),
+    ]);
   });
 });
 
@@ -77,7 +102,13 @@ describe('dead letters that always fit', () => {
     const { createHash } = await import('node:crypto');
     const { DEAD_LETTER_VALUE_BYTES } = await import('../../processors/shared/dead-letter.js');
     const value = Buffer.alloc(1_048_000, 7);
-    const dl = deadLetter({ topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 1), value }, 'TEXT_TOO_LARGE', 'x'.repeat(10_000), 'scoring', 5);
+    const dl = deadLetter(
+      { topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 1), value },
+      'TEXT_TOO_LARGE',
+      'x'.repeat(10_000),
+      'scoring',
+      5,
+    );
     expect(dl.value.original_value!.length).toBe(DEAD_LETTER_VALUE_BYTES);
     expect(dl.value.original_key!.length).toBe(4096);
     expect(dl.value.original_size).toBe(1_048_000);

@@ -6,7 +6,16 @@ import { SCHEMA_DIR, listSchemaFiles, loadSchema } from '../../processors/shared
 import { generate } from '../../scripts/gen-types.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 
-const REQUIRED = ['Review', 'ScoredReview', 'Feedback', 'DriftEvent', 'RetrainRequest', 'ModelVersionEvent', 'TrainingRun', 'DeadLetter'];
+const REQUIRED = [
+  'Review',
+  'ScoredReview',
+  'Feedback',
+  'DriftEvent',
+  'RetrainRequest',
+  'ModelVersionEvent',
+  'TrainingRun',
+  'DeadLetter',
+];
 
 describe('Avro schemas', () => {
   it('has a valid schema for every message the system carries', () => {
@@ -24,7 +33,14 @@ describe('Avro schemas', () => {
 
   it('round-trips a Review with optional fields omitted', () => {
     const type = avro.Type.forSchema(loadSchema('Review') as avro.Schema);
-    const r: Review = { review_id: 'r1', app_id: 'app', source: 'play', text: 'bagus sekali', created_at: 1_700_000_000_000, ingested_at: 1_700_000_000_500 };
+    const r: Review = {
+      review_id: 'r1',
+      app_id: 'app',
+      source: 'play',
+      text: 'bagus sekali',
+      created_at: 1_700_000_000_000,
+      ingested_at: 1_700_000_000_500,
+    };
     const back = type.fromBuffer(type.toBuffer({ ...r, rating: null, lang: null, author_hash: null })) as Review;
     expect(back).toEqual({ ...r, rating: null, lang: null, author_hash: null });
   });

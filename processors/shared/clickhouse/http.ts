@@ -7,16 +7,28 @@ export class HttpStore implements ClickHouseStore {
   readonly kind = 'http' as const;
   private readonly client: ClickHouseClient;
 
-  constructor(readonly url: string, readonly database: string, username = 'default', password = '') {
+  constructor(
+    readonly url: string,
+    readonly database: string,
+    username = 'default',
+    password = '',
+  ) {
     // No default database on the connection: the database may not exist yet, and all SQL is qualified.
-    this.client = createClient({ url, username, password, request_timeout: 60_000, compression: { request: false, response: false },
+    this.client = createClient({
+      url,
+      username,
+      password,
+      request_timeout: 60_000,
+      compression: { request: false, response: false },
       // Failures are rethrown as ClickHouseError and logged by the caller; the client's own log would double them.
       log: { level: ClickHouseLogLevel.OFF },
     });
   }
 
   private wrap(err: unknown, sql: string): ClickHouseError {
-    return new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `${(err as Error).message}\n  in: ${sql.slice(0, 300)}`, { cause: err });
+    return new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `${(err as Error).message}\n  in: ${sql.slice(0, 300)}`, {
+      cause: err,
+    });
   }
 
   async exec(sql: string): Promise<void> {

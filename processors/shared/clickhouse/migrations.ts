@@ -307,7 +307,9 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   await store.exec(
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at ${TS} DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,
   );
-  const done = new Set((await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)));
+  const done = new Set(
+    (await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)),
+  );
   const result: MigrationResult = { applied: [], skipped: [] };
   for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
     if (done.has(m.id)) {
@@ -318,7 +320,9 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
       try {
         await store.exec(sql);
       } catch (err) {
-        throw new UlasanError('MIGRATION_FAILED', `migration ${m.id} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+        throw new UlasanError('MIGRATION_FAILED', `migration ${m.id} (${m.name}) failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     await store.insert('schema_migrations', [{ id: m.id, name: m.name }]);
@@ -327,4 +331,19 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   return result;
 }
 
-export const MIGRATED_TABLES = ['reviews', 'predictions', 'shadow_predictions', 'review_features', 'feedback', 'drift_metrics', 'retrain_events', 'model_versions', 'training_runs', 'drift_windows', 'late_records', 'performance_windows', 'backtest_predictions', 'dead_letters'];
+export const MIGRATED_TABLES = [
+  'reviews',
+  'predictions',
+  'shadow_predictions',
+  'review_features',
+  'feedback',
+  'drift_metrics',
+  'retrain_events',
+  'model_versions',
+  'training_runs',
+  'drift_windows',
+  'late_records',
+  'performance_windows',
+  'backtest_predictions',
+  'dead_letters',
+];

@@ -32,7 +32,8 @@ export interface StoreOptions {
 }
 
 export function qualify(database: string, table: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `bad table name ${table}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table))
+    throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `bad table name ${table}`);
   return `${database}.${table}`;
 }
 

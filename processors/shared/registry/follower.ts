@@ -55,9 +55,15 @@ export class RegistryFollower {
 
   private async start(): Promise<void> {
     const { ctx } = this;
-    const unreadable = counter(ctx.metrics, { name: 'ulasan_registry_follower_unreadable_total', help: 'Registry events the follower could not read' });
+    const unreadable = counter(ctx.metrics, {
+      name: 'ulasan_registry_follower_unreadable_total',
+      help: 'Registry events the follower could not read',
+    });
     const log = ctx.logger.child({ component: 'registry-follower' });
-    const consumer = ctx.kafka.consumer({ groupId: `ulasan-registry-follower-${randomUUID()}`, sessionTimeout: 30_000 });
+    const consumer = ctx.kafka.consumer({
+      groupId: `ulasan-registry-follower-${randomUUID()}`,
+      sessionTimeout: 30_000,
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: ctx.topics.registry, fromBeginning: true });
@@ -71,7 +77,10 @@ export class RegistryFollower {
         } catch (err) {
           if (isRetriable(err)) throw err;
           unreadable.inc();
-          log.warn({ err: (err as Error).message, offset: message.offset }, 'unreadable registry event (the mirror dead-letters it)');
+          log.warn(
+            { err: (err as Error).message, offset: message.offset },
+            'unreadable registry event (the mirror dead-letters it)',
+          );
         }
         this.advance(partition, BigInt(message.offset) + 1n);
       },
@@ -102,7 +111,9 @@ export class RegistryFollower {
     const admin = this.ctx.kafka.admin();
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(this.ctx.topics.registry).finally(() => admin.disconnect());
-    const targets = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
+    const targets = new Map(
+      ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
+    );
     const began = Date.now();
     while (!this.caughtUp(targets)) {
       const now = Date.now();

@@ -29,7 +29,8 @@ export interface RegistryDeps {
 /** Flattens package metrics into the registry's map<double>. */
 export function flatMetrics(metrics: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of ['accuracy', 'macro_f1', 'ece', 'dev_macro_f1', 'n', 'train_rows', 'eval_rows']) if (typeof metrics[k] === 'number') out[k] = metrics[k] as number;
+  for (const k of ['accuracy', 'macro_f1', 'ece', 'dev_macro_f1', 'n', 'train_rows', 'eval_rows'])
+    if (typeof metrics[k] === 'number') out[k] = metrics[k] as number;
   const per = metrics.per_class as Record<string, { f1?: number; precision?: number; recall?: number }> | undefined;
   for (const [label, m] of Object.entries(per ?? {})) {
     for (const f of ['precision', 'recall', 'f1'] as const) if (typeof m[f] === 'number') out[`${label}_${f}`] = m[f]!;
@@ -67,7 +68,10 @@ export class ModelRegistry {
     await producer.connect();
     try {
       const messages = await Promise.all(
-        events.map(async (e) => ({ key: `${e.name}/${e.version}/${e.stage}`, value: await this.deps.serde.encode(this.deps.topics.registry, e) })),
+        events.map(async (e) => ({
+          key: `${e.name}/${e.version}/${e.stage}`,
+          value: await this.deps.serde.encode(this.deps.topics.registry, e),
+        })),
       );
       await producer.send({ topic: this.deps.topics.registry, messages, acks: -1 });
     } finally {
@@ -76,7 +80,13 @@ export class ModelRegistry {
     for (const e of events) this.state.apply(e);
   }
 
-  private event(base: ModelVersionEvent, stage: ModelStage, reason: string, actor: string, at: number): ModelVersionEvent {
+  private event(
+    base: ModelVersionEvent,
+    stage: ModelStage,
+    reason: string,
+    actor: string,
+    at: number,
+  ): ModelVersionEvent {
     return { ...base, stage, reason, actor, timestamp: at };
   }
 
@@ -90,7 +100,14 @@ export class ModelRegistry {
    * Copies the package into the artifact store (keyed by content hash) and registers it as a new
    * version. The same content registered twice returns the existing version (no duplicates).
    */
-  async register(input: { name: string; packageDir: string; runId: string | null; reason: string; actor: string; stage?: 'Staging' | 'None' }): Promise<{ event: ModelVersionEvent; created: boolean }> {
+  async register(input: {
+    name: string;
+    packageDir: string;
+    runId: string | null;
+    reason: string;
+    actor: string;
+    stage?: 'Staging' | 'None';
+  }): Promise<{ event: ModelVersionEvent; created: boolean }> {
     const pkg = loadPackage(input.packageDir);
     const hash = packageHash(input.packageDir);
     const existing = this.state.findByHash(input.name, hash);
@@ -116,7 +133,13 @@ export class ModelRegistry {
     return { event: e, created: true };
   }
 
-  async transition(name: string, version: number, stage: ModelStage, reason: string, actor: string): Promise<ModelVersionEvent> {
+  async transition(
+    name: string,
+    version: number,
+    stage: ModelStage,
+    reason: string,
+    actor: string,
+  ): Promise<ModelVersionEvent> {
     if (stage === 'Production') return (await this.promote(name, version, reason, actor)).at(-1)!;
     const e = this.event(this.require(name, version), stage, reason, actor, Date.now());
     await this.emit([e]);
@@ -129,7 +152,8 @@ export class ModelRegistry {
     const now = Date.now();
     const events: ModelVersionEvent[] = [];
     const current = this.state.production(name);
-    if (current && current.version !== version) events.push(this.event(current, 'Archived', `replaced by version ${version}`, actor, now));
+    if (current && current.version !== version)
+      events.push(this.event(current, 'Archived', `replaced by version ${version}`, actor, now));
     events.push(this.event(target, 'Production', reason, actor, now + 1));
     await this.emit(events);
     return events;
@@ -138,7 +162,8 @@ export class ModelRegistry {
   /** One step back: the previous Production becomes Production again. */
   async rollback(name: string, reason: string, actor: string): Promise<ModelVersionEvent[]> {
     const prev = this.state.previousProduction(name);
-    if (!prev) throw new UlasanError('DATA_NOT_FOUND', `model ${name} has no earlier Production version to roll back to`);
+    if (!prev)
+      throw new UlasanError('DATA_NOT_FOUND', `model ${name} has no earlier Production version to roll back to`);
     return this.promote(name, prev.version, `rollback: ${reason}`, actor);
   }
 
@@ -147,7 +172,15 @@ export class ModelRegistry {
   }
 
   /** Metrics side by side and both confusion matrices (from the stored packages). */
-  compare(name: string, a: number, b: number): { versions: [ModelVersionEvent, ModelVersionEvent]; metrics: Record<string, [number | null, number | null]>; confusion: [unknown, unknown] } {
+  compare(
+    name: string,
+    a: number,
+    b: number,
+  ): {
+    versions: [ModelVersionEvent, ModelVersionEvent];
+    metrics: Record<string, [number | null, number | null]>;
+    confusion: [unknown, unknown];
+  } {
     const va = this.require(name, a);
     const vb = this.require(name, b);
     const keys = [...new Set([...Object.keys(va.metrics ?? {}), ...Object.keys(vb.metrics ?? {})])].sort();

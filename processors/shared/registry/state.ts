@@ -68,7 +68,13 @@ export class RegistryState {
   previousProduction(name: string): ModelVersionEvent | undefined {
     const current = this.production(name);
     const promotions = this.events
-      .filter((e) => e.name === name && e.stage === 'Production' && (!current || e.version !== current.version) && (!current || e.timestamp <= current.timestamp))
+      .filter(
+        (e) =>
+          e.name === name &&
+          e.stage === 'Production' &&
+          (!current || e.version !== current.version) &&
+          (!current || e.timestamp <= current.timestamp),
+      )
       .sort((a, b) => b.timestamp - a.timestamp);
     const prev = promotions[0];
     return prev ? this.version(name, prev.version) : undefined;
@@ -76,6 +82,8 @@ export class RegistryState {
 
   /** Stage history of one version, oldest first. */
   history(name: string, version?: number): ModelVersionEvent[] {
-    return this.events.filter((e) => e.name === name && (version === undefined || e.version === version)).sort((a, b) => a.timestamp - b.timestamp);
+    return this.events
+      .filter((e) => e.name === name && (version === undefined || e.version === version))
+      .sort((a, b) => a.timestamp - b.timestamp);
   }
 }

@@ -5,7 +5,18 @@ import { buildGateway, type GatewayDeps } from '../../../gateway/app.js';
 import type { InferenceEngine, Prediction } from '../../../models/core/engine.js';
 import type { Feedback, ModelVersionEvent, ScoredReview } from '../../../schemas/types.generated.js';
 
-const v = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent => ({ name: 'ulasan-compact', version, stage, metrics: { accuracy: 0.89 }, artifact_uri: `file:///a/${version}`, content_hash: 'h', run_id: null, reason: 'r', actor: 't', timestamp: 1_700_000_000_000 });
+const v = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent => ({
+  name: 'ulasan-compact',
+  version,
+  stage,
+  metrics: { accuracy: 0.89 },
+  artifact_uri: `file:///a/${version}`,
+  content_hash: 'h',
+  run_id: null,
+  reason: 'r',
+  actor: 't',
+  timestamp: 1_700_000_000_000,
+});
 
 function fakes() {
   const logged: ScoredReview[] = [];
@@ -16,16 +27,33 @@ function fakes() {
     predict: async (texts: string[]): Promise<Prediction[]> => {
       calls.push(texts.length);
       await new Promise((r) => setTimeout(r, 5)); // an engine run takes time: requests pile up meanwhile
-      return texts.map((t) => ({ label: 'x', sentiment: null, confidence: 0.8, probabilities: /jelek/.test(t) ? { a: 0.8, b: 0.1, c: 0.1 } : { a: 0.1, b: 0.1, c: 0.8 }, modelName: 'ulasan-compact', modelVersion: '3' }));
+      return texts.map((t) => ({
+        label: 'x',
+        sentiment: null,
+        confidence: 0.8,
+        probabilities: /jelek/.test(t) ? { a: 0.8, b: 0.1, c: 0.1 } : { a: 0.1, b: 0.1, c: 0.8 },
+        modelName: 'ulasan-compact',
+        modelVersion: '3',
+      }));
     },
   } as unknown as InferenceEngine;
   const deps: GatewayDeps = {
     engine: () => engine,
-    registry: { versions: async () => [v(1, 'Archived'), v(2, 'Production')], promote: async (n) => [v(2, 'Archived'), v(n, 'Production')], rollback: async () => [v(1, 'Production')] },
+    registry: {
+      versions: async () => [v(1, 'Archived'), v(2, 'Production')],
+      promote: async (n) => [v(2, 'Archived'), v(n, 'Production')],
+      rollback: async () => [v(1, 'Production')],
+    },
     reload: async () => '3',
     logPredictions: (p) => logged.push(...p),
     sendFeedback: async (f) => void feedback.push(f),
-    stats: async () => ({ reviews_scored: 10, last_24h: 4, sentiment_mix: { negative: 3, neutral: 2, positive: 5 }, drift: { latest_window: null, drifted: false, severity: 0 }, model: { name: 'ulasan-compact', version: '3' } }),
+    stats: async () => ({
+      reviews_scored: 10,
+      last_24h: 4,
+      sentiment_mix: { negative: 3, neutral: 2, positive: 5 },
+      drift: { latest_window: null, drifted: false, severity: 0 },
+      model: { name: 'ulasan-compact', version: '3' },
+    }),
     trend: async () => [{ day: '2026-11-27', negative: 1, neutral: 1, positive: 3 }],
     kafkaReachable: async () => true,
     metrics: new Registry(),
@@ -33,13 +61,24 @@ function fakes() {
   return { deps, logged, feedback, calls };
 }
 
-const options = { adminToken: 'secret', maxBatch: 4, bodyLimit: 64 * 1024, rateLimitMax: 1000, rateLimitWindowMs: 60_000, microBatch: false };
+const options = {
+  adminToken: 'secret',
+  maxBatch: 4,
+  bodyLimit: 64 * 1024,
+  rateLimitMax: 1000,
+  rateLimitWindowMs: 60_000,
+  microBatch: false,
+};
 
 describe('gateway routes', () => {
   it('POST /predict returns the sentiment, probabilities and model version, and logs asynchronously', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, options);
-    const res = await app.inject({ method: 'POST', url: '/predict', payload: { text: 'aplikasinya jelek', app_id: 'a' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { text: 'aplikasinya jelek', app_id: 'a' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ label: 'negative', model_version: '3', probabilities: { negative: 0.8 } });
     expect(f.logged[0]).toMatchObject({ app_id: 'a', source: 'gateway', label: 'negative' });
@@ -47,9 +86,17 @@ describe('gateway routes', () => {
 
   it('POST /predict/batch enforces the batch limit', async () => {
     const app = await buildGateway(fakes().deps, options);
-    const ok = await app.inject({ method: 'POST', url: '/predict/batch', payload: { items: [{ text: 'bagus' }, { text: 'jelek' }] } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      payload: { items: [{ text: 'bagus' }, { text: 'jelek' }] },
+    });
     expect(ok.json().predictions.map((p: { label: string }) => p.label)).toEqual(['positive', 'negative']);
-    const tooMany = await app.inject({ method: 'POST', url: '/predict/batch', payload: { items: Array.from({ length: 5 }, () => ({ text: 'x' })) } });
+    const tooMany = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      payload: { items: Array.from({ length: 5 }, () => ({ text: 'x' })) },
+    });
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json().code).toBe('VALIDATION_FAILED');
   });
@@ -61,7 +108,12 @@ describe('gateway routes', () => {
     ['unknown field', '{"text": "a", "evil": 1}', 'VALIDATION_FAILED', 400],
   ])('rejects %s with a coded 400', async (_, payload, code, status) => {
     const app = await buildGateway(fakes().deps, options);
-    const res = await app.inject({ method: 'POST', url: '/predict', payload, headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(status);
     expect(res.json()).toMatchObject({ code, statusCode: status });
   });
@@ -84,19 +136,33 @@ describe('gateway routes', () => {
   it('guards admin routes: 401 without a token, 403 with a wrong one, 200 with the right one', async () => {
     const app = await buildGateway(fakes().deps, options);
     expect((await app.inject({ method: 'POST', url: '/models/2/promote' })).json().code).toBe('UNAUTHENTICATED');
-    const wrong = await app.inject({ method: 'POST', url: '/models/rollback', headers: { authorization: 'Bearer nope' } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/models/rollback',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().code).toBe('FORBIDDEN');
-    const ok = await app.inject({ method: 'POST', url: '/models/2/promote', headers: { authorization: 'Bearer secret' }, payload: { reason: 'looks good' } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/models/2/promote',
+      headers: { authorization: 'Bearer secret' },
+      payload: { reason: 'looks good' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().events.map((e: { stage: string }) => e.stage)).toEqual(['Archived', 'Production']);
-    expect((await app.inject({ method: 'POST', url: '/model/reload', headers: { authorization: 'Bearer secret' } })).json()).toEqual({ model_version: '3' });
+    expect(
+      (await app.inject({ method: 'POST', url: '/model/reload', headers: { authorization: 'Bearer secret' } })).json(),
+    ).toEqual({ model_version: '3' });
   });
 
   it('lists models, shows one, and 404s an unknown version', async () => {
     const app = await buildGateway(fakes().deps, options);
     expect((await app.inject({ method: 'GET', url: '/models' })).json().versions).toHaveLength(2);
-    expect((await app.inject({ method: 'GET', url: '/models/2' })).json()).toMatchObject({ version: 2, stage: 'Production' });
+    expect((await app.inject({ method: 'GET', url: '/models/2' })).json()).toMatchObject({
+      version: 2,
+      stage: 'Production',
+    });
     const missing = await app.inject({ method: 'GET', url: '/models/9' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('NOT_FOUND');
@@ -105,16 +171,27 @@ describe('gateway routes', () => {
   it('accepts feedback to the feedback topic', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, options);
-    const res = await app.inject({ method: 'POST', url: '/feedback', payload: { review_id: 'r1', true_label: 'neutral' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/feedback',
+      payload: { review_id: 'r1', true_label: 'neutral' },
+    });
     expect(res.statusCode).toBe(202);
     expect(f.feedback[0]).toMatchObject({ review_id: 'r1', true_label: 'neutral', source: 'gateway' });
-    expect((await app.inject({ method: 'POST', url: '/feedback', payload: { review_id: 'r1', true_label: 'great' } })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'POST', url: '/feedback', payload: { review_id: 'r1', true_label: 'great' } }))
+        .statusCode,
+    ).toBe(400);
   });
 
   it('serves stats, readiness, metrics and the OpenAPI UI', async () => {
     const app = await buildGateway(fakes().deps, options);
     expect((await app.inject({ method: 'GET', url: '/stats' })).json().sentiment_mix.positive).toBe(5);
-    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({ ready: true, model: true, kafka: true });
+    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({
+      ready: true,
+      model: true,
+      kafka: true,
+    });
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/docs/json' })).json().paths).toHaveProperty('/predict');
   });
@@ -122,7 +199,11 @@ describe('gateway routes', () => {
   it('micro-batches concurrent /predict calls into one engine run', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, { ...options, microBatch: true });
-    const res = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject({ method: 'POST', url: '/predict', payload: { text: `bagus ${i}` } })));
+    const res = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        app.inject({ method: 'POST', url: '/predict', payload: { text: `bagus ${i}` } }),
+      ),
+    );
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
     expect(f.calls.length).toBeLessThan(8);
     expect(f.calls.reduce((a, b) => a + b, 0)).toBe(8);

@@ -11,7 +11,16 @@ import { bertTokenizerJson, readVocabTxt } from '../../../models/core/tokenizer.
 import { VOCAB } from './fixtures.js';
 
 const vocab = readVocabTxt(VOCAB);
-const shape: BertShape = { vocabSize: vocab.length, hidden: 32, layers: 2, heads: 4, intermediate: 64, maxPositions: 128, typeVocab: 2, numLabels: 3 };
+const shape: BertShape = {
+  vocabSize: vocab.length,
+  hidden: 32,
+  layers: 2,
+  heads: 4,
+  intermediate: 64,
+  maxPositions: 128,
+  typeVocab: 2,
+  numLabels: 3,
+};
 const TEXTS = [
   'Aplikasinya bagus sekali, pengiriman cepat dan barang sesuai pesanan',
   'jelek',
@@ -26,7 +35,18 @@ function pkg(quantized: boolean): string {
     onnx: buildBertOnnx(shape, { seed: 7, quantized }),
     tokenizerJson: bertTokenizerJson(vocab),
     labels: ['negative', 'neutral', 'positive'],
-    meta: { name: 'bert-test', version: quantized ? 'int8' : 'fp32', family: 'bert', training_run_id: null, metrics: {}, dataset_hash: null, feature_set_version: null, created_at: '2026-01-01T00:00:00Z', preprocessing: 'none', max_length: 64 },
+    meta: {
+      name: 'bert-test',
+      version: quantized ? 'int8' : 'fp32',
+      family: 'bert',
+      training_run_id: null,
+      metrics: {},
+      dataset_hash: null,
+      feature_set_version: null,
+      created_at: '2026-01-01T00:00:00Z',
+      preprocessing: 'none',
+      max_length: 64,
+    },
     extraConfig: { architectures: ['BertForSequenceClassification'], model_type: 'bert' },
   });
   return dir;

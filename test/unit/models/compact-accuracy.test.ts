@@ -20,7 +20,10 @@ describe('default compact model quality on the held-out valid splits', () => {
       version: 'test',
     });
     const by = Object.fromEntries(res.evaluation.map((e) => [e.file, e]));
-    for (const e of res.evaluation) console.log(`${e.file}: accuracy ${e.accuracy.toFixed(4)}, macro-F1 ${e.macro_f1.toFixed(4)}, ECE ${e.ece.toFixed(4)}`);
+    for (const e of res.evaluation)
+      console.log(
+        `${e.file}: accuracy ${e.accuracy.toFixed(4)}, macro-F1 ${e.macro_f1.toFixed(4)}, ECE ${e.ece.toFixed(4)}`,
+      );
     expect(by['smsa-valid']!.n).toBe(1260);
     // Regression floors a little under the measured values (README, model section).
     expect(by['smsa-valid']!.macro_f1).toBeGreaterThanOrEqual(0.84);

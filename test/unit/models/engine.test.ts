@@ -66,8 +66,14 @@ describe('bad input', () => {
   });
   afterAll(() => engine.close());
 
-  it.each([['empty', ''], ['whitespace only', ' \n\t ']])('%s text is a typed INVALID_INPUT error naming its index', async (_, text) => {
-    await expect(engine.predict(['bagus', text])).rejects.toMatchObject({ code: 'INVALID_INPUT', details: { index: 1 } });
+  it.each([
+    ['empty', ''],
+    ['whitespace only', ' \n\t '],
+  ])('%s text is a typed INVALID_INPUT error naming its index', async (_, text) => {
+    await expect(engine.predict(['bagus', text])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { index: 1 },
+    });
   });
 
   it.each([
@@ -83,20 +89,37 @@ describe('bad input', () => {
 
 describe('model packages', () => {
   it('rejects a directory without model.onnx with a typed error', () => {
-    expect(() => loadPackage(mkdtempSync(path.join(tmpdir(), 'ulasan-empty-')))).toThrow(expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }));
+    expect(() => loadPackage(mkdtempSync(path.join(tmpdir(), 'ulasan-empty-')))).toThrow(
+      expect.objectContaining({ code: 'MODEL_LOAD_FAILED' }),
+    );
   });
 
   it('uses ulasan.json label_map for exports with LABEL_i names (IndoNLU SmSA order)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-pkg-'));
     cpSync(BERT_TINY, dir, { recursive: true });
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' } }));
-    writeFileSync(path.join(dir, 'ulasan.json'), JSON.stringify({ name: 'indobert', version: '3', label_map: { LABEL_0: 'positive', LABEL_1: 'neutral', LABEL_2: 'negative' } }));
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' } }),
+    );
+    writeFileSync(
+      path.join(dir, 'ulasan.json'),
+      JSON.stringify({
+        name: 'indobert',
+        version: '3',
+        label_map: { LABEL_0: 'positive', LABEL_1: 'neutral', LABEL_2: 'negative' },
+      }),
+    );
     const pkg = loadPackage(dir);
     expect(pkg.sentiments).toEqual(['positive', 'neutral', 'negative']);
     expect(pkg.meta.version).toBe('3');
   });
 
   it('maps common label spellings', () => {
-    expect(['POSITIVE', 'neg', 'Netral', 'LABEL_1'].map((l) => sentimentOf(l))).toEqual(['positive', 'negative', 'neutral', null]);
+    expect(['POSITIVE', 'neg', 'Netral', 'LABEL_1'].map((l) => sentimentOf(l))).toEqual([
+      'positive',
+      'negative',
+      'neutral',
+      null,
+    ]);
   });
 });

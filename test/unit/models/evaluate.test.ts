@@ -32,7 +32,18 @@ function buildKnownPackage(): string {
   const weights = Float32Array.from([10, 0, 0, 0, 10, 0, 0, 0, 10]);
   const onnx = exportCompactOnnx({ spec, dim: 3, numClasses: 3, embeddings, weights, bias: new Float32Array(3) });
   const out = path.join(dir, 'pkg');
-  const meta = { name: 'known', version: '1', family: 'compact-fasttext', training_run_id: null, metrics: {}, dataset_hash: null, feature_set_version: 'fs-1', created_at: new Date(0).toISOString(), preprocessing: 'clean-text' as const, max_length: 128 };
+  const meta = {
+    name: 'known',
+    version: '1',
+    family: 'compact-fasttext',
+    training_run_id: null,
+    metrics: {},
+    dataset_hash: null,
+    feature_set_version: 'fs-1',
+    created_at: new Date(0).toISOString(),
+    preprocessing: 'clean-text' as const,
+    max_length: 128,
+  };
   writePackage(out, { onnx, tokenizerJson: tok.json, vocabTxt: vocab, labels: [...SENTIMENTS], meta });
   return out;
 }
@@ -40,31 +51,73 @@ function buildKnownPackage(): string {
 describe('npm run evaluate', () => {
   it('prints one JSON object per data file with hand-computed metrics', { timeout: 120_000 }, () => {
     const pkg = buildKnownPackage();
-    const rows = [['bagus', 'positive'], ['jelek', 'negative'], ['biasa', 'neutral'], ['bagus', 'negative'], ['jelek', 'neutral'], ['mantap', 'positive']];
+    const rows = [
+      ['bagus', 'positive'],
+      ['jelek', 'negative'],
+      ['biasa', 'neutral'],
+      ['bagus', 'negative'],
+      ['jelek', 'neutral'],
+      ['mantap', 'positive'],
+    ];
     const tsv = path.join(dir, 'six.tsv');
     writeFileSync(tsv, rows.map((r) => r.join('\t')).join('\n') + '\n');
     const jsonl = path.join(dir, 'six.jsonl');
     writeFileSync(jsonl, rows.map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
-    const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'models/trainer/evaluate-cli.ts'), '--model', pkg, '--data', tsv, '--data', jsonl, '--json'], { encoding: 'utf8', cwd: ROOT });
+    const res = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'models/trainer/evaluate-cli.ts'),
+        '--model',
+        pkg,
+        '--data',
+        tsv,
+        '--data',
+        jsonl,
+        '--json',
+      ],
+      { encoding: 'utf8', cwd: ROOT },
+    );
     expect(res.status, res.stderr).toBe(0);
     const lines = res.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     for (const [i, line] of lines.entries()) {
       const r = JSON.parse(line);
-      expect(Object.keys(r)).toEqual(['file', 'n', 'accuracy', 'macro_f1', 'per_class', 'confusion_matrix', 'ece', 'slices']);
+      expect(Object.keys(r)).toEqual([
+        'file',
+        'n',
+        'accuracy',
+        'macro_f1',
+        'per_class',
+        'confusion_matrix',
+        'ece',
+        'slices',
+      ]);
       expect(r.file).toBe([tsv, jsonl][i]);
       expect(r.n).toBe(6);
       // rows true, columns predicted (negative, neutral, positive)
-      expect(r.confusion_matrix).toEqual([[1, 0, 1], [1, 1, 0], [1, 0, 1]]);
+      expect(r.confusion_matrix).toEqual([
+        [1, 0, 1],
+        [1, 1, 0],
+        [1, 0, 1],
+      ]);
       expect(r.accuracy).toBeCloseTo(3 / 6, 10);
-      expect(r.per_class.negative).toEqual({ precision: 1 / 3, recall: 1 / 2, f1: expect.closeTo(0.4, 10), support: 2 });
+      expect(r.per_class.negative).toEqual({
+        precision: 1 / 3,
+        recall: 1 / 2,
+        f1: expect.closeTo(0.4, 10),
+        support: 2,
+      });
       expect(r.per_class.neutral).toEqual({ precision: 1, recall: 1 / 2, f1: expect.closeTo(2 / 3, 10), support: 2 });
       expect(r.per_class.positive).toEqual({ precision: 1 / 2, recall: 1 / 2, f1: 1 / 2, support: 2 });
       expect(r.macro_f1).toBeCloseTo((0.4 + 2 / 3 + 0.5) / 3, 10);
       // Five rows at confidence c = e^(10/6) / (e^(10/6) + 2), three of them right; one at 1/3, wrong.
       const c = Math.exp(10 / 6) / (Math.exp(10 / 6) + 2);
       expect(r.ece).toBeCloseTo((5 / 6) * Math.abs(3 / 5 - c) + (1 / 6) * (1 / 3), 5);
-      expect(r.slices.length).toEqual({ '1-3 words': { n: 6, accuracy: 0.5, macro_f1: expect.closeTo(r.macro_f1, 10) } });
+      expect(r.slices.length).toEqual({
+        '1-3 words': { n: 6, accuracy: 0.5, macro_f1: expect.closeTo(r.macro_f1, 10) },
+      });
       expect(r.slices.emoji['no emoji'].n).toBe(6);
       expect(r.slices.language.indonesian.n).toBe(6);
     }
@@ -73,11 +126,26 @@ describe('npm run evaluate', () => {
   it('names a bad data file and exits non-zero', () => {
     const bad = path.join(dir, 'bad.parquet');
     writeFileSync(bad, 'x');
-    const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'models/trainer/evaluate-cli.ts'), '--model', path.join(dir, 'pkg'), '--data', bad], { encoding: 'utf8', cwd: ROOT });
+    const res = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'models/trainer/evaluate-cli.ts'),
+        '--model',
+        path.join(dir, 'pkg'),
+        '--data',
+        bad,
+      ],
+      { encoding: 'utf8', cwd: ROOT },
+    );
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('DATA_INVALID');
     expect(res.stderr).toContain('bad.parquet');
-    const usage = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'models/trainer/evaluate-cli.ts')], { encoding: 'utf8', cwd: ROOT });
+    const usage = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'models/trainer/evaluate-cli.ts')], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('usage: npm run evaluate');
   });

@@ -15,10 +15,23 @@ const texts = [
 ].map((r) => r.text);
 const ascii = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
 const hostile = [
-  '', ' ', ascii, ascii.toUpperCase().repeat(3), 'Gak BAGUSSS bgt https://t.co/x @cs_blibli #kecewa', 'HTTPS://X.ID www.A.com httpſ://kelvin',
-  '😀😀👍 mantap👍❤️ 1️⃣ #️⃣ ©®', 'rusak \uD83D teks \uDC00 akhir \uD83D', 'Café NAÏVE ÀÉÎ ÅNGSTRÖM ﬁ ①② Ａｐｌｉｋａｓｉ', 'これは日本語です and 中文',
-  'nol\u0000kontrol\u0007 tab\tbaris\nbaru\r\n nbsp\u00a0em\u2003 \u200b\u200d\ufeff', 'ÉÉÉ ééé aaa AAa 111 --- ßßß', '١٢٣ ๑๒๓ arab digits',
-  `${'a'.repeat(150)} panjang`, 'kata '.repeat(300), "don't co-op x-y-z '' --", '@@ ## #tag@x a@b @a.b.c #',
+  '',
+  ' ',
+  ascii,
+  ascii.toUpperCase().repeat(3),
+  'Gak BAGUSSS bgt https://t.co/x @cs_blibli #kecewa',
+  'HTTPS://X.ID www.A.com httpſ://kelvin',
+  '😀😀👍 mantap👍❤️ 1️⃣ #️⃣ ©®',
+  'rusak \uD83D teks \uDC00 akhir \uD83D',
+  'Café NAÏVE ÀÉÎ ÅNGSTRÖM ﬁ ①② Ａｐｌｉｋａｓｉ',
+  'これは日本語です and 中文',
+  'nol\u0000kontrol\u0007 tab\tbaris\nbaru\r\n nbsp\u00a0em\u2003 \u200b\u200d\ufeff',
+  'ÉÉÉ ééé aaa AAa 111 --- ßßß',
+  '١٢٣ ๑๒๓ arab digits',
+  `${'a'.repeat(150)} panjang`,
+  'kata '.repeat(300),
+  "don't co-op x-y-z '' --",
+  '@@ ## #tag@x a@b @a.b.c #',
 ];
 
 describe('optimised features equal the reference definitions', () => {

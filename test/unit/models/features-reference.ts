@@ -2,7 +2,14 @@
 // the optimised ones must match exactly (features-parity.test.ts). Test code only.
 import emojiRegex from 'emoji-regex';
 import { ind as INDONESIAN_STOPWORDS } from 'stopword';
-import { ELONGATION_RE, EMOJI_WORDS, HASHTAG_RE, MENTION_RE, SLANG, URL_RE } from '../../../models/features/normalize.js';
+import {
+  ELONGATION_RE,
+  EMOJI_WORDS,
+  HASHTAG_RE,
+  MENTION_RE,
+  SLANG,
+  URL_RE,
+} from '../../../models/features/normalize.js';
 import { FEATURE_SET_VERSION, type Features } from '../../../models/features/features.js';
 
 const STOPWORDS = new Set(INDONESIAN_STOPWORDS);
@@ -69,4 +76,3 @@ export function referenceFeatures(text: string, cleaned?: string): Features {
     elongated_word_count: elongated,
   };
 }
-

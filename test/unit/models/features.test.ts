@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, FEATURE_SET_VERSION, NUMERIC_FEATURES, computeFeatures, modelInputText } from '../../../models/features/features.js';
+import {
+  FEATURE_NAMES,
+  FEATURE_SET_VERSION,
+  NUMERIC_FEATURES,
+  computeFeatures,
+  modelInputText,
+} from '../../../models/features/features.js';
 
 const f = (t: string) => computeFeatures(t);
 
@@ -32,7 +38,8 @@ describe('the 14 features', () => {
     expect([x.url_count, x.mention_count, x.hashtag_count]).toEqual([2, 2, 3]);
   });
   it('digit_ratio over non-space characters', () => expect(f('ab 12').digit_ratio).toBe(0.5));
-  it('stopword_ratio from the stopword package Indonesian list', () => expect(f('saya suka aplikasi ini').stopword_ratio).toBe(0.5));
+  it('stopword_ratio from the stopword package Indonesian list', () =>
+    expect(f('saya suka aplikasi ini').stopword_ratio).toBe(0.5));
   it('elongated_word_count', () => expect(f('bagusss bangettt oke').elongated_word_count).toBe(2));
 
   it('gives zeros, not NaN, for empty text', () => {

@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../../processors/shared/config.js';
 
-export const FIXTURES = path.resolve(process.env.ULASAN_FIXTURES_DIR ?? path.join(PROJECT_ROOT, '..', 'shared', 'fixtures'));
+export const FIXTURES = path.resolve(
+  process.env.ULASAN_FIXTURES_DIR ?? path.join(PROJECT_ROOT, '..', 'shared', 'fixtures'),
+);
 export const VOCAB = path.join(FIXTURES, 'indobert-vocab', 'vocab.txt');
 export const BERT_TINY = path.join(FIXTURES, 'bert-tiny');
 export const XLMR_TINY = path.join(FIXTURES, 'xlmr-tiny-ce');

@@ -14,10 +14,28 @@ const write = (name: string, text: string): string => {
   return name;
 };
 // "Bagus banget!!" and "bagus bgt !" normalise to the same clean text ("bagus banget ! !" vs ...).
-write('gold.tsv', ['bagus banget\tpositive', 'jelek sekali\tnegative', 'biasa saja\tneutral', 'rahasia ujian\tpositive'].join('\n') + '\n');
-write('stars.csv', ['text,label,stars', '"Bagus bgt",pos,1', '"Jelek sekali",neg,1', '"lumayan",neg,3', '"lumayan",neg,3', '"oke deh",pos,5', '"oke deh",pos,1'].join('\n') + '\n');
+write(
+  'gold.tsv',
+  ['bagus banget\tpositive', 'jelek sekali\tnegative', 'biasa saja\tneutral', 'rahasia ujian\tpositive'].join('\n') +
+    '\n',
+);
+write(
+  'stars.csv',
+  [
+    'text,label,stars',
+    '"Bagus bgt",pos,1',
+    '"Jelek sekali",neg,1',
+    '"lumayan",neg,3',
+    '"lumayan",neg,3',
+    '"oke deh",pos,5',
+    '"oke deh",pos,1',
+  ].join('\n') + '\n',
+);
 write('valid.tsv', 'rahasia ujian\tpositive\n');
-write('votes.tsv', ['seri\tpositive', 'seri\tnegative', 'menang\tpositive', 'menang\tpositive', 'menang\tnegative'].join('\n') + '\n');
+write(
+  'votes.tsv',
+  ['seri\tpositive', 'seri\tnegative', 'menang\tpositive', 'menang\tpositive', 'menang\tnegative'].join('\n') + '\n',
+);
 
 const manifest = (extra: Record<string, unknown> = {}) =>
   parseManifest(
@@ -54,29 +72,55 @@ describe('assemble', () => {
   });
 
   it('resolves a conflict inside one source by majority and drops a tie', () => {
-    const data = assemble(parseManifest({ manifest_version: 1, name: 'v', sources: [{ name: 'votes', path: 'votes.tsv' }] }, 'm'), dir);
+    const data = assemble(
+      parseManifest({ manifest_version: 1, name: 'v', sources: [{ name: 'votes', path: 'votes.tsv' }] }, 'm'),
+      dir,
+    );
     expect(data.rows).toEqual([expect.objectContaining({ key: 'menang', label: 'positive' })]);
   });
 
   it('never trains on a text of a named evaluation set, and refuses to train at all when told to', () => {
     expect(assemble(manifest(), dir).rows.some((r) => r.key === 'rahasia ujian')).toBe(false);
     const strict = manifest({ leakage: { on_overlap: 'fail', sets: [] } });
-    expect(() => assemble(strict, dir)).toThrow(expect.objectContaining({ code: 'DATA_LEAKAGE', message: expect.stringContaining('"valid"') }));
+    expect(() => assemble(strict, dir)).toThrow(
+      expect.objectContaining({ code: 'DATA_LEAKAGE', message: expect.stringContaining('"valid"') }),
+    );
     // A reserved set named only under leakage.sets counts too.
-    const reserved = parseManifest({ manifest_version: 1, name: 'r', sources: [{ name: 'gold', path: 'gold.tsv' }], leakage: { sets: [{ name: 'reserved', path: 'valid.tsv' }], on_overlap: 'fail' } }, 'm');
+    const reserved = parseManifest(
+      {
+        manifest_version: 1,
+        name: 'r',
+        sources: [{ name: 'gold', path: 'gold.tsv' }],
+        leakage: { sets: [{ name: 'reserved', path: 'valid.tsv' }], on_overlap: 'fail' },
+      },
+      'm',
+    );
     expect(() => assemble(reserved, dir)).toThrow(expect.objectContaining({ code: 'DATA_LEAKAGE' }));
   });
 
   it('merges feedback by the policy: gold wins by default, feedback wins when configured', () => {
-    const fb = [{ text: 'BAGUS BANGET', label: 'negative' as const }, { text: 'baru sekali', label: 'neutral' as const }];
+    const fb = [
+      { text: 'BAGUS BANGET', label: 'negative' as const },
+      { text: 'baru sekali', label: 'neutral' as const },
+    ];
     const gold = Object.fromEntries(assemble(manifest(), dir, fb).rows.map((r) => [r.key, r.label]));
     expect(gold).toMatchObject({ 'bagus banget': 'positive', 'baru sekali': 'neutral' });
-    const fbWins = Object.fromEntries(assemble(manifest({ feedback: { policy: 'feedback-wins' } }), dir, fb).rows.map((r) => [r.key, r.label]));
+    const fbWins = Object.fromEntries(
+      assemble(manifest({ feedback: { policy: 'feedback-wins' } }), dir, fb).rows.map((r) => [r.key, r.label]),
+    );
     expect(fbWins['bagus banget']).toBe('negative');
   });
 
   it('gives the launcher the manifest rows plus feedback and the evaluation sets as validation', () => {
-    const ds = launcherDataset(manifest(), dir, [{ text: 'baru sekali', label: 'neutral' }, { text: 'x', label: 'not-a-label' }], 3);
+    const ds = launcherDataset(
+      manifest(),
+      dir,
+      [
+        { text: 'baru sekali', label: 'neutral' },
+        { text: 'x', label: 'not-a-label' },
+      ],
+      3,
+    );
     expect(ds.train).toHaveLength(3);
     expect(ds.valid).toEqual([{ text: 'rahasia ujian', label: 'positive' }]);
   });
@@ -84,18 +128,39 @@ describe('assemble', () => {
 
 describe('manifest errors', () => {
   it('names the bad field, the missing file or the unreadable data set', () => {
-    expect(() => parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'a', path: 'a.tsv', weight: -1 }] }, 'm.json')).toThrow(
+    expect(() =>
+      parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'a', path: 'a.tsv', weight: -1 }] }, 'm.json'),
+    ).toThrow(
       expect.objectContaining({ code: 'MANIFEST_INVALID', message: expect.stringContaining('sources.0.weight') }),
     );
-    expect(() => parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'a' }] }, 'm.json')).toThrow(/exactly one of path or lexicon/);
-    expect(() => parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'a', path: 'a' }], evaluation: [{ name: 'a', path: 'b' }] }, 'm.json')).toThrow(/"a" is used twice/);
-    expect(() => readManifest(path.join(dir, 'nope.json'))).toThrow(expect.objectContaining({ code: 'MANIFEST_NOT_FOUND' }));
+    expect(() => parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'a' }] }, 'm.json')).toThrow(
+      /exactly one of path or lexicon/,
+    );
+    expect(() =>
+      parseManifest(
+        { manifest_version: 1, name: 'x', sources: [{ name: 'a', path: 'a' }], evaluation: [{ name: 'a', path: 'b' }] },
+        'm.json',
+      ),
+    ).toThrow(/"a" is used twice/);
+    expect(() => readManifest(path.join(dir, 'nope.json'))).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_NOT_FOUND' }),
+    );
     writeFileSync(path.join(dir, 'broken.json'), '{ not json');
-    expect(() => readManifest(path.join(dir, 'broken.json'))).toThrow(expect.objectContaining({ code: 'MANIFEST_INVALID', message: expect.stringContaining('broken.json') }));
-    const missing = parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'lost', path: 'lost.tsv' }] }, 'm');
-    expect(() => assemble(missing, dir)).toThrow(expect.objectContaining({ code: 'DATA_INVALID', message: expect.stringContaining('"lost"') }));
+    expect(() => readManifest(path.join(dir, 'broken.json'))).toThrow(
+      expect.objectContaining({ code: 'MANIFEST_INVALID', message: expect.stringContaining('broken.json') }),
+    );
+    const missing = parseManifest(
+      { manifest_version: 1, name: 'x', sources: [{ name: 'lost', path: 'lost.tsv' }] },
+      'm',
+    );
+    expect(() => assemble(missing, dir)).toThrow(
+      expect.objectContaining({ code: 'DATA_INVALID', message: expect.stringContaining('"lost"') }),
+    );
     write('bad.xlsx', 'x');
-    const badType = parseManifest({ manifest_version: 1, name: 'x', sources: [{ name: 'sheet', path: 'bad.xlsx' }] }, 'm');
+    const badType = parseManifest(
+      { manifest_version: 1, name: 'x', sources: [{ name: 'sheet', path: 'bad.xlsx' }] },
+      'm',
+    );
     expect(() => assemble(badType, dir)).toThrow(/"sheet".*unsupported file type/);
   });
 

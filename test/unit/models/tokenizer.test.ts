@@ -29,7 +29,17 @@ describe('tokenizer parity with reference ids', () => {
 
   it('lower-cases, strips accents, splits punctuation and marks ## pieces', () => {
     const t = TextTokenizer.fromVocabTxt(VOCAB);
-    expect(t.tokens('Café NAÏVE, bagusss!')).toEqual(['[CLS]', 'cafe', 'nai', '##ve', ',', 'bagus', '##ss', '!', '[SEP]']);
+    expect(t.tokens('Café NAÏVE, bagusss!')).toEqual([
+      '[CLS]',
+      'cafe',
+      'nai',
+      '##ve',
+      ',',
+      'bagus',
+      '##ss',
+      '!',
+      '[SEP]',
+    ]);
   });
 });
 
@@ -72,7 +82,6 @@ describe('bad input never crashes the tokenizer', () => {
   });
 });
 
-
 describe('word memo gives exactly the library result', () => {
   // Every text of the shared data, raw and as the compact model sees it, plus hostile cases: the memo
   // path (split on spaces, remembered word ids) must equal the library's whole-text path id for id.
@@ -82,9 +91,24 @@ describe('word memo gives exactly the library result', () => {
     ...readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')),
   ].map((r) => r.text);
   const hostile = [
-    '', ' ', '   dua  spasi   ', 'tab\tdi\ttengah', 'baris\nbaru\r\nlagi', 'nol\u0000kontrol\u0007', 'nbsp\u00a0dan\u2003em',
-    'これは日本語です and 中文', 'Café NAÏVE ÀÉÎ', '😀😀👍 mantap👍', 'rusak \uD83D teks', '[CLS] [SEP] [MASK] [UNK]', 'x[SEP]y',
-    `${'a'.repeat(150)} panjang`, 'kata '.repeat(300), '\u200b\u200d\ufeff nol-lebar', 'ÅNGSTRÖM ﬁ ①②', 'Ａｐｌｉｋａｓｉ',
+    '',
+    ' ',
+    '   dua  spasi   ',
+    'tab\tdi\ttengah',
+    'baris\nbaru\r\nlagi',
+    'nol\u0000kontrol\u0007',
+    'nbsp\u00a0dan\u2003em',
+    'これは日本語です and 中文',
+    'Café NAÏVE ÀÉÎ',
+    '😀😀👍 mantap👍',
+    'rusak \uD83D teks',
+    '[CLS] [SEP] [MASK] [UNK]',
+    'x[SEP]y',
+    `${'a'.repeat(150)} panjang`,
+    'kata '.repeat(300),
+    '\u200b\u200d\ufeff nol-lebar',
+    'ÅNGSTRÖM ﬁ ①②',
+    'Ａｐｌｉｋａｓｉ',
   ];
 
   it.each([

@@ -14,16 +14,35 @@ import { VOCAB } from './fixtures.js';
 describe('featureRows', () => {
   const spec = { vocabSize: 10, bigramBuckets: 7, trigramBuckets: 5 };
   it('lists unigrams, then hashed bigram and trigram rows past the vocabulary', () => {
-    expect(Array.from(featureRows([3, 1, 4], spec))).toEqual([3, 1, 4, 10 + ((3 * 10 + 1) % 7), 10 + ((1 * 10 + 4) % 7), 17 + (((3 * 10 + 1) * 10 + 4) % 5)]);
+    expect(Array.from(featureRows([3, 1, 4], spec))).toEqual([
+      3,
+      1,
+      4,
+      10 + ((3 * 10 + 1) % 7),
+      10 + ((1 * 10 + 4) % 7),
+      17 + (((3 * 10 + 1) * 10 + 4) % 5),
+    ]);
   });
   it('handles sequences shorter than a trigram', () => expect(Array.from(featureRows([2], spec))).toEqual([2]));
 });
 
 describe('metrics', () => {
   it('computes accuracy, macro-F1, confusion and calibration', () => {
-    const m = evaluate(['a', 'b'], [0, 0, 1, 1], [[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.3, 0.7]]);
+    const m = evaluate(
+      ['a', 'b'],
+      [0, 0, 1, 1],
+      [
+        [0.9, 0.1],
+        [0.4, 0.6],
+        [0.2, 0.8],
+        [0.3, 0.7],
+      ],
+    );
     expect(m.accuracy).toBe(0.75);
-    expect(m.confusion_matrix).toEqual([[1, 1], [0, 2]]);
+    expect(m.confusion_matrix).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
     expect(m.per_class.a!.recall).toBe(0.5);
     expect(m.per_class.b!.precision).toBeCloseTo(2 / 3);
     expect(m.macro_f1).toBeCloseTo((2 / 3 + 0.8) / 2);
@@ -67,25 +86,53 @@ describe('pipeline on a small data set', () => {
   for (let i = 0; i < 30; i++) {
     // Distinct texts: the manifest de-duplicates by normalised text.
     const n = ['satu', 'dua', 'tiga', 'empat', 'lima', 'enam'][i % 6];
-    rows.push(`${pos[i % 5]} ${n} ${i % 3 === 0 ? 'ya' : ''}\tpositive`, `${neg[i % 5]} ${n} ${i % 4 === 0 ? 'min' : ''}\tnegative`, `${neu[i % 5]} ${n}\tneutral`);
+    rows.push(
+      `${pos[i % 5]} ${n} ${i % 3 === 0 ? 'ya' : ''}\tpositive`,
+      `${neg[i % 5]} ${n} ${i % 4 === 0 ? 'min' : ''}\tnegative`,
+      `${neu[i % 5]} ${n}\tneutral`,
+    );
   }
   const trainFile = path.join(dir, 'train.tsv');
   writeFileSync(trainFile, rows.join('\n') + '\n');
   const options = { dim: 8, epochs: 8, bigramBuckets: 1009, trigramBuckets: 1013, patience: 8 };
 
   it('exports a package whose ONNX output matches the TypeScript model and is deterministic', async () => {
-    const a = await runPipeline({ ...filesInput([trainFile], []), vocabFile: VOCAB, outDir: path.join(dir, 'a'), name: 't', version: '1', options });
-    const b = await runPipeline({ ...filesInput([trainFile], []), vocabFile: VOCAB, outDir: path.join(dir, 'b'), name: 't', version: '1', options });
+    const a = await runPipeline({
+      ...filesInput([trainFile], []),
+      vocabFile: VOCAB,
+      outDir: path.join(dir, 'a'),
+      name: 't',
+      version: '1',
+      options,
+    });
+    const b = await runPipeline({
+      ...filesInput([trainFile], []),
+      vocabFile: VOCAB,
+      outDir: path.join(dir, 'b'),
+      name: 't',
+      version: '1',
+      options,
+    });
     expect(b.metrics).toEqual(a.metrics);
     expect(b.evaluation).toEqual(a.evaluation);
     expect(b.datasetHash).toBe(a.datasetHash);
     expect(a.exportMaxAbsDiff).toBeLessThan(1e-5);
-    expect(readFileSync(path.join(dir, 'a', 'model.onnx')).equals(readFileSync(path.join(dir, 'b', 'model.onnx')))).toBe(true);
+    expect(
+      readFileSync(path.join(dir, 'a', 'model.onnx')).equals(readFileSync(path.join(dir, 'b', 'model.onnx'))),
+    ).toBe(true);
     const meta = JSON.parse(readFileSync(path.join(dir, 'a', 'ulasan.json'), 'utf8'));
-    expect(meta).toMatchObject({ family: 'compact-fasttext', preprocessing: 'clean-text', feature_set_version: 'fs-1' });
-    for (const k of ['accuracy', 'macro_f1', 'per_class', 'confusion_matrix', 'ece']) expect(meta.metrics).toHaveProperty(k);
+    expect(meta).toMatchObject({
+      family: 'compact-fasttext',
+      preprocessing: 'clean-text',
+      feature_set_version: 'fs-1',
+    });
+    for (const k of ['accuracy', 'macro_f1', 'per_class', 'confusion_matrix', 'ece'])
+      expect(meta.metrics).toHaveProperty(k);
     // The model card: sources with hashes, per-set evaluation with slices, calibration, manifest.
-    expect(meta.model_card.training.sources[0]).toMatchObject({ kept: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(meta.model_card.training.sources[0]).toMatchObject({
+      kept: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(meta.model_card.evaluation['held-out 10% of train'].slices).toHaveProperty('language');
     expect(meta.model_card.calibration).toMatchObject({ method: 'temperature', temperature: expect.any(Number) });
     expect(meta.model_card.manifest.name).toBe('ad-hoc');
@@ -100,6 +147,15 @@ describe('pipeline on a small data set', () => {
   it('refuses a training set with a single class', async () => {
     const one = path.join(dir, 'one.tsv');
     writeFileSync(one, Array.from({ length: 20 }, () => 'bagus\tpositive').join('\n'));
-    await expect(runPipeline({ ...filesInput([one], []), vocabFile: VOCAB, outDir: path.join(dir, 'c'), name: 't', version: '1', options })).rejects.toMatchObject({ code: 'DATA_INVALID' });
+    await expect(
+      runPipeline({
+        ...filesInput([one], []),
+        vocabFile: VOCAB,
+        outDir: path.join(dir, 'c'),
+        name: 't',
+        version: '1',
+        options,
+      }),
+    ).rejects.toMatchObject({ code: 'DATA_INVALID' });
   });
 });

@@ -7,10 +7,23 @@ import { InferenceEngine } from '../../../models/core/engine.js';
 import { computeFeatures } from '../../../models/features/features.js';
 import { rng } from '../../../models/trainer/fasttext.js';
 import { readLabelledFile, type LabelledRow } from '../../../processors/shared/datasets.js';
-import { buildReference, detect, DEFAULT_DETECTOR, type MonitoredRecord, type ReferenceProfile } from '../../../processors/drift/detector.js';
+import {
+  buildReference,
+  detect,
+  DEFAULT_DETECTOR,
+  type MonitoredRecord,
+  type ReferenceProfile,
+} from '../../../processors/drift/detector.js';
 import { monitoredRecord } from '../../../processors/drift/records.js';
 import { FeatureSummary, quantize } from '../../../processors/drift/summary.js';
-import { benjaminiHochberg, chiSquareTest, jensenShannon, ksTest, psiCounts, wassersteinNormed } from '../../../processors/drift/stats.js';
+import {
+  benjaminiHochberg,
+  chiSquareTest,
+  jensenShannon,
+  ksTest,
+  psiCounts,
+  wassersteinNormed,
+} from '../../../processors/drift/stats.js';
 import { ensureDefaultModel } from '../../../scripts/model-build.js';
 import { DATA } from '../models/fixtures.js';
 
@@ -22,7 +35,14 @@ let appReviews: MonitoredRecord[];
 
 async function score(rows: LabelledRow[]): Promise<(MonitoredRecord & { truth: string })[]> {
   const preds = await engine.predict(rows.map((r) => r.text));
-  return rows.map((r, i) => ({ ...monitoredRecord({ features: computeFeatures(r.text), confidence: preds[i]!.confidence, label: preds[i]!.sentiment ?? preds[i]!.label }), truth: r.label ?? '' }));
+  return rows.map((r, i) => ({
+    ...monitoredRecord({
+      features: computeFeatures(r.text),
+      confidence: preds[i]!.confidence,
+      label: preds[i]!.sentiment ?? preds[i]!.label,
+    }),
+    truth: r.label ?? '',
+  }));
 }
 
 function summarise(records: readonly MonitoredRecord[]): FeatureSummary {
@@ -39,17 +59,25 @@ beforeAll(async () => {
   engine = await InferenceEngine.load(await ensureDefaultModel(), { maxBatch: 256 });
   const smsa = readLabelledFile(path.join(DATA, 'smsa/train_preprocess.tsv'));
   const r = rng(11);
-  const shuffled = smsa.map((x) => ({ x, k: r() })).sort((a, b) => a.k - b.k).map((p) => p.x);
+  const shuffled = smsa
+    .map((x) => ({ x, k: r() }))
+    .sort((a, b) => a.k - b.k)
+    .map((p) => p.x);
   const half = Math.floor(shuffled.length / 2);
   reference = buildReference(await score(shuffled.slice(0, half)));
   pool = await score(shuffled.slice(half));
-  appReviews = await score(readLabelledFile(path.join(DATA, 'app-reviews/train.csv')).filter((x) => x.text.trim() !== ''));
+  appReviews = await score(
+    readLabelledFile(path.join(DATA, 'app-reviews/train.csv')).filter((x) => x.text.trim() !== ''),
+  );
 }, 120_000);
 
 describe('drift statistics', () => {
   it('KS: identical samples give D=0, p=1; disjoint ones D=1, p~0', () => {
     expect(ksTest([1, 2, 3], [1, 2, 3])).toEqual({ statistic: 0, pValue: 1 });
-    const far = ksTest(Array.from({ length: 100 }, (_, i) => i), Array.from({ length: 100 }, (_, i) => i + 1000));
+    const far = ksTest(
+      Array.from({ length: 100 }, (_, i) => i),
+      Array.from({ length: 100 }, (_, i) => i + 1000),
+    );
     expect(far.statistic).toBe(1);
     expect(far.pValue).toBeLessThan(1e-10);
   });
@@ -79,7 +107,9 @@ describe('detector on real data', () => {
     let flagged = 0;
     for (let w = 0; w < windows; w++) if (detect(reference, summarise(sample(pool, WINDOW, r))).drifted) flagged += 1;
     const rate = flagged / windows;
-    console.log(`false alarms: ${flagged} of ${windows} stationary windows of ${WINDOW} = ${rate.toFixed(3)} (alpha ${DEFAULT_DETECTOR.alpha})`);
+    console.log(
+      `false alarms: ${flagged} of ${windows} stationary windows of ${WINDOW} = ${rate.toFixed(3)} (alpha ${DEFAULT_DETECTOR.alpha})`,
+    );
     expect(rate).toBeLessThanOrEqual(DEFAULT_DETECTOR.alpha);
   });
 
@@ -112,7 +142,10 @@ describe('detector on real data', () => {
       const win = sample(w % 2 ? pool : appReviews, 2000, r);
       const summary = summarise(win);
       for (const f of ['char_count', 'word_count', 'confidence']) {
-        const exact = ksTest(reference.numeric[f]!, win.map((x) => x.numeric[f]!)).statistic;
+        const exact = ksTest(
+          reference.numeric[f]!,
+          win.map((x) => x.numeric[f]!),
+        ).statistic;
         const q = reference.numeric[f]!.map((v) => quantize(f, v));
         const sketched = ksTest(q, summary.sample(f), { nb: summary.size(f) }).statistic;
         worst = Math.max(worst, Math.abs(exact - sketched));

@@ -1,7 +1,14 @@
 // The bounded window state: sketches merge like the data they summarise, memory does not grow with
 // records or with hostile magnitudes, categories and segments are capped.
 import { describe, expect, it } from 'vitest';
-import { FeatureSummary, MAX_CATEGORIES, OTHER, quantize, SegmentedSummary, SKETCH_BINS } from '../../../processors/drift/summary.js';
+import {
+  FeatureSummary,
+  MAX_CATEGORIES,
+  OTHER,
+  quantize,
+  SegmentedSummary,
+  SKETCH_BINS,
+} from '../../../processors/drift/summary.js';
 
 const rec = (x: number, label: string) => ({ numeric: { x }, categorical: { predicted_label: label } });
 

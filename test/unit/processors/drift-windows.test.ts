@@ -104,6 +104,11 @@ describe('tumbling windows', () => {
   it('holds offsets in O(partitions) per window', () => {
     const w = listWindows<number>({ sizeMs: H, graceMs: 0 });
     for (let i = 0; i < 10_000; i++) w.add(i, i, { partition: i % 4, offset: String(100 + i) }, 0);
-    expect([...w.heldOffsets()].sort()).toEqual([[0, 100n], [1, 101n], [2, 102n], [3, 103n]]);
+    expect([...w.heldOffsets()].sort()).toEqual([
+      [0, 100n],
+      [1, 101n],
+      [2, 102n],
+      [3, 103n],
+    ]);
   });
 });

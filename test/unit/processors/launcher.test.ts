@@ -6,12 +6,14 @@ import type { RetrainRequest } from '../../../schemas/types.generated.js';
 const gates = { registerAccuracy: 0.75, promoteAccuracy: 0.8, promoteMargin: 0.01 };
 
 describe('gates', () => {
-  it('does not register below 0.75', () => expect(decideGates(0.7, null, gates)).toMatchObject({ register: false, promote: false }));
+  it('does not register below 0.75', () =>
+    expect(decideGates(0.7, null, gates)).toMatchObject({ register: false, promote: false }));
   it('registers at exactly 0.75 but does not promote at exactly 0.80', () => {
     expect(decideGates(0.75, null, gates)).toMatchObject({ register: true, promote: false });
     expect(decideGates(0.8, null, gates)).toMatchObject({ register: true, promote: false });
   });
-  it('promotes above 0.80 with no Production', () => expect(decideGates(0.81, null, gates)).toMatchObject({ register: true, promote: true }));
+  it('promotes above 0.80 with no Production', () =>
+    expect(decideGates(0.81, null, gates)).toMatchObject({ register: true, promote: true }));
   it('keeps a candidate worse than Production by more than the margin in Staging', () => {
     const d = decideGates(0.85, 0.9, gates);
     expect(d).toMatchObject({ register: true, promote: false });
@@ -21,7 +23,15 @@ describe('gates', () => {
 });
 
 describe('coalesce', () => {
-  const req = (id: string, reasons: RetrainRequest['reasons']): RetrainRequest => ({ request_id: id, model_name: 'm', reasons, details: {}, requested_by: 't', force: false, requested_at: Number(id.slice(1)) });
+  const req = (id: string, reasons: RetrainRequest['reasons']): RetrainRequest => ({
+    request_id: id,
+    model_name: 'm',
+    reasons,
+    details: {},
+    requested_by: 't',
+    force: false,
+    requested_at: Number(id.slice(1)),
+  });
   it('merges reasons and keeps the first request id', () => {
     const c = coalesce(coalesce(null, req('r1', ['drift'])), req('r2', ['data', 'drift']));
     expect(c.request_id).toBe('r1');
@@ -32,10 +42,44 @@ describe('coalesce', () => {
 
 describe('run report', () => {
   it('renders Markdown with both charts', () => {
-    const md = runReportMarkdown({ runId: 'r', modelName: 'm', status: 'succeeded', reason: 'promoted', params: { a: '1' }, datasetHash: 'h', trainRows: 9, validRows: 1, gitSha: null, seconds: 1, metrics: { accuracy: 0.9 }, labels: ['a', 'b'], confusion: [[1, 0], [0, 1]], history: [], modelVersion: 3 });
+    const md = runReportMarkdown({
+      runId: 'r',
+      modelName: 'm',
+      status: 'succeeded',
+      reason: 'promoted',
+      params: { a: '1' },
+      datasetHash: 'h',
+      trainRows: 9,
+      validRows: 1,
+      gitSha: null,
+      seconds: 1,
+      metrics: { accuracy: 0.9 },
+      labels: ['a', 'b'],
+      confusion: [
+        [1, 0],
+        [0, 1],
+      ],
+      history: [],
+      modelVersion: 3,
+    });
     expect(md).toContain('registered as version 3');
     expect(md).toContain('![confusion matrix](confusion.svg)');
-    expect(confusionSvg(['a', 'b'], [[5, 1], [2, 7]])).toContain('>7</text>');
-    expect(learningCurveSvg([[{ epoch: 1, train_loss: 1, dev_macro_f1: 0.5 }, { epoch: 2, train_loss: 0.5, dev_macro_f1: 0.7 }]])).toContain('<polyline');
+    expect(
+      confusionSvg(
+        ['a', 'b'],
+        [
+          [5, 1],
+          [2, 7],
+        ],
+      ),
+    ).toContain('>7</text>');
+    expect(
+      learningCurveSvg([
+        [
+          { epoch: 1, train_loss: 1, dev_macro_f1: 0.5 },
+          { epoch: 2, train_loss: 0.5, dev_macro_f1: 0.7 },
+        ],
+      ]),
+    ).toContain('<polyline');
   });
 });

@@ -2,11 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { RegistryState } from '../../../processors/shared/registry/state.js';
 import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
 
-const ev = (version: number, stage: ModelStage, timestamp: number): ModelVersionEvent => ({ name: 'm', version, stage, metrics: {}, artifact_uri: `/a/${version}`, content_hash: `h${version}`, run_id: null, reason: '', actor: 't', timestamp });
+const ev = (version: number, stage: ModelStage, timestamp: number): ModelVersionEvent => ({
+  name: 'm',
+  version,
+  stage,
+  metrics: {},
+  artifact_uri: `/a/${version}`,
+  content_hash: `h${version}`,
+  run_id: null,
+  reason: '',
+  actor: 't',
+  timestamp,
+});
 
 describe('RegistryState', () => {
   const s = new RegistryState();
-  [ev(1, 'Staging', 1), ev(2, 'Staging', 2), ev(1, 'Production', 3), ev(1, 'Archived', 4), ev(2, 'Production', 5)].forEach((e) => s.apply(e));
+  [
+    ev(1, 'Staging', 1),
+    ev(2, 'Staging', 2),
+    ev(1, 'Production', 3),
+    ev(1, 'Archived', 4),
+    ev(2, 'Production', 5),
+  ].forEach((e) => s.apply(e));
   it('tracks the newest stage of each version', () => {
     expect(s.versions('m').map((v) => `${v.version}:${v.stage}`)).toEqual(['1:Archived', '2:Production']);
     expect(s.production('m')?.version).toBe(2);

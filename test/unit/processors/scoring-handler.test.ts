@@ -7,8 +7,25 @@ import { computeFeatures } from '../../../models/features/features.js';
 import type { Prediction } from '../../../models/core/engine.js';
 import type { Review } from '../../../schemas/types.generated.js';
 
-const review: Review = { review_id: 'r1', app_id: 'app', source: 'play', text: 'Bagus BGT!!', rating: 5, lang: 'id', author_hash: null, created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6), ingested_at: 0 };
-const pred: Prediction = { label: 'LABEL_2', sentiment: null, confidence: 0.7, probabilities: { LABEL_0: 0.1, LABEL_1: 0.2, LABEL_2: 0.7 }, modelName: 'm', modelVersion: '3' };
+const review: Review = {
+  review_id: 'r1',
+  app_id: 'app',
+  source: 'play',
+  text: 'Bagus BGT!!',
+  rating: 5,
+  lang: 'id',
+  author_hash: null,
+  created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+  ingested_at: 0,
+};
+const pred: Prediction = {
+  label: 'LABEL_2',
+  sentiment: null,
+  confidence: 0.7,
+  probabilities: { LABEL_0: 0.1, LABEL_1: 0.2, LABEL_2: 0.7 },
+  modelName: 'm',
+  modelVersion: '3',
+};
 
 describe('scoring handler', () => {
   it('maps label probabilities to sentiments through the package mapping', () => {
@@ -21,9 +38,24 @@ describe('scoring handler', () => {
     const f = computeFeatures(review.text);
     const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
     const row = predictionRow(review, pred, probs, f, { partition: 2, offset: '9' }, Date.UTC(2026, 0, 2), 1.5);
-    expect(row).toMatchObject({ label: 'positive', model_version: '3', confidence: 0.7, created_at: '2026-01-02 03:04:05.006', kafka_offset: '9', feature_set_version: 'fs-1' });
-    expect(featureRow(review, f, 0)).toMatchObject({ review_id: 'r1', exclamation_count: 2, clean_text: 'bagus banget ! !' });
-    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true)).toMatchObject({ shadow: true, origin_offset: 9, label: 'positive' });
+    expect(row).toMatchObject({
+      label: 'positive',
+      model_version: '3',
+      confidence: 0.7,
+      created_at: '2026-01-02 03:04:05.006',
+      kafka_offset: '9',
+      feature_set_version: 'fs-1',
+    });
+    expect(featureRow(review, f, 0)).toMatchObject({
+      review_id: 'r1',
+      exclamation_count: 2,
+      clean_text: 'bagus banget ! !',
+    });
+    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true)).toMatchObject({
+      shadow: true,
+      origin_offset: 9,
+      label: 'positive',
+    });
   });
 
   it('picks the top sentiment with ties going to the earlier of negative, neutral, positive', () => {

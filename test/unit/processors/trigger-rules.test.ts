@@ -5,11 +5,21 @@ import { DEFAULT_TRIGGERS, evaluateTriggers, type TriggerInputs } from '../../..
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 28);
-const quiet: TriggerInputs = { now: NOW, lastTrainingAt: NOW - 10 * DAY, newLabelledSinceTraining: 0, feedbackErrorRate: 0.05, accuracyDrop: 0, consecutiveDriftedWindows: 0, latestDriftSeverity: 0, lastFiredAt: null };
+const quiet: TriggerInputs = {
+  now: NOW,
+  lastTrainingAt: NOW - 10 * DAY,
+  newLabelledSinceTraining: 0,
+  feedbackErrorRate: 0.05,
+  accuracyDrop: 0,
+  consecutiveDriftedWindows: 0,
+  latestDriftSeverity: 0,
+  lastFiredAt: null,
+};
 const reasons = (i: Partial<TriggerInputs>) => evaluateTriggers({ ...quiet, ...i }).reasons;
 
 describe('retrain triggers', () => {
-  it('stays quiet when nothing is crossed', () => expect(evaluateTriggers(quiet)).toMatchObject({ fire: false, reasons: [] }));
+  it('stays quiet when nothing is crossed', () =>
+    expect(evaluateTriggers(quiet)).toMatchObject({ fire: false, reasons: [] }));
   it('time: 30 days, not 29.99', () => {
     expect(reasons({ lastTrainingAt: NOW - 30 * DAY + 1000 })).toEqual([]);
     expect(reasons({ lastTrainingAt: NOW - 30 * DAY })).toEqual(['time']);
@@ -34,7 +44,12 @@ describe('retrain triggers', () => {
     expect(reasons({ latestDriftSeverity: 0.5 })).toEqual(['drift']);
   });
   it('puts every reason that fired into one request', () => {
-    const d = evaluateTriggers({ ...quiet, newLabelledSinceTraining: 900, feedbackErrorRate: 0.2, consecutiveDriftedWindows: 4 });
+    const d = evaluateTriggers({
+      ...quiet,
+      newLabelledSinceTraining: 900,
+      feedbackErrorRate: 0.2,
+      consecutiveDriftedWindows: 4,
+    });
     expect(d.fire).toBe(true);
     expect(d.reasons).toEqual(['data', 'feedback_error', 'drift']);
     expect(Object.keys(d.detail)).toEqual(['data', 'feedback_error', 'drift']);
