@@ -5,6 +5,7 @@
 import { parseConfig } from '../shared/config.js';
 import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload } from '../shared/kafka.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
+import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-identity.js';
 import { triageReviewBatch } from '../shared/triage.js';
 import type { Context, Processor } from '../shared/context.js';
 import { consume, Health, outageWaiter } from '../shared/kit.js';
@@ -26,12 +27,16 @@ export const reviewStore: Processor = {
     const producer = ctx.kafka.producer();
     await producer.connect();
 
+    // What the reviews table holds for a batch's ids: edits are stored, conflicts dead-lettered.
+    const knownSql = knownReviewsQuery(`${ctx.store.database}.reviews`, 'lower(hex(SHA256(text)))');
+    const known: KnownReviews = async (ids) => toKnown(await ctx.store.query(knownSql, { ids }));
+
     const eachBatch = async (p: EachBatchPayload): Promise<void> => {
       const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
       const waitOpts = { heartbeat, keepGoing: () => isRunning() && !isStale() };
       const end = m.batchSeconds.startTimer();
       m.consumed.inc(batch.messages.length);
-      const t = await wait('decode', () => triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, p), waitOpts);
+      const t = await wait('decode', () => triageReviewBatch(ctx.serde, ctx.topics, NAME, limits, p, known), waitOpts);
       for (const code of t.codes) m.deadLettered.inc({ code });
       for (const messages of chunkBySize(t.dead, SEND_CHUNK_BYTES)) {
         await wait(

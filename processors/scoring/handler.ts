@@ -5,6 +5,7 @@ import type { Prediction } from '../../models/core/engine.js';
 import type { Features } from '../../models/features/features.js';
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
+import { textHash } from '../shared/review-identity.js';
 import { topSentiment } from '../shared/sentiment.js';
 import { toDateTime64 } from '../shared/time.js';
 
@@ -47,6 +48,7 @@ export function predictionRow(
     latency_ms: latencyMs,
     kafka_partition: pos.partition,
     kafka_offset: pos.offset,
+    text_hash: textHash(r.text),
   });
 }
 

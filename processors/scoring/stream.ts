@@ -24,6 +24,7 @@ import type { outageWaiter } from '../shared/kit.js';
 import type { ModelHolder } from '../shared/model-holder.js';
 import type { ValidationLimits } from '../shared/review.js';
 import { sentimentProbs } from '../shared/sentiment.js';
+import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-identity.js';
 import { triageReviewBatch, type Triaged } from '../shared/triage.js';
 import type { scoringShape } from './config.js';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
@@ -44,6 +45,12 @@ export interface ScoringDeps {
 }
 
 type Scored = Awaited<ReturnType<typeof score>>;
+
+/** What the predictions table holds for a batch's ids: edits are re-scored, conflicts dead-lettered. */
+function knownPredictions(ctx: Context): KnownReviews {
+  const sql = knownReviewsQuery(`${ctx.store.database}.predictions`, 'text_hash');
+  return async (ids) => toKnown(await ctx.store.query(sql, { ids }));
+}
 
 async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[]) {
   const { shadow } = d.models.snapshot();
@@ -181,7 +188,8 @@ export function batchHandler(d: ScoringDeps) {
     d.m.batchSize.observe(batch.messages.length);
     d.m.consumed.inc(batch.messages.length);
     const endTriage = d.m.stageSeconds.startTimer({ stage: 'triage' });
-    const t = await d.wait('decode', () => triageReviewBatch(d.ctx.serde, d.ctx.topics, d.name, d.limits, p), waitOpts);
+    const triaged = () => triageReviewBatch(d.ctx.serde, d.ctx.topics, d.name, d.limits, p, knownPredictions(d.ctx));
+    const t = await d.wait('decode', triaged, waitOpts);
     endTriage();
     if (t.handled === 0) return;
     // Heartbeats between the stages: a large batch on a loaded machine must not outlast the

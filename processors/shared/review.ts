@@ -16,6 +16,8 @@ export const REJECT_CODES = [
   'BAD_TIMESTAMP',
   'BAD_ID',
   'DUPLICATE_REVIEW',
+  'REVIEW_ID_CONFLICT',
+  'REVIEW_SUPERSEDED',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 

@@ -6,6 +6,7 @@ import { SerdeError } from './errors.js';
 import type { KafkaMessage, Message } from './kafka.js';
 import { REJECT_CODES, validateReview, type RejectCode, type ValidationLimits } from './review.js';
 import type { AvroSerde } from './serde.js';
+import { classify, textHash, type KnownReview, type KnownReviews } from './review-identity.js';
 
 export interface Triaged {
   good: { review: Review; message: KafkaMessage }[];
@@ -22,54 +23,89 @@ export function serdeRejectCode(err: SerdeError): RejectCode {
   return err.code === 'SCHEMA_NOT_FOUND' ? 'UNKNOWN_SCHEMA' : 'DECODE_FAILED';
 }
 
-export async function triage(
-  serde: AvroSerde,
-  batch: { topic: string; partition: number; messages: KafkaMessage[] },
-  opts: {
-    reviewsTopic: string;
-    deadLetterTopic: string;
-    processor: string;
-    limits: ValidationLimits;
-    keepGoing?: () => boolean;
-  },
-): Promise<Triaged> {
-  const out: Triaged = { good: [], dead: [], codes: [], handled: 0 };
-  const seen = new Set<string>();
-  for (const msg of batch.messages) {
-    if (opts.keepGoing && !opts.keepGoing()) break;
-    let code: RejectCode | null = null;
-    let reason = '';
+export interface TriageOptions {
+  reviewsTopic: string;
+  deadLetterTopic: string;
+  processor: string;
+  limits: ValidationLimits;
+  keepGoing?: () => boolean;
+  /** What the processor's store already holds for the batch's ids (edits, conflicts, superseded). */
+  known?: KnownReviews;
+}
+
+type Decoded = { msg: KafkaMessage; review: Review } | { msg: KafkaMessage; code: RejectCode; reason: string };
+
+async function decodeAll(serde: AvroSerde, messages: KafkaMessage[], o: TriageOptions): Promise<Decoded[]> {
+  const out: Decoded[] = [];
+  for (const msg of messages) {
+    if (o.keepGoing && !o.keepGoing()) break;
     try {
-      const { value } = await serde.decode(msg.value, opts.reviewsTopic);
-      const v = validateReview(value, Date.now(), opts.limits);
-      if (!v.ok) {
-        code = v.code;
-        reason = v.reason;
-      } else if (seen.has(v.review.review_id)) {
-        // Same id twice in one batch: keep the first. Across batches the tables absorb repeats.
-        code = 'DUPLICATE_REVIEW';
-        reason = `review_id ${v.review.review_id} repeated within one batch`;
-      } else {
-        seen.add(v.review.review_id);
-        out.good.push({ review: v.review, message: msg });
-      }
+      const v = validateReview((await serde.decode(msg.value, o.reviewsTopic)).value, Date.now(), o.limits);
+      out.push(v.ok ? { msg, review: v.review } : { msg, code: v.code, reason: v.reason });
     } catch (err) {
       // An outage (registry down) or a bug is not the record's fault: the batch is retried.
       if (!(err instanceof SerdeError) || err.retriable) throw err;
-      code = serdeRejectCode(err);
-      reason = err.message;
+      out.push({ msg, code: serdeRejectCode(err), reason: err.message });
     }
-    if (code) {
-      const dl = deadLetter(
-        { topic: batch.topic, partition: batch.partition, offset: msg.offset, key: msg.key, value: msg.value },
-        code,
-        reason,
-        opts.processor,
-      );
-      out.dead.push({ key: msg.key, value: await serde.encode(opts.deadLetterTopic, dl.value), headers: dl.headers });
-      out.codes.push(code);
-    }
+  }
+  return out;
+}
+
+const IDENTITY_REJECTS: Record<string, { code: RejectCode; reason: (r: Review) => string }> = {
+  conflict: {
+    code: 'REVIEW_ID_CONFLICT',
+    reason: (r) => `review_id ${r.review_id} already holds another text at created_at ${r.created_at}`,
+  },
+  superseded: {
+    code: 'REVIEW_SUPERSEDED',
+    reason: (r) => `review_id ${r.review_id} already holds a later edit than created_at ${r.created_at}`,
+  },
+  repeat: { code: 'DUPLICATE_REVIEW', reason: (r) => `review_id ${r.review_id} repeated within one batch` },
+};
+
+/** Valid records against what is known of their ids (the store, then earlier records of the batch). */
+async function resolveIdentities(decoded: Decoded[], known?: KnownReviews): Promise<Decoded[]> {
+  const ids = [...new Set(decoded.flatMap((d) => ('review' in d ? [d.review.review_id] : [])))];
+  const latest = known && ids.length ? await known(ids) : new Map<string, KnownReview>();
+  const inBatch = new Set<string>();
+  return decoded.map((d) => {
+    if (!('review' in d)) return d;
+    const r = d.review;
+    const hash = textHash(r.text);
+    const identity = classify(r, hash, latest.get(r.review_id));
+    // A redelivery of what the store holds is re-stored harmlessly; the same record twice in one batch is not.
+    const reject = identity === 'repeat' && !inBatch.has(r.review_id) ? undefined : IDENTITY_REJECTS[identity];
+    if (reject) return { msg: d.msg, code: reject.code, reason: reject.reason(r) };
+    latest.set(r.review_id, { createdAt: r.created_at, textHash: hash });
+    inBatch.add(r.review_id);
+    return d;
+  });
+}
+
+export async function triage(
+  serde: AvroSerde,
+  batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  opts: TriageOptions,
+): Promise<Triaged> {
+  const out: Triaged = { good: [], dead: [], codes: [], handled: 0 };
+  const resolved = await resolveIdentities(await decodeAll(serde, batch.messages, opts), opts.known);
+  const encode = await serde.encoderFor(opts.deadLetterTopic);
+  for (const d of resolved) {
     out.handled += 1;
+    if ('review' in d) {
+      out.good.push({ review: d.review, message: d.msg });
+      continue;
+    }
+    const origin = {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: d.msg.offset,
+      key: d.msg.key,
+      value: d.msg.value,
+    };
+    const dl = deadLetter(origin, d.code, d.reason, opts.processor);
+    out.dead.push({ key: d.msg.key, value: encode(dl.value), headers: dl.headers });
+    out.codes.push(d.code);
   }
   return out;
 }
@@ -85,6 +121,7 @@ export function triageReviewBatch(
     isRunning: () => boolean;
     isStale: () => boolean;
   },
+  known?: KnownReviews,
 ): Promise<Triaged> {
   return triage(serde, payload.batch, {
     reviewsTopic: topics.reviews,
@@ -92,5 +129,6 @@ export function triageReviewBatch(
     processor,
     limits,
     keepGoing: () => payload.isRunning() && !payload.isStale(),
+    known,
   });
 }

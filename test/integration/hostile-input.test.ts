@@ -279,4 +279,53 @@ describe('hostile input', () => {
         expect({ name, healthy: h.healthy() }).toEqual({ name, healthy: true });
     },
   );
+
+  it(
+    'treats a later created_at as an edit, the same time with another text as a conflict, an older one as superseded',
+    { timeout: 120_000 },
+    async () => {
+      const { ctx } = running;
+      const db = ctx.store.database;
+      const t = Date.now() - 600_000;
+      const base: Review = {
+        ...sampleReviews('edit', 1, t)[0]!,
+        review_id: `${prefix}edit-1`,
+        created_at: t,
+        text: 'aplikasi bagus sekali',
+      };
+      const edit = { ...base, created_at: t + 1000, text: 'setelah update jadi sering error' };
+      const stored = async (table: string): Promise<{ t: string; n: string }[]> =>
+        ctx.store.query(
+          `SELECT toUnixTimestamp64Milli(created_at) AS t, count() OVER () AS n FROM ${db}.${table} FINAL WHERE review_id = '${base.review_id}'`,
+        );
+      await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [base]);
+      await waitFor(
+        async () => (await stored('predictions')).length === 1 && (await stored('reviews')).length === 1,
+        60_000,
+        'the original stored',
+      );
+      await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [edit]);
+      for (const table of ['predictions', 'reviews']) {
+        await waitFor(
+          async () => Number((await stored(table))[0]?.t) === edit.created_at,
+          60_000,
+          `the edit in ${table}`,
+        );
+      }
+      const text = await ctx.store.query<{ text: string }>(
+        `SELECT text FROM ${db}.reviews FINAL WHERE review_id = '${base.review_id}'`,
+      );
+      expect(text).toEqual([{ text: edit.text }]);
+      await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [
+        { ...edit, text: 'teks lain dengan waktu yang sama' },
+        { ...base, created_at: t - 1000, text: 'versi lama' },
+      ]);
+      for (const code of ['REVIEW_ID_CONFLICT', 'REVIEW_SUPERSEDED']) {
+        const sql = `SELECT count() AS n FROM ${db}.dead_letters FINAL WHERE error_code = '${code}'`;
+        await waitFor(async () => (await count(sql)) === 2, 60_000, `${code} from both review processors`);
+      }
+      const final = await stored('predictions');
+      expect(final.map((r) => [Number(r.t), Number(r.n)])).toEqual([[edit.created_at, 1]]);
+    },
+  );
 });

@@ -117,3 +117,17 @@ describe('dead letters that always fit', () => {
     expect(dl.value.reason.length).toBe(4000);
   });
 });
+
+describe('review identity', () => {
+  it('classifies a known id: edit, repeat, conflict, superseded', async () => {
+    const { classify, textHash } = await import('../../processors/shared/review-identity.js');
+    const r = { review_id: 'r', app_id: 'a', source: 's', text: 'bagus', created_at: 2000, ingested_at: 2000 };
+    const h = textHash('bagus');
+    expect(classify(r, h, undefined)).toBe('new');
+    expect(classify(r, h, { createdAt: 1000, textHash: 'x' })).toBe('edit');
+    expect(classify(r, h, { createdAt: 2000, textHash: h })).toBe('repeat');
+    expect(classify(r, h, { createdAt: 2000, textHash: '' })).toBe('repeat');
+    expect(classify(r, h, { createdAt: 2000, textHash: textHash('jelek') })).toBe('conflict');
+    expect(classify(r, h, { createdAt: 3000, textHash: h })).toBe('superseded');
+  });
+});

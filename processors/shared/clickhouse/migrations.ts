@@ -294,6 +294,14 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${db}.dead_letters ADD COLUMN IF NOT EXISTS original_truncated Bool DEFAULT false`,
     ],
   },
+  {
+    id: 11,
+    name: 'predictions: sha256 of the scored text (review edits and id conflicts)',
+    statements: (db) => [
+      `ALTER TABLE ${db}.predictions ADD COLUMN IF NOT EXISTS text_hash String DEFAULT ''`,
+      `ALTER TABLE ${db}.shadow_predictions ADD COLUMN IF NOT EXISTS text_hash String DEFAULT ''`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
