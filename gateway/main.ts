@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { parseConfig, z } from '../processors/shared/config.js';
 import { UlasanError } from '../processors/shared/errors.js';
+import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
 import { ModelRegistry } from '../processors/shared/registry/registry.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
@@ -51,6 +52,7 @@ export const gateway: Processor = {
       { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH },
       log,
     );
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
     const follower = await RegistryFollower.for(ctx);
     follower.onEvent((e) => models.observe(e));
     const producer = ctx.kafka.producer();
@@ -96,15 +98,18 @@ export const gateway: Processor = {
       sendFeedback: async (f: Feedback) => {
         const value = await ctx.serde.encode(ctx.topics.feedback, f);
         const sent = producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value }], acks: -1 });
-        await withTimeout(
-          sent,
-          cfg.GATEWAY_KAFKA_TIMEOUT_MS,
-          () =>
-            new UlasanError(
-              'KAFKA_UNAVAILABLE',
-              `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`,
-            ),
-        );
+        const timeout = () =>
+          new UlasanError(
+            'KAFKA_UNAVAILABLE',
+            `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`,
+          );
+        try {
+          await withTimeout(sent, cfg.GATEWAY_KAFKA_TIMEOUT_MS, timeout);
+          health.ok('kafka');
+        } catch (err) {
+          health.waiting('kafka');
+          throw err;
+        }
       },
       stats: async (): Promise<Stats> => {
         const v = await one(
@@ -166,7 +171,7 @@ export const gateway: Processor = {
     const port = (app.server.address() as AddressInfo).port;
     log.info({ port }, 'gateway listening');
     return {
-      healthy: () => true,
+      healthy: () => health.healthy() && follower.healthy(),
       port,
       models,
       async stop() {

@@ -26,6 +26,12 @@ export class RegistryFollower {
   private consumer: Consumer | null = null;
   private users = 0;
   private joinedAt = 0;
+  private crashed = false;
+
+  /** False once the follower's consumer has crashed for good (its state would go stale). */
+  healthy(): boolean {
+    return !this.crashed;
+  }
   private lastProgress = 0;
 
   private constructor(private readonly ctx: Context) {}
@@ -67,7 +73,14 @@ export class RegistryFollower {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: ctx.topics.registry, fromBeginning: true });
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.joinedAt = Date.now()));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joinedAt = Date.now();
+      this.crashed = false;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.crashed = !e.payload.restart;
+      log.error({ err: e.payload.error, restart: e.payload.restart }, 'registry follower crashed');
+    });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
