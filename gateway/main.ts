@@ -6,9 +6,9 @@ import { parseConfig, z } from '../processors/shared/config.js';
 import { UlasanError } from '../processors/shared/errors.js';
 import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
-import { ModelRegistry } from '../processors/shared/registry/registry.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
-import { RegistryFollower } from '../processors/shared/registry/follower.js';
+import { followedRegistry } from '../processors/shared/registry/follower.js';
+import type { ModelRegistry } from '../processors/shared/registry/registry.js';
 import { scoringShape } from '../processors/scoring/config.js';
 import { buildGateway, type GatewayDeps } from './app.js';
 import type { Stats } from './schemas.js';
@@ -53,17 +53,10 @@ export const gateway: Processor = {
       log,
     );
     const health = new Health(ctx.config.ULASAN_STALL_MS);
-    const follower = await RegistryFollower.for(ctx);
+    const { registry, follower } = await followedRegistry(ctx);
     follower.onEvent((e) => models.observe(e));
     const producer = ctx.kafka.producer();
     await producer.connect();
-    const registry = await ModelRegistry.open({
-      kafka: ctx.kafka,
-      serde: ctx.serde,
-      topics: ctx.topics,
-      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
-      follower,
-    });
     // The followed state, brought up to date with anything another process wrote (cheap: no re-read).
     const openRegistry = async (): Promise<ModelRegistry> => {
       await registry.refresh();

@@ -41,3 +41,40 @@ export function stackAddresses(): { brokers: string[]; registryUrl: string; clic
     clickhouseUrl: process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${l.ports.clickhouseHttp}`,
   };
 }
+
+/**
+ * The layout of a private Kafka (same jars as the main stack, its own directory and ports), for
+ * tests that stop or restart a broker without touching any other test.
+ */
+export function privateKafkaLayout(label: string, kafkaPort: number): ReturnType<typeof layoutFor> {
+  const saved = { ...process.env };
+  process.env.ULASAN_STACK_LIB_DIR = layoutFor(ROOT).lib;
+  process.env.ULASAN_STACK_DIR = freshDir(label);
+  process.env.ULASAN_STACK_KAFKA_PORT = String(kafkaPort);
+  process.env.ULASAN_STACK_CONTROLLER_PORT = String(kafkaPort + 1);
+  try {
+    return layoutFor(ROOT);
+  } finally {
+    for (const k of [
+      'ULASAN_STACK_LIB_DIR',
+      'ULASAN_STACK_DIR',
+      'ULASAN_STACK_KAFKA_PORT',
+      'ULASAN_STACK_CONTROLLER_PORT',
+    ]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}
+
+/** Avro's zig-zag varint of an integer (exact up to 2^53): for hand-made hostile messages. */
+export function varint(n: number): number[] {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  while (z >= 128) {
+    out.push((z % 128) | 0x80);
+    z = Math.floor(z / 128);
+  }
+  out.push(z);
+  return out;
+}

@@ -7,8 +7,7 @@
 import type { Context, Processor } from '../shared/context.js';
 import { DeadLetters, Health, outageWaiter } from '../shared/kit.js';
 import { counter } from '../shared/metrics.js';
-import { RegistryFollower } from '../shared/registry/follower.js';
-import { ModelRegistry } from '../shared/registry/registry.js';
+import { followedRegistry } from '../shared/registry/follower.js';
 import { parseTriggerConfig, triggerRules } from './config.js';
 import { NAME, restoreState, ticker, type TriggerDeps } from './tick.js';
 
@@ -25,14 +24,7 @@ export const retrainTrigger: Processor = {
     });
     const producer = ctx.kafka.producer();
     await producer.connect();
-    const follower = await RegistryFollower.for(ctx);
-    const registry = await ModelRegistry.open({
-      kafka: ctx.kafka,
-      serde: ctx.serde,
-      topics: ctx.topics,
-      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
-      follower,
-    });
+    const { registry, follower } = await followedRegistry(ctx);
     const deps: TriggerDeps = {
       ctx,
       cfg,

@@ -12,8 +12,7 @@ import type { Consumer, EachMessagePayload } from '../shared/kafka.js';
 import { consume, DeadLetters, Health, outageWaiter, recordFailure } from '../shared/kit.js';
 import { counter, gauge } from '../shared/metrics.js';
 import { readToEnd } from '../shared/read-to-end.js';
-import { RegistryFollower } from '../shared/registry/follower.js';
-import { ModelRegistry } from '../shared/registry/registry.js';
+import { followedRegistry } from '../shared/registry/follower.js';
 import { parseLauncherConfig } from './config.js';
 import { retryOf } from './handler.js';
 import { gitSha } from './job.js';
@@ -88,14 +87,7 @@ export const trainingLauncher: Processor = {
       labelNames: ['status'],
     });
     const running = gauge(ctx.metrics, { name: 'ulasan_launcher_running', help: '1 while a training job runs' });
-    const follower = await RegistryFollower.for(ctx);
-    const registry = await ModelRegistry.open({
-      kafka: ctx.kafka,
-      serde: ctx.serde,
-      topics: ctx.topics,
-      artifactDir: ctx.config.ULASAN_ARTIFACT_DIR,
-      follower,
-    });
+    const { registry, follower } = await followedRegistry(ctx);
     const producer = ctx.kafka.producer();
     await producer.connect();
     const wait = outageWaiter(ctx, NAME, health, log);

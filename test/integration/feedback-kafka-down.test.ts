@@ -5,22 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../processors/shared/kafka.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
-import { layoutFor } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
-import { ROOT, freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { freshDir, privateKafkaLayout, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 
 const { registryUrl } = stackAddresses();
 
 describe('Kafka down during gateway /feedback', () => {
   // A private broker, so stopping it touches no other test.
-  process.env.ULASAN_STACK_LIB_DIR = layoutFor(ROOT).lib;
-  process.env.ULASAN_STACK_DIR = freshDir('feedback-stack');
-  process.env.ULASAN_STACK_KAFKA_PORT = '39192';
-  process.env.ULASAN_STACK_CONTROLLER_PORT = '39193';
-  const layout = layoutFor(ROOT);
-  delete process.env.ULASAN_STACK_DIR;
-  delete process.env.ULASAN_STACK_KAFKA_PORT;
-  delete process.env.ULASAN_STACK_CONTROLLER_PORT;
+  const layout = privateKafkaLayout('feedback-stack', 39192);
   const privateBrokers = [`127.0.0.1:${layout.ports.kafka}`];
   const fbPrefix = uniquePrefix();
   let gw: Running;

@@ -12,23 +12,11 @@ import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Feedback, Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DATA } from '../unit/models/fixtures.js';
-import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { freshDir, stackAddresses, uniquePrefix, varint, waitFor } from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
 let running: Running;
-
-/** Zig-zag varint of a non-negative or negative integer (exact up to 2^53). */
-function varint(n: number): number[] {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
-  while (z >= 128) {
-    out.push((z % 128) | 0x80);
-    z = Math.floor(z / 128);
-  }
-  out.push(z);
-  return out;
-}
 
 const framed = (schemaId: number, body: number[] | Buffer): Buffer => {
   const head = Buffer.alloc(5);

@@ -13,9 +13,8 @@ import { allTopics, topicNames } from '../../processors/shared/topics.js';
 import { rng } from '../../models/trainer/fasttext.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
-import { layoutFor } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
-import { ROOT, freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { ROOT, freshDir, privateKafkaLayout, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 
 const TOTAL = 50_000;
 const prefix = uniquePrefix();
@@ -23,12 +22,7 @@ const chdbPath = freshDir('faults-chdb');
 const { registryUrl } = stackAddresses();
 
 // A private broker: same jars as the main stack, own directory and ports.
-process.env.ULASAN_STACK_LIB_DIR = layoutFor(ROOT).lib;
-process.env.ULASAN_STACK_DIR = freshDir('faults-stack');
-process.env.ULASAN_STACK_KAFKA_PORT = '39092';
-process.env.ULASAN_STACK_CONTROLLER_PORT = '39093';
-const layout = layoutFor(ROOT);
-delete process.env.ULASAN_STACK_DIR;
+const layout = privateKafkaLayout('faults-stack', 39092);
 const brokers = [`127.0.0.1:${layout.ports.kafka}`];
 const kafka = createKafka({ brokers, clientId: 'fault-test' });
 const topics = topicNames(prefix);

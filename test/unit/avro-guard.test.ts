@@ -5,21 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { AvroGuardError, guardAvro } from '../../processors/shared/avro-guard.js';
 import { listSchemaFiles, loadSchema } from '../../processors/shared/schemas.js';
 import path from 'node:path';
+import { varint } from '../helpers.js';
 
 const names = listSchemaFiles().map((f) => path.basename(f, '.avsc'));
 const typeOf = (name: string): avro.Type => avro.Type.forSchema(loadSchema(name) as avro.Schema);
-
-/** Zig-zag varint of a non-negative or negative integer (exact up to 2^53). */
-function varint(n: number): number[] {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
-  while (z >= 128) {
-    out.push((z % 128) | 0x80);
-    z = Math.floor(z / 128);
-  }
-  out.push(z);
-  return out;
-}
 
 describe('guardAvro', () => {
   it.each(names)('accepts 200 random well-formed %s values', (name) => {

@@ -12,6 +12,7 @@ import type { Context } from '../context.js';
 import type { Consumer } from '../kafka.js';
 import { counter } from '../metrics.js';
 import { isRetriable, waitOutOutage } from '../outage.js';
+import { ModelRegistry } from './registry.js';
 import { RegistryState } from './state.js';
 
 type Listener = (e: ModelVersionEvent) => void;
@@ -142,4 +143,11 @@ export class RegistryFollower {
     followers.delete(this.ctx);
     await this.consumer?.disconnect();
   }
+}
+
+/** The process's followed registry and a ModelRegistry over it (writes go to the topic, reads to the state). */
+export async function followedRegistry(ctx: Context): Promise<{ registry: ModelRegistry; follower: RegistryFollower }> {
+  const follower = await RegistryFollower.for(ctx);
+  const deps = { kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir: ctx.config.ULASAN_ARTIFACT_DIR };
+  return { registry: await ModelRegistry.open({ ...deps, follower }), follower };
 }
