@@ -83,3 +83,73 @@ describe('run report', () => {
     ).toContain('<polyline');
   });
 });
+
+describe('run queue', () => {
+  const req = (id: string): RetrainRequest => ({
+    request_id: id,
+    model_name: 'm',
+    reasons: ['manual'],
+    details: {},
+    requested_by: 't',
+    force: false,
+    requested_at: 1,
+  });
+  const log = { error: () => undefined } as never;
+
+  it('never commits an unreadable request past one still waiting: the skip moves to the waiting request', async () => {
+    const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
+    const { Health } = await import('../../../processors/shared/kit.js');
+    const commits: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: string[] = [];
+    const queue = new RunQueue(
+      async (q) => {
+        runs.push(q.req.request_id);
+        await q.commit();
+        if (runs.length === 1) await gate; // the first run is still going while more arrive
+      },
+      new Health(),
+      log,
+    );
+    queue.request(req('a'), async () => void commits.push('offset-1'));
+    await new Promise((r) => setImmediate(r));
+    queue.request(req('b'), async () => void commits.push('offset-2'));
+    await queue.skip(async () => void commits.push('offset-3 (unreadable)'));
+    expect(commits).toEqual(['offset-1']); // b waits: nothing past it is committed yet
+    release();
+    while (queue.busy()) await new Promise((r) => setTimeout(r, 5));
+    expect(runs).toEqual(['a', 'b']);
+    expect(commits).toEqual(['offset-1', 'offset-3 (unreadable)']);
+  });
+
+  it('commits a skip at once when nothing waits', async () => {
+    const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
+    const { Health } = await import('../../../processors/shared/kit.js');
+    const commits: string[] = [];
+    const queue = new RunQueue(async () => undefined, new Health(), log);
+    await queue.skip(async () => void commits.push('offset-9'));
+    expect(commits).toEqual(['offset-9']);
+  });
+
+  it('keeps a run whose start failed and retries it, reporting the failure to health', async () => {
+    const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
+    const { Health } = await import('../../../processors/shared/kit.js');
+    const health = new Health(0);
+    let attempts = 0;
+    const queue = new RunQueue(
+      async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('Kafka down');
+      },
+      health,
+      log,
+    );
+    queue.request(req('a'), async () => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(health.healthy()).toBe(false);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(attempts).toBe(2);
+    expect(health.healthy()).toBe(true);
+  });
+});
