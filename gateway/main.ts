@@ -43,6 +43,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<
 
 export const gateway: Processor = {
   name: 'gateway',
+  topology: {
+    inputs: ['registry'],
+    outputs: ['feedback', 'predictionLog'],
+    tables: [],
+    commit: 'none',
+    punctuators: [],
+  },
   async start(ctx: Context) {
     const cfg = parseConfig(gatewayShape, ctx.env);
     const log = ctx.logger.child({ processor: 'gateway' });

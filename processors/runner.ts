@@ -77,8 +77,24 @@ export async function runProcessors(
   return { ctx, handles, lifecycle, stop: () => lifecycle.stop('stop()') };
 }
 
+/** One row per processor: what it reads and writes and when it commits (`--topology`). */
+export function topologyTable(): Record<string, string>[] {
+  return Object.values(PROCESSORS).map((p) => ({
+    processor: p.name,
+    inputs: p.topology.inputs.join(', '),
+    outputs: p.topology.outputs.join(', '),
+    tables: p.topology.tables.join(', '),
+    commit: p.topology.commit,
+    punctuators: p.topology.punctuators.map((x) => `${x.name} (every ${x.every})`).join('; '),
+  }));
+}
+
 async function main(): Promise<void> {
-  const { positionals } = parseArgs({ allowPositionals: true });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { topology: { type: 'boolean', default: false } },
+  });
+  if (values.topology) return console.table(topologyTable());
   const names = positionals.length
     ? positionals
     : (process.env.ULASAN_PROCESSORS ?? Object.keys(PROCESSORS).join(',')).split(',').map((s) => s.trim());

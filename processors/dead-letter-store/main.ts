@@ -4,7 +4,8 @@ import type { DeadLetter } from '../../schemas/types.generated.js';
 import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
 import { toDateTime64 } from '../shared/time.js';
-import { startSink } from '../shared/sink.js';
+import { decodeFrom } from '../shared/kit.js';
+import { sinkTopology, startSink } from '../shared/sink.js';
 
 export function deadLetterRow(d: DeadLetter): Record<string, unknown> {
   return {
@@ -21,8 +22,11 @@ export function deadLetterRow(d: DeadLetter): Record<string, unknown> {
   };
 }
 
+const ROUTES = [{ input: 'deadLetter', table: 'dead_letters' }] as const;
+
 export const deadLetterStore: Processor = {
   name: 'dead-letter-store',
+  topology: sinkTopology([...ROUTES]),
   async start(ctx: Context) {
     const cfg = parseConfig(
       { DEAD_LETTER_STORE_GROUP: z.string().min(1).default('ulasan-dead-letter-store') },
@@ -31,14 +35,9 @@ export const deadLetterStore: Processor = {
     const log = ctx.logger.child({ processor: 'dead-letter-store' });
     return startSink(
       ctx,
+      'dead-letter-store',
       cfg.DEAD_LETTER_STORE_GROUP,
-      [
-        {
-          topic: ctx.topics.deadLetter,
-          table: 'dead_letters',
-          row: async (v) => deadLetterRow((await ctx.serde.decode<DeadLetter>(v, ctx.topics.deadLetter)).value),
-        },
-      ],
+      [{ ...ROUTES[0], row: async (v) => deadLetterRow(await decodeFrom(ctx, 'deadLetter', v)) }],
       log,
     );
   },

@@ -40,7 +40,7 @@ async function startConsumer(
   const handler = batchHandler(d, () => late.consumer!, close);
   late.consumer = await consume(ctx, {
     groupId: d.cfg.DRIFT_GROUP,
-    topics: [ctx.topics.scored],
+    inputs: ['scored'],
     health,
     log: d.log,
     run: {
@@ -62,6 +62,13 @@ async function startConsumer(
 
 export const drift: Processor = {
   name: NAME,
+  topology: {
+    inputs: ['scored'],
+    outputs: ['drift', 'deadLetter'],
+    tables: ['drift_metrics', 'drift_windows', 'late_records'],
+    commit: 'held',
+    punctuators: [{ name: 'close quiet windows', every: 'DRIFT_IDLE_FLUSH_MS / 4' }],
+  },
   async start(ctx: Context) {
     const log = ctx.logger.child({ processor: NAME });
     const health = new Health(ctx.config.ULASAN_STALL_MS);

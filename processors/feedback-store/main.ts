@@ -5,7 +5,8 @@ import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
 import { toDateTime64 } from '../shared/time.js';
 import { counter } from '../shared/metrics.js';
-import { startSink } from '../shared/sink.js';
+import { decodeFrom } from '../shared/kit.js';
+import { sinkTopology, startSink } from '../shared/sink.js';
 
 const NAME = 'feedback-store';
 
@@ -20,22 +21,20 @@ export function feedbackRow(f: Feedback): Record<string, unknown> {
   };
 }
 
+const ROUTES = [{ input: 'feedback', table: 'feedback' }] as const;
+
 export const feedbackStore: Processor = {
   name: NAME,
+  topology: sinkTopology([...ROUTES]),
   async start(ctx: Context) {
     const cfg = parseConfig({ FEEDBACK_STORE_GROUP: z.string().min(1).default('ulasan-feedback-store') }, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
     const stored = counter(ctx.metrics, { name: 'ulasan_feedback_stored_total', help: 'Feedback records stored' });
     return startSink(
       ctx,
+      NAME,
       cfg.FEEDBACK_STORE_GROUP,
-      [
-        {
-          topic: ctx.topics.feedback,
-          table: 'feedback',
-          row: async (v) => feedbackRow((await ctx.serde.decode<Feedback>(v, ctx.topics.feedback)).value),
-        },
-      ],
+      [{ ...ROUTES[0], row: async (v) => feedbackRow(await decodeFrom(ctx, 'feedback', v)) }],
       log,
       (_t, n) => stored.inc(n),
     );

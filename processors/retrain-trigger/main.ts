@@ -13,6 +13,13 @@ import { NAME, restoreState, ticker, type TriggerDeps } from './tick.js';
 
 export const retrainTrigger: Processor = {
   name: NAME,
+  topology: {
+    inputs: ['triggerState'],
+    outputs: ['retrain', 'triggerState', 'deadLetter'],
+    tables: ['performance_windows', 'retrain_events'],
+    commit: 'none',
+    punctuators: [{ name: 'evaluate the five triggers', every: 'TRIGGER_INTERVAL_MS' }],
+  },
   async start(ctx: Context) {
     const cfg = parseTriggerConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });

@@ -17,6 +17,13 @@ const NAME = 'review-store';
 
 export const reviewStore: Processor = {
   name: NAME,
+  topology: {
+    inputs: ['reviews'],
+    outputs: ['deadLetter'],
+    tables: ['reviews'],
+    commit: 'after-store',
+    punctuators: [],
+  },
   async start(ctx: Context) {
     const cfg = parseConfig(reviewStoreShape, ctx.env);
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.REVIEW_MAX_TEXT_BYTES };
@@ -58,7 +65,7 @@ export const reviewStore: Processor = {
 
     const consumer = await consume(ctx, {
       groupId: cfg.REVIEW_STORE_GROUP,
-      topics: [ctx.topics.reviews],
+      inputs: reviewStore.topology.inputs,
       health,
       log,
       run: { autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch },

@@ -36,6 +36,13 @@ async function loadModels(cfg: ReturnType<typeof parseConfig<typeof scoringShape
 
 export const scoring: Processor = {
   name: NAME,
+  topology: {
+    inputs: ['reviews'],
+    outputs: ['scored', 'deadLetter'],
+    tables: ['predictions', 'review_features', 'shadow_predictions'],
+    commit: 'transaction',
+    punctuators: [],
+  },
   async start(ctx: Context) {
     const cfg = parseConfig(scoringShape, ctx.env);
     const log = ctx.logger.child({ processor: NAME });
@@ -54,7 +61,7 @@ export const scoring: Processor = {
     const eachBatch = batchHandler({ ctx, cfg, name: NAME, limits, models, producer, encodeScored, m, wait });
     const consumer = await consume(ctx, {
       groupId: cfg.SCORING_GROUP,
-      topics: [ctx.topics.reviews],
+      inputs: scoring.topology.inputs,
       health,
       log,
       consumerConfig: {

@@ -10,6 +10,7 @@ import { openStore, type ClickHouseStore } from './clickhouse/store.js';
 import { migrate } from './clickhouse/migrations.js';
 import { allTopics, topicNames, type TopicNames } from './topics.js';
 import type { BaseConfig } from './config.js';
+import type { Topology } from './kit.js';
 
 export interface Context {
   config: BaseConfig;
@@ -31,6 +32,8 @@ export interface ProcessorHandle {
 
 export interface Processor {
   name: string;
+  /** Inputs, outputs, tables, commit policy and punctuators (printed by `npm run processors -- --topology`). */
+  topology: Topology;
   /** Resolves once the processor is consuming; stop() drains and commits. */
   start(ctx: Context): Promise<ProcessorHandle>;
 }

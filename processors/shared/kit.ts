@@ -20,7 +20,37 @@ import {
 } from './kafka.js';
 import type { Logger } from './logger.js';
 import { counter } from './metrics.js';
+import type { TopicKey, TopicValues } from './topics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
+
+/**
+ * When a processor commits its input offsets:
+ * - `transaction`: with its outputs, in one Kafka transaction, after its ClickHouse rows (scoring);
+ * - `after-store`: once the batch's rows are stored and its dead letters sent (sinks, review store);
+ * - `held`: no further than the oldest record a not-yet-stored window still needs (drift);
+ * - `on-start`: once the work a record asks for has durably started (training launcher);
+ * - `none`: reads state at start-up only, commits nothing (trigger state, registry follower).
+ */
+export type CommitPolicy = 'transaction' | 'after-store' | 'held' | 'on-start' | 'none';
+
+/** What a processor declares: its input and output topics (each bound to its Avro type), tables, commits, punctuators. */
+export interface Topology {
+  inputs: TopicKey[];
+  outputs: TopicKey[];
+  tables: string[];
+  commit: CommitPolicy;
+  /** Wall-clock work, with the variable that sets its interval. */
+  punctuators: { name: string; every: string }[];
+}
+
+/** Decodes a record of one of the processor's inputs as that topic's type. */
+export async function decodeFrom<K extends TopicKey>(
+  ctx: Context,
+  key: K,
+  value: Buffer | null,
+): Promise<TopicValues[K]> {
+  return (await ctx.serde.decode<TopicValues[K]>(value, ctx.topics[key])).value;
+}
 
 export interface RecordFailure {
   code: string;
@@ -141,7 +171,7 @@ export function outageWaiter(ctx: Context, processor: string, health: Health, lo
 
 export interface ConsumeOptions {
   groupId: string;
-  topics: string[];
+  inputs: TopicKey[];
   health: Health;
   log: Logger;
   fromBeginning?: boolean;
@@ -158,7 +188,7 @@ export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer
   const retry = { restartOnFailure: async () => true };
   const consumer = ctx.kafka.consumer({ groupId: o.groupId, retry, ...o.consumerConfig });
   await consumer.connect();
-  await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning ?? true });
+  await consumer.subscribe({ topics: o.inputs.map((k) => ctx.topics[k]), fromBeginning: o.fromBeginning ?? true });
   consumer.on(consumer.events.CRASH, (e) => {
     o.health.crash(String((e.payload.error as Error | undefined)?.message ?? e.payload.error));
     o.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');

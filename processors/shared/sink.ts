@@ -7,23 +7,35 @@
 // rows and no valid record is dead-lettered because a dependency was down.
 import type { Context } from './context.js';
 import type { EachBatchPayload, Message } from './kafka.js';
-import { consume, DeadLetters, Health, outageWaiter, recordFailure } from './kit.js';
+import { consume, DeadLetters, Health, outageWaiter, recordFailure, type Topology } from './kit.js';
+import type { TopicKey } from './topics.js';
 import type { Logger } from './logger.js';
 
 export interface SinkRoute {
-  topic: string;
+  input: TopicKey;
   table: string;
   row: (value: Buffer | null) => Promise<Record<string, unknown>>;
 }
 
+/** The topology of a sink over these routes: its inputs, its tables, commits after the store. */
+export function sinkTopology(routes: Pick<SinkRoute, 'input' | 'table'>[]): Topology {
+  return {
+    inputs: routes.map((r) => r.input),
+    outputs: ['deadLetter'],
+    tables: routes.map((r) => r.table),
+    commit: 'after-store',
+    punctuators: [],
+  };
+}
+
 export async function startSink(
   ctx: Context,
+  processor: string,
   groupId: string,
   routes: SinkRoute[],
   log: Logger,
   onStored?: (table: string, n: number) => void,
 ) {
-  const processor = groupId.replace(/^ulasan-/, '');
   const health = new Health(ctx.config.ULASAN_STALL_MS);
   const wait = outageWaiter(ctx, processor, health, log);
   const producer = ctx.kafka.producer();
@@ -31,7 +43,7 @@ export async function startSink(
   const deadLetters = new DeadLetters(ctx, processor, producer);
 
   const eachBatch = async ({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> => {
-    const route = routes.find((r) => r.topic === batch.topic)!;
+    const route = routes.find((r) => ctx.topics[r.input] === batch.topic)!;
     const waitOpts = { heartbeat, keepGoing: isRunning };
     const rows: Record<string, unknown>[] = [];
     const dead: Message[] = [];
@@ -49,7 +61,7 @@ export async function startSink(
     await heartbeat();
   };
 
-  const consumer = await consume(ctx, { groupId, topics: routes.map((r) => r.topic), health, log, run: { eachBatch } });
+  const consumer = await consume(ctx, { groupId, inputs: routes.map((r) => r.input), health, log, run: { eachBatch } });
   return {
     healthy: () => health.healthy(),
     health,

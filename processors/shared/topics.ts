@@ -1,5 +1,15 @@
 // The topic catalogue: every topic Ulasan uses, its partitions, cleanup policy, retention, and the
 // Avro schema its values carry. A prefix (ULASAN_TOPIC_PREFIX) lets tests run on UUID-named topics.
+import type {
+  DeadLetter,
+  DriftEvent,
+  Feedback,
+  ModelVersionEvent,
+  RetrainRequest,
+  Review,
+  ScoredReview,
+  TrainingRun,
+} from '../../schemas/types.generated.js';
 
 export const TOPIC_KEYS = [
   'reviews',
@@ -14,6 +24,20 @@ export const TOPIC_KEYS = [
   'deadLetter',
 ] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
+
+/** The value type each topic carries: a topic key binds its Avro type (checked against the catalogue in tests). */
+export interface TopicValues {
+  reviews: Review;
+  scored: ScoredReview;
+  feedback: Feedback;
+  drift: DriftEvent;
+  retrain: RetrainRequest;
+  registry: ModelVersionEvent;
+  trainingRuns: TrainingRun;
+  triggerState: RetrainRequest;
+  predictionLog: ScoredReview;
+  deadLetter: DeadLetter;
+}
 
 export interface TopicSpec {
   key: TopicKey | 'probe';

@@ -77,6 +77,13 @@ function onRequest(d: LauncherDeps, queue: RunQueue, deadLetters: DeadLetters, c
 
 export const trainingLauncher: Processor = {
   name: NAME,
+  topology: {
+    inputs: ['retrain'],
+    outputs: ['trainingRuns', 'registry', 'deadLetter'],
+    tables: [],
+    commit: 'on-start',
+    punctuators: [],
+  },
   async start(ctx: Context) {
     const cfg = parseLauncherConfig(ctx.env);
     const log = ctx.logger.child({ processor: NAME });
@@ -100,7 +107,7 @@ export const trainingLauncher: Processor = {
     const eachMessage = onRequest(d, queue, new DeadLetters(ctx, NAME, producer), () => ref.consumer!);
     const consumer = (ref.consumer = await consume(ctx, {
       groupId: cfg.LAUNCHER_GROUP,
-      topics: [ctx.topics.retrain],
+      inputs: ['retrain'],
       health,
       log,
       run: { autoCommit: false, eachMessage },
