@@ -36,6 +36,8 @@ export interface DriftEvent {
   sample_size: number;
   model_version: string;
   emitted_at: number;
+  /** The app the window is about, or all for the global view. */
+  segment?: string;
 }
 
 export const DriftTestValues = ["ks","chi2","psi","wasserstein","jensen_shannon","performance"] as const;

@@ -22,6 +22,14 @@ export const driftShape = {
   /** Window state is kept per app up to this many apps per window; later apps share one segment. */
   DRIFT_MAX_SEGMENTS: z.coerce.number().int().min(1).default(200),
   /**
+   * What windows are compared with. `window` (default): per segment (each app, and all apps
+   * together), the first DRIFT_REFERENCE_PERIOD of traffic scored by the current Production model,
+   * captured again after each promotion. `dataset`: one global reference, DRIFT_REFERENCE_DATASET
+   * scored by DRIFT_MODEL_DIR (the behaviour before segments).
+   */
+  DRIFT_REFERENCE: z.enum(['window', 'dataset']).default('window'),
+  DRIFT_REFERENCE_PERIOD: duration('1d').default('1d'),
+  /**
    * Reference data, relative to ULASAN_DATA_DIR. It must be data the model did not train on: scored
    * on its own training set, a model is over-confident, and the confidence feature would drift by
    * construction. SmSA valid is the default model's held-out set.

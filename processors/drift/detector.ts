@@ -79,6 +79,23 @@ export function buildReference(records: readonly MonitoredRecord[], cap = 5000):
   return { rows: records.length, numeric, categorical, edges };
 }
 
+/**
+ * A reference profile from a captured window summary (a production period of the same segment):
+ * numeric features as a quantile sample of their sketches (already in the sketch's buckets, so
+ * quantizing them again changes nothing), categorical ones as their counts.
+ */
+export function referenceFromSummary(s: FeatureSummary, cap = 1000): ReferenceProfile {
+  const numeric: Record<string, number[]> = {};
+  const edges: Record<string, number[]> = {};
+  for (const f of NUMERIC_MONITORED) {
+    numeric[f] = s.sample(f, cap);
+    edges[f] = quantileEdges(numeric[f]);
+  }
+  const categorical: Record<string, Counts> = {};
+  for (const f of CATEGORICAL_MONITORED) categorical[f] = s.counts(f);
+  return { rows: s.rows, numeric, categorical, edges };
+}
+
 const quantizedCache = new WeakMap<ReferenceProfile, Map<string, number[]>>();
 
 /** The reference values in the sketch's buckets (computed once per reference and feature). */

@@ -121,12 +121,13 @@ function driftEvents(
 export function windowOutput(
   label: string,
   win: ClosedWindow<SegmentedSummary>,
-  ref: ReferenceProfile,
+  ref: ReferenceProfile | null,
   o: DetectorOptions & { minRows: number; fallbackVersion: string },
   now: number,
 ): WindowOutput {
   const total = win.state.total();
-  const tested = total.rows >= o.minRows;
+  // No reference yet (a window reference still being captured): stored, not tested.
+  const tested = ref !== null && total.rows >= o.minRows && ref.rows >= o.minRows;
   const d = tested ? detect(ref, total, o) : { results: [] as FeatureResult[], drifted: false };
   const version = total.lastVersion || o.fallbackVersion;
   const severity = d.results.length ? d.results.filter((r) => r.drifted).length / d.results.length : 0;

@@ -9,23 +9,37 @@ import type { Context, Processor } from '../shared/context.js';
 import type { Consumer } from '../shared/kafka.js';
 import type { Logger } from '../shared/logger.js';
 import { consume, DeadLetters, Health, outageWaiter } from '../shared/kit.js';
-import { parseDriftConfig } from './config.js';
+import { parseDriftConfig, type DriftConfig } from './config.js';
+import { SegmentReferences, type ReferenceRow } from './references.js';
+import { parseDuration } from '../shared/time.js';
 import { driftMetrics } from './metrics.js';
 import { referenceFor } from './reference.js';
 import { batchHandler, commitHeld, windowCloser, windowSets, type DriftDeps } from './stream.js';
 
 const NAME = 'drift';
 
-async function driftDeps(ctx: Context, health: Health, log: Logger): Promise<DriftDeps> {
-  const cfg = parseDriftConfig(ctx.env);
+/** DRIFT_REFERENCE=window: the stored segment references; dataset: the scored reference data set. */
+async function references(ctx: Context, cfg: DriftConfig, log: Logger): Promise<Pick<DriftDeps, 'ref' | 'refs'>> {
+  if (cfg.DRIFT_REFERENCE === 'window') {
+    const refs = new SegmentReferences(parseDuration(cfg.DRIFT_REFERENCE_PERIOD));
+    refs.load(await ctx.store.query<ReferenceRow>(`SELECT * FROM ${ctx.store.database}.drift_references FINAL`));
+    log.info({ restored: refs.size(), period: cfg.DRIFT_REFERENCE_PERIOD }, 'segment references ready');
+    return { ref: null, refs };
+  }
   const referenceFile = path.resolve(ctx.config.ULASAN_DATA_DIR, cfg.DRIFT_REFERENCE_DATASET);
   const ref = await referenceFor(cfg.DRIFT_MODEL_DIR, referenceFile);
   log.info({ rows: ref.profile.rows, model: ref.modelVersion }, 'reference profile ready');
+  return { ref, refs: null };
+}
+
+async function driftDeps(ctx: Context, health: Health, log: Logger): Promise<DriftDeps> {
+  const cfg = parseDriftConfig(ctx.env);
+  const refs = await references(ctx, cfg, log);
   const producer = ctx.kafka.producer();
   await producer.connect();
   const deadLetters = new DeadLetters(ctx, NAME, producer);
   const wait = outageWaiter(ctx, NAME, health, log);
-  return { ctx, cfg, ref, sets: windowSets(cfg), producer, deadLetters, m: driftMetrics(ctx.metrics), log, wait };
+  return { ctx, cfg, ...refs, sets: windowSets(cfg), producer, deadLetters, m: driftMetrics(ctx.metrics), log, wait };
 }
 
 /** The scored-topic consumer; remembers each partition's next offset for the punctuator's commits. */

@@ -14,6 +14,8 @@ import { monitoredOf, summaryWindows, windowOutput, type Monitored } from './han
 import type { DriftMetrics } from './metrics.js';
 import type { SegmentedSummary } from './summary.js';
 import { TumblingWindows } from './windows.js';
+import type { SegmentReferences } from './references.js';
+import { segmentOutputs, type SegmentOutput } from './segments.js';
 
 export interface WindowSet {
   label: string;
@@ -38,7 +40,10 @@ export function windowSets(cfg: DriftConfig): WindowSet[] {
 export interface DriftDeps {
   ctx: Context;
   cfg: DriftConfig;
-  ref: { profile: ReferenceProfile; modelVersion: string };
+  /** The dataset reference (DRIFT_REFERENCE=dataset), else null. */
+  ref: { profile: ReferenceProfile; modelVersion: string } | null;
+  /** Per-segment window references (DRIFT_REFERENCE=window), else null. */
+  refs: SegmentReferences | null;
   sets: WindowSet[];
   producer: Producer;
   deadLetters: DeadLetters;
@@ -63,31 +68,66 @@ export function windowCloser(d: DriftDeps): (idleNow?: number) => Promise<void> 
   return (idleNow) => (chain = chain.then(() => closeAll(idleNow)));
 }
 
-async function storeWindow(d: DriftDeps, label: string, win: Parameters<typeof windowOutput>[1]): Promise<void> {
-  const { cfg, ctx } = d;
+type Closed = Parameters<typeof windowOutput>[1];
+
+function detectorOptions(d: DriftDeps) {
+  const { cfg } = d;
   const opts = { alpha: cfg.DRIFT_ALPHA, method: cfg.DRIFT_METHOD, distanceThreshold: 0.1, minReferenceCategories: 2 };
-  const out = windowOutput(
-    label,
-    win,
-    d.ref.profile,
-    { ...opts, minRows: cfg.DRIFT_MIN_WINDOW_ROWS, fallbackVersion: d.ref.modelVersion },
-    Date.now(),
-  );
+  return { ...opts, minRows: cfg.DRIFT_MIN_WINDOW_ROWS, fallbackVersion: d.ref?.modelVersion ?? 'unknown' };
+}
+
+// A window's outputs are computed once (capturing a reference is not idempotent): a retried store
+// of the same window reuses them.
+const computed = new WeakMap<object, { out: ReturnType<typeof windowOutput>; segments: SegmentOutput[] }>();
+
+function outputsOf(d: DriftDeps, label: string, win: Closed, now: number) {
+  const cached = computed.get(win.state);
+  if (cached) return cached;
+  const o = detectorOptions(d);
+  let result: { out: ReturnType<typeof windowOutput>; segments: SegmentOutput[] };
+  if (d.refs) {
+    const segments = segmentOutputs(label, win, d.refs, o, now);
+    // The global view keeps the drift_windows / drift_metrics rows, tested against its own reference.
+    result = { out: windowOutput(label, win, segments[0]!.profile, o, now), segments };
+  } else result = { out: windowOutput(label, win, d.ref!.profile, o, now), segments: [] };
+  computed.set(win.state, result);
+  return result;
+}
+
+async function storeWindow(d: DriftDeps, label: string, win: Closed): Promise<void> {
+  const { ctx } = d;
+  const now = Date.now();
+  const { out, segments } = outputsOf(d, label, win, now);
   await d.wait('insert drift_metrics', () => ctx.store.insert('drift_metrics', out.metricRows));
   await d.wait('insert drift_windows', () => ctx.store.insert('drift_windows', [out.windowRow]));
-  if (out.events.length) {
+  if (segments.length) {
+    await d.wait('insert drift_segment_windows', () =>
+      ctx.store.insert(
+        'drift_segment_windows',
+        segments.map((x) => x.row),
+      ),
+    );
+    const refs = d.refs!.changed(now).map((r) => ({ ...r, updated_at: toDateTime64(r.updated_at) }));
+    if (refs.length) await d.wait('insert drift_references', () => ctx.store.insert('drift_references', refs));
+  }
+  const events = segments.length ? segments.flatMap((x) => x.events) : out.events;
+  if (events.length) {
     const encode = await ctx.serde.encoderFor(ctx.topics.drift);
-    const messages = out.events.map((e) => ({ key: `${label}/${win.start}/${e.feature}`, value: encode(e) }));
+    const messages = events.map((e) => ({
+      key: `${label}/${e.segment ?? 'all'}/${win.start}/${e.feature}`,
+      value: encode(e),
+    }));
     await d.wait('send drift events', () => d.producer.send({ topic: ctx.topics.drift, messages, acks: -1 }));
   }
   d.m.windows.inc({ window: label, verdict: !out.tested ? 'too_small' : out.drifted ? 'drift' : 'no_drift' });
+  const drifted = segments.filter((x) => x.drifted).map((x) => `${x.segment}: ${String(x.row.reason)}`);
   d.log.info(
     {
       window: label,
       start: new Date(win.start).toISOString(),
       rows: out.rows,
       drifted: out.drifted,
-      severity: out.severity,
+      segments: drifted,
     },
     'window closed',
   );

@@ -29,6 +29,13 @@ type Sketch = LogCollapsingLowestDenseDDSketch;
 const newSketch = (): Sketch =>
   new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: SKETCH_ACCURACY, binLimit: SKETCH_BINS });
 
+export interface SerializedSummary {
+  rows: number;
+  lastVersion: string;
+  numeric: Record<string, string>;
+  categorical: Record<string, Record<string, number>>;
+}
+
 export class FeatureSummary {
   rows = 0;
   /** Model version of the newest record: what the window's verdict is about. */
@@ -65,6 +72,32 @@ export class FeatureSummary {
       else this.numeric.set(f, copy(s));
     }
     for (const [f, counts] of o.categorical) for (const [v, n] of counts) this.count(f, v, n);
+  }
+
+  /** A compact, storable form: sketches as base64 protobuf (DDSketch's own format), counts as they are. */
+  toJSON(): SerializedSummary {
+    return {
+      rows: this.rows,
+      lastVersion: this.lastVersion,
+      numeric: Object.fromEntries(
+        [...this.numeric].map(([f, sk]) => [f, Buffer.from(sk.toProto()).toString('base64')]),
+      ),
+      categorical: Object.fromEntries([...this.categorical].map(([f, c]) => [f, Object.fromEntries(c)])),
+    };
+  }
+
+  static fromJSON(j: SerializedSummary): FeatureSummary {
+    const s = new FeatureSummary();
+    s.rows = j.rows;
+    s.lastVersion = j.lastVersion;
+    for (const [f, b64] of Object.entries(j.numeric)) {
+      // fromProto gives a plain DDSketch with the same mapping; merging it keeps the bin limit.
+      const sk = newSketch();
+      sk.merge(LogCollapsingLowestDenseDDSketch.fromProto(Buffer.from(b64, 'base64')) as Sketch);
+      s.numeric.set(f, sk);
+    }
+    for (const [f, c] of Object.entries(j.categorical)) s.categorical.set(f, new Map(Object.entries(c)));
+    return s;
   }
 
   /** How many finite values of a numeric feature were seen. */

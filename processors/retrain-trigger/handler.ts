@@ -4,6 +4,7 @@ import { SENTIMENTS } from '../../models/core/package.js';
 import { evaluate as classificationMetrics } from '../../models/trainer/metrics.js';
 import type { RetrainRequest } from '../../schemas/types.generated.js';
 import { toDateTime64 } from '../shared/time.js';
+import type { SegmentWindow } from './queries.js';
 import type { TriggerDecision } from './rules.js';
 
 export function performance(pairs: { predicted: string; truth: string; n: string }[], minFeedback: number) {
@@ -18,6 +19,42 @@ export function performance(pairs: { predicted: string; truth: string; n: string
   const metrics = truth.length >= minFeedback ? classificationMetrics([...SENTIMENTS], truth, probs) : null;
   return { rows: truth.length, metrics };
 }
+
+/**
+ * The segment with the longest run of drifted windows, newest first. A window whose only drifted
+ * feature is a mix the model does not use (app_id, in the global view) does not count: a new app
+ * in the scrapers is not a reason to retrain.
+ */
+export function segmentStreak(
+  rows: SegmentWindow[],
+): { segment: string; consecutive: number; severity: number; features: string[]; reason: string } | null {
+  const bySegment = new Map<string, SegmentWindow[]>();
+  for (const r of rows) bySegment.set(r.segment, [...(bySegment.get(r.segment) ?? []), r]);
+  let best: ReturnType<typeof segmentStreak> = null;
+  for (const [segment, windows] of bySegment) {
+    const counts = (w: SegmentWindow): boolean =>
+      Boolean(w.drifted) && w.drifted_features.some((f) => !IGNORED_ALONE.has(f));
+    const consecutive = driftStreak(windows.map((w) => ({ drifted: counts(w) })));
+    const latest = windows[0]!;
+    const candidate = {
+      segment,
+      consecutive,
+      severity: counts(latest) ? Number(latest.severity) : 0,
+      features: latest.drifted_features,
+      reason: latest.reason,
+    };
+    if (
+      !best ||
+      candidate.consecutive > best.consecutive ||
+      (candidate.consecutive === best.consecutive && candidate.severity > best.severity)
+    )
+      best = candidate;
+  }
+  return best;
+}
+
+/** Features that never trigger a retrain on their own: the model does not read them. */
+const IGNORED_ALONE = new Set(['app_id']);
 
 /** How many of the newest windows in a row were drifted. */
 export function driftStreak(windows: { drifted: boolean | number }[]): number {

@@ -44,6 +44,23 @@ export async function meanConfidenceSince(store: ClickHouseStore, from: number):
   return num(store, sql, { from });
 }
 
+export type SegmentWindow = {
+  segment: string;
+  drifted: boolean | number;
+  severity: number;
+  drifted_features: string[];
+  reason: string;
+};
+
+/** Per segment, its newest tested windows of one size, newest first (empty without segment references). */
+export async function latestSegmentWindows(store: ClickHouseStore, windowSize: string): Promise<SegmentWindow[]> {
+  return store.query<SegmentWindow>(
+    `SELECT segment, drifted, severity, drifted_features, reason FROM ${store.database}.drift_segment_windows FINAL
+     WHERE window_size = {w:String} AND tested ORDER BY segment, window_start DESC LIMIT 100 BY segment`,
+    { w: windowSize },
+  );
+}
+
 /** The newest tested windows of one size, newest first. */
 export async function latestDriftWindows(
   store: ClickHouseStore,

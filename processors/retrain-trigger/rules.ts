@@ -47,6 +47,8 @@ export interface TriggerInputs {
   latestDriftSeverity: number;
   lastFiredAt: number | null;
   force?: boolean;
+  /** The segment (app, or all) the drift streak is about, its drifted features and readable reason. */
+  driftSegment?: { segment: string; features: string[]; reason: string };
 }
 
 export interface TriggerDecision {
@@ -83,6 +85,12 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
   if (i.consecutiveDriftedWindows >= c.driftConsecutive || i.latestDriftSeverity >= c.driftSeverity) {
     reasons.push('drift');
     detail.drift = `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), latest severity ${i.latestDriftSeverity.toFixed(2)} (>= ${c.driftSeverity} fires)`;
+    if (i.driftSegment) {
+      const s = i.driftSegment;
+      detail.drift_segment = s.segment;
+      detail.drift_features = s.features.join(',');
+      detail.drift_reason = s.reason;
+    }
   }
   if (reasons.length === 0) return { fire: false, reasons, detail, suppressedBy: null };
   if (!i.force && sinceTraining < c.minDays * DAY) {

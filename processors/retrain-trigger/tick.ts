@@ -14,7 +14,7 @@ import { readToEnd } from '../shared/read-to-end.js';
 import type { ModelRegistry } from '../shared/registry/registry.js';
 import { parseDuration, toDateTime64 } from '../shared/time.js';
 import type { TriggerConfig } from './config.js';
-import { decisionRow, driftStreak, performance, retrainRequest } from './handler.js';
+import { decisionRow, driftStreak, performance, retrainRequest, segmentStreak } from './handler.js';
 import * as q from './queries.js';
 import { evaluateTriggers, type TriggerConfig as TriggerRules, type TriggerInputs } from './rules.js';
 
@@ -121,17 +121,36 @@ async function gather(
     estimated_accuracy: await q.meanConfidenceSince(store, now - perfMs),
     computed_at: toDateTime64(now),
   };
-  const windows = await q.latestDriftWindows(store, d.cfg.TRIGGER_DRIFT_WINDOW);
+  const drift = await driftInputs(store, d.cfg.TRIGGER_DRIFT_WINDOW);
   return {
     now,
     lastTrainingAt,
     newLabelledSinceTraining: await q.feedbackSince(store, lastTrainingAt),
     feedbackErrorRate: m ? 1 - m.accuracy : null,
     accuracyDrop: drop,
-    consecutiveDriftedWindows: driftStreak(windows),
-    latestDriftSeverity: windows[0] ? Number(windows[0].severity) : 0,
+    ...drift,
     lastFiredAt: state.lastFired?.requested_at ?? null,
     perf,
+  };
+}
+
+/**
+ * The drift streak: per segment when the drift processor keeps segment windows (window references),
+ * else the global windows (a dataset reference).
+ */
+async function driftInputs(
+  store: Context['store'],
+  windowSize: string,
+): Promise<Pick<TriggerInputs, 'consecutiveDriftedWindows' | 'latestDriftSeverity' | 'driftSegment'>> {
+  const best = segmentStreak(await q.latestSegmentWindows(store, windowSize));
+  if (best) {
+    const driftSegment = { segment: best.segment, features: best.features, reason: best.reason };
+    return { consecutiveDriftedWindows: best.consecutive, latestDriftSeverity: best.severity, driftSegment };
+  }
+  const windows = await q.latestDriftWindows(store, windowSize);
+  return {
+    consecutiveDriftedWindows: driftStreak(windows),
+    latestDriftSeverity: windows[0] ? Number(windows[0].severity) : 0,
   };
 }
 

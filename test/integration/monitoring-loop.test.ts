@@ -36,6 +36,8 @@ beforeAll(async () => {
       SCORING_INSTANCE_ID: `loop-${process.pid}`,
       DRIFT_GROUP: `${prefix}drift`,
       DRIFT_WINDOWS: '1h',
+      // This loop is about the mechanics (drift -> trigger -> train -> promote): one fixed reference.
+      DRIFT_REFERENCE: 'dataset',
       DRIFT_GRACE: '1m',
       DRIFT_MODEL_DIR: modelDir,
       FEEDBACK_STORE_GROUP: `${prefix}feedback`,

@@ -302,6 +302,48 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${db}.shadow_predictions ADD COLUMN IF NOT EXISTS text_hash String DEFAULT ''`,
     ],
   },
+  {
+    id: 12,
+    name: 'drift per segment, against references captured from the traffic',
+    statements: (db) => [
+      // One row per window, size and segment (an app, or 'all'): role 'reference' while the
+      // segment's reference is being captured, 'test' afterwards.
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_segment_windows (
+        window_size LowCardinality(String),
+        segment LowCardinality(String),
+        window_start ${TS},
+        window_end ${TS},
+        rows UInt64,
+        role LowCardinality(String),
+        tested Bool,
+        drifted Bool,
+        severity Float32,
+        drifted_features Array(LowCardinality(String)),
+        reason String,
+        features String,
+        reference_model_version LowCardinality(String),
+        reference_start ${TS},
+        reference_end ${TS},
+        reference_rows UInt64,
+        model_version LowCardinality(String),
+        closed_at ${TS}
+      ) ENGINE = ReplacingMergeTree(closed_at)
+      ORDER BY (window_size, segment, window_start)
+      TTL toDateTime(window_start) + INTERVAL 400 DAY`,
+      // The captured references themselves (sketches and counts), restored when the processor starts.
+      `CREATE TABLE IF NOT EXISTS ${db}.drift_references (
+        window_size LowCardinality(String),
+        segment LowCardinality(String),
+        model_version LowCardinality(String),
+        start_ms Int64,
+        end_ms Int64,
+        rows UInt64,
+        summary String CODEC(ZSTD(3)),
+        updated_at ${TS}
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY (window_size, segment, model_version, start_ms)`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -354,4 +396,6 @@ export const MIGRATED_TABLES = [
   'performance_windows',
   'backtest_predictions',
   'dead_letters',
+  'drift_segment_windows',
+  'drift_references',
 ];
