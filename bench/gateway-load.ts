@@ -34,6 +34,7 @@ for (const microBatch of [false, true]) {
       }),
       trend: async () => [{ day: '2026-11-27', negative: 1, neutral: 1, positive: 3 }],
       kafkaReachable: async () => true,
+      driftSegments: async () => [],
       metrics: new Registry(),
     },
     { maxBatch: 256, bodyLimit: 1 << 20, rateLimitMax: 1e9, rateLimitWindowMs: 60_000, microBatch },

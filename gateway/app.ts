@@ -18,6 +18,7 @@ import { statusPage } from './status-page.js';
 import {
   BatchRequest,
   BatchResponse,
+  DriftSegment,
   ErrorBody,
   FeedbackRequest,
   ModelVersion,
@@ -26,6 +27,7 @@ import {
   ReasonBody,
   Stats,
   VersionParams,
+  type DriftSegment as DriftSegmentT,
   type Stats as StatsT,
 } from './schemas.js';
 
@@ -47,6 +49,8 @@ export interface GatewayDeps {
   /** Daily sentiment counts of the last 30 days (the trend view). */
   trend(): Promise<{ day: string; negative: number; neutral: number; positive: number }[]>;
   kafkaReachable(): Promise<boolean>;
+  /** The latest drift window of every segment, with its reference (empty with a dataset reference). */
+  driftSegments(): Promise<DriftSegmentT[]>;
   metrics: Registry;
 }
 
@@ -267,6 +271,11 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
   );
   app.get('/stats', { schema: { response: { 200: Stats, ...errors }, tags: ['ops'] } }, async () => deps.stats());
   app.get('/stats/trend', { schema: { tags: ['ops'] } }, async () => ({ days: await deps.trend() }));
+  app.get(
+    '/drift/segments',
+    { schema: { response: { 200: Type.Object({ segments: Type.Array(DriftSegment) }), ...errors }, tags: ['ops'] } },
+    async () => ({ segments: await deps.driftSegments() }),
+  );
   const page = statusPage({ grafana: o.grafanaUrl ?? 'http://127.0.0.1:3000', metrics: '/metrics' });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get('/health', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));

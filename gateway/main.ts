@@ -12,6 +12,7 @@ import type { ModelRegistry } from '../processors/shared/registry/registry.js';
 import { scoringShape } from '../processors/scoring/config.js';
 import { buildGateway, type GatewayDeps } from './app.js';
 import type { Stats } from './schemas.js';
+import { DRIFT_SEGMENTS_SQL, driftSegmentView, type DriftSegmentRow } from './queries.js';
 
 const gatewayShape = {
   ...scoringShape,
@@ -142,6 +143,7 @@ export const gateway: Processor = {
           neutral: Number(r.neutral),
           positive: Number(r.positive),
         })),
+      driftSegments: async () => (await ctx.store.query<DriftSegmentRow>(DRIFT_SEGMENTS_SQL(db))).map(driftSegmentView),
       kafkaReachable: async () => {
         const admin = ctx.kafka.admin();
         try {

@@ -72,3 +72,23 @@ export const Stats = Type.Object({
   model: Type.Object({ name: Type.String(), version: Type.String() }),
 });
 export type Stats = Static<typeof Stats>;
+
+/** The latest window of every drift segment (each app, and all), with the reference it was judged against. */
+export const DriftSegment = Type.Object({
+  window_size: Type.String(),
+  segment: Type.String(),
+  latest_window: Type.String(),
+  role: Type.String({ description: "'reference' while the segment's reference is captured, then 'test'" }),
+  tested: Type.Boolean(),
+  drifted: Type.Boolean(),
+  drifted_features: Type.Array(Type.String()),
+  reason: Type.String(),
+  reference: Type.Object({
+    origin: Type.String({ description: 'window: a period of the segment’s own traffic scored by the model in use' }),
+    model_version: Type.String(),
+    start: Type.String(),
+    end: Type.String(),
+    rows: Type.Integer(),
+  }),
+});
+export type DriftSegment = Static<typeof DriftSegment>;

@@ -11,6 +11,7 @@ import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
+import { DRIFT_SEGMENTS_SQL, driftSegmentView, type DriftSegmentRow } from '../../gateway/queries.js';
 import { DATA } from '../unit/models/fixtures.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 
@@ -134,6 +135,11 @@ describe('drift per app against references captured from its own traffic', () =>
       expect(Boolean(b210.drifted)).toBe(true);
       expect(b210.reason).toMatch(/negative share \d+ % -> \d+ %/);
       expect(Boolean(a210.drifted)).toBe(false);
+      // The same view the gateway serves at GET /drift/segments.
+      const view = (await ctx.store.query<DriftSegmentRow>(DRIFT_SEGMENTS_SQL(db))).map(driftSegmentView);
+      expect(view.find((v) => v.segment === 'app.b')).toMatchObject({
+        reference: { origin: 'window', rows: 10 * PER_MINUTE },
+      });
       const testedB = all.filter((w) => w.segment === 'app.b' && w.role === 'test' && w.tested && at(w) < 210);
       expect(testedB.length).toBeGreaterThanOrEqual(95);
       expect(testedB.filter((w) => w.drifted).length / testedB.length).toBeLessThanOrEqual(2 * ALPHA);

@@ -56,6 +56,25 @@ function fakes() {
     }),
     trend: async () => [{ day: '2026-11-27', negative: 1, neutral: 1, positive: 3 }],
     kafkaReachable: async () => true,
+    driftSegments: async () => [
+      {
+        window_size: '1h',
+        segment: 'id.co.app',
+        latest_window: '2026-11-28 10:00:00.000',
+        role: 'test',
+        tested: true,
+        drifted: true,
+        drifted_features: ['predicted_label'],
+        reason: 'negative share 12 % -> 41 %',
+        reference: {
+          origin: 'window',
+          model_version: '3',
+          start: '2026-11-20 00:00:00.000',
+          end: '2026-11-21 00:00:00.000',
+          rows: 4800,
+        },
+      },
+    ],
     metrics: new Registry(),
   };
   return { deps, logged, feedback, calls };
@@ -207,5 +226,22 @@ describe('gateway routes', () => {
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
     expect(f.calls.length).toBeLessThan(8);
     expect(f.calls.reduce((a, b) => a + b, 0)).toBe(8);
+  });
+});
+
+describe('GET /drift/segments', () => {
+  it('lists each segment with its verdict, reason and the reference it was judged against', async () => {
+    const app = await buildGateway(fakes().deps, options);
+    const res = await app.inject({ method: 'GET', url: '/drift/segments' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as {
+      segments: { segment: string; reason: string; reference: { origin: string; rows: number } }[];
+    };
+    expect(body.segments[0]).toMatchObject({
+      segment: 'id.co.app',
+      reason: 'negative share 12 % -> 41 %',
+      reference: { origin: 'window', rows: 4800 },
+    });
+    await app.close();
   });
 });
