@@ -125,6 +125,18 @@ export class AvroSerde {
   async typeFor(id: number): Promise<avro.Type> {
     const cached = this.types.get(id);
     if (cached) return cached;
+    // One request per id however many records ask at once (a producer encodes a chunk in parallel).
+    let inFlight = this.typeRequests.get(id);
+    if (!inFlight) {
+      inFlight = this.fetchType(id).finally(() => this.typeRequests.delete(id));
+      this.typeRequests.set(id, inFlight);
+    }
+    return inFlight;
+  }
+
+  private readonly typeRequests = new Map<number, Promise<avro.Type>>();
+
+  private async fetchType(id: number): Promise<avro.Type> {
     const body = await this.registryGet<{ schema: string }>(`/schemas/ids/${id}`);
     if (body === null)
       throw new SerdeError('SCHEMA_NOT_FOUND', `unknown schema id ${id}`, { details: { reject: 'UNKNOWN_SCHEMA' } });
