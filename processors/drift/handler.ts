@@ -92,19 +92,22 @@ function metricRows(results: FeatureResult[], common: Common): Record<string, un
   ]);
 }
 
-function driftEvents(
-  results: FeatureResult[],
+/** One feature's verdict of one window and segment, as a DriftEvent. */
+export function driftEvent(
+  r: FeatureResult,
   label: string,
+  segment: string,
   win: { start: number; end: number },
   rows: number,
   version: string,
   now: number,
-): DriftEvent[] {
-  return results.map((r) => ({
+): DriftEvent {
+  return {
     event_id: randomUUID(),
     window_start: win.start,
     window_end: win.end,
     window_size: label,
+    segment,
     feature: r.feature,
     test: r.test,
     statistic: r.statistic,
@@ -114,7 +117,7 @@ function driftEvents(
     sample_size: rows,
     model_version: version,
     emitted_at: now,
-  }));
+  };
 }
 
 /** A closed window tested against the reference (when it has enough rows), as rows and events. */
@@ -150,7 +153,7 @@ export function windowOutput(
     profile: JSON.stringify(profile),
     closed_at: toDateTime64(now),
   };
-  const events = driftEvents(d.results, label, win, total.rows, version, now);
+  const events = d.results.map((r) => driftEvent(r, label, 'all', win, total.rows, version, now));
   return {
     tested,
     drifted: d.drifted,

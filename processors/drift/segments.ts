@@ -1,10 +1,10 @@
 // Pure: one closed window, per segment (every app, and 'all'), against that segment's own reference
 // (references.ts): rows for `drift_segment_windows` with a readable reason per drifted window, and
 // DriftEvents that name the segment.
-import { randomUUID } from 'node:crypto';
-import type { DriftEvent } from '../../schemas/types.generated.js';
 import { toDateTime64 } from '../shared/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
+import { driftEvent } from './handler.js';
+import type { DriftEvent } from '../../schemas/types.generated.js';
 import type { SegmentReferences } from './references.js';
 import type { FeatureSummary, SegmentedSummary } from './summary.js';
 import type { ClosedWindow } from './windows.js';
@@ -108,7 +108,7 @@ function testSegment(
     model_version: version,
     closed_at: toDateTime64(now),
   };
-  const events = results.map((r) => segmentEvent(r, label, segment, win, summary.rows, version, now));
+  const events = results.map((r) => driftEvent(r, label, segment, win, summary.rows, version, now));
   return {
     segment,
     tested,
@@ -117,33 +117,6 @@ function testSegment(
     row,
     events,
     profile,
-  };
-}
-
-function segmentEvent(
-  r: FeatureResult,
-  label: string,
-  segment: string,
-  win: { start: number; end: number },
-  rows: number,
-  version: string,
-  now: number,
-): DriftEvent {
-  return {
-    event_id: randomUUID(),
-    window_start: win.start,
-    window_end: win.end,
-    window_size: label,
-    segment,
-    feature: r.feature,
-    test: r.test,
-    statistic: r.statistic,
-    p_value: r.pValue,
-    threshold: r.threshold,
-    verdict: r.drifted ? 'drift' : 'no_drift',
-    sample_size: rows,
-    model_version: version,
-    emitted_at: now,
   };
 }
 
