@@ -6,6 +6,7 @@
 import autocannon from 'autocannon';
 import { Registry } from 'prom-client';
 import { buildGateway } from '../gateway/app.js';
+import { TokenBook, newToken, parseTokens } from '../gateway/auth.js';
 import { InferenceEngine } from '../models/core/engine.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 
@@ -17,10 +18,15 @@ const texts = [
   'mantap 👍 sangat membantu',
 ];
 const rows: Record<string, string | number>[] = [];
+// Every request carries a token, as in production (the token lookup is part of the measured path).
+const { token, entry } = newToken('bench', 'read');
+const tokens = new TokenBook(parseTokens(entry).entries);
 for (const microBatch of [false, true]) {
   const app = await buildGateway(
     {
+      modelName: engine.name,
       engine: () => engine,
+      audit: async () => undefined,
       registry: { versions: async () => [], promote: async () => [], rollback: async () => [] },
       reload: async () => engine.version,
       logPredictions: () => undefined,
@@ -37,7 +43,7 @@ for (const microBatch of [false, true]) {
       driftSegments: async () => [],
       metrics: new Registry(),
     },
-    { maxBatch: 256, bodyLimit: 1 << 20, rateLimitMax: 1e9, rateLimitWindowMs: 60_000, microBatch },
+    { tokens, maxBatch: 256, bodyLimit: 1 << 20, rateLimitMax: 1e9, rateLimitWindowMs: 60_000, microBatch },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/predict`;
@@ -48,7 +54,7 @@ for (const microBatch of [false, true]) {
       method: 'POST',
       connections,
       duration: 4,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: texts[i++ % texts.length] }) }) }],
     });
     rows.push({

@@ -1,63 +1,62 @@
-// The gateway as a runner process: real engine (hot-reloaded from the registry like the scorers),
-// registry, Kafka topics and ClickHouse behind GatewayDeps.   npm run gateway
+// The gateway as a runner process: real engine (hot-reloaded from the registry like the scorers,
+// verified packages only), the followed registry, Kafka topics and ClickHouse behind GatewayDeps.
+//   npm run gateway
 import type { AddressInfo } from 'node:net';
-import type { Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
-import { parseConfig, z } from '../processors/shared/config.js';
-import { UlasanError } from '../processors/shared/errors.js';
+import type { ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
+import type { Logger } from '../processors/shared/logger.js';
+import { counter } from '../processors/shared/metrics.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
 import { followedRegistry } from '../processors/shared/registry/follower.js';
-import type { ModelRegistry } from '../processors/shared/registry/registry.js';
-import { scoringShape } from '../processors/scoring/config.js';
 import { buildGateway, type GatewayDeps } from './app.js';
-import type { Stats } from './schemas.js';
-import { DRIFT_SEGMENTS_SQL, driftSegmentView, type DriftSegmentRow } from './queries.js';
+import { TokenBook, parseTokens } from './auth.js';
+import { parseGatewayConfig, type GatewayConfig } from './config.js';
+import { KafkaProbe, acknowledgedSend } from './ports.js';
+import { DRIFT_SEGMENTS_SQL, driftSegmentView, statsCounts, trend, type DriftSegmentRow } from './queries.js';
+import { Snapshot } from './snapshot.js';
 
-const gatewayShape = {
-  ...scoringShape,
-  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
-  /** Bearer token for the admin routes; unset = admin routes always answer 403. */
-  GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(256),
-  GATEWAY_BODY_LIMIT: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(1024 * 1024),
-  GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
-  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
-  GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
-  /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */
-  GATEWAY_KAFKA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
-};
+function tokenBook(cfg: GatewayConfig, log: Logger): TokenBook {
+  const book = new TokenBook(parseTokens(cfg.GATEWAY_TOKENS ?? '').entries);
+  if (book.size === 0) log.warn('GATEWAY_TOKENS is empty: every route but health, metrics and docs answers 401');
+  return book;
+}
 
-/** Resolves or rejects with `p`, or rejects with `error()` after `ms` (p keeps running: it may still land). */
-function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)));
-  p.catch(() => undefined); // a late failure after the timeout has already been answered
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+/** The ClickHouse-backed views, each read at most once per refresh period however many ask. */
+function views(ctx: Context, cfg: GatewayConfig) {
+  const queries = counter(ctx.metrics, {
+    name: 'ulasan_gateway_view_queries_total',
+    help: 'ClickHouse reads behind the gateway views (at most one per view and refresh period)',
+    labelNames: ['view'],
+  });
+  const view = <T>(name: string, load: () => Promise<T>) =>
+    new Snapshot(() => (queries.inc({ view: name }), load()), cfg.GATEWAY_VIEW_REFRESH_MS);
+  return {
+    stats: view('stats', () => statsCounts(ctx.store)),
+    trend: view('trend', () => trend(ctx.store)),
+    driftSegments: view('drift_segments', async () =>
+      (await ctx.store.query<DriftSegmentRow>(DRIFT_SEGMENTS_SQL(ctx.store.database))).map(driftSegmentView),
+    ),
+  };
 }
 
 export const gateway: Processor = {
   name: 'gateway',
   topology: {
     inputs: ['registry'],
-    outputs: ['feedback', 'predictionLog'],
+    outputs: ['feedback', 'predictionLog', 'audit'],
     tables: [],
     commit: 'none',
     punctuators: [],
   },
   async start(ctx: Context) {
-    const cfg = parseConfig(gatewayShape, ctx.env);
+    const cfg = parseGatewayConfig(ctx.env);
     const log = ctx.logger.child({ processor: 'gateway' });
+    const engine = { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH };
     const models = await ModelHolder.start(
       cfg.SCORING_MODEL_DIR,
       cfg.SCORING_MODEL_NAME,
-      { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH },
+      { engine, artifactRoot: cfg.ULASAN_ARTIFACT_DIR, metrics: ctx.metrics },
       log,
     );
     const health = new Health(ctx.config.ULASAN_STALL_MS);
@@ -65,25 +64,23 @@ export const gateway: Processor = {
     follower.onEvent((e) => models.observe(e));
     const producer = ctx.kafka.producer();
     await producer.connect();
-    // The followed state, brought up to date with anything another process wrote (cheap: no re-read).
-    const openRegistry = async (): Promise<ModelRegistry> => {
-      await registry.refresh();
-      return registry;
-    };
-    const db = ctx.store.database;
-    const one = async (sql: string): Promise<Record<string, unknown>> => (await ctx.store.query(sql))[0] ?? {};
+    const send = acknowledgedSend(ctx, producer, health, cfg.GATEWAY_KAFKA_TIMEOUT_MS);
+    const probe = new KafkaProbe(ctx.kafka);
+    const v = views(ctx, cfg);
+    const name = cfg.SCORING_MODEL_NAME;
+    // Admin actions act on the followed state brought up to date with what others wrote.
+    const synced = async () => (await registry.refresh(), registry);
 
     const deps: GatewayDeps = {
+      modelName: name,
       engine: () => models.snapshot().production,
       registry: {
-        versions: async () => (await openRegistry()).state.versions(cfg.SCORING_MODEL_NAME),
-        promote: async (version, reason) =>
-          (await openRegistry()).promote(cfg.SCORING_MODEL_NAME, version, reason, 'gateway'),
-        rollback: async (reason) => (await openRegistry()).rollback(cfg.SCORING_MODEL_NAME, reason, 'gateway'),
+        versions: async () => registry.state.versions(name),
+        promote: async (version, reason, actor) => (await synced()).promote(name, version, reason, actor),
+        rollback: async (reason, actor) => (await synced()).rollback(name, reason, actor),
       },
       reload: async () => {
-        const reg = await openRegistry();
-        for (const e of reg.state.history(cfg.SCORING_MODEL_NAME) as ModelVersionEvent[]) models.observe(e);
+        for (const e of (await synced()).state.history(name) as ModelVersionEvent[]) models.observe(e);
         await models.settled();
         return models.snapshot().production.version;
       },
@@ -95,78 +92,26 @@ export const gateway: Processor = {
           .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
       },
       // Acknowledged only once Kafka has it; past the timeout the caller gets 503 and may retry (the
-      // feedback table keeps one row per review_id, so a late write of the first attempt is harmless).
-      sendFeedback: async (f: Feedback) => {
-        const value = await ctx.serde.encode(ctx.topics.feedback, f);
-        const sent = producer.send({ topic: ctx.topics.feedback, messages: [{ key: f.review_id, value }], acks: -1 });
-        const timeout = () =>
-          new UlasanError(
-            'KAFKA_UNAVAILABLE',
-            `Kafka did not acknowledge the feedback within ${cfg.GATEWAY_KAFKA_TIMEOUT_MS} ms`,
-          );
-        try {
-          await withTimeout(sent, cfg.GATEWAY_KAFKA_TIMEOUT_MS, timeout);
-          health.ok('kafka');
-        } catch (err) {
-          health.waiting('kafka');
-          throw err;
-        }
-      },
-      stats: async (): Promise<Stats> => {
-        const v = await one(
-          `SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg, countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`,
-        );
-        const d = await one(
-          `SELECT toString(window_start) AS start, drifted, severity FROM ${db}.drift_windows FINAL WHERE tested ORDER BY window_start DESC LIMIT 1`,
-        );
+      // feedback table keeps one row per review and submitter, so a late first attempt is harmless).
+      sendFeedback: (f) => send('feedback', f.review_id, f),
+      audit: (a) => send('audit', a.action_id, a),
+      stats: async () => {
         const p = models.snapshot().production;
-        return {
-          reviews_scored: Number(v.total ?? 0),
-          last_24h: Number(v.day ?? 0),
-          sentiment_mix: { negative: Number(v.neg ?? 0), neutral: Number(v.neu ?? 0), positive: Number(v.pos ?? 0) },
-          drift: {
-            latest_window: (d.start as string | undefined) ?? null,
-            drifted: Boolean(d.drifted),
-            severity: Number(d.severity ?? 0),
-          },
-          model: { name: p.name, version: p.version },
-        };
+        return { ...(await v.stats.get()), model: { name: p.name, version: p.version } };
       },
-      trend: async () =>
-        (
-          await ctx.store.query<{ day: string; negative: string; neutral: string; positive: string }>(
-            `SELECT toString(day) AS day, sum(negative) AS negative, sum(neutral) AS neutral, sum(positive) AS positive FROM ${db}.trend_daily_sentiment GROUP BY day ORDER BY day`,
-          )
-        ).map((r) => ({
-          day: r.day,
-          negative: Number(r.negative),
-          neutral: Number(r.neutral),
-          positive: Number(r.positive),
-        })),
-      driftSegments: async () => (await ctx.store.query<DriftSegmentRow>(DRIFT_SEGMENTS_SQL(db))).map(driftSegmentView),
-      kafkaReachable: async () => {
-        const admin = ctx.kafka.admin();
-        try {
-          await Promise.race([
-            admin.connect().then(() => admin.describeCluster()),
-            new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 2000)),
-          ]);
-          return true;
-        } catch {
-          return false;
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      },
+      trend: () => v.trend.get(),
+      driftSegments: () => v.driftSegments.get(),
+      kafkaReachable: () => probe.reachable(),
       metrics: ctx.metrics,
     };
     const app = await buildGateway(deps, {
-      adminToken: cfg.GATEWAY_ADMIN_TOKEN,
+      tokens: tokenBook(cfg, log),
       maxBatch: cfg.GATEWAY_MAX_BATCH,
       bodyLimit: cfg.GATEWAY_BODY_LIMIT,
       rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
       rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
       microBatch: cfg.GATEWAY_MICROBATCH === 'on',
+      log,
       grafanaUrl: cfg.GRAFANA_URL,
     });
     await app.listen({ port: cfg.GATEWAY_PORT, host: cfg.GATEWAY_HOST });
@@ -178,6 +123,7 @@ export const gateway: Processor = {
       models,
       async stop() {
         await app.close();
+        await probe.close();
         await follower.release();
         await producer.disconnect();
         await models.close();

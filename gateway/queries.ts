@@ -1,5 +1,45 @@
 // What the gateway reads from ClickHouse for its views.
-import type { DriftSegment } from './schemas.js';
+import type { ClickHouseStore } from '../processors/shared/clickhouse/store.js';
+import type { DriftSegment, Stats } from './schemas.js';
+
+export type Trend = { day: string; negative: number; neutral: number; positive: number }[];
+
+/** The counts behind /stats: everything but the model, which the process knows itself. */
+export async function statsCounts(store: ClickHouseStore): Promise<Omit<Stats, 'model'>> {
+  const db = store.database;
+  const one = async (sql: string): Promise<Record<string, unknown>> => (await store.query(sql))[0] ?? {};
+  const v = await one(
+    `SELECT count() AS total, countIf(scored_at >= now() - INTERVAL 1 DAY) AS day, countIf(label = 'negative') AS neg,
+       countIf(label = 'neutral') AS neu, countIf(label = 'positive') AS pos FROM ${db}.predictions FINAL`,
+  );
+  const d = await one(
+    `SELECT toString(window_start) AS start, drifted, severity FROM ${db}.drift_windows FINAL WHERE tested
+     ORDER BY window_start DESC LIMIT 1`,
+  );
+  return {
+    reviews_scored: Number(v.total ?? 0),
+    last_24h: Number(v.day ?? 0),
+    sentiment_mix: { negative: Number(v.neg ?? 0), neutral: Number(v.neu ?? 0), positive: Number(v.pos ?? 0) },
+    drift: {
+      latest_window: (d.start as string | undefined) ?? null,
+      drifted: Boolean(d.drifted),
+      severity: Number(d.severity ?? 0),
+    },
+  };
+}
+
+export async function trend(store: ClickHouseStore): Promise<Trend> {
+  const rows = await store.query<{ day: string; negative: string; neutral: string; positive: string }>(
+    `SELECT toString(day) AS day, sum(negative) AS negative, sum(neutral) AS neutral, sum(positive) AS positive
+     FROM ${store.database}.trend_daily_sentiment GROUP BY day ORDER BY day`,
+  );
+  return rows.map((r) => ({
+    day: r.day,
+    negative: Number(r.negative),
+    neutral: Number(r.neutral),
+    positive: Number(r.positive),
+  }));
+}
 
 /** The latest window of every drift segment, with the reference it was judged against. */
 export type DriftSegmentRow = Record<string, string | number | boolean | string[]>;

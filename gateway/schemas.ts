@@ -4,7 +4,12 @@ import { Type, type Static } from 'typebox';
 
 export const Sentiment = Type.Union([Type.Literal('negative'), Type.Literal('neutral'), Type.Literal('positive')]);
 
-export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
+export const ErrorBody = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  statusCode: Type.Integer(),
+  request_id: Type.Optional(Type.String({ description: 'the id the gateway logged this request under' })),
+});
 
 const NonBlank = Type.String({ minLength: 1, maxLength: 32_768, pattern: '\\S' });
 

@@ -1,6 +1,7 @@
 // The status page the gateway serves at `/`: one HTML document with inline CSS and vanilla JS (no
 // build step), talking to the gateway's own JSON routes: predict box, sentiment mix and 30-day trend,
-// drift status, model versions with promote/rollback (admin token kept in the page only), links.
+// drift status, model versions with promote/rollback, links. Every route behind it needs a token: the
+// one typed in is kept in sessionStorage only (this tab, until it closes) and sent as a bearer token.
 export function statusPage(links: { grafana: string; metrics: string }): string {
   return `<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><title>Ulasan status</title>
@@ -16,7 +17,8 @@ export function statusPage(links: { grafana: string; metrics: string }): string 
  .drift{background:#fdecea}.ok{background:#e8f6ee} #error{color:#c0392b;min-height:1em}
 </style></head>
 <body>
-<header><strong>Ulasan</strong><span id="model">model: …</span><a href="${links.grafana}">Grafana</a><a href="${links.metrics}">/metrics</a><a href="/docs">API docs</a></header>
+<header><strong>Ulasan</strong><span id="model">model: …</span><a href="${links.grafana}">Grafana</a><a href="${links.metrics}">/metrics</a><a href="/docs">API docs</a>
+ <span><input id="token" type="password" placeholder="access token" size="24"> <button id="signin">Use token</button></span></header>
 <main>
  <section><h2>Prediksi</h2>
   <textarea id="text" placeholder="Tulis ulasan…">Aplikasinya bagus, pengiriman cepat!</textarea>
@@ -24,14 +26,17 @@ export function statusPage(links: { grafana: string; metrics: string }): string 
  <section><h2>Sentiment mix</h2><div id="mix" data-testid="mix">…</div><svg id="trend" width="320" height="120" aria-label="30-day trend"></svg></section>
  <section><h2>Drift</h2><div id="drift" data-testid="drift">…</div></section>
  <section><h2>Model versions</h2>
-  <input id="token" type="password" placeholder="admin token" size="24">
   <button id="rollback">Rollback</button><div id="error"></div>
   <table><thead><tr><th>version</th><th>stage</th><th>accuracy</th><th>since</th><th></th></tr></thead><tbody id="versions"></tbody></table></section>
 </main>
 <script>
 const $ = (id) => document.getElementById(id);
-const json = async (url, opts) => { const r = await fetch(url, opts); const b = await r.json(); if (!r.ok) throw new Error(b.code + ': ' + b.message); return b; };
-const admin = (url) => json(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + $('token').value }, body: '{}' });
+const token = () => sessionStorage.getItem('ulasan-token') || '';
+const json = async (url, opts = {}) => {
+  const headers = { ...(opts.headers || {}), ...(token() ? { authorization: 'Bearer ' + token() } : {}) };
+  const r = await fetch(url, { ...opts, headers }); const b = await r.json();
+  if (!r.ok) throw new Error(b.code + ': ' + b.message); return b; };
+const admin = (url) => json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 async function refresh() {
   const s = await json('/stats');
   $('model').textContent = 'model: ' + s.model.name + ' v' + s.model.version;
@@ -51,6 +56,8 @@ $('predict').onclick = async () => {
 };
 $('rollback').onclick = () => admin('/models/rollback').then(refresh, (e) => ($('error').textContent = e.message));
 $('versions').onclick = (ev) => { const v = ev.target.dataset && ev.target.dataset.promote; if (v) admin('/models/' + v + '/promote').then(refresh, (e) => ($('error').textContent = e.message)); };
-refresh().catch((e) => ($('error').textContent = e.message));
+const show = () => refresh().then(() => ($('error').textContent = ''), (e) => ($('error').textContent = e.message));
+$('signin').onclick = () => { sessionStorage.setItem('ulasan-token', $('token').value.trim()); $('token').value = ''; show(); };
+show();
 </script></body></html>`;
 }

@@ -9,6 +9,7 @@ import { rowToReview } from '../processors/producer/handler.js';
 import { readLabelledFile } from '../processors/shared/datasets.js';
 import { isUlasanError } from '../processors/shared/errors.js';
 import { runProcessors, PROCESSORS } from '../processors/runner.js';
+import { newToken } from '../gateway/auth.js';
 import { layoutFor } from '../stack/services.js';
 import { ensureDefaultModel } from './model-build.js';
 import { upService } from '../stack/stack.js';
@@ -31,9 +32,12 @@ async function main(): Promise<void> {
   }
 
   console.log(`2/4 starting processors in this process: ${Object.keys(PROCESSORS).join(', ')}`);
+  // A token for this demo run only (the gateway keeps just its hash); printed below for the browser.
+  const demoToken = newToken('demo', 'admin');
   const running = await runProcessors(Object.keys(PROCESSORS), {
     LOG_LEVEL: 'warn',
     SCORING_MODEL_DIR: modelDir,
+    GATEWAY_TOKENS: demoToken.entry,
     ...process.env,
   });
   const { ctx } = running;
@@ -122,13 +126,14 @@ async function main(): Promise<void> {
   if (port) {
     const predict = await fetch(`http://127.0.0.1:${port}/predict`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoToken.token}` },
       body: JSON.stringify({ text: 'Aplikasinya bagus, pengiriman cepat!' }),
     });
     console.log(`gateway POST /predict -> ${predict.status} ${await predict.text()}`);
     console.log(
       `gateway: http://127.0.0.1:${port}   OpenAPI UI: http://127.0.0.1:${port}/docs   stats: http://127.0.0.1:${port}/stats`,
     );
+    if (!process.env.GATEWAY_TOKENS) console.log(`demo admin token (this run only): ${demoToken.token}`);
   }
   console.log(
     `metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`,

@@ -95,13 +95,26 @@ function tail(file: string, lines = 20): string {
   }
 }
 
+/** The first lines that say why a service stopped (a shutdown's last lines rarely do). */
+function firstErrors(file: string, lines = 8): string {
+  try {
+    const hits = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /\b(ERROR|FATAL)\b|Exception|Address already in use/.test(l));
+    return hits.length > 0 ? hits.slice(0, lines).join('\n') : '(none)';
+  } catch {
+    return '(no log)';
+  }
+}
+
 async function waitReady(l: StackLayout, name: ServiceName, pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid, SERVICES[name].marker)) {
       throw new StackError(
         'START_FAILED',
-        `${name} exited during start-up; last log lines:\n${tail(logFile(l, name))}`,
+        `${name} exited during start-up; first errors:\n${firstErrors(logFile(l, name))}\n` +
+          `last log lines:\n${tail(logFile(l, name))}`,
       );
     }
     if (await probe(l, name)) return;

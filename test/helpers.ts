@@ -47,6 +47,9 @@ export function stackAddresses(): { brokers: string[]; registryUrl: string; clic
  * tests that stop or restart a broker without touching any other test.
  */
 export function privateKafkaLayout(label: string, kafkaPort: number): ReturnType<typeof layoutFor> {
+  // A port inside Linux's ephemeral range (32768-60999 by default) can be taken by any outgoing
+  // connection while the broker is down, and the broker then fails to bind on its restart.
+  if (kafkaPort >= 32768) throw new Error(`private Kafka port ${kafkaPort} is in the ephemeral range`);
   const saved = { ...process.env };
   process.env.ULASAN_STACK_LIB_DIR = layoutFor(ROOT).lib;
   process.env.ULASAN_STACK_DIR = freshDir(label);

@@ -1,5 +1,7 @@
 // Feedback store: the feedback topic (true labels from users and annotators) -> ClickHouse
-// `feedback`, ReplacingMergeTree on review_id (the newest label wins). Offsets after the insert.
+// `feedback`, ReplacingMergeTree on (review_id, submitter): the newest label of each submitter wins
+// (the submitter is the hashed gateway token, or the source when the feedback came some other way).
+// Offsets after the insert.
 import type { Feedback } from '../../schemas/types.generated.js';
 import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
@@ -16,6 +18,7 @@ export function feedbackRow(f: Feedback): Record<string, unknown> {
     true_label: f.true_label,
     source: f.source,
     user_hash: f.user_hash ?? null,
+    submitter: f.user_hash ?? `source:${f.source}`,
     comment: f.comment ?? null,
     given_at: toDateTime64(f.given_at, 'given_at'),
   };

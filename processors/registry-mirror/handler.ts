@@ -1,5 +1,5 @@
 // Pure: registry and training-run events as ClickHouse rows.
-import type { ModelVersionEvent, TrainingRun } from '../../schemas/types.generated.js';
+import type { AdminAction, ModelVersionEvent, TrainingRun } from '../../schemas/types.generated.js';
 import { toDateTime64 } from '../shared/time.js';
 
 export function modelVersionRow(e: ModelVersionEvent): Record<string, unknown> {
@@ -31,5 +31,21 @@ export function trainingRunRow(r: TrainingRun): Record<string, unknown> {
     reason: r.reason ?? null,
     model_version: r.model_version ?? null,
     event_time: toDateTime64(r.event_time),
+  };
+}
+
+export function adminActionRow(a: AdminAction): Record<string, unknown> {
+  return {
+    action_id: a.action_id,
+    action: a.action,
+    actor: a.actor,
+    remote_address: a.remote_address,
+    model_name: a.model_name,
+    from_version: a.from_version ?? null,
+    to_version: a.to_version ?? null,
+    reason: a.reason,
+    outcome: a.outcome,
+    error_code: a.error_code ?? null,
+    at: toDateTime64(a.at, 'at'),
   };
 }

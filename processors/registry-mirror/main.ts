@@ -1,18 +1,20 @@
-// Registry mirror: the registry topic (compacted, newest entry per version and stage) and the
-// training-runs topic -> ClickHouse model_versions / training_runs, which keep the full history.
+// Registry mirror: the registry topic (compacted, newest entry per version and stage), the
+// training-runs topic and the admin audit topic -> ClickHouse model_versions / training_runs /
+// admin_audit, which keep the full history.
 // Offsets are committed after the insert; both tables are ReplacingMergeTree on the whole event
 // key, so a redelivered batch changes nothing.
 import type { Context, Processor } from '../shared/context.js';
 import { parseConfig, z } from '../shared/config.js';
 import { decodeFrom } from '../shared/kit.js';
 import { sinkTopology, startSink } from '../shared/sink.js';
-import { modelVersionRow, trainingRunRow } from './handler.js';
+import { adminActionRow, modelVersionRow, trainingRunRow } from './handler.js';
 
 const NAME = 'registry-mirror';
 
 const ROUTES = [
   { input: 'registry', table: 'model_versions' },
   { input: 'trainingRuns', table: 'training_runs' },
+  { input: 'audit', table: 'admin_audit' },
 ] as const;
 
 export const registryMirror: Processor = {
@@ -28,6 +30,7 @@ export const registryMirror: Processor = {
       [
         { ...ROUTES[0], row: async (v) => modelVersionRow(await decodeFrom(ctx, 'registry', v)) },
         { ...ROUTES[1], row: async (v) => trainingRunRow(await decodeFrom(ctx, 'trainingRuns', v)) },
+        { ...ROUTES[2], row: async (v) => adminActionRow(await decodeFrom(ctx, 'audit', v)) },
       ],
       log,
     );

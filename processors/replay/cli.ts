@@ -10,7 +10,7 @@ import { parseConfig } from '../shared/config.js';
 import { createContext } from '../shared/context.js';
 import { isUlasanError } from '../shared/errors.js';
 import { ModelRegistry } from '../shared/registry/registry.js';
-import { artifactPath } from '../shared/model-holder.js';
+import { verifiedArtifactDir } from '../shared/artifact.js';
 import { parseBound, runReplay } from './replay.js';
 
 async function main(): Promise<void> {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     });
     const v = reg.state.version(values['model-name'], Number(values.model));
     if (!v) throw new Error(`registry has no ${values['model-name']} version ${values.model}`);
-    modelDir = artifactPath(v.artifact_uri);
+    modelDir = verifiedArtifactDir(v, config.ULASAN_ARTIFACT_DIR);
   } else if (!existsSync(path.join(values.model, 'model.onnx'))) throw new Error(`no model package at ${values.model}`);
   const bar = new cliProgress.SingleBar(
     { format: 'replaying |{bar}| {value}/{total} records' },

@@ -18,8 +18,15 @@ export async function lastSucceededRun(store: ClickHouseStore, model: string): P
   );
 }
 
+/**
+ * Feedback since `since` that counts toward the data trigger: only feedback naming a review that was
+ * scored (anyone can post a review id), one row per review and submitter (repeats collapse).
+ */
 export async function feedbackSince(store: ClickHouseStore, since: number): Promise<number> {
-  const sql = `SELECT count() AS v FROM ${store.database}.feedback FINAL WHERE given_at > fromUnixTimestamp64Milli({t:Int64})`;
+  const db = store.database;
+  const sql = `SELECT count() AS v FROM ${db}.feedback FINAL
+     WHERE given_at > fromUnixTimestamp64Milli({t:Int64})
+       AND review_id IN (SELECT review_id FROM ${db}.predictions)`;
   return (await num(store, sql, { t: since })) ?? 0;
 }
 

@@ -29,9 +29,18 @@ function reportModels(models: ModelHolder, m: ScoringMetrics): void {
   });
 }
 
-async function loadModels(cfg: ReturnType<typeof parseConfig<typeof scoringShape>>, log: Logger): Promise<ModelHolder> {
-  const options = { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH };
-  return ModelHolder.start(cfg.SCORING_MODEL_DIR, cfg.SCORING_MODEL_NAME, options, log);
+async function loadModels(
+  cfg: ReturnType<typeof parseConfig<typeof scoringShape>>,
+  log: Logger,
+  metrics: Context['metrics'],
+): Promise<ModelHolder> {
+  const engine = { intraOpThreads: cfg.SCORING_INTRA_OP_THREADS, maxBatch: cfg.SCORING_ENGINE_BATCH };
+  return ModelHolder.start(
+    cfg.SCORING_MODEL_DIR,
+    cfg.SCORING_MODEL_NAME,
+    { engine, artifactRoot: cfg.ULASAN_ARTIFACT_DIR, metrics },
+    log,
+  );
 }
 
 export const scoring: Processor = {
@@ -48,7 +57,7 @@ export const scoring: Processor = {
     const log = ctx.logger.child({ processor: NAME });
     const m = scoringMetrics(ctx.metrics);
     const health = new Health(ctx.config.ULASAN_STALL_MS);
-    const models = await loadModels(cfg, log);
+    const models = await loadModels(cfg, log, ctx.metrics);
     reportModels(models, m);
     const follower = await RegistryFollower.for(ctx);
     follower.onEvent((e) => models.observe(e));

@@ -71,10 +71,33 @@ function problemsOf(err: z.ZodError): { variable: string; message: string }[] {
   }));
 }
 
+/** Passwords from examples and earlier defaults: refused in production whatever their length. */
+export const KNOWN_DEFAULT_PASSWORDS = ['ulasan', 'password', 'changeme', 'change-me', 'clickhouse', 'admin', 'secret'];
+const MIN_PASSWORD = 12;
+
+/** What production refuses: missing service addresses and secrets, short or well-known passwords. */
+function productionProblems(
+  cleaned: Record<string, string | undefined>,
+  required: readonly string[],
+): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  for (const v of [...REQUIRED_IN_PRODUCTION, 'CLICKHOUSE_PASSWORD', ...required]) {
+    if (cleaned[v] === undefined) problems.push({ variable: v, message: 'is required when ULASAN_ENV=production' });
+  }
+  const pw = cleaned.CLICKHOUSE_PASSWORD;
+  if (pw !== undefined && pw.length < MIN_PASSWORD) {
+    problems.push({ variable: 'CLICKHOUSE_PASSWORD', message: `must be at least ${MIN_PASSWORD} characters` });
+  } else if (pw !== undefined && KNOWN_DEFAULT_PASSWORDS.some((d) => pw.toLowerCase().startsWith(d))) {
+    problems.push({ variable: 'CLICKHOUSE_PASSWORD', message: 'is a well-known default; choose another' });
+  }
+  return problems;
+}
+
 /** Parses the base variables plus a processor's own shape; throws ConfigError naming each bad one. */
 export function parseConfig<S extends z.ZodRawShape>(
   extra: S,
   env: NodeJS.ProcessEnv = process.env,
+  options: { requiredInProduction?: readonly string[] } = {},
 ): BaseConfig & z.infer<z.ZodObject<S>> {
   // Empty strings count as unset: `FOO= cmd` should fall back to the default, not fail.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -82,9 +105,7 @@ export function parseConfig<S extends z.ZodRawShape>(
   const res = schema.safeParse(cleaned);
   const problems = res.success ? [] : problemsOf(res.error);
   if (res.success && (res.data as { ULASAN_ENV?: string }).ULASAN_ENV === 'production') {
-    for (const v of REQUIRED_IN_PRODUCTION) {
-      if (cleaned[v] === undefined) problems.push({ variable: v, message: 'is required when ULASAN_ENV=production' });
-    }
+    problems.push(...productionProblems(cleaned, options.requiredInProduction ?? []));
   }
   if (problems.length > 0 || !res.success) throw new ConfigError(problems);
   const data = res.data as unknown as BaseParsed & z.infer<z.ZodObject<S>>;

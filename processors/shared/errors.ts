@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'USAGE',
   'INVALID_INPUT',
   'MODEL_LOAD_FAILED',
+  'ARTIFACT_REFUSED',
   'INFERENCE_FAILED',
   'VALIDATION_FAILED',
   'INVALID_JSON',
@@ -71,13 +72,14 @@ export const ERROR_INFO: Record<ErrorCode, ErrorInfo> = {
   USAGE: { status: 400, retriable: false, title: 'wrong command-line usage' },
   INVALID_INPUT: { status: 400, retriable: false, title: 'invalid model input' },
   MODEL_LOAD_FAILED: { status: 500, retriable: false, title: 'model package could not be loaded' },
+  ARTIFACT_REFUSED: { status: 409, retriable: false, title: 'model artifact failed verification' },
   INFERENCE_FAILED: { status: 500, retriable: true, title: 'inference failed' },
   VALIDATION_FAILED: { status: 400, retriable: false, title: 'request does not match the schema' },
   INVALID_JSON: { status: 400, retriable: false, title: 'request body is not valid JSON' },
   BODY_TOO_LARGE: { status: 413, retriable: false, title: 'request body too large' },
   RATE_LIMITED: { status: 429, retriable: true, title: 'too many requests' },
-  UNAUTHENTICATED: { status: 401, retriable: false, title: 'admin route needs a bearer token' },
-  FORBIDDEN: { status: 403, retriable: false, title: 'bearer token not accepted' },
+  UNAUTHENTICATED: { status: 401, retriable: false, title: 'this route needs a bearer token' },
+  FORBIDDEN: { status: 403, retriable: false, title: 'bearer token not accepted for this route' },
   NOT_FOUND: { status: 404, retriable: false, title: 'not found' },
   INTERNAL: { status: 500, retriable: true, title: 'internal error' },
 };
@@ -110,6 +112,8 @@ export class ConfigError extends UlasanError {
 export class StackError extends UlasanError {}
 export class SerdeError extends UlasanError {}
 export class ClickHouseError extends UlasanError {}
+/** A registry entry whose package is outside the artifact store or does not match its content hash. */
+export class ArtifactError extends UlasanError {}
 
 export function isUlasanError(e: unknown): e is UlasanError {
   return e instanceof UlasanError;

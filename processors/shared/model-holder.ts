@@ -6,7 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { InferenceEngine, type EngineOptions } from '../../models/core/engine.js';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
+import { refusalReason, verifiedArtifactDir } from './artifact.js';
 import type { Logger } from './logger.js';
+import { counter, type Registry } from './metrics.js';
 import { RegistryState } from './registry/state.js';
 
 export function artifactPath(uri: string): string {
@@ -15,6 +17,13 @@ export function artifactPath(uri: string): string {
 
 const WARMUP = ['aplikasinya bagus sekali', 'sering error dan lambat', 'biasa saja'];
 
+export interface HolderOptions {
+  engine: EngineOptions;
+  /** Registry packages load only from inside this directory, and only when their hash matches. */
+  artifactRoot: string;
+  metrics?: Registry;
+}
+
 export class ModelHolder {
   private prod: InferenceEngine;
   private shadow: InferenceEngine | null = null;
@@ -22,22 +31,26 @@ export class ModelHolder {
   private loading: Promise<void> = Promise.resolve();
   private readonly listeners: ((e: { role: 'production' | 'shadow'; version: string | null }) => void)[] = [];
 
+  private readonly refused?: ReturnType<typeof refusedCounter>;
+
   constructor(
     initial: InferenceEngine,
     readonly modelName: string,
-    private readonly engineOptions: EngineOptions,
+    private readonly options: HolderOptions,
     private readonly logger: Logger,
   ) {
     this.prod = initial;
+    if (options.metrics) this.refused = refusedCounter(options.metrics);
   }
 
+  /** Starts on the package in `packageDir` (the operator's own start-up package, not a registry entry). */
   static async start(
     packageDir: string,
     modelName: string,
-    options: EngineOptions,
+    options: HolderOptions,
     logger: Logger,
   ): Promise<ModelHolder> {
-    const engine = await InferenceEngine.load(packageDir, options);
+    const engine = await InferenceEngine.load(packageDir, options.engine);
     await engine.predict(WARMUP);
     return new ModelHolder(engine, modelName, options, logger);
   }
@@ -85,10 +98,11 @@ export class ModelHolder {
   }
 
   private async swap(role: 'production' | 'shadow', e: ModelVersionEvent): Promise<void> {
-    const dir = artifactPath(e.artifact_uri);
+    let dir = artifactPath(e.artifact_uri);
     try {
       const t0 = Date.now();
-      const engine = await InferenceEngine.load(dir, this.engineOptions);
+      dir = verifiedArtifactDir(e, this.options.artifactRoot);
+      const engine = await InferenceEngine.load(dir, this.options.engine);
       // The registry's version number is the identity every prediction records.
       engine.pkg.meta.version = String(e.version);
       engine.pkg.meta.name = e.name;
@@ -103,7 +117,16 @@ export class ModelHolder {
       if (old) setTimeout(() => void old.close().catch(() => undefined), 30_000).unref();
     } catch (err) {
       // A bad package must not stop scoring: keep the current engine and say why.
-      this.logger.error({ err, role, version: e.version, dir }, 'model load failed; keeping the current version');
+      const reason = refusalReason(err);
+      if (reason) {
+        this.refused?.inc({ reason });
+        this.logger.error(
+          { role, version: e.version, dir, reason, why: (err as Error).message },
+          'model artifact refused; keeping the current version',
+        );
+      } else {
+        this.logger.error({ err, role, version: e.version, dir }, 'model load failed; keeping the current version');
+      }
     }
   }
 
@@ -112,4 +135,12 @@ export class ModelHolder {
     await this.prod.close();
     await this.shadow?.close();
   }
+}
+
+function refusedCounter(metrics: Registry) {
+  return counter(metrics, {
+    name: 'ulasan_model_artifact_refused_total',
+    help: 'Registry model packages refused before loading (outside the artifact store or content hash mismatch)',
+    labelNames: ['reason'],
+  });
 }

@@ -1,6 +1,7 @@
 // The topic catalogue: every topic Ulasan uses, its partitions, cleanup policy, retention, and the
 // Avro schema its values carry. A prefix (ULASAN_TOPIC_PREFIX) lets tests run on UUID-named topics.
 import type {
+  AdminAction,
   DeadLetter,
   DriftEvent,
   Feedback,
@@ -22,6 +23,7 @@ export const TOPIC_KEYS = [
   'triggerState',
   'predictionLog',
   'deadLetter',
+  'audit',
 ] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
@@ -37,6 +39,7 @@ export interface TopicValues {
   triggerState: RetrainRequest;
   predictionLog: ScoredReview;
   deadLetter: DeadLetter;
+  audit: AdminAction;
 }
 
 export interface TopicSpec {
@@ -130,6 +133,13 @@ export const CATALOGUE: Record<TopicKey, Entry> = {
     config: { 'cleanup.policy': 'delete', 'retention.ms': days(30) },
     schema: 'DeadLetter',
     description: 'records that could not be processed, with the reason and the original bytes',
+  },
+  audit: {
+    base: 'ulasan.audit',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(730) },
+    schema: 'AdminAction',
+    description: 'audit trail of admin actions through the gateway (promote, rollback, reload)',
   },
 };
 

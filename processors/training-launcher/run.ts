@@ -13,7 +13,7 @@ import type { Context } from '../shared/context.js';
 import type { Producer } from '../shared/kafka.js';
 import type { outageWaiter } from '../shared/kit.js';
 import type { Logger } from '../shared/logger.js';
-import { artifactPath } from '../shared/model-holder.js';
+import { verifiedArtifactDir } from '../shared/artifact.js';
 import type { ModelRegistry } from '../shared/registry/registry.js';
 import type { LauncherConfig } from './config.js';
 import { decideGates, launcherDataset, runMetrics, type LabelledText } from './handler.js';
@@ -84,8 +84,9 @@ async function productionAccuracy(d: LauncherDeps, valid: LabelledText[]): Promi
   await d.registry.refresh();
   const prod = d.registry.state.production(d.cfg.LAUNCHER_MODEL_NAME);
   if (!prod) return null;
-  // The same evaluation code as the candidate's package metrics (npm run evaluate).
-  const engine = await InferenceEngine.load(artifactPath(prod.artifact_uri), { maxBatch: 256 });
+  // The same evaluation code as the candidate's package metrics (npm run evaluate), on the verified package.
+  const dir = verifiedArtifactDir(prod, d.ctx.config.ULASAN_ARTIFACT_DIR);
+  const engine = await InferenceEngine.load(dir, { maxBatch: 256 });
   return (await evaluateRows(engine, 'validation', valid).finally(() => engine.close())).accuracy;
 }
 

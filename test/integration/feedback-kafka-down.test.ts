@@ -12,7 +12,7 @@ const { registryUrl } = stackAddresses();
 
 describe('Kafka down during gateway /feedback', () => {
   // A private broker, so stopping it touches no other test.
-  const layout = privateKafkaLayout('feedback-stack', 39192);
+  const layout = privateKafkaLayout('feedback-stack', 29192);
   const privateBrokers = [`127.0.0.1:${layout.ports.kafka}`];
   const fbPrefix = uniquePrefix();
   let gw: Running;

@@ -22,7 +22,7 @@ const chdbPath = freshDir('faults-chdb');
 const { registryUrl } = stackAddresses();
 
 // A private broker: same jars as the main stack, own directory and ports.
-const layout = privateKafkaLayout('faults-stack', 39092);
+const layout = privateKafkaLayout('faults-stack', 29092);
 const brokers = [`127.0.0.1:${layout.ports.kafka}`];
 const kafka = createKafka({ brokers, clientId: 'fault-test' });
 const topics = topicNames(prefix);

@@ -1,12 +1,12 @@
 // The scoring processor on the real stack: volume, bad input, hot reload.
-import { cpSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import type { ModelHolder } from '../../processors/shared/model-holder.js';
+import { packageHash } from '../../models/core/package.js';
 import type { DeadLetter, ModelVersionEvent, Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
@@ -222,32 +222,50 @@ describe('scoring processor', () => {
     const before = Array.from({ length: 2000 }, (_, i) => review(500_000 + i));
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, before);
 
-    // Version 7 of the followed model: the same package files under another directory.
-    const v7 = mkdtempSync(path.join(tmpdir(), 'ulasan-v7-'));
+    // Version 7 of the followed model: the same package files under another directory of the store.
+    const v7 = path.join(ctx.config.ULASAN_ARTIFACT_DIR, `${prefix}v7`);
     cpSync(modelDir, v7, { recursive: true });
     const meta = JSON.parse(readFileSync(path.join(v7, 'ulasan.json'), 'utf8'));
     writeFileSync(path.join(v7, 'ulasan.json'), JSON.stringify({ ...meta, version: '7' }));
+    // Version 6 claims v7's hash, but one byte of its model differs: the scorer must refuse it.
+    const v6 = path.join(ctx.config.ULASAN_ARTIFACT_DIR, `${prefix}v6`);
+    cpSync(v7, v6, { recursive: true });
+    const onnx = readFileSync(path.join(v6, 'model.onnx'));
+    onnx[onnx.length - 1]! ^= 0x01;
+    writeFileSync(path.join(v6, 'model.onnx'), onnx);
     const swapped = new Promise<void>((resolve) =>
       models.onSwap((e) => e.role === 'production' && e.version === '7' && resolve()),
     );
-    const event: ModelVersionEvent = {
+    const event = (version: number, dir: string): ModelVersionEvent => ({
       name: 'ulasan-compact',
-      version: 7,
+      version,
       stage: 'Production',
       metrics: { accuracy: 0.89 },
-      artifact_uri: `file://${v7}`,
-      content_hash: 'test',
+      artifact_uri: `file://${dir}`,
+      content_hash: packageHash(v7),
       run_id: null,
       reason: 'hot reload test',
       actor: 'test',
-      timestamp: Date.now(),
-    };
+      timestamp: Date.now() + version,
+    });
+    const refused = async () =>
+      (await ctx.metrics.getSingleMetric('ulasan_model_artifact_refused_total')?.get())?.values.find(
+        (x) => x.labels.reason === 'hash-mismatch',
+      )?.value ?? 0;
     const producer = ctx.kafka.producer();
     await producer.connect();
-    await producer.send({
-      topic: ctx.topics.registry,
-      messages: [{ key: 'ulasan-compact/7', value: await ctx.serde.encode(ctx.topics.registry, event) }],
-    });
+    const announce = async (version: number, dir: string) =>
+      producer.send({
+        topic: ctx.topics.registry,
+        messages: [
+          { key: `ulasan-compact/${version}`, value: await ctx.serde.encode(ctx.topics.registry, event(version, dir)) },
+        ],
+      });
+    const productionBefore = models.snapshot().production.version;
+    await announce(6, v6);
+    await waitFor(async () => (await refused()) >= 1, 30_000, 'tampered v6 refused');
+    expect(models.snapshot().production.version).toBe(productionBefore);
+    await announce(7, v7);
     const during = Array.from({ length: 2000 }, (_, i) => review(510_000 + i));
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, during);
     await swapped;

@@ -7,12 +7,14 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
+import { newToken } from '../../gateway/auth.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { ROOT, freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
+const reader = newToken('status-viewer', 'read');
 let running: Running;
 let browser: Browser;
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
       SCORING_MODEL_DIR: await ensureDefaultModel(),
       SCORING_INSTANCE_ID: `status-${process.pid}`,
       GATEWAY_PORT: '0',
+      GATEWAY_TOKENS: reader.entry,
       LOG_LEVEL: 'warn',
     },
     { opsServer: false },
@@ -83,14 +86,18 @@ describe('status page', () => {
   it('shows the system and predicts in a real browser', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     await page.goto(`http://127.0.0.1:${running.handles.gateway!.port as number}/`);
+    // No token yet: the page says the routes need one.
+    await page.waitForFunction("/UNAUTHENTICATED/.test(document.getElementById('error')?.textContent ?? '')");
+    await page.fill('#token', reader.token);
+    await page.click('#signin');
     await page.waitForFunction("document.getElementById('mix')?.textContent?.includes('4 ulasan')");
     expect(await page.textContent('#model')).toContain('ulasan-compact');
     expect(await page.textContent('#drift')).toBeTruthy();
     await page.fill('#text', 'Pengiriman cepat, aplikasinya sangat membantu');
     await page.click('#predict');
     await page.waitForFunction("document.getElementById('result')?.textContent?.includes('positive')");
-    await page.click('#rollback'); // without a token: the page shows the coded error
-    await page.waitForFunction("/UNAUTHENTICATED|FORBIDDEN/.test(document.getElementById('error')?.textContent ?? '')");
+    await page.click('#rollback'); // a read token: the page shows the coded refusal
+    await page.waitForFunction("/FORBIDDEN/.test(document.getElementById('error')?.textContent ?? '')");
     const dir = path.join(ROOT, 'test-artifacts');
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: path.join(dir, 'status-page.png'), fullPage: true });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, z } from '../../processors/shared/config.js';
+import { parseGatewayConfig } from '../../gateway/config.js';
+import { hashToken, newToken } from '../../gateway/auth.js';
 import { ConfigError, ERROR_CODES, ERROR_INFO } from '../../processors/shared/errors.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -38,8 +40,50 @@ describe('parseConfig', () => {
 
   it('requires explicit service addresses in production', () => {
     const err = configError(() => parseConfig({}, { ULASAN_ENV: 'production', SCHEMA_REGISTRY_URL: 'http://r:8081' }));
-    expect(err.variables.sort()).toEqual(['CLICKHOUSE_URL', 'KAFKA_BROKERS']);
+    expect(err.variables.sort()).toEqual(['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'KAFKA_BROKERS']);
     expect(err.message).toMatch(/KAFKA_BROKERS: is required when ULASAN_ENV=production/);
+  });
+
+  const production = {
+    ULASAN_ENV: 'production',
+    KAFKA_BROKERS: 'kafka:9092',
+    SCHEMA_REGISTRY_URL: 'http://registry:8080/apis/ccompat/v7',
+    CLICKHOUSE_URL: 'http://clickhouse:8123',
+    CLICKHOUSE_PASSWORD: 'a-long-and-unguessable-one',
+  };
+
+  it.each([
+    ['missing', undefined, /CLICKHOUSE_PASSWORD: is required/],
+    ['short', 'tiny-pw', /CLICKHOUSE_PASSWORD: must be at least 12 characters/],
+    ['a known default', 'ulasan-ulasan-ulasan', /CLICKHOUSE_PASSWORD: is a well-known default/],
+  ])('refuses a %s ClickHouse password in production, naming the variable', (_, pw, message) => {
+    const err = configError(() => parseConfig({}, { ...production, CLICKHOUSE_PASSWORD: pw }));
+    expect(err.variables).toEqual(['CLICKHOUSE_PASSWORD']);
+    expect(err.message).toMatch(message);
+  });
+
+  it('gateway: production needs GATEWAY_TOKENS; known-default, malformed and plain tokens are refused', () => {
+    expect(configError(() => parseGatewayConfig(production)).variables).toEqual(['GATEWAY_TOKENS']);
+    const known = configError(() =>
+      parseGatewayConfig({ ...production, GATEWAY_TOKENS: `ops:admin:${hashToken('change-me-please-0000')}` }),
+    );
+    expect(known.message).toMatch(/GATEWAY_TOKENS: entry 1 \(ops\) is the hash of a well-known default token/);
+    const malformed = configError(() =>
+      parseGatewayConfig({ ...production, GATEWAY_TOKENS: 'ops:admin:short,x:boss:' + 'a'.repeat(64) }),
+    );
+    expect(malformed.message).toMatch(/entry 1 \(ops\) must carry the token's sha256/);
+    expect(malformed.message).toMatch(/entry 2 \(x\) has role "boss"/);
+    const plain = configError(() =>
+      parseGatewayConfig({
+        ...production,
+        GATEWAY_TOKENS: newToken('a', 'read').entry,
+        GATEWAY_ADMIN_TOKEN: 'x'.repeat(30),
+      }),
+    );
+    expect(plain.variables).toEqual(['GATEWAY_ADMIN_TOKEN']);
+    expect(plain.message).toMatch(/GATEWAY_TOKENS/);
+    const ok = parseGatewayConfig({ ...production, GATEWAY_TOKENS: newToken('ops', 'admin').entry });
+    expect(ok.GATEWAY_HOST).toBe('127.0.0.1');
   });
 
   it('validates a processor-specific variable and reports a missing required one', () => {

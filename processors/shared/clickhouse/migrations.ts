@@ -344,6 +344,29 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (window_size, segment, model_version, start_ms)`,
     ],
   },
+  {
+    id: 13,
+    name: 'admin audit trail; feedback kept per review and submitter',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.admin_audit (
+        action_id String,
+        action LowCardinality(String),
+        actor String,
+        remote_address String,
+        model_name LowCardinality(String),
+        from_version Nullable(String),
+        to_version Nullable(String),
+        reason String,
+        outcome LowCardinality(String),
+        error_code Nullable(String),
+        at ${TS}
+      ) ENGINE = ReplacingMergeTree(at)
+      ORDER BY (at, action_id)`,
+      // Repeated feedback for one review collapses to the latest per submitter (the gateway token it
+      // came with), not to the latest overall: one token cannot overwrite another's label.
+      `ALTER TABLE ${db}.feedback ADD COLUMN IF NOT EXISTS submitter String, MODIFY ORDER BY (review_id, submitter)`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -398,4 +421,5 @@ export const MIGRATED_TABLES = [
   'dead_letters',
   'drift_segment_windows',
   'drift_references',
+  'admin_audit',
 ];

@@ -1,9 +1,12 @@
 // Gateway routes with inject(): schemas, auth, limits, error codes. Dependencies are fakes.
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import type { InjectOptions } from 'fastify';
 import { buildGateway, type GatewayDeps } from '../../../gateway/app.js';
+import { TokenBook, newToken, parseTokens, type Role } from '../../../gateway/auth.js';
 import type { InferenceEngine, Prediction } from '../../../models/core/engine.js';
-import type { Feedback, ModelVersionEvent, ScoredReview } from '../../../schemas/types.generated.js';
+import type { AdminAction, Feedback, ModelVersionEvent, ScoredReview } from '../../../schemas/types.generated.js';
+import { UlasanError } from '../../../processors/shared/errors.js';
 
 const v = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent => ({
   name: 'ulasan-compact',
@@ -21,6 +24,7 @@ const v = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEven
 function fakes() {
   const logged: ScoredReview[] = [];
   const feedback: Feedback[] = [];
+  const audits: AdminAction[] = [];
   const calls: number[] = [];
   const engine = {
     pkg: { sentiments: ['negative', 'neutral', 'positive'], meta: { feature_set_version: 'fs-1' } },
@@ -37,13 +41,20 @@ function fakes() {
       }));
     },
   } as unknown as InferenceEngine;
+  let production = 2;
   const deps: GatewayDeps = {
+    modelName: 'ulasan-compact',
     engine: () => engine,
     registry: {
-      versions: async () => [v(1, 'Archived'), v(2, 'Production')],
-      promote: async (n) => [v(2, 'Archived'), v(n, 'Production')],
-      rollback: async () => [v(1, 'Production')],
+      versions: async () => [1, 2, 3].map((n) => v(n, n === production ? 'Production' : 'Archived')),
+      promote: async (n) => {
+        const before = production;
+        production = n;
+        return [v(before, 'Archived'), v(n, 'Production')];
+      },
+      rollback: async () => [v((production = 1), 'Production')],
     },
+    audit: async (a) => void audits.push(a),
     reload: async () => '3',
     logPredictions: (p) => logged.push(...p),
     sendFeedback: async (f) => void feedback.push(f),
@@ -77,11 +88,28 @@ function fakes() {
     ],
     metrics: new Registry(),
   };
-  return { deps, logged, feedback, calls };
+  return { deps, logged, feedback, calls, audits };
+}
+
+const issued = Object.fromEntries(
+  (['read', 'feedback', 'admin'] as Role[]).map((role) => [role, newToken(`${role}-user`, role)]),
+) as Record<Role, { token: string; entry: string }>;
+const tokens = new TokenBook(
+  parseTokens(
+    Object.values(issued)
+      .map((t) => t.entry)
+      .join(','),
+  ).entries,
+);
+const as = (role: Role) => ({ authorization: `Bearer ${issued[role].token}` });
+
+/** inject() with the read role's token unless the request names its own authorization. */
+function call(app: Awaited<ReturnType<typeof buildGateway>>, o: InjectOptions, role: Role = 'read') {
+  return app.inject({ ...o, headers: { ...as(role), ...(o.headers ?? {}) } });
 }
 
 const options = {
-  adminToken: 'secret',
+  tokens,
   maxBatch: 4,
   bodyLimit: 64 * 1024,
   rateLimitMax: 1000,
@@ -93,7 +121,7 @@ describe('gateway routes', () => {
   it('POST /predict returns the sentiment, probabilities and model version, and logs asynchronously', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, options);
-    const res = await app.inject({
+    const res = await call(app, {
       method: 'POST',
       url: '/predict',
       payload: { text: 'aplikasinya jelek', app_id: 'a' },
@@ -105,13 +133,13 @@ describe('gateway routes', () => {
 
   it('POST /predict/batch enforces the batch limit', async () => {
     const app = await buildGateway(fakes().deps, options);
-    const ok = await app.inject({
+    const ok = await call(app, {
       method: 'POST',
       url: '/predict/batch',
       payload: { items: [{ text: 'bagus' }, { text: 'jelek' }] },
     });
     expect(ok.json().predictions.map((p: { label: string }) => p.label)).toEqual(['positive', 'negative']);
-    const tooMany = await app.inject({
+    const tooMany = await call(app, {
       method: 'POST',
       url: '/predict/batch',
       payload: { items: Array.from({ length: 5 }, () => ({ text: 'x' })) },
@@ -127,7 +155,7 @@ describe('gateway routes', () => {
     ['unknown field', '{"text": "a", "evil": 1}', 'VALIDATION_FAILED', 400],
   ])('rejects %s with a coded 400', async (_, payload, code, status) => {
     const app = await buildGateway(fakes().deps, options);
-    const res = await app.inject({
+    const res = await call(app, {
       method: 'POST',
       url: '/predict',
       payload,
@@ -139,7 +167,7 @@ describe('gateway routes', () => {
 
   it('rejects a body over the limit with 413', async () => {
     const app = await buildGateway(fakes().deps, { ...options, bodyLimit: 1024 });
-    const res = await app.inject({ method: 'POST', url: '/predict', payload: { text: 'a'.repeat(2000) } });
+    const res = await call(app, { method: 'POST', url: '/predict', payload: { text: 'a'.repeat(2000) } });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('BODY_TOO_LARGE');
   });
@@ -152,67 +180,139 @@ describe('gateway routes', () => {
     expect(res.json().code).toBe('RATE_LIMITED');
   });
 
-  it('guards admin routes: 401 without a token, 403 with a wrong one, 200 with the right one', async () => {
+  it.each([
+    ['GET', '/stats', 'read'],
+    ['GET', '/stats/trend', 'read'],
+    ['GET', '/models', 'read'],
+    ['GET', '/models/2', 'read'],
+    ['GET', '/drift/segments', 'read'],
+    ['POST', '/predict', 'read'],
+    ['POST', '/feedback', 'feedback'],
+    ['POST', '/models/3/promote', 'admin'],
+    ['POST', '/models/rollback', 'admin'],
+    ['POST', '/model/reload', 'admin'],
+  ] as const)('%s %s needs the %s role: 401 without or with an unknown token, 403 below it', async (m, url, need) => {
     const app = await buildGateway(fakes().deps, options);
-    expect((await app.inject({ method: 'POST', url: '/models/2/promote' })).json().code).toBe('UNAUTHENTICATED');
-    const wrong = await app.inject({
-      method: 'POST',
-      url: '/models/rollback',
-      headers: { authorization: 'Bearer nope' },
-    });
-    expect(wrong.statusCode).toBe(403);
-    expect(wrong.json().code).toBe('FORBIDDEN');
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/models/2/promote',
-      headers: { authorization: 'Bearer secret' },
-      payload: { reason: 'looks good' },
-    });
+    const payload =
+      url === '/predict' ? { text: 'bagus' } : url === '/feedback' ? { review_id: 'r1', true_label: 'neutral' } : {};
+    const send = (headers: Record<string, string>) => app.inject({ method: m, url, payload, headers });
+    const none = await send({});
+    expect(none.statusCode).toBe(401);
+    expect(none.json().code).toBe('UNAUTHENTICATED');
+    const unknown = await send({ authorization: 'Bearer not-a-token-anyone-was-given' });
+    expect(unknown.statusCode).toBe(401);
+    for (const role of ['read', 'feedback', 'admin'] as Role[]) {
+      const rank = { read: 1, feedback: 2, admin: 3 };
+      const res = await send(as(role));
+      if (rank[role] >= rank[need]) expect(res.statusCode, role).toBeLessThan(300);
+      else {
+        expect(res.statusCode, role).toBe(403);
+        expect(res.json().code).toBe('FORBIDDEN');
+      }
+    }
+  });
+
+  it('leaves health, readiness, metrics, docs and the status page open', async () => {
+    const app = await buildGateway(fakes().deps, options);
+    for (const url of ['/health', '/ready', '/metrics', '/docs/json', '/']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
+  });
+
+  it('audits every admin action: who, what, from which Production to which, failures included', async () => {
+    const f = fakes();
+    const app = await buildGateway(f.deps, options);
+    const ok = await call(
+      app,
+      { method: 'POST', url: '/models/3/promote', payload: { reason: 'looks good' } },
+      'admin',
+    );
     expect(ok.statusCode).toBe(200);
     expect(ok.json().events.map((e: { stage: string }) => e.stage)).toEqual(['Archived', 'Production']);
-    expect(
-      (await app.inject({ method: 'POST', url: '/model/reload', headers: { authorization: 'Bearer secret' } })).json(),
-    ).toEqual({ model_version: '3' });
+    expect((await call(app, { method: 'POST', url: '/model/reload' }, 'admin')).json()).toEqual({ model_version: '3' });
+    f.deps.registry.rollback = async () => {
+      throw new UlasanError('DATA_NOT_FOUND', 'nothing to roll back to');
+    };
+    const failed = await call(app, { method: 'POST', url: '/models/rollback' }, 'admin');
+    expect(failed.json()).toMatchObject({ code: 'DATA_NOT_FOUND' });
+    expect(f.audits.map((a) => [a.action, a.actor, a.from_version, a.to_version, a.outcome, a.error_code])).toEqual([
+      ['promote', 'admin-user', '2', '3', 'done', null],
+      ['reload', 'admin-user', '3', '3', 'done', null],
+      ['rollback', 'admin-user', '3', '3', 'failed', 'DATA_NOT_FOUND'],
+    ]);
+    expect(f.audits[0]).toMatchObject({ reason: 'looks good', model_name: 'ulasan-compact' });
+    expect(f.audits[0]!.action_id).toBe(ok.json().request_id ?? f.audits[0]!.action_id);
+  });
+
+  it('rate-limits per token: one client exhausting its budget leaves another untouched', async () => {
+    const app = await buildGateway(fakes().deps, { ...options, rateLimitMax: 2 });
+    for (let i = 0; i < 2; i++) expect((await call(app, { method: 'GET', url: '/models' })).statusCode).toBe(200);
+    expect((await call(app, { method: 'GET', url: '/models' })).statusCode).toBe(429);
+    expect((await call(app, { method: 'GET', url: '/models' }, 'admin')).statusCode).toBe(200);
+  });
+
+  it('answers a 5xx with a code, a fixed message and the request id, and logs the error under that id', async () => {
+    const f = fakes();
+    const logged: { obj: Record<string, unknown>; msg: string }[] = [];
+    const log = { error: (obj: Record<string, unknown>, msg: string) => void logged.push({ obj, msg }) };
+    f.deps.stats = async () => {
+      throw new Error(
+        'Code: 60. DB::Exception: Table ulasan_prod.predictions does not exist: SELECT count() FROM ulasan_prod.predictions FINAL (/var/lib/clickhouse/data)',
+      );
+    };
+    f.deps.trend = async () => {
+      throw new UlasanError('CLICKHOUSE_QUERY_FAILED', 'SELECT day FROM ulasan.trend_daily_sentiment failed');
+    };
+    const app = await buildGateway(f.deps, { ...options, log: log as never });
+    for (const url of ['/stats', '/stats/trend']) {
+      const res = await call(app, { method: 'GET', url });
+      expect(res.statusCode).toBeGreaterThanOrEqual(500);
+      const body = res.json() as { code: string; message: string; request_id: string };
+      expect(Object.keys(body).sort()).toEqual(['code', 'message', 'request_id', 'statusCode']);
+      expect(res.body).not.toMatch(/SELECT|FROM|ulasan|predictions|\/var\/|DB::/);
+      const entry = logged.find((l) => l.obj.request_id === body.request_id);
+      expect(entry, url).toBeDefined();
+      expect(String((entry!.obj.err as Error).message)).toMatch(/SELECT/);
+    }
   });
 
   it('lists models, shows one, and 404s an unknown version', async () => {
     const app = await buildGateway(fakes().deps, options);
-    expect((await app.inject({ method: 'GET', url: '/models' })).json().versions).toHaveLength(2);
-    expect((await app.inject({ method: 'GET', url: '/models/2' })).json()).toMatchObject({
+    expect((await call(app, { method: 'GET', url: '/models' })).json().versions).toHaveLength(3);
+    expect((await call(app, { method: 'GET', url: '/models/2' })).json()).toMatchObject({
       version: 2,
       stage: 'Production',
     });
-    const missing = await app.inject({ method: 'GET', url: '/models/9' });
+    const missing = await call(app, { method: 'GET', url: '/models/9' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('NOT_FOUND');
   });
 
-  it('accepts feedback to the feedback topic', async () => {
+  it('accepts feedback to the feedback topic, marked with a pseudonym of the token that gave it', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, options);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/feedback',
-      payload: { review_id: 'r1', true_label: 'neutral' },
-    });
-    expect(res.statusCode).toBe(202);
+    const payload = { review_id: 'r1', true_label: 'neutral' };
+    expect((await call(app, { method: 'POST', url: '/feedback', payload }, 'feedback')).statusCode).toBe(202);
+    expect((await call(app, { method: 'POST', url: '/feedback', payload }, 'admin')).statusCode).toBe(202);
     expect(f.feedback[0]).toMatchObject({ review_id: 'r1', true_label: 'neutral', source: 'gateway' });
-    expect(
-      (await app.inject({ method: 'POST', url: '/feedback', payload: { review_id: 'r1', true_label: 'great' } }))
-        .statusCode,
-    ).toBe(400);
+    const [a, b] = f.feedback.map((x) => x.user_hash);
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(b).not.toBe(a);
+    expect(JSON.stringify(f.feedback)).not.toContain('feedback-user');
+    const bad = { review_id: 'r1', true_label: 'great' };
+    expect((await call(app, { method: 'POST', url: '/feedback', payload: bad }, 'feedback')).statusCode).toBe(400);
   });
 
   it('serves stats, readiness, metrics and the OpenAPI UI', async () => {
     const app = await buildGateway(fakes().deps, options);
-    expect((await app.inject({ method: 'GET', url: '/stats' })).json().sentiment_mix.positive).toBe(5);
-    expect((await app.inject({ method: 'GET', url: '/ready' })).json()).toEqual({
+    expect((await call(app, { method: 'GET', url: '/stats' })).json().sentiment_mix.positive).toBe(5);
+    expect((await call(app, { method: 'GET', url: '/ready' })).json()).toEqual({
       ready: true,
       model: true,
       kafka: true,
     });
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/docs/json' })).json().paths).toHaveProperty('/predict');
+    expect((await call(app, { method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    expect((await call(app, { method: 'GET', url: '/docs/json' })).json().paths).toHaveProperty('/predict');
   });
 
   it('micro-batches concurrent /predict calls into one engine run', async () => {
@@ -220,7 +320,7 @@ describe('gateway routes', () => {
     const app = await buildGateway(f.deps, { ...options, microBatch: true });
     const res = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        app.inject({ method: 'POST', url: '/predict', payload: { text: `bagus ${i}` } }),
+        call(app, { method: 'POST', url: '/predict', payload: { text: `bagus ${i}` } }),
       ),
     );
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
@@ -232,7 +332,7 @@ describe('gateway routes', () => {
 describe('GET /drift/segments', () => {
   it('lists each segment with its verdict, reason and the reference it was judged against', async () => {
     const app = await buildGateway(fakes().deps, options);
-    const res = await app.inject({ method: 'GET', url: '/drift/segments' });
+    const res = await call(app, { method: 'GET', url: '/drift/segments' });
     expect(res.statusCode).toBe(200);
     const body = res.json() as {
       segments: { segment: string; reason: string; reference: { origin: string; rows: number } }[];

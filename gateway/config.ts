@@ -1,0 +1,44 @@
+// The gateway's variables: the scorer's model variables plus its own. Tokens come as hashes with
+// roles (GATEWAY_TOKENS); the old single plain-text GATEWAY_ADMIN_TOKEN is refused with a pointer.
+import { parseConfig, z } from '../processors/shared/config.js';
+import { scoringShape } from '../processors/scoring/config.js';
+import { parseTokens } from './auth.js';
+
+const tokens = z.string().superRefine((spec, ctx) => {
+  for (const problem of parseTokens(spec).problems) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const gatewayShape = {
+  ...scoringShape,
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** `name:role:sha256` entries, comma-separated (npm run gateway:token prints one); required in production. */
+  GATEWAY_TOKENS: tokens.optional(),
+  GATEWAY_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined, {
+      message: 'is no longer read: give hashed tokens with roles in GATEWAY_TOKENS (npm run gateway:token)',
+    }),
+  GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(256),
+  GATEWAY_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** Requests per window and token (per client address without a valid token). */
+  GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
+  /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */
+  GATEWAY_KAFKA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** /stats, /stats/trend and /drift/segments are read from ClickHouse at most once per this period. */
+  GATEWAY_VIEW_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
+};
+
+export type GatewayConfig = ReturnType<typeof parseGatewayConfig>;
+
+export function parseGatewayConfig(env: NodeJS.ProcessEnv) {
+  return parseConfig(gatewayShape, env, { requiredInProduction: ['GATEWAY_TOKENS'] });
+}

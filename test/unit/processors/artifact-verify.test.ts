@@ -1,0 +1,94 @@
+// Registry packages load only from inside the artifact store and only when they hash to the
+// registry entry's content_hash; a refusal keeps the current model and counts in a metric.
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageHash } from '../../../models/core/package.js';
+import { ModelHolder } from '../../../processors/shared/model-holder.js';
+import { createLogger } from '../../../processors/shared/logger.js';
+import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
+import { ensureDefaultModel } from '../../../scripts/model-build.js';
+
+let pkg: string;
+let store: string;
+let holder: ModelHolder;
+const metrics = new Registry();
+let seq = 0;
+
+const event = (version: number, dir: string, hash: string): ModelVersionEvent => ({
+  name: 'ulasan-compact',
+  version,
+  stage: 'Production',
+  metrics: {},
+  artifact_uri: pathToFileURL(dir).href,
+  content_hash: hash,
+  run_id: null,
+  reason: 'test',
+  actor: 'test',
+  timestamp: Date.now() + seq++, // distinct: the newest Production event is the one that counts
+});
+
+/** A copy of the default package inside the store, under its content hash. */
+function stored(): { dir: string; hash: string } {
+  const hash = packageHash(pkg);
+  const dir = path.join(store, hash);
+  cpSync(pkg, dir, { recursive: true });
+  return { dir, hash };
+}
+
+async function refusals(reason: string): Promise<number> {
+  const m = (await metrics.getSingleMetric('ulasan_model_artifact_refused_total')?.get())?.values ?? [];
+  return m.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
+
+beforeAll(async () => {
+  pkg = await ensureDefaultModel();
+  store = mkdtempSync(path.join(tmpdir(), 'ulasan-store-'));
+  holder = await ModelHolder.start(
+    pkg,
+    'ulasan-compact',
+    { engine: { maxBatch: 16 }, artifactRoot: store, metrics },
+    createLogger('test', 'silent'),
+  );
+}, 120_000);
+
+afterAll(async () => holder?.close());
+
+describe('verified model artifacts', () => {
+  it('loads a package from the store whose hash matches', async () => {
+    const { dir, hash } = stored();
+    holder.observe(event(5, dir, hash));
+    await holder.settled();
+    expect(holder.snapshot().production.version).toBe('5');
+  });
+
+  it('refuses a package with one byte changed, and Production stays', async () => {
+    const { dir, hash } = stored();
+    const tampered = `${dir}-tampered`;
+    cpSync(dir, tampered, { recursive: true });
+    const onnx = readFileSync(path.join(tampered, 'model.onnx'));
+    onnx[onnx.length - 1]! ^= 0x01;
+    writeFileSync(path.join(tampered, 'model.onnx'), onnx);
+    holder.observe(event(6, tampered, hash));
+    await holder.settled();
+    expect(holder.snapshot().production.version).toBe('5');
+    expect(await refusals('hash-mismatch')).toBe(1);
+  });
+
+  it('refuses a matching package outside the store, directly or through a symlink in it', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'ulasan-elsewhere-'));
+    cpSync(pkg, outside, { recursive: true });
+    holder.observe(event(7, outside, packageHash(outside)));
+    const link = path.join(store, 'linked');
+    symlinkSync(outside, link);
+    holder.observe(event(8, link, packageHash(outside)));
+    holder.observe(event(9, path.join(store, 'nothing-here'), 'x'));
+    await holder.settled();
+    expect(holder.snapshot().production.version).toBe('5');
+    expect(await refusals('outside-store')).toBe(2);
+    expect(await refusals('missing')).toBe(1);
+  });
+});
