@@ -2,7 +2,7 @@
 // Kafka and Apicurio come from Maven Central (no Docker engine here); ClickHouse is embedded (chdb)
 // unless a server is asked for.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
@@ -33,7 +33,7 @@ export interface ServiceSpec {
   /** Text that must appear in /proc/<pid>/cmdline, so a recycled pid is never mistaken for ours. */
   marker: string;
   prepare(layout: StackLayout): void;
-  command(layout: StackLayout): { cmd: string; args: string[] };
+  command(layout: StackLayout): { cmd: string; args: string[]; env?: Record<string, string> };
   url(layout: StackLayout): string;
 }
 
@@ -234,6 +234,30 @@ const registry: ServiceSpec = {
   url: (l) => `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
 };
 
+export interface ClickHouseCredentials {
+  writer: { username: string; password: string };
+  reader: { username: string; password: string };
+}
+
+/**
+ * The per-role users of the local clickhouse-server (the same users.d file docker-compose mounts):
+ * random passwords made on first start and kept in the stack directory, passed to the server by
+ * environment (the file reads them with from_env) and to tests by this function.
+ */
+export function clickhouseCredentials(layout: StackLayout): ClickHouseCredentials {
+  const file = path.join(layout.dir, 'clickhouse', 'credentials.json');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const pw = () => randomBytes(18).toString('base64url');
+    const creds: ClickHouseCredentials = {
+      writer: { username: 'ulasan_writer', password: pw() },
+      reader: { username: 'ulasan_reader', password: pw() },
+    };
+    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as ClickHouseCredentials;
+}
+
 /** An old-but-real ClickHouse server (Debian ships 18.16) used only to check the HTTP transport. */
 const clickhouseServer: ServiceSpec = {
   name: 'clickhouse-server',
@@ -246,7 +270,10 @@ const clickhouseServer: ServiceSpec = {
         'clickhouse-server not on PATH (Debian: apt-get install clickhouse-server)',
       );
     const home = path.join(layout.dir, 'clickhouse');
-    for (const d of ['data', 'tmp', 'user_files']) mkdirSync(path.join(home, d), { recursive: true });
+    for (const d of ['data', 'tmp', 'user_files', 'users.d']) mkdirSync(path.join(home, d), { recursive: true });
+    const roles = path.join(layout.root, 'deploy', 'clickhouse', 'users.d', 'ulasan-roles.xml');
+    copyFileSync(roles, path.join(home, 'users.d', 'ulasan-roles.xml'));
+    clickhouseCredentials(layout);
     const { clickhouseHttp, clickhouseTcp } = layout.ports;
     writeFileSync(
       path.join(home, 'users.xml'),
@@ -274,6 +301,10 @@ const clickhouseServer: ServiceSpec = {
   command: (layout) => ({
     cmd: 'clickhouse-server',
     args: [`--config-file=${path.join(layout.dir, 'clickhouse', 'config.xml')}`],
+    env: {
+      CLICKHOUSE_WRITER_PASSWORD: clickhouseCredentials(layout).writer.password,
+      CLICKHOUSE_READER_PASSWORD: clickhouseCredentials(layout).reader.password,
+    },
   }),
   url: (l) => `http://127.0.0.1:${l.ports.clickhouseHttp}`,
 };

@@ -134,9 +134,14 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
     return { name, action: 'already-running', pid: existing, seconds: (Date.now() - t0) / 1000 };
   }
   spec.prepare(l);
-  const { cmd, args } = spec.command(l);
+  const { cmd, args, env } = spec.command(l);
   const fd = openSync(logFile(l, name), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], cwd: l.root });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    cwd: l.root,
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   closeSync(fd);
   if (!child.pid) throw new StackError('START_FAILED', `could not spawn ${cmd}`);
   child.unref();

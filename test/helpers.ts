@@ -28,17 +28,23 @@ export async function waitFor<T>(
 }
 
 import { fileURLToPath } from 'node:url';
-import { layoutFor } from '../stack/services.js';
+import { clickhouseCredentials, layoutFor, type ClickHouseCredentials } from '../stack/services.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Addresses of the stack the global setup started (same env -> same ports). */
-export function stackAddresses(): { brokers: string[]; registryUrl: string; clickhouseUrl: string } {
+export function stackAddresses(): {
+  brokers: string[];
+  registryUrl: string;
+  clickhouseUrl: string;
+  clickhouse: ClickHouseCredentials;
+} {
   const l = layoutFor(ROOT);
   return {
     brokers: [`127.0.0.1:${l.ports.kafka}`],
     registryUrl: `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
     clickhouseUrl: process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${l.ports.clickhouseHttp}`,
+    clickhouse: clickhouseCredentials(l),
   };
 }
 

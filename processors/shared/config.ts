@@ -35,6 +35,8 @@ export const baseShape = {
     .default('ulasan'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** writer: runs migrations and inserts (processors); reader: SELECT only (the gateway in compose). */
+  CLICKHOUSE_ROLE: z.enum(['writer', 'reader']).default('writer'),
   CHDB_PATH: z.string().default(path.join(PROJECT_ROOT, '.stack', 'chdb')),
   ULASAN_TOPIC_PREFIX: z
     .string()

@@ -60,9 +60,13 @@ export async function createContext(
     username: config.CLICKHOUSE_USER,
     password: config.CLICKHOUSE_PASSWORD,
     chdbPath: config.CHDB_PATH,
+    readOnly: config.CLICKHOUSE_ROLE === 'reader',
   });
-  const m = await migrate(store);
-  if (m.applied.length) logger.info({ applied: m.applied }, 'applied ClickHouse migrations');
+  // Migrations are the writer role's job; a reader (the gateway in compose) uses the tables as they are.
+  if (config.CLICKHOUSE_ROLE === 'writer') {
+    const m = await migrate(store);
+    if (m.applied.length) logger.info({ applied: m.applied }, 'applied ClickHouse migrations');
+  }
   return {
     config,
     env,

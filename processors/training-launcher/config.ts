@@ -22,7 +22,21 @@ export const launcherShape = {
   LAUNCHER_GATE_REGISTER: z.coerce.number().min(0).max(1).default(0.75),
   LAUNCHER_GATE_PROMOTE: z.coerce.number().min(0).max(1).default(0.8),
   LAUNCHER_PROMOTE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  /** Launcher variables an external job may see besides PATH, HOME, locale, TZ, TMPDIR (comma-separated names). */
+  LAUNCHER_JOB_ENV: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must list variable names'))),
   LAUNCHER_WEBHOOK_URL: z.string().url().optional(),
+  /** Each webhook attempt is abandoned after this long; failed attempts are retried with backoff. */
+  LAUNCHER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  LAUNCHER_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   LAUNCHER_WORK_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'runs')),
 };
 

@@ -18,18 +18,37 @@ export interface JobFiles {
   dir: string;
 }
 
+/** What any job needs from the launcher's environment; everything else stays with the launcher. */
+export const JOB_BASE_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_OPTIONS', 'ULASAN_VOCAB'] as const;
+
+/**
+ * The job's environment: an allow-list of the launcher's variables (the base list plus
+ * LAUNCHER_JOB_ENV), never the rest (CLICKHOUSE_PASSWORD, tokens), plus the job contract's own.
+ */
+export function jobEnvironment(
+  parent: NodeJS.ProcessEnv,
+  allowed: readonly string[],
+  contract: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...JOB_BASE_ENV, ...allowed]) {
+    const v = parent[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return { ...env, ...contract };
+}
+
 /** Resolves with the job's exit code (127 when it could not start). */
 export function launchJob(cfg: LauncherConfig, j: JobFiles): Promise<number> {
   return new Promise((resolve) => {
     const extra = cfg.LAUNCHER_JOB_ARGS ? cfg.LAUNCHER_JOB_ARGS.split(/\s+/).filter(Boolean) : [];
-    const env = {
-      ...process.env,
+    const env = jobEnvironment(process.env, cfg.LAUNCHER_JOB_ENV, {
       ULASAN_JOB_TRAIN: j.trainFile,
       ULASAN_JOB_VALID: j.validFile,
       ULASAN_JOB_OUT: j.outDir,
       ULASAN_JOB_RUN_ID: j.runId,
       ULASAN_JOB_NAME: cfg.LAUNCHER_MODEL_NAME,
-    };
+    });
     const builtIn = path.join(import.meta.dirname, '../../models/trainer/job.ts');
     const child = cfg.LAUNCHER_COMMAND
       ? spawn('sh', ['-c', `${cfg.LAUNCHER_COMMAND} ${extra.join(' ')}`], { env, stdio: ['ignore', 'pipe', 'pipe'] })

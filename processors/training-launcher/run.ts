@@ -14,6 +14,7 @@ import type { Producer } from '../shared/kafka.js';
 import type { outageWaiter } from '../shared/kit.js';
 import type { Logger } from '../shared/logger.js';
 import { verifiedArtifactDir } from '../shared/artifact.js';
+import { postWebhook } from './webhook.js';
 import type { ModelRegistry } from '../shared/registry/registry.js';
 import type { LauncherConfig } from './config.js';
 import { decideGates, launcherDataset, runMetrics, type LabelledText } from './handler.js';
@@ -46,9 +47,13 @@ export async function emitRun(d: LauncherDeps, r: TrainingRun): Promise<void> {
 
 async function notify(d: LauncherDeps, text: string): Promise<void> {
   if (!d.cfg.LAUNCHER_WEBHOOK_URL) return;
-  // Slack-compatible incoming-webhook body.
-  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) };
-  await fetch(d.cfg.LAUNCHER_WEBHOOK_URL, init).catch((err: unknown) => d.log.warn({ err }, 'webhook failed'));
+  // Slack-compatible incoming-webhook body; bounded in time and attempts so a run never hangs on it.
+  const out = await postWebhook(
+    d.cfg.LAUNCHER_WEBHOOK_URL,
+    { text },
+    { timeoutMs: d.cfg.LAUNCHER_WEBHOOK_TIMEOUT_MS, retries: d.cfg.LAUNCHER_WEBHOOK_RETRIES },
+  );
+  if (!out.ok) d.log.warn({ attempts: out.attempts, error: out.error }, 'webhook failed; run notification dropped');
 }
 
 async function feedbackRows(ctx: Context): Promise<LabelledText[]> {

@@ -121,3 +121,33 @@ describe('HTTP transport against a real ClickHouse server', () => {
     }
   });
 });
+
+describe('per-role HTTP transport (the users.d file compose mounts, on the local clickhouse-server)', () => {
+  it('the writer creates and inserts; the reader selects, and is refused inserts and DDL', async () => {
+    const { clickhouseUrl, clickhouse } = stackAddresses();
+    const table = `roles_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const writer = await openStore({ database: 'ulasan', url: clickhouseUrl, ...clickhouse.writer });
+    const reader = await openStore({ database: 'ulasan', url: clickhouseUrl, readOnly: true, ...clickhouse.reader });
+    const stranger = await openStore({
+      database: 'ulasan',
+      url: clickhouseUrl,
+      readOnly: true,
+      username: 'ulasan_reader',
+      password: 'x',
+    });
+    try {
+      await writer.exec('CREATE DATABASE IF NOT EXISTS ulasan');
+      await writer.exec(`CREATE TABLE ulasan.${table} (id UInt32, text String) ENGINE = Memory`);
+      await writer.insert(table, [{ id: 1, text: 'bagus' }]);
+      expect(await reader.query(`SELECT id, text FROM ulasan.${table}`)).toEqual([{ id: 1, text: 'bagus' }]);
+      await expect(reader.insert(table, [{ id: 2, text: 'jelek' }])).rejects.toThrow(/readonly/i);
+      await expect(reader.exec(`DROP TABLE ulasan.${table}`)).rejects.toThrow(/readonly/i);
+      await expect(writer.exec('CREATE DATABASE ulasan_elsewhere')).rejects.toThrow(/Access denied/i);
+      await expect(stranger.query('SELECT 1')).rejects.toThrow(/password/i);
+      expect(await reader.query(`SELECT count() AS n FROM ulasan.${table}`)).toEqual([{ n: '1' }]);
+    } finally {
+      await writer.exec(`DROP TABLE IF EXISTS ulasan.${table}`).catch(() => undefined);
+      for (const s of [writer, reader, stranger]) await s.close();
+    }
+  });
+});

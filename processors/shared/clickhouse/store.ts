@@ -29,6 +29,8 @@ export interface StoreOptions {
   username?: string;
   password?: string;
   chdbPath?: string;
+  /** A read-only user (the reader role): the database is not created, only used. */
+  readOnly?: boolean;
 }
 
 export function qualify(database: string, table: string): string {
@@ -69,11 +71,11 @@ export function parseJsonEachRow<T>(text: string): T[] {
   return out;
 }
 
-/** Opens the transport the options ask for and makes sure the database exists. */
+/** Opens the transport the options ask for and (unless read-only) makes sure the database exists. */
 export async function openStore(options: StoreOptions): Promise<ClickHouseStore> {
   const store = options.url
     ? new (await import('./http.js')).HttpStore(options.url, options.database, options.username, options.password)
     : new (await import('./chdb.js')).ChdbStore(options.chdbPath ?? '.stack/chdb', options.database);
-  await store.exec(`CREATE DATABASE IF NOT EXISTS ${options.database}`);
+  if (!options.readOnly) await store.exec(`CREATE DATABASE IF NOT EXISTS ${options.database}`);
   return store;
 }
