@@ -26,6 +26,8 @@ export interface StackLayout {
   logs: string;
   run: string;
   ports: StackPorts;
+  /** plaintext: no authentication (local development); scram: SASL/SCRAM-SHA-512 with ACLs. */
+  kafkaAuth: 'plaintext' | 'scram';
 }
 
 export interface ServiceSpec {
@@ -62,7 +64,16 @@ export function layoutFor(root: string): StackLayout {
       clickhouseHttp: portEnv('ULASAN_STACK_CLICKHOUSE_HTTP_PORT', 8123),
       clickhouseTcp: portEnv('ULASAN_STACK_CLICKHOUSE_TCP_PORT', 19000),
     },
+    kafkaAuth: kafkaAuthEnv(),
   };
+}
+
+function kafkaAuthEnv(): 'plaintext' | 'scram' {
+  const v = process.env.ULASAN_STACK_KAFKA_AUTH ?? 'plaintext';
+  if (v !== 'plaintext' && v !== 'scram') {
+    throw new StackError('BAD_CONFIG', `ULASAN_STACK_KAFKA_AUTH must be plaintext or scram, got "${v}"`);
+  }
+  return v;
 }
 
 export function requireTool(tool: 'java' | 'mvn', hint: string): void {
@@ -125,9 +136,117 @@ function resolveApicurio(layout: StackLayout): string {
   return home;
 }
 
+/** The SCRAM identities the stack creates at format time: the admin (a super user) and one per service. */
+export const KAFKA_IDENTITIES = [
+  'ulasan-admin',
+  'ulasan-review-store',
+  'ulasan-scoring',
+  'ulasan-drift',
+  'ulasan-feedback-store',
+  'ulasan-dead-letter-store',
+  'ulasan-registry-mirror',
+  'ulasan-retrain-trigger',
+  'ulasan-training-launcher',
+  'ulasan-gateway',
+  'ulasan-producer',
+] as const;
+export type KafkaIdentity = (typeof KAFKA_IDENTITIES)[number];
+
+export interface KafkaCredentials {
+  /** The controller listener's SASL/PLAIN principal (a super user; never used by clients). */
+  controller: { username: string; password: string };
+  users: Record<KafkaIdentity, { username: string; password: string }>;
+}
+
+/** Random passwords made once per stack directory (kept in .stack/kafka/credentials.json, mode 600). */
+export function kafkaCredentials(layout: StackLayout): KafkaCredentials {
+  const file = path.join(layout.dir, 'kafka', 'credentials.json');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const pw = () => randomBytes(18).toString('base64url');
+    const users = Object.fromEntries(KAFKA_IDENTITIES.map((u) => [u, { username: u, password: pw() }]));
+    const creds = { controller: { username: 'ulasan-controller', password: pw() }, users };
+    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as KafkaCredentials;
+}
+
+/**
+ * Broker settings for SASL: SCRAM-SHA-512 for clients and between brokers, SASL/PLAIN on the
+ * controller listener (KRaft controllers cannot use SCRAM: its credentials live in the metadata the
+ * controller serves), StandardAuthorizer with nothing allowed unless an ACL says so.
+ */
+function scramProperties(layout: StackLayout): string[] {
+  const { kafka: port, controller } = layout.ports;
+  const c = kafkaCredentials(layout);
+  const admin = c.users['ulasan-admin'];
+  const ctl = c.controller;
+  return [
+    `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+    `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}`,
+    'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    'inter.broker.listener.name=SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${ctl.username}" password="${ctl.password}" user_${ctl.username}="${ctl.password}";`,
+    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    `super.users=User:${admin.username};User:${ctl.username}`,
+    'allow.everyone.if.no.acl.found=false',
+  ];
+}
+
+function plaintextProperties(layout: StackLayout): string[] {
+  const { kafka: port, controller } = layout.ports;
+  return [
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+  ];
+}
+
+/** The admin identity's client settings when the stack's Kafka runs with SCRAM, else undefined. */
+export function stackKafkaSasl(layout: StackLayout): { username: string; password: string } | undefined {
+  return layout.kafkaAuth === 'scram' ? kafkaCredentials(layout).users['ulasan-admin'] : undefined;
+}
+
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). */
 function newClusterId(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Formats the data directory once. With SCRAM the users are created here (KRaft takes them at
+ * format time); a directory formatted in the other mode is refused with the way out, since its
+ * users (or lack of them) live in its metadata log.
+ */
+function formatStorage(layout: StackLayout, lib: string, home: string, data: string): void {
+  const modeFile = path.join(home, 'auth-mode');
+  if (existsSync(path.join(data, 'meta.properties'))) {
+    const formatted = existsSync(modeFile) ? readFileSync(modeFile, 'utf8').trim() : 'plaintext';
+    if (formatted !== layout.kafkaAuth) {
+      throw new StackError(
+        'BAD_CONFIG',
+        `Kafka data in ${data} was formatted for ${formatted}, the stack now asks for ${layout.kafkaAuth}: ` +
+          `run npm run stack:down and remove ${home} to re-format (its topics are lost)`,
+      );
+    }
+    return;
+  }
+  const scram =
+    layout.kafkaAuth === 'scram'
+      ? Object.values(kafkaCredentials(layout).users).flatMap((u) => [
+          '--add-scram',
+          `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`,
+        ])
+      : [];
+  const args = ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', newClusterId()];
+  const r = spawnSync('java', [...args, '-c', path.join(home, 'server.properties'), ...scram], { encoding: 'utf8' });
+  if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
+  writeFileSync(modeFile, layout.kafkaAuth);
 }
 
 const kafka: ServiceSpec = {
@@ -139,16 +258,13 @@ const kafka: ServiceSpec = {
     const home = path.join(layout.dir, 'kafka');
     const data = path.join(home, 'data');
     mkdirSync(data, { recursive: true });
-    const { kafka: port, controller } = layout.ports;
+    const { controller } = layout.ports;
     const props = [
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controller}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
       'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'inter.broker.listener.name=PLAINTEXT',
+      ...(layout.kafkaAuth === 'scram' ? scramProperties(layout) : plaintextProperties(layout)),
       `log.dirs=${data}`,
       'num.partitions=3',
       // Single node: every internal topic must live with one replica.
@@ -164,24 +280,8 @@ const kafka: ServiceSpec = {
       'auto.create.topics.enable=false',
       'log.retention.check.interval.ms=60000',
     ];
-    writeFileSync(path.join(home, 'server.properties'), props.join('\n') + '\n');
-    if (!existsSync(path.join(data, 'meta.properties'))) {
-      const r = spawnSync(
-        'java',
-        [
-          '-cp',
-          `${lib}/*`,
-          'kafka.tools.StorageTool',
-          'format',
-          '-t',
-          newClusterId(),
-          '-c',
-          path.join(home, 'server.properties'),
-        ],
-        { encoding: 'utf8' },
-      );
-      if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
-    }
+    writeFileSync(path.join(home, 'server.properties'), props.join('\n') + '\n', { mode: 0o600 });
+    formatStorage(layout, lib, home, data);
   },
   command(layout) {
     const lib = path.join(layout.lib, `kafka-${KAFKA_VERSION}`);

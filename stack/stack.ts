@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
 import { createKafka } from '../processors/shared/kafka.js';
-import { SERVICES, type ServiceName, type StackLayout } from './services.js';
+import { SERVICES, stackKafkaSasl, type ServiceName, type StackLayout } from './services.js';
 
 export interface ServiceStatus {
   name: ServiceName;
@@ -69,6 +69,7 @@ export async function probe(l: StackLayout, name: ServiceName, timeoutMs = 2000)
         clientId: 'ulasan-stack-probe',
         connectionTimeout: 1000,
         retries: 0,
+        sasl: stackKafkaSasl(l),
       });
       try {
         await client.probeReady(Math.max(timeoutMs, 15_000));

@@ -52,7 +52,11 @@ export function stackAddresses(): {
  * The layout of a private Kafka (same jars as the main stack, its own directory and ports), for
  * tests that stop or restart a broker without touching any other test.
  */
-export function privateKafkaLayout(label: string, kafkaPort: number): ReturnType<typeof layoutFor> {
+export function privateKafkaLayout(
+  label: string,
+  kafkaPort: number,
+  auth: 'plaintext' | 'scram' = 'plaintext',
+): ReturnType<typeof layoutFor> {
   // A port inside Linux's ephemeral range (32768-60999 by default) can be taken by any outgoing
   // connection while the broker is down, and the broker then fails to bind on its restart.
   if (kafkaPort >= 32768) throw new Error(`private Kafka port ${kafkaPort} is in the ephemeral range`);
@@ -61,6 +65,7 @@ export function privateKafkaLayout(label: string, kafkaPort: number): ReturnType
   process.env.ULASAN_STACK_DIR = freshDir(label);
   process.env.ULASAN_STACK_KAFKA_PORT = String(kafkaPort);
   process.env.ULASAN_STACK_CONTROLLER_PORT = String(kafkaPort + 1);
+  process.env.ULASAN_STACK_KAFKA_AUTH = auth;
   try {
     return layoutFor(ROOT);
   } finally {
@@ -69,6 +74,7 @@ export function privateKafkaLayout(label: string, kafkaPort: number): ReturnType
       'ULASAN_STACK_DIR',
       'ULASAN_STACK_KAFKA_PORT',
       'ULASAN_STACK_CONTROLLER_PORT',
+      'ULASAN_STACK_KAFKA_AUTH',
     ]) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];

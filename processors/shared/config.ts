@@ -28,6 +28,9 @@ export const baseShape = {
   ULASAN_ENV: z.enum(['development', 'production']).default('development'),
   KAFKA_BROKERS: brokerList.optional(),
   SCHEMA_REGISTRY_URL: url.optional(),
+  /** SASL/SCRAM-SHA-512 identity of this process on Kafka (both or neither; unset = PLAINTEXT). */
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_DATABASE: z
     .string()
@@ -106,6 +109,10 @@ export function parseConfig<S extends z.ZodRawShape>(
   const schema = z.object({ ...baseShape, ...extra });
   const res = schema.safeParse(cleaned);
   const problems = res.success ? [] : problemsOf(res.error);
+  if (res.success && (cleaned.KAFKA_SASL_USERNAME === undefined) !== (cleaned.KAFKA_SASL_PASSWORD === undefined)) {
+    const missing = cleaned.KAFKA_SASL_USERNAME === undefined ? 'KAFKA_SASL_USERNAME' : 'KAFKA_SASL_PASSWORD';
+    problems.push({ variable: missing, message: 'is required when the other KAFKA_SASL_ variable is set' });
+  }
   if (res.success && (res.data as { ULASAN_ENV?: string }).ULASAN_ENV === 'production') {
     problems.push(...productionProblems(cleaned, options.requiredInProduction ?? []));
   }

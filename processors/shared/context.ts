@@ -48,6 +48,10 @@ export async function createContext(
     brokers: config.KAFKA_BROKERS,
     clientId: `ulasan-${name}`,
     logger: logger.child({ component: 'kafka' }),
+    sasl:
+      config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
+        ? { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+        : undefined,
   });
   const topics = allTopics(config.ULASAN_TOPIC_PREFIX);
   const created = await kafka.ensureTopics(topics);

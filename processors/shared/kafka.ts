@@ -41,6 +41,8 @@ export interface KafkaClientOptions {
   /** Connection timeout in ms; small values make start-up probes fail fast. */
   connectionTimeout?: number;
   retries?: number;
+  /** SASL/SCRAM-SHA-512 identity; unset = PLAINTEXT (the local development broker). */
+  sasl?: { username: string; password: string };
 }
 
 function toPinoLevel(level: number): 'error' | 'warn' | 'info' | 'debug' {
@@ -58,6 +60,7 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
+      sasl: options.sasl ? { mechanism: 'scram-sha-512', ...options.sasl } : undefined,
       connectionTimeout: options.connectionTimeout ?? 3000,
       retry: { retries: options.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5000 },
       // kafkajs logs coordinator-loading noise at ERROR while it retries; route it to pino at debug

@@ -3,6 +3,7 @@
 // topic once the broker is back. Nothing is acknowledged and then lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../processors/shared/kafka.js';
+import { newToken } from '../../gateway/auth.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { downService, upService } from '../../stack/stack.js';
@@ -15,6 +16,7 @@ describe('Kafka down during gateway /feedback', () => {
   const layout = privateKafkaLayout('feedback-stack', 29192);
   const privateBrokers = [`127.0.0.1:${layout.ports.kafka}`];
   const fbPrefix = uniquePrefix();
+  const giver = newToken('feedback-giver', 'feedback');
   let gw: Running;
 
   beforeAll(async () => {
@@ -30,6 +32,7 @@ describe('Kafka down during gateway /feedback', () => {
         SCORING_MODEL_DIR: await ensureDefaultModel(),
         GATEWAY_PORT: '0',
         GATEWAY_KAFKA_TIMEOUT_MS: '3000',
+        GATEWAY_TOKENS: giver.entry,
         LOG_LEVEL: 'fatal',
       },
       { opsServer: false },
@@ -51,7 +54,7 @@ describe('Kafka down during gateway /feedback', () => {
         const t0 = Date.now();
         const res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${giver.token}` },
           body: JSON.stringify({ review_id: id, true_label: 'positive' }),
         });
         return { status: res.status, ms: Date.now() - t0 };

@@ -1,0 +1,40 @@
+// ACLs from a declared topology: read inputs, write outputs, LITERAL topic names only.
+import { AclOperationTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { aclsFor } from '../../processors/shared/kafka-acls.js';
+import { topicNames } from '../../processors/shared/topics.js';
+
+describe('aclsFor', () => {
+  const names = topicNames('');
+  const acls = aclsFor(
+    {
+      principal: 'ulasan-scoring',
+      topology: { inputs: ['reviews'], outputs: ['scored', 'deadLetter'], commit: 'transaction' },
+      groupPrefix: 'ulasan-scoring',
+    },
+    names,
+  );
+  const on = (type: AclResourceTypes, name: string) =>
+    acls.filter((a) => a.resourceType === type && a.resourceName === name).map((a) => a.operation);
+
+  it('grants read on inputs and write on outputs, each by its literal name', () => {
+    expect(on(AclResourceTypes.TOPIC, 'ulasan.reviews').sort()).toEqual(
+      [AclOperationTypes.READ, AclOperationTypes.DESCRIBE].sort(),
+    );
+    expect(on(AclResourceTypes.TOPIC, 'ulasan.reviews.scored').sort()).toEqual(
+      [AclOperationTypes.WRITE, AclOperationTypes.DESCRIBE].sort(),
+    );
+    const topics = acls.filter((a) => a.resourceType === AclResourceTypes.TOPIC);
+    expect(topics.every((a) => a.resourcePatternType === ResourcePatternTypes.LITERAL)).toBe(true);
+    expect(new Set(topics.map((a) => a.resourceName))).toEqual(
+      new Set(['ulasan.reviews', 'ulasan.reviews.scored', 'ulasan.dead-letter']),
+    );
+    expect(acls.every((a) => a.principal === 'User:ulasan-scoring')).toBe(true);
+  });
+
+  it('grants its own group and transactional-id prefix, nothing on other topics', () => {
+    expect(on(AclResourceTypes.GROUP, 'ulasan-scoring')).toEqual([AclOperationTypes.READ]);
+    expect(on(AclResourceTypes.TRANSACTIONAL_ID, 'ulasan-scoring').length).toBe(2);
+    expect(on(AclResourceTypes.TOPIC, 'ulasan.feedback')).toEqual([]);
+  });
+});
