@@ -14,7 +14,8 @@ export const triggerShape = {
   TRIGGER_FEEDBACK_ERROR: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.feedbackError),
   TRIGGER_ACCURACY_DROP: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.accuracyDrop),
   TRIGGER_DRIFT_CONSECUTIVE: z.coerce.number().int().positive().default(DEFAULT_TRIGGERS.driftConsecutive),
-  TRIGGER_DRIFT_SEVERITY: z.coerce.number().min(0).max(1).default(DEFAULT_TRIGGERS.driftSeverity),
+  /** Unset (default): only TRIGGER_DRIFT_CONSECUTIVE windows fire; set: one window this severe fires too. */
+  TRIGGER_DRIFT_SEVERITY: z.coerce.number().min(0).max(1).optional(),
   TRIGGER_COOLDOWN: dur.default('6h'),
   TRIGGER_PERF_WINDOW: dur.default('1d'),
   TRIGGER_MIN_FEEDBACK: z.coerce.number().int().positive().default(30),
@@ -37,7 +38,7 @@ export function triggerRules(cfg: TriggerConfig): TriggerRules {
     feedbackError: cfg.TRIGGER_FEEDBACK_ERROR,
     accuracyDrop: cfg.TRIGGER_ACCURACY_DROP,
     driftConsecutive: cfg.TRIGGER_DRIFT_CONSECUTIVE,
-    driftSeverity: cfg.TRIGGER_DRIFT_SEVERITY,
+    driftSeverity: cfg.TRIGGER_DRIFT_SEVERITY ?? null,
     cooldownMs: parseDuration(cfg.TRIGGER_COOLDOWN),
   };
 }

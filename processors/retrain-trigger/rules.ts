@@ -16,10 +16,13 @@ export interface TriggerConfig {
   feedbackError: number;
   /** accuracy drop (validation accuracy minus live accuracy) strictly above this fires. */
   accuracyDrop: number;
-  /** drift: this many consecutive drifted windows ... */
+  /** drift: this many consecutive drifted windows of one segment ... */
   driftConsecutive: number;
-  /** ... or one window with at least this share of features drifted. */
-  driftSeverity: number;
+  /**
+   * ... or, when set, one window with at least this share of features drifted (the seed's 0.5). Off
+   * by default: one bad window is noise as often as news, and alarms must clear (K windows decide).
+   */
+  driftSeverity: number | null;
   /** no second request within this long after one fired. */
   cooldownMs: number;
 }
@@ -31,7 +34,7 @@ export const DEFAULT_TRIGGERS: TriggerConfig = {
   feedbackError: 0.12,
   accuracyDrop: 0.03,
   driftConsecutive: 3,
-  driftSeverity: 0.5,
+  driftSeverity: null,
   cooldownMs: 6 * 60 * 60 * 1000,
 };
 
@@ -82,9 +85,11 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
     reasons.push('accuracy_drop');
     detail.accuracy_drop = `accuracy dropped ${(i.accuracyDrop * 100).toFixed(1)} points > ${(c.accuracyDrop * 100).toFixed(1)}`;
   }
-  if (i.consecutiveDriftedWindows >= c.driftConsecutive || i.latestDriftSeverity >= c.driftSeverity) {
+  const severe = c.driftSeverity !== null && i.latestDriftSeverity >= c.driftSeverity;
+  if (i.consecutiveDriftedWindows >= c.driftConsecutive || severe) {
     reasons.push('drift');
-    detail.drift = `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), latest severity ${i.latestDriftSeverity.toFixed(2)} (>= ${c.driftSeverity} fires)`;
+    const bySeverity = c.driftSeverity === null ? 'off' : `>= ${c.driftSeverity} fires`;
+    detail.drift = `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), latest severity ${i.latestDriftSeverity.toFixed(2)} (${bySeverity})`;
     if (i.driftSegment) {
       const s = i.driftSegment;
       detail.drift_segment = s.segment;

@@ -38,10 +38,13 @@ describe('retrain triggers', () => {
     expect(reasons({ accuracyDrop: 0.03 })).toEqual([]);
     expect(reasons({ accuracyDrop: 0.0301 })).toEqual(['accuracy_drop']);
   });
-  it('drift: 3 consecutive windows or severity 0.5', () => {
+  it('drift: 3 consecutive windows; one severe window alone does not fire unless asked to', () => {
     expect(reasons({ consecutiveDriftedWindows: 2, latestDriftSeverity: 0.49 })).toEqual([]);
     expect(reasons({ consecutiveDriftedWindows: 3 })).toEqual(['drift']);
-    expect(reasons({ latestDriftSeverity: 0.5 })).toEqual(['drift']);
+    expect(reasons({ consecutiveDriftedWindows: 1, latestDriftSeverity: 1 })).toEqual([]);
+    const seedRule = { ...DEFAULT_TRIGGERS, driftSeverity: 0.5 };
+    expect(evaluateTriggers({ ...quiet, latestDriftSeverity: 0.5 }, seedRule).reasons).toEqual(['drift']);
+    expect(evaluateTriggers({ ...quiet, latestDriftSeverity: 0.49 }, seedRule).reasons).toEqual([]);
   });
   it('puts every reason that fired into one request', () => {
     const d = evaluateTriggers({
