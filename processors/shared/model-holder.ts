@@ -29,6 +29,7 @@ export class ModelHolder {
   private shadow: InferenceEngine | null = null;
   private readonly book = new RegistryState();
   private loading: Promise<void> = Promise.resolve();
+  private prodFromRegistry = false;
   private readonly listeners: ((e: { role: 'production' | 'shadow'; version: string | null }) => void)[] = [];
 
   private readonly refused?: ReturnType<typeof refusedCounter>;
@@ -76,21 +77,26 @@ export class ModelHolder {
     const prod = this.book.current(this.modelName, 'Production');
     const staging = this.book.current(this.modelName, 'Staging');
     this.loading = this.loading.then(async () => {
-      if (prod && String(prod.version) !== this.prod.version) await this.swap('production', prod);
+      if (prod && !this.serving(prod.version)) await this.swap('production', prod);
       const shadowVersion = this.shadow?.version ?? null;
       if (!staging && shadowVersion !== null) {
         const old = this.shadow;
         this.shadow = null;
         this.emit('shadow', null);
         await old?.close();
-      } else if (
-        staging &&
-        String(staging.version) !== shadowVersion &&
-        String(staging.version) !== this.prod.version
-      ) {
+      } else if (staging && String(staging.version) !== shadowVersion && !this.serving(staging.version)) {
         await this.swap('shadow', staging);
       }
     });
+  }
+
+  /**
+   * Whether Production is registry version `version`. The start-up package is no registry version,
+   * whatever number its own ulasan.json carries (the default package says 1, like the registry's
+   * first version, which may be another model altogether).
+   */
+  private serving(version: number): boolean {
+    return this.prodFromRegistry && this.prod.version === String(version);
   }
 
   private emit(role: 'production' | 'shadow', version: string | null): void {
@@ -108,8 +114,10 @@ export class ModelHolder {
       engine.pkg.meta.name = e.name;
       await engine.predict(WARMUP);
       const old = role === 'production' ? this.prod : this.shadow;
-      if (role === 'production') this.prod = engine;
-      else this.shadow = engine;
+      if (role === 'production') {
+        this.prod = engine;
+        this.prodFromRegistry = true;
+      } else this.shadow = engine;
       this.logger.info({ role, version: e.version, dir, ms: Date.now() - t0 }, 'model swapped in');
       this.emit(role, String(e.version));
       // In-flight batches hold their own reference; closing right away would pull the session

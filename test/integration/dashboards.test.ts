@@ -41,6 +41,8 @@ describe('Grafana dashboards', () => {
       'Feedback error rate',
       'Retrain triggers',
       'Training runs',
+      'Drift per segment',
+      'Admin audit trail',
     ])
       expect(titles).toContain(t);
   });

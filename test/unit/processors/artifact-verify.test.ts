@@ -58,6 +58,26 @@ beforeAll(async () => {
 afterAll(async () => holder?.close());
 
 describe('verified model artifacts', () => {
+  it('loads registry version 1 even though the start-up package calls itself version 1', async () => {
+    const fresh = await ModelHolder.start(
+      pkg,
+      'ulasan-compact',
+      { engine: { maxBatch: 16 }, artifactRoot: store, metrics: new Registry() },
+      createLogger('test', 'silent'),
+    );
+    try {
+      const startup = fresh.snapshot().production;
+      expect(startup.version).toBe('1');
+      const { dir, hash } = stored();
+      fresh.observe(event(1, dir, hash));
+      await fresh.settled();
+      expect(fresh.snapshot().production).not.toBe(startup);
+      expect(fresh.snapshot().production.version).toBe('1');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('loads a package from the store whose hash matches', async () => {
     const { dir, hash } = stored();
     holder.observe(event(5, dir, hash));
