@@ -23,13 +23,18 @@ export function performance(pairs: { predicted: string; truth: string; n: string
 /**
  * The segment with the longest run of drifted windows, newest first. A window whose only drifted
  * feature is a mix the model does not use (app_id, in the global view) does not count: a new app
- * in the scrapers is not a reason to retrain.
+ * in the scrapers is not a reason to retrain. With `production` set, only windows judged against
+ * that version's reference count (the previous model's windows say nothing about the new one).
  */
 export function segmentStreak(
   rows: SegmentWindow[],
+  production: string | null = null,
 ): { segment: string; consecutive: number; severity: number; features: string[]; reason: string } | null {
   const bySegment = new Map<string, SegmentWindow[]>();
-  for (const r of rows) bySegment.set(r.segment, [...(bySegment.get(r.segment) ?? []), r]);
+  for (const r of rows) {
+    if (production !== null && r.reference_model_version !== production) continue;
+    bySegment.set(r.segment, [...(bySegment.get(r.segment) ?? []), r]);
+  }
   let best: ReturnType<typeof segmentStreak> = null;
   for (const [segment, windows] of bySegment) {
     const counts = (w: SegmentWindow): boolean =>

@@ -57,12 +57,15 @@ export type SegmentWindow = {
   severity: number;
   drifted_features: string[];
   reason: string;
+  /** The model version whose reference the window was judged against. */
+  reference_model_version: string;
 };
 
 /** Per segment, its newest tested windows of one size, newest first (empty without segment references). */
 export async function latestSegmentWindows(store: ClickHouseStore, windowSize: string): Promise<SegmentWindow[]> {
   return store.query<SegmentWindow>(
-    `SELECT segment, drifted, severity, drifted_features, reason FROM ${store.database}.drift_segment_windows FINAL
+    `SELECT segment, drifted, severity, drifted_features, reason, reference_model_version
+     FROM ${store.database}.drift_segment_windows FINAL
      WHERE window_size = {w:String} AND tested ORDER BY segment, window_start DESC LIMIT 100 BY segment`,
     { w: windowSize },
   );
@@ -78,4 +81,11 @@ export async function latestDriftWindows(
      WHERE window_size = {w:String} AND tested ORDER BY window_start DESC LIMIT 100`,
     { w: windowSize },
   );
+}
+
+/** Whether the training run a request started has finished (succeeded or failed). */
+export async function requestFinished(store: ClickHouseStore, requestId: string): Promise<boolean> {
+  const sql = `SELECT count() AS v FROM ${store.database}.training_runs FINAL
+     WHERE request_id = {id:String} AND status IN ('succeeded', 'failed')`;
+  return ((await num(store, sql, { id: requestId })) ?? 0) > 0;
 }

@@ -49,6 +49,11 @@ export interface TriggerInputs {
   /** Share of monitored features drifted in the latest window (0-1). */
   latestDriftSeverity: number;
   lastFiredAt: number | null;
+  /**
+   * The last request has no finished training run yet (being trained, or queued). Requesting again
+   * would train the same data twice, and the model that is coming has not been judged yet.
+   */
+  requestInFlight?: boolean;
   force?: boolean;
   /** The segment (app, or all) the drift streak is about, its drifted features and readable reason. */
   driftSegment?: { segment: string; features: string[]; reason: string };
@@ -59,7 +64,7 @@ export interface TriggerDecision {
   reasons: RetrainReason[];
   /** Why each candidate reason fired, or why the whole request was suppressed. */
   detail: Record<string, string>;
-  suppressedBy: 'min_days' | 'cooldown' | null;
+  suppressedBy: 'min_days' | 'cooldown' | 'in_flight' | null;
 }
 
 export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TRIGGERS): TriggerDecision {
@@ -98,27 +103,26 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
     }
   }
   if (reasons.length === 0) return { fire: false, reasons, detail, suppressedBy: null };
+  const held = suppression(i, c, sinceTraining);
+  if (held) return { fire: false, reasons, detail: { ...detail, suppressed: held.why }, suppressedBy: held.by };
+  return { fire: true, reasons, detail, suppressedBy: null };
+}
+
+/** Why a request that has reasons is held back, if it is: the 7-day minimum, the cooldown, one in flight. */
+function suppression(
+  i: TriggerInputs,
+  c: TriggerConfig,
+  sinceTraining: number,
+): { by: NonNullable<TriggerDecision['suppressedBy']>; why: string } | null {
   if (!i.force && sinceTraining < c.minDays * DAY) {
     return {
-      fire: false,
-      reasons,
-      detail: {
-        ...detail,
-        suppressed: `last training ${(sinceTraining / DAY).toFixed(1)} days ago < ${c.minDays}-day minimum`,
-      },
-      suppressedBy: 'min_days',
+      by: 'min_days',
+      why: `last training ${(sinceTraining / DAY).toFixed(1)} days ago < ${c.minDays}-day minimum`,
     };
   }
   if (i.lastFiredAt !== null && i.now - i.lastFiredAt < c.cooldownMs) {
-    return {
-      fire: false,
-      reasons,
-      detail: {
-        ...detail,
-        suppressed: `cooldown: last request ${Math.round((i.now - i.lastFiredAt) / 60000)} min ago`,
-      },
-      suppressedBy: 'cooldown',
-    };
+    return { by: 'cooldown', why: `cooldown: last request ${Math.round((i.now - i.lastFiredAt) / 60000)} min ago` };
   }
-  return { fire: true, reasons, detail, suppressedBy: null };
+  if (i.requestInFlight && !i.force) return { by: 'in_flight', why: 'the last request has not finished training' };
+  return null;
 }

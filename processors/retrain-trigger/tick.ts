@@ -18,6 +18,8 @@ import { decisionRow, driftStreak, performance, retrainRequest, segmentStreak } 
 import * as q from './queries.js';
 import { evaluateTriggers, type TriggerConfig as TriggerRules, type TriggerInputs } from './rules.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export const NAME = 'retrain-trigger';
 
 export interface TriggerDeps {
@@ -121,7 +123,7 @@ async function gather(
     estimated_accuracy: await q.meanConfidenceSince(store, now - perfMs),
     computed_at: toDateTime64(now),
   };
-  const drift = await driftInputs(store, d.cfg.TRIGGER_DRIFT_WINDOW);
+  const drift = await driftInputs(store, d.cfg.TRIGGER_DRIFT_WINDOW, prod ? String(prod.version) : null);
   return {
     now,
     lastTrainingAt,
@@ -130,19 +132,31 @@ async function gather(
     accuracyDrop: drop,
     ...drift,
     lastFiredAt: state.lastFired?.requested_at ?? null,
+    requestInFlight: await inFlight(store, state.lastFired, now),
     perf,
   };
 }
 
+/** A request counts as in flight until its run finishes, for a day at most (a launcher may be gone). */
+async function inFlight(store: Context['store'], last: RetrainRequest | null, now: number): Promise<boolean> {
+  if (!last || now - last.requested_at > DAY_MS) return false;
+  return !(await q.requestFinished(store, last.request_id));
+}
+
 /**
  * The drift streak: per segment when the drift processor keeps segment windows (window references),
- * else the global windows (a dataset reference).
+ * else the global windows (a dataset reference). Only windows judged against the Production model's
+ * own reference count: after a promotion the old model's drifted windows no longer speak for the
+ * new one (its reference is being captured), so the alarm clears instead of firing again.
  */
 async function driftInputs(
   store: Context['store'],
   windowSize: string,
+  production: string | null,
 ): Promise<Pick<TriggerInputs, 'consecutiveDriftedWindows' | 'latestDriftSeverity' | 'driftSegment'>> {
-  const best = segmentStreak(await q.latestSegmentWindows(store, windowSize));
+  const segmentWindows = await q.latestSegmentWindows(store, windowSize);
+  const best = segmentStreak(segmentWindows, production);
+  if (segmentWindows.length > 0 && !best) return { consecutiveDriftedWindows: 0, latestDriftSeverity: 0 };
   if (best) {
     const driftSegment = { segment: best.segment, features: best.features, reason: best.reason };
     return { consecutiveDriftedWindows: best.consecutive, latestDriftSeverity: best.severity, driftSegment };

@@ -5,11 +5,22 @@
 // record waits for a load. Rollback is the same path: an older version becomes Production again.
 import { fileURLToPath } from 'node:url';
 import { InferenceEngine, type EngineOptions } from '../../models/core/engine.js';
+import { packageHash } from '../../models/core/package.js';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
 import { refusalReason, verifiedArtifactDir } from './artifact.js';
 import type { Logger } from './logger.js';
 import { counter, type Registry } from './metrics.js';
 import { RegistryState } from './registry/state.js';
+
+/**
+ * The version every prediction of the start-up package records: it is no registry version, so it
+ * must not look like one (its ulasan.json may say 1, and registry version 1 may be another model;
+ * drift references and the scored history are keyed by this string). The package's content hash
+ * names it instead.
+ */
+export function unregisteredVersion(packageDir: string): string {
+  return `pkg-${packageHash(packageDir).slice(0, 12)}`;
+}
 
 export function artifactPath(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
@@ -52,6 +63,7 @@ export class ModelHolder {
     logger: Logger,
   ): Promise<ModelHolder> {
     const engine = await InferenceEngine.load(packageDir, options.engine);
+    engine.pkg.meta.version = unregisteredVersion(packageDir);
     await engine.predict(WARMUP);
     return new ModelHolder(engine, modelName, options, logger);
   }
@@ -90,11 +102,7 @@ export class ModelHolder {
     });
   }
 
-  /**
-   * Whether Production is registry version `version`. The start-up package is no registry version,
-   * whatever number its own ulasan.json carries (the default package says 1, like the registry's
-   * first version, which may be another model altogether).
-   */
+  /** Whether Production is registry version `version` (the start-up package is none). */
   private serving(version: number): boolean {
     return this.prodFromRegistry && this.prod.version === String(version);
   }

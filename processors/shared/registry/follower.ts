@@ -102,7 +102,12 @@ export class RegistryFollower {
     await this.sync();
   }
 
-  private apply(e: ModelVersionEvent): void {
+  /**
+   * Applies an event and tells the listeners, once per event whoever brings it first: the consumer,
+   * or a registry in this process that just wrote it (the scorers in the same runner must hear of a
+   * promotion the launcher or the gateway made, though the consumer later finds it already applied).
+   */
+  apply(e: ModelVersionEvent): void {
     if (!this.state.apply(e)) return;
     for (const l of this.listeners) l(e);
   }

@@ -77,7 +77,10 @@ export class ModelRegistry {
     } finally {
       await producer.disconnect();
     }
-    for (const e of events) this.state.apply(e);
+    for (const e of events) {
+      if (this.deps.follower) this.deps.follower.apply(e);
+      else this.current.apply(e);
+    }
   }
 
   private event(

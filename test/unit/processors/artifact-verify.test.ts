@@ -58,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => holder?.close());
 
 describe('verified model artifacts', () => {
-  it('loads registry version 1 even though the start-up package calls itself version 1', async () => {
+  it('names the start-up package by its hash, and loads registry version 1 over it', async () => {
     const fresh = await ModelHolder.start(
       pkg,
       'ulasan-compact',
@@ -67,7 +67,7 @@ describe('verified model artifacts', () => {
     );
     try {
       const startup = fresh.snapshot().production;
-      expect(startup.version).toBe('1');
+      expect(startup.version).toBe(`pkg-${packageHash(pkg).slice(0, 12)}`);
       const { dir, hash } = stored();
       fresh.observe(event(1, dir, hash));
       await fresh.settled();

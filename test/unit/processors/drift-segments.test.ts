@@ -96,12 +96,13 @@ describe('segment verdicts', () => {
 });
 
 describe('trigger streak per segment', () => {
-  const w = (segment: string, drifted: boolean, features: string[] = []) => ({
+  const w = (segment: string, drifted: boolean, features: string[] = [], version = '1') => ({
     segment,
     drifted,
     severity: 0.5,
     drifted_features: features,
     reason: 'r',
+    reference_model_version: version,
   });
   it('takes the longest run of one segment, newest first', () => {
     const rows = [
@@ -112,6 +113,12 @@ describe('trigger streak per segment', () => {
       w('b', false),
     ];
     expect(segmentStreak(rows)).toMatchObject({ segment: 'a', consecutive: 2, features: ['confidence'] });
+  });
+  it('counts only windows judged against the Production version: after a promotion the alarm clears', () => {
+    const rows = [w('a', false, [], '2'), w('a', true, ['confidence'], '1'), w('a', true, ['confidence'], '1')];
+    expect(segmentStreak(rows, '1')!.consecutive).toBe(2);
+    expect(segmentStreak(rows, '2')!.consecutive).toBe(0);
+    expect(segmentStreak(rows.slice(1), '2')).toBeNull();
   });
   it('never counts a window whose only drifted feature is app_id', () => {
     const rows = [w('all', true, ['app_id']), w('all', true, ['app_id']), w('a', false)];

@@ -63,6 +63,17 @@ describe('retrain triggers', () => {
     expect(evaluateTriggers({ ...i, force: true }).fire).toBe(true);
     expect(evaluateTriggers({ ...i, lastTrainingAt: NOW - 7 * DAY }).fire).toBe(true);
   });
+  it('holds a new request while the last one is still being trained, unless forced', () => {
+    const i = {
+      ...quiet,
+      feedbackErrorRate: 0.3,
+      lastFiredAt: NOW - DEFAULT_TRIGGERS.cooldownMs,
+      requestInFlight: true,
+    };
+    expect(evaluateTriggers(i)).toMatchObject({ fire: false, suppressedBy: 'in_flight' });
+    expect(evaluateTriggers({ ...i, force: true }).fire).toBe(true);
+    expect(evaluateTriggers({ ...i, requestInFlight: false }).fire).toBe(true);
+  });
   it('suppresses a repeat inside the cooldown, and fires again after it', () => {
     const i = { ...quiet, feedbackErrorRate: 0.3, lastFiredAt: NOW - DEFAULT_TRIGGERS.cooldownMs + 1 };
     expect(evaluateTriggers(i)).toMatchObject({ fire: false, suppressedBy: 'cooldown' });
