@@ -181,6 +181,9 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
 type Need = (role: Role) => onRequestHookHandler;
 type App = FastifyInstance;
 
+/** OpenAPI: the route takes a bearer token. */
+const secured = { security: [{ bearer: [] }] };
+
 const errors = {
   400: ErrorBody,
   401: ErrorBody,
@@ -241,7 +244,6 @@ function predictRoutes(base: App, deps: GatewayDeps, o: GatewayOptions, need: Ne
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const predictMany = predictor(deps);
   const batcher = new MicroBatcher<PredictRequest, Prediction>(predictMany, o.microBatch, 256);
-  const secured = { security: [{ bearer: [] }] };
   app.post(
     '/predict',
     {
@@ -364,7 +366,7 @@ function modelRoutes(base: App, deps: GatewayDeps, need: Need): void {
   );
   // A bare POST (no body) means "no reason given": it validates as an empty object.
   const admin = { onRequest: need('admin'), preValidation: async (req: FastifyRequest) => void (req.body ??= {}) };
-  const adminSchema = { security: [{ bearer: [] }], tags: ['admin'] };
+  const adminSchema = { ...secured, tags: ['admin'] };
   const events = { 200: Type.Object({ events: Type.Array(ModelVersion) }), ...errors };
   app.post(
     '/models/:version/promote',
@@ -410,7 +412,6 @@ function modelRoutes(base: App, deps: GatewayDeps, need: Need): void {
 function opsRoutes(base: App, deps: GatewayDeps, o: GatewayOptions, need: Need): void {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const read = { onRequest: need('read') };
-  const secured = { security: [{ bearer: [] }] };
   app.get('/stats', { ...read, schema: { ...secured, response: { 200: Stats, ...errors }, tags: ['ops'] } }, async () =>
     deps.stats(),
   );

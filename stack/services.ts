@@ -160,15 +160,21 @@ export interface KafkaCredentials {
 
 /** Random passwords made once per stack directory (kept in .stack/kafka/credentials.json, mode 600). */
 export function kafkaCredentials(layout: StackLayout): KafkaCredentials {
-  const file = path.join(layout.dir, 'kafka', 'credentials.json');
+  return credentialsFile(path.join(layout.dir, 'kafka', 'credentials.json'), (pw) => ({
+    controller: { username: 'ulasan-controller', password: pw() },
+    users: Object.fromEntries(
+      KAFKA_IDENTITIES.map((u) => [u, { username: u, password: pw() }]),
+    ) as KafkaCredentials['users'],
+  }));
+}
+
+/** A credentials file made once with random passwords (mode 600), then read back on every call. */
+function credentialsFile<T>(file: string, make: (password: () => string) => T): T {
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
-    const pw = () => randomBytes(18).toString('base64url');
-    const users = Object.fromEntries(KAFKA_IDENTITIES.map((u) => [u, { username: u, password: pw() }]));
-    const creds = { controller: { username: 'ulasan-controller', password: pw() }, users };
-    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify(make(() => randomBytes(18).toString('base64url'))), { mode: 0o600 });
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as KafkaCredentials;
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 /**
@@ -345,17 +351,10 @@ export interface ClickHouseCredentials {
  * environment (the file reads them with from_env) and to tests by this function.
  */
 export function clickhouseCredentials(layout: StackLayout): ClickHouseCredentials {
-  const file = path.join(layout.dir, 'clickhouse', 'credentials.json');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const pw = () => randomBytes(18).toString('base64url');
-    const creds: ClickHouseCredentials = {
-      writer: { username: 'ulasan_writer', password: pw() },
-      reader: { username: 'ulasan_reader', password: pw() },
-    };
-    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as ClickHouseCredentials;
+  return credentialsFile(path.join(layout.dir, 'clickhouse', 'credentials.json'), (pw) => ({
+    writer: { username: 'ulasan_writer', password: pw() },
+    reader: { username: 'ulasan_reader', password: pw() },
+  }));
 }
 
 /** An old-but-real ClickHouse server (Debian ships 18.16) used only to check the HTTP transport. */
@@ -401,10 +400,10 @@ const clickhouseServer: ServiceSpec = {
   command: (layout) => ({
     cmd: 'clickhouse-server',
     args: [`--config-file=${path.join(layout.dir, 'clickhouse', 'config.xml')}`],
-    env: {
-      CLICKHOUSE_WRITER_PASSWORD: clickhouseCredentials(layout).writer.password,
-      CLICKHOUSE_READER_PASSWORD: clickhouseCredentials(layout).reader.password,
-    },
+    env: ((c) => ({
+      CLICKHOUSE_WRITER_PASSWORD: c.writer.password,
+      CLICKHOUSE_READER_PASSWORD: c.reader.password,
+    }))(clickhouseCredentials(layout)),
   }),
   url: (l) => `http://127.0.0.1:${l.ports.clickhouseHttp}`,
 };

@@ -3,7 +3,7 @@
 // suppress (and say why) rather than drop silently.
 import type { RetrainReason } from '../../schemas/types.generated.js';
 
-const DAY = 24 * 60 * 60 * 1000;
+export const DAY = 24 * 60 * 60 * 1000;
 
 export interface TriggerConfig {
   /** time: retrain when the last training is at least this old. */

@@ -16,9 +16,7 @@ import { parseDuration, toDateTime64 } from '../shared/time.js';
 import type { TriggerConfig } from './config.js';
 import { decisionRow, driftStreak, performance, retrainRequest, segmentStreak } from './handler.js';
 import * as q from './queries.js';
-import { evaluateTriggers, type TriggerConfig as TriggerRules, type TriggerInputs } from './rules.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY, evaluateTriggers, type TriggerConfig as TriggerRules, type TriggerInputs } from './rules.js';
 
 export const NAME = 'retrain-trigger';
 
@@ -139,7 +137,7 @@ async function gather(
 
 /** A request counts as in flight until its run finishes, for a day at most (a launcher may be gone). */
 async function inFlight(store: Context['store'], last: RetrainRequest | null, now: number): Promise<boolean> {
-  if (!last || now - last.requested_at > DAY_MS) return false;
+  if (!last || now - last.requested_at > DAY) return false;
   return !(await q.requestFinished(store, last.request_id));
 }
 
