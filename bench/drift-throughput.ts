@@ -13,7 +13,7 @@ import { readLabelledFile } from '../processors/shared/datasets.js';
 import { parseConfig } from '../processors/shared/config.js';
 import { buildReference, detect, type MonitoredRecord } from '../processors/drift/detector.js';
 import { summaryWindows, type Monitored } from '../processors/drift/handler.js';
-import { monitoredRecord } from '../processors/drift/records.js';
+import { monitoredRecord } from '../models/features/monitored.js';
 import { SegmentedSummary } from '../processors/drift/summary.js';
 import { TumblingWindows } from '../processors/drift/windows.js';
 

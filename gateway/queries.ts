@@ -53,6 +53,8 @@ export const DRIFT_SEGMENTS_SQL = (db: string): string =>
     'reason',
     'reference_model_version',
     'reference_rows',
+    'reference_origin',
+    'reference_sources',
   ]
     .map((c) => `argMax(${c}, window_start) AS ${c}`)
     .join(', ')},
@@ -71,7 +73,8 @@ export function driftSegmentView(r: DriftSegmentRow): DriftSegment {
     drifted_features: r.drifted_features as string[],
     reason: String(r.reason),
     reference: {
-      origin: 'window',
+      origin: String(r.reference_origin),
+      sources: r.reference_sources as string[],
       model_version: String(r.reference_model_version),
       start: String(r.reference_start),
       end: String(r.reference_end),

@@ -83,13 +83,20 @@ export const DriftSegment = Type.Object({
   window_size: Type.String(),
   segment: Type.String(),
   latest_window: Type.String(),
-  role: Type.String({ description: "'reference' while the segment's reference is captured, then 'test'" }),
+  role: Type.String({
+    description: "'reference' while the segment's reference is captured, then 'test'; 'none' without a reference",
+  }),
   tested: Type.Boolean(),
   drifted: Type.Boolean(),
   drifted_features: Type.Array(Type.String()),
   reason: Type.String(),
   reference: Type.Object({
-    origin: Type.String({ description: 'window: a period of the segment’s own traffic scored by the model in use' }),
+    origin: Type.String({
+      description:
+        'window: a period of the segment’s own traffic scored by the model in use; ' +
+        'model: the held-out evaluation data profiled into that model’s package at training time',
+    }),
+    sources: Type.Array(Type.String(), { description: 'model origin: the evaluation sets pooled' }),
     model_version: Type.String(),
     start: Type.String(),
     end: Type.String(),

@@ -9,6 +9,7 @@ import { PROJECT_ROOT, parseConfig } from '../processors/shared/config.js';
 import { isUlasanError } from '../processors/shared/errors.js';
 import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import { readManifest } from '../models/trainer/manifest.js';
+import { DRIFT_REFERENCE_FILE } from '../models/features/monitored.js';
 
 export const DEFAULT_PACKAGE_DIR = path.join(PROJECT_ROOT, 'models', 'packages', 'ulasan-compact');
 export const DEFAULT_MANIFEST = path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json');
@@ -17,7 +18,9 @@ export const DEFAULT_MANIFEST = path.join(PROJECT_ROOT, 'models', 'manifests', '
 export async function ensureDefaultModel(
   options: { force?: boolean; manifest?: string; log?: (m: string) => void } = {},
 ): Promise<string> {
-  if (!options.force && existsSync(path.join(DEFAULT_PACKAGE_DIR, 'model.onnx'))) return DEFAULT_PACKAGE_DIR;
+  // A package from before the trainer wrote drift references is rebuilt: DRIFT_REFERENCE=model needs one.
+  const current = ['model.onnx', DRIFT_REFERENCE_FILE].every((f) => existsSync(path.join(DEFAULT_PACKAGE_DIR, f)));
+  if (!options.force && current) return DEFAULT_PACKAGE_DIR;
   const res = await runPipeline({
     manifest: readManifest(options.manifest ?? DEFAULT_MANIFEST),
     dataDir: parseConfig({}).ULASAN_DATA_DIR,

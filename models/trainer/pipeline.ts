@@ -8,7 +8,14 @@ import { UlasanError } from '../../processors/shared/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS, writePackage } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
-import { FEATURE_SET_VERSION, modelInputText } from '../features/features.js';
+import { computeFeatures, FEATURE_SET_VERSION, modelInputText } from '../features/features.js';
+import {
+  DRIFT_REFERENCE_FILE,
+  monitoredProfile,
+  monitoredRecord,
+  type MonitoredProfile,
+  type PackageDriftReference,
+} from '../features/monitored.js';
 import { calibrate, type Calibration } from './calibration.js';
 import { mergeEnsemble } from './ensemble.js';
 import { predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
@@ -161,6 +168,8 @@ function evaluationSets(input: PipelineInput, items: Item[], seed: number): { se
 
 interface Scored {
   reports: EvaluationReport[];
+  /** Per evaluation set, its profile as this model scores it (the package's drift reference). */
+  profiles: Record<string, MonitoredProfile>;
   pooled: EvalMetrics & { slices?: unknown };
   maxDiff: number;
 }
@@ -179,9 +188,15 @@ async function scoreEvaluationSets(
     all.map((r) => r.text),
   ).finally(() => engine.close());
   const reports: EvaluationReport[] = [];
+  const profiles: Record<string, MonitoredProfile> = {};
   let at = 0;
   for (const s of sets) {
-    reports.push(reportOf(s.name, s.rows, probs.slice(at, at + s.rows.length)));
+    const own = probs.slice(at, at + s.rows.length);
+    reports.push(reportOf(s.name, s.rows, own));
+    profiles[s.name] = driftProfile(
+      s.rows.map((r) => r.text),
+      own,
+    );
     at += s.rows.length;
   }
   const set = enc.encode(all.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) })));
@@ -190,7 +205,18 @@ async function scoreEvaluationSets(
     const ts = predictProba(params, r);
     for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
   });
-  return { reports, pooled: reportOf('all evaluation sets', all, probs), maxDiff };
+  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff };
+}
+
+/** What the drift processor will see of these texts when this model scores them (see monitored.ts). */
+function driftProfile(texts: string[], probs: number[][]): MonitoredProfile {
+  const records = texts.map((text, i) => {
+    const p = probs[i]!;
+    const best = p.indexOf(Math.max(...p));
+    const confidence = Math.round(p[best]! * 1e6) / 1e6;
+    return monitoredRecord({ features: computeFeatures(text), confidence, label: LABELS[best]! });
+  });
+  return monitoredProfile(records, 2000);
 }
 
 export interface ModelCard {
@@ -204,6 +230,8 @@ export interface ModelCard {
   evaluation: Record<string, EvaluationReport>;
   calibration: Calibration;
   export_max_abs_diff: number;
+  /** The package's drift reference: its file and the rows profiled per evaluation set. */
+  drift_reference: { file: string; sources: Record<string, number> };
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -241,7 +269,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     max_length: maxLength,
   };
   const onnx = exportCompactOnnx(params);
-  const writeAll = (metrics: Record<string, unknown>, card?: ModelCard): string =>
+  const writeAll = (metrics: Record<string, unknown>, card?: ModelCard, drift?: PackageDriftReference): string =>
     writePackage(input.outDir, {
       onnx,
       tokenizerJson: enc.tokenizer.json,
@@ -249,7 +277,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       labels: [...LABELS],
       meta: { ...meta, metrics, ...(card ? { model_card: card } : {}) },
       extraConfig: { ulasan_compact: { dim: params.dim, ...enc.spec, ensemble: input.ensemble ?? 1 } },
-      extraFiles: { 'data-manifest.json': JSON.stringify(input.manifest, null, 2) + '\n' },
+      extraFiles: {
+        'data-manifest.json': JSON.stringify(input.manifest, null, 2) + '\n',
+        ...(drift ? { [DRIFT_REFERENCE_FILE]: JSON.stringify(drift) + '\n' } : {}),
+      },
     });
   writeAll({});
 
@@ -260,6 +291,15 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     evaluation: Object.fromEntries(scored.reports.map((r) => [r.file, r])),
     calibration: cal.calibration,
     export_max_abs_diff: scored.maxDiff,
+    drift_reference: {
+      file: DRIFT_REFERENCE_FILE,
+      sources: Object.fromEntries(Object.entries(scored.profiles).map(([k, p]) => [k, p.rows])),
+    },
+  };
+  const drift: PackageDriftReference = {
+    format: 1,
+    feature_set_version: FEATURE_SET_VERSION,
+    sources: scored.profiles,
   };
   const { accuracy, macro_f1, per_class, confusion_matrix, ece, n } = scored.pooled;
   const metrics = { accuracy, macro_f1, per_class, confusion_matrix, ece, n };
@@ -281,6 +321,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       history: trained.histories,
     },
     card,
+    drift,
   );
   return {
     outDir: input.outDir,

@@ -24,10 +24,19 @@ export const driftShape = {
   /**
    * What windows are compared with. `window` (default): per segment (each app, and all apps
    * together), the first DRIFT_REFERENCE_PERIOD of traffic scored by the current Production model,
-   * captured again after each promotion. `dataset`: one global reference, DRIFT_REFERENCE_DATASET
-   * scored by DRIFT_MODEL_DIR (the behaviour before segments).
+   * captured again after each promotion. `model`: per segment, the profile of the scoring model's
+   * held-out evaluation data stored in its package (moves with each promotion; no data dir needed).
+   * `dataset`: one global reference, DRIFT_REFERENCE_DATASET scored by DRIFT_MODEL_DIR (the
+   * behaviour before segments).
    */
-  DRIFT_REFERENCE: z.enum(['window', 'dataset']).default('window'),
+  DRIFT_REFERENCE: z.enum(['window', 'model', 'dataset']).default('window'),
+  /**
+   * DRIFT_REFERENCE=model: which of the scoring package's evaluation sets (its drift-reference.json,
+   * written at training time) to pool as the reference, comma-separated; empty: all of them.
+   */
+  DRIFT_REFERENCE_SOURCES: z.string().default(''),
+  /** The registry model whose versions' packages give the model references. */
+  DRIFT_MODEL_NAME: z.string().min(1).default('ulasan-compact'),
   DRIFT_REFERENCE_PERIOD: duration('1d').default('1d'),
   /**
    * Reference data, relative to ULASAN_DATA_DIR. It must be data the model did not train on: scored

@@ -8,12 +8,16 @@
 // method 'evidently': Evidently's defaults: the same tests while the reference has <= 1,000 rows,
 // else normed Wasserstein (numeric) and Jensen-Shannon (categorical) distances against 0.1.
 // PSI (and the distances) are computed and stored for every feature either way.
-import { NUMERIC_FEATURES } from '../../models/features/features.js';
+import {
+  CATEGORICAL_MONITORED,
+  monitoredProfile,
+  NUMERIC_MONITORED,
+  type MonitoredProfile,
+} from '../../models/features/monitored.js';
 import {
   benjaminiHochberg,
   binCounts,
   chiSquareTest,
-  countValues,
   jensenShannon,
   ksTest,
   psiCounts,
@@ -25,8 +29,7 @@ import { quantize, type FeatureSummary, type MonitoredRecord } from './summary.j
 
 export type { MonitoredRecord };
 
-export const NUMERIC_MONITORED = [...NUMERIC_FEATURES, 'confidence'] as const;
-export const CATEGORICAL_MONITORED = ['predicted_label', 'app_id', 'rating_bucket'] as const;
+export { CATEGORICAL_MONITORED, NUMERIC_MONITORED };
 
 export interface ReferenceProfile {
   rows: number;
@@ -62,21 +65,14 @@ export const DEFAULT_DETECTOR: DetectorOptions = {
 };
 
 export function buildReference(records: readonly MonitoredRecord[], cap = 5000): ReferenceProfile {
-  const stride = Math.max(1, Math.ceil(records.length / cap));
-  const sample = records.filter((_, i) => i % stride === 0);
-  const numeric: Record<string, number[]> = {};
+  return withEdges(monitoredProfile(records, cap));
+}
+
+/** A stored profile (e.g. the one a model package carries) with its PSI bin edges. */
+export function withEdges(p: MonitoredProfile): ReferenceProfile {
   const edges: Record<string, number[]> = {};
-  for (const f of NUMERIC_MONITORED) {
-    numeric[f] = sample
-      .map((r) => r.numeric[f])
-      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
-      .sort((a, b) => a - b);
-    edges[f] = quantileEdges(numeric[f]);
-  }
-  const categorical: Record<string, Counts> = {};
-  for (const f of CATEGORICAL_MONITORED)
-    categorical[f] = countValues(records.map((r) => r.categorical[f]).filter((v): v is string => v !== undefined));
-  return { rows: records.length, numeric, categorical, edges };
+  for (const f of NUMERIC_MONITORED) edges[f] = quantileEdges(p.numeric[f] ?? []);
+  return { ...p, edges };
 }
 
 /**

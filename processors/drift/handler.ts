@@ -5,7 +5,7 @@ import type { DriftEvent, ScoredReview } from '../../schemas/types.generated.js'
 import { UlasanError } from '../shared/errors.js';
 import { toDateTime64 } from '../shared/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
-import { monitoredRecord } from './records.js';
+import { monitoredRecord } from '../../models/features/monitored.js';
 import { SegmentedSummary, type MonitoredRecord } from './summary.js';
 import type { ClosedWindow, WindowOptions } from './windows.js';
 

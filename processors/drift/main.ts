@@ -13,13 +13,39 @@ import { parseDriftConfig, type DriftConfig } from './config.js';
 import { SegmentReferences, type ReferenceRow } from './references.js';
 import { parseDuration } from '../shared/time.js';
 import { driftMetrics } from './metrics.js';
-import { referenceFor } from './reference.js';
+import { packageReferenceLoader, referenceFor } from './reference.js';
+import { ModelReferences } from './model-references.js';
+import { RegistryFollower } from '../shared/registry/follower.js';
 import { batchHandler, commitHeld, windowCloser, windowSets, type DriftDeps } from './stream.js';
 
 const NAME = 'drift';
 
-/** DRIFT_REFERENCE=window: the stored segment references; dataset: the scored reference data set. */
-async function references(ctx: Context, cfg: DriftConfig, log: Logger): Promise<Pick<DriftDeps, 'ref' | 'refs'>> {
+/**
+ * DRIFT_REFERENCE=window: the stored segment references; model: the scoring package's own profile
+ * (found through the followed registry); dataset: the scored reference data set.
+ */
+async function references(
+  ctx: Context,
+  cfg: DriftConfig,
+  log: Logger,
+): Promise<Pick<DriftDeps, 'ref' | 'refs'> & { release?: () => Promise<void> }> {
+  if (cfg.DRIFT_REFERENCE === 'model') {
+    const follower = await RegistryFollower.for(ctx);
+    const load = packageReferenceLoader({
+      startupDir: cfg.DRIFT_MODEL_DIR,
+      modelName: cfg.DRIFT_MODEL_NAME,
+      registry: follower.state,
+      artifactRoot: ctx.config.ULASAN_ARTIFACT_DIR,
+    });
+    const sources = cfg.DRIFT_REFERENCE_SOURCES.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const refs = new ModelReferences(load, sources, (version, why) =>
+      log.warn({ version, why }, 'no model reference for this version: its windows are not tested'),
+    );
+    log.info({ sources: sources.length ? sources : 'all' }, 'model references ready');
+    return { ref: null, refs, release: () => follower.release() };
+  }
   if (cfg.DRIFT_REFERENCE === 'window') {
     const refs = new SegmentReferences(parseDuration(cfg.DRIFT_REFERENCE_PERIOD));
     refs.load(await ctx.store.query<ReferenceRow>(`SELECT * FROM ${ctx.store.database}.drift_references FINAL`));
@@ -79,6 +105,8 @@ export const drift: Processor = {
   topology: {
     inputs: ['scored'],
     outputs: ['drift', 'deadLetter'],
+    // DRIFT_REFERENCE=model follows the registry for the scoring versions' packages.
+    reads: ['registry'],
     tables: ['drift_metrics', 'drift_windows', 'late_records'],
     commit: 'held',
     punctuators: [{ name: 'close quiet windows', every: 'DRIFT_IDLE_FLUSH_MS / 4' }],
@@ -106,6 +134,7 @@ export const drift: Processor = {
         clearInterval(timer);
         await consumer.disconnect();
         await deps.producer.disconnect();
+        await deps.release?.();
       },
     };
   },

@@ -17,9 +17,34 @@ export interface SegmentReference {
   summary: FeatureSummary;
 }
 
+/** What a window was compared with, as stored with its verdict and shown on the API. */
+export interface ReferenceInfo {
+  /** window: a captured period of the segment's own traffic; model: the scoring model's package. */
+  origin: 'window' | 'model';
+  modelVersion: string;
+  /** The captured period (event time; 0 for a model reference). */
+  start: number;
+  end: number;
+  rows: number;
+  /** For a model reference: the package's evaluation sets it pools. */
+  sources: string[];
+}
+
+/** reference: the window is part of a capture; test: compared with `profile`; none: no reference to use. */
 export type WindowRole =
-  | { role: 'reference'; reference: SegmentReference }
-  | { role: 'test'; reference: SegmentReference; profile: ReferenceProfile };
+  | { role: 'reference' | 'none'; reference: ReferenceInfo }
+  | { role: 'test'; reference: ReferenceInfo; profile: ReferenceProfile };
+
+/** Where each segment's windows get their reference (window captures, or the model package's profile). */
+export interface ReferenceBook {
+  observe(
+    windowSize: string,
+    segment: string,
+    version: string,
+    win: { start: number; summary: FeatureSummary },
+  ): WindowRole;
+  changed(now: number): (ReferenceRow & { updated_at: number })[];
+}
 
 export type ReferenceRow = {
   window_size: string;
@@ -31,7 +56,7 @@ export type ReferenceRow = {
   summary: string;
 };
 
-export class SegmentReferences {
+export class SegmentReferences implements ReferenceBook {
   private readonly refs = new Map<string, SegmentReference>();
   private readonly profiles = new WeakMap<SegmentReference, { rows: number; profile: ReferenceProfile }>();
   private readonly dirty = new Set<SegmentReference>();
@@ -65,9 +90,9 @@ export class SegmentReferences {
     if (win.start < ref.end) {
       ref.summary.merge(win.summary);
       this.dirty.add(ref);
-      return { role: 'reference', reference: ref };
+      return { role: 'reference', reference: info(ref) };
     }
-    return { role: 'test', reference: ref, profile: this.profile(ref) };
+    return { role: 'test', reference: info(ref), profile: this.profile(ref) };
   }
 
   private profile(ref: SegmentReference): ReferenceProfile {
@@ -78,7 +103,6 @@ export class SegmentReferences {
     return profile;
   }
 
-  /** References changed since the last call, as rows to store (and forget as changed). */
   changed(now: number): (ReferenceRow & { updated_at: number })[] {
     const rows = [...this.dirty].map((r) => ({ ...toRow(r), updated_at: now }));
     this.dirty.clear();
@@ -105,6 +129,17 @@ export class SegmentReferences {
   size(): number {
     return this.refs.size;
   }
+}
+
+function info(r: SegmentReference): ReferenceInfo {
+  return {
+    origin: 'window',
+    modelVersion: r.modelVersion,
+    start: r.start,
+    end: r.end,
+    rows: r.summary.rows,
+    sources: [],
+  };
 }
 
 function toRow(r: SegmentReference): ReferenceRow {

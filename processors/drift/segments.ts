@@ -5,7 +5,7 @@ import { toDateTime64 } from '../shared/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
 import { driftEvent } from './handler.js';
 import type { DriftEvent } from '../../schemas/types.generated.js';
-import type { SegmentReferences } from './references.js';
+import type { ReferenceBook } from './references.js';
 import type { FeatureSummary, SegmentedSummary } from './summary.js';
 import type { ClosedWindow } from './windows.js';
 
@@ -71,7 +71,7 @@ function testSegment(
   segment: string,
   win: ClosedWindow<SegmentedSummary>,
   summary: FeatureSummary,
-  refs: SegmentReferences,
+  refs: ReferenceBook,
   o: Options,
   now: number,
 ): SegmentOutput {
@@ -101,10 +101,12 @@ function testSegment(
     drifted_features: drifted.map((r) => r.feature),
     reason: profile && drifted.length ? driftReason(results, profile, summary) : '',
     features: JSON.stringify(features),
+    reference_origin: ref.origin,
+    reference_sources: ref.sources,
     reference_model_version: ref.modelVersion,
     reference_start: toDateTime64(ref.start),
     reference_end: toDateTime64(ref.end),
-    reference_rows: ref.summary.rows,
+    reference_rows: ref.rows,
     model_version: version,
     closed_at: toDateTime64(now),
   };
@@ -124,7 +126,7 @@ function testSegment(
 export function segmentOutputs(
   label: string,
   win: ClosedWindow<SegmentedSummary>,
-  refs: SegmentReferences,
+  refs: ReferenceBook,
   o: Options,
   now: number,
 ): SegmentOutput[] {

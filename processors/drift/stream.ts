@@ -14,7 +14,7 @@ import { monitoredOf, summaryWindows, windowOutput, type Monitored } from './han
 import type { DriftMetrics } from './metrics.js';
 import type { SegmentedSummary } from './summary.js';
 import { TumblingWindows } from './windows.js';
-import type { SegmentReferences } from './references.js';
+import type { ReferenceBook } from './references.js';
 import { segmentOutputs, type SegmentOutput } from './segments.js';
 
 export interface WindowSet {
@@ -42,14 +42,16 @@ export interface DriftDeps {
   cfg: DriftConfig;
   /** The dataset reference (DRIFT_REFERENCE=dataset), else null. */
   ref: { profile: ReferenceProfile; modelVersion: string } | null;
-  /** Per-segment window references (DRIFT_REFERENCE=window), else null. */
-  refs: SegmentReferences | null;
+  /** Per-segment references (DRIFT_REFERENCE=window or model), else null. */
+  refs: ReferenceBook | null;
   sets: WindowSet[];
   producer: Producer;
   deadLetters: DeadLetters;
   m: DriftMetrics;
   log: Logger;
   wait: ReturnType<typeof outageWaiter>;
+  /** Gives back what the references hold (the registry follower of DRIFT_REFERENCE=model). */
+  release?: () => Promise<void>;
 }
 
 /** Closes, stores, publishes and then releases every ready window; one caller at a time. */

@@ -7,16 +7,14 @@
 // per segment (capped at `maxSegments`, the rest go to OTHER), so later per-app detection and moving
 // references work on the same state. Two summaries of the same features merge exactly.
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
+import type { MonitoredRecord } from '../../models/features/monitored.js';
 
 export const SKETCH_ACCURACY = 0.01;
 export const SKETCH_BINS = 1024;
 export const MAX_CATEGORIES = 200;
 export const OTHER = '__other__';
 
-export interface MonitoredRecord {
-  numeric: Record<string, number>;
-  categorical: Record<string, string>;
-}
+export type { MonitoredRecord };
 
 /**
  * Features bounded above by 1 that crowd against it (model confidence): a relative-error sketch of

@@ -86,7 +86,6 @@ async function saveState(d: TriggerDeps, r: RetrainRequest, key: string): Promis
 }
 
 async function validationAccuracy(d: TriggerDeps): Promise<number | null> {
-  await d.registry.refresh();
   const prod = d.registry.state.production(d.cfg.TRIGGER_MODEL_NAME);
   const known = d.cfg.TRIGGER_VALIDATION_ACCURACY ?? prod?.metrics?.accuracy ?? null;
   if (known !== null || !prod) return known;
@@ -100,6 +99,13 @@ async function gather(
 ): Promise<TriggerInputs & { perf: Record<string, unknown> }> {
   const { store } = d.ctx;
   const model = d.cfg.TRIGGER_MODEL_NAME;
+  // Order matters. Whether the last request is still in flight is read first, and the registry is
+  // caught up after it: the launcher promotes before it records the run as finished, so a run seen
+  // finished here has its promotion in the state read below. Read the other way round, a tick could
+  // take the old Production's drifted windows as current and see the run finished a moment later:
+  // a second request for the alarm the first one just cleared.
+  const requestInFlight = await inFlight(store, state.lastFired, now);
+  await d.registry.refresh();
   const lastTrainingAt = Math.max((await q.lastSucceededRun(store, model)) ?? 0, state.baseline!);
   // Performance monitor: feedback of the window joined with the predictions it judges.
   const perfMs = parseDuration(d.cfg.TRIGGER_PERF_WINDOW);
@@ -130,7 +136,7 @@ async function gather(
     accuracyDrop: drop,
     ...drift,
     lastFiredAt: state.lastFired?.requested_at ?? null,
-    requestInFlight: await inFlight(store, state.lastFired, now),
+    requestInFlight,
     perf,
   };
 }

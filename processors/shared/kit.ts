@@ -37,6 +37,11 @@ export type CommitPolicy = 'transaction' | 'after-store' | 'held' | 'on-start' |
 export interface Topology {
   inputs: TopicKey[];
   outputs: TopicKey[];
+  /**
+   * Topics read outside the main consumer: the followed registry, a state topic read to its end at
+   * start. They are not subscribed; the processor's Kafka identity is granted read on them.
+   */
+  reads?: TopicKey[];
   tables: string[];
   commit: CommitPolicy;
   /** Wall-clock work, with the variable that sets its interval. */

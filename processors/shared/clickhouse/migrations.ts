@@ -367,6 +367,15 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE ${db}.feedback ADD COLUMN IF NOT EXISTS submitter String, MODIFY ORDER BY (review_id, submitter)`,
     ],
   },
+  {
+    id: 14,
+    name: 'drift segment windows: where the reference came from (a traffic window or the model package)',
+    statements: (db) => [
+      `ALTER TABLE ${db}.drift_segment_windows
+        ADD COLUMN IF NOT EXISTS reference_origin LowCardinality(String) DEFAULT 'window',
+        ADD COLUMN IF NOT EXISTS reference_sources Array(String)`,
+    ],
+  },
 ];
 
 export interface MigrationResult {

@@ -79,6 +79,7 @@ function fakes() {
         reason: 'negative share 12 % -> 41 %',
         reference: {
           origin: 'window',
+          sources: [],
           model_version: '3',
           start: '2026-11-20 00:00:00.000',
           end: '2026-11-21 00:00:00.000',

@@ -137,6 +137,21 @@ describe('pipeline on a small data set', () => {
     expect(meta.model_card.calibration).toMatchObject({ method: 'temperature', temperature: expect.any(Number) });
     expect(meta.model_card.manifest.name).toBe('ad-hoc');
     expect(existsSync(path.join(dir, 'a', 'data-manifest.json'))).toBe(true);
+    // The drift reference: the held-out set as this model scores it, one profile per evaluation set.
+    const drift = JSON.parse(readFileSync(path.join(dir, 'a', 'drift-reference.json'), 'utf8'));
+    const held = meta.model_card.evaluation['held-out 10% of train'];
+    const profile = drift.sources['held-out 10% of train'];
+    expect(drift.feature_set_version).toBe('fs-1');
+    expect(meta.model_card.drift_reference.sources).toEqual({ 'held-out 10% of train': held.n });
+    expect(profile.rows).toBe(held.n);
+    expect(profile.numeric.confidence).toHaveLength(held.n);
+    expect(profile.numeric.word_count).toHaveLength(held.n);
+    const predicted = ['negative', 'neutral', 'positive'].map((_, c) =>
+      held.confusion_matrix.reduce((s: number, row: number[]) => s + row[c]!, 0),
+    );
+    const counts = profile.categorical.predicted_label;
+    expect(['negative', 'neutral', 'positive'].map((l) => counts[l] ?? 0)).toEqual(predicted);
+    expect(profile.categorical.rating_bucket).toEqual({ none: held.n });
     const engine = await InferenceEngine.load(path.join(dir, 'a'));
     expect([...engine.inputNames].sort()).toEqual(['attention_mask', 'input_ids', 'token_type_ids']);
     const [p] = await engine.predict(['Aplikasinya BAGUS sekali 👍']);

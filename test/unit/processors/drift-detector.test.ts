@@ -14,7 +14,7 @@ import {
   type MonitoredRecord,
   type ReferenceProfile,
 } from '../../../processors/drift/detector.js';
-import { monitoredRecord } from '../../../processors/drift/records.js';
+import { monitoredRecord } from '../../../models/features/monitored.js';
 import { FeatureSummary, quantize } from '../../../processors/drift/summary.js';
 import {
   benjaminiHochberg,

@@ -3,6 +3,8 @@
 // segment with a readable reason; the trigger picks the longest streak and ignores app_id alone.
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../models/trainer/fasttext.js';
+import { monitoredProfile, type PackageDriftReference } from '../../../models/features/monitored.js';
+import { ModelReferences } from '../../../processors/drift/model-references.js';
 import { SegmentReferences } from '../../../processors/drift/references.js';
 import { segmentOutputs } from '../../../processors/drift/segments.js';
 import { FeatureSummary, SegmentedSummary } from '../../../processors/drift/summary.js';
@@ -92,6 +94,76 @@ describe('segment verdicts', () => {
     expect(a.row.reason).toMatch(/^negative share \d+ % -> \d+ %/);
     expect(shifted.find((x) => x.segment === 'b')!.drifted).toBe(false);
     expect(a.events.every((e) => e.segment === 'a')).toBe(true);
+  });
+});
+
+describe('model references (the profile a package carries)', () => {
+  /** A package reference whose sources are steady traffic with the given negative shares. */
+  const packageRef = (sources: Record<string, number>): PackageDriftReference => ({
+    format: 1,
+    feature_set_version: 'fs-1',
+    sources: Object.fromEntries(
+      Object.entries(sources).map(([name, negative], k) => {
+        const r = rng(100 + k);
+        const records = Array.from({ length: 400 }, () => ({
+          numeric: { word_count: Math.round(10 + 4 * (r() - 0.5) * 2), confidence: 0.6 + 0.39 * r() },
+          categorical: { predicted_label: r() < negative ? 'negative' : r() < 0.5 ? 'neutral' : 'positive' },
+        }));
+        return [name, monitoredProfile(records)];
+      }),
+    ),
+  });
+
+  it("tests every segment against the scoring version's package, pooling the chosen sources", () => {
+    const loads: string[] = [];
+    const refs = new ModelReferences(
+      (v) => (loads.push(v), packageRef({ valid: 0.2, other: 0.2 })),
+      [],
+      () => undefined,
+    );
+    const out = segmentOutputs('1m', windowOf({ a: { words: 10, negative: 0.2 } }, 0, 1), refs, opts, 0);
+    expect(out.map((x) => [x.segment, x.row.role, x.tested, x.drifted])).toEqual([
+      ['all', 'test', true, false],
+      ['a', 'test', true, false],
+    ]);
+    expect(out[0]!.row).toMatchObject({
+      reference_origin: 'model',
+      reference_sources: ['valid', 'other'],
+      reference_model_version: 'v1',
+      reference_rows: 800,
+    });
+    const shifted = segmentOutputs('1m', windowOf({ a: { words: 10, negative: 0.7 } }, MIN, 2), refs, opts, 0);
+    expect(shifted.find((x) => x.segment === 'a')!.row.reason).toMatch(/^negative share 2\d % -> [67]\d %/);
+    expect(loads).toEqual(['v1']); // one load per version, whatever the number of segments and windows
+  });
+
+  it('leaves windows untested, and says why, when a version has no usable reference; looks again later', () => {
+    let now = 0;
+    const missing: string[] = [];
+    const refs = new ModelReferences(
+      (v) => (v === 'v1' ? packageRef({ valid: 0.2 }) : { missing: 'no drift-reference.json' }),
+      ['valid'],
+      (v, why) => missing.push(`${v}: ${why}`),
+      60_000,
+      () => now,
+    );
+    const summary = windowOf({ a: { words: 10, negative: 0.2 } }, 0, 3).state.total();
+    expect(refs.observe('1m', 'all', 'v2').role).toBe('none');
+    expect(refs.observe('1m', 'all', 'v2').role).toBe('none');
+    expect(missing).toEqual(['v2: no drift-reference.json']);
+    now = 61_000;
+    refs.observe('1m', 'all', 'v2');
+    expect(missing).toHaveLength(2);
+    const picky = new ModelReferences(
+      () => packageRef({ valid: 0.2 }),
+      ['smsa-valid'],
+      (v, why) => missing.push(why),
+    );
+    expect(picky.observe('1m', 'all', 'v1').role).toBe('none');
+    expect(missing[2]).toMatch(/has valid, not smsa-valid/);
+    const ok = refs.observe('1m', 'all', 'v1');
+    expect(ok.role === 'test' && ok.profile.rows).toBe(400);
+    expect(summary.rows).toBe(200);
   });
 });
 
