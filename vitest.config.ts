@@ -23,6 +23,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: mode === 'unit' ? [] : ['test/setup/global-stack.ts'],
+    setupFiles: mode === 'unit' ? [] : ['test/setup/stack-identity.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],

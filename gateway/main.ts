@@ -43,8 +43,9 @@ function views(ctx: Context, cfg: GatewayConfig) {
 export const gateway: Processor = {
   name: 'gateway',
   topology: {
-    inputs: ['registry'],
-    outputs: ['feedback', 'predictionLog', 'audit'],
+    inputs: [],
+    outputs: ['feedback', 'predictionLog', 'audit', 'registry'],
+    reads: ['registry'],
     tables: [],
     commit: 'none',
     punctuators: [],

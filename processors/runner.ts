@@ -3,7 +3,14 @@
 // each processor can equally run in its own process.
 import { parseArgs } from 'node:util';
 import { parseConfig, z } from './shared/config.js';
-import { createContext, type Context, type Processor, type ProcessorHandle } from './shared/context.js';
+import {
+  createContext,
+  processorContext,
+  readKafkaIdentities,
+  type Context,
+  type Processor,
+  type ProcessorHandle,
+} from './shared/context.js';
 import { isUlasanError } from './shared/errors.js';
 import { startOpsServer } from './shared/http.js';
 import { Lifecycle } from './shared/lifecycle.js';
@@ -62,8 +69,9 @@ export async function runProcessors(
   const lifecycle = new Lifecycle(ctx.logger);
   lifecycle.onStop('clickhouse', () => ctx.store.close());
   const handles: Record<string, ProcessorHandle> = {};
+  const identities = config.KAFKA_CREDENTIALS_FILE ? readKafkaIdentities(config.KAFKA_CREDENTIALS_FILE) : null;
   for (const n of names) {
-    const h = await PROCESSORS[n]!.start(ctx);
+    const h = await PROCESSORS[n]!.start(processorContext(ctx, n, identities));
     handles[n] = h;
     lifecycle.onStop(n, () => h.stop());
   }
@@ -83,6 +91,7 @@ export function topologyTable(): Record<string, string>[] {
     processor: p.name,
     inputs: p.topology.inputs.join(', '),
     outputs: p.topology.outputs.join(', '),
+    reads: (p.topology.reads ?? []).join(', '),
     tables: p.topology.tables.join(', '),
     commit: p.topology.commit,
     punctuators: p.topology.punctuators.map((x) => `${x.name} (every ${x.every})`).join('; '),

@@ -10,11 +10,36 @@ import { readLabelledFile } from '../processors/shared/datasets.js';
 import { isUlasanError } from '../processors/shared/errors.js';
 import { runProcessors, PROCESSORS } from '../processors/runner.js';
 import { newToken } from '../gateway/auth.js';
-import { layoutFor } from '../stack/services.js';
+import { PRODUCER_IDENTITY, provisionKafka } from '../processors/provision.js';
+import { createKafka } from '../processors/shared/kafka.js';
+import { kafkaCredentials, layoutFor, stackKafkaSasl, type StackLayout } from '../stack/services.js';
 import { ensureDefaultModel } from './model-build.js';
 import { upService } from '../stack/stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * With the stack's Kafka on SCRAM (the default), the demo provisions topics and ACLs as the admin,
+ * runs every processor as its own identity, and produces as the producer identity: the same
+ * least-privilege set-up a deployment uses. Variables already set by the user win.
+ */
+async function kafkaIdentities(
+  layout: StackLayout,
+): Promise<{ env: NodeJS.ProcessEnv; producer: typeof PRODUCER_IDENTITY | null }> {
+  const admin = stackKafkaSasl(layout);
+  if (!admin || process.env.KAFKA_SASL_USERNAME || process.env.KAFKA_CREDENTIALS_FILE)
+    return { env: {}, producer: null };
+  const brokers = [`127.0.0.1:${layout.ports.kafka}`];
+  const r = await provisionKafka(
+    createKafka({ brokers, clientId: 'ulasan-demo-provision', sasl: admin }),
+    process.env.ULASAN_TOPIC_PREFIX ?? '',
+  );
+  console.log(`    Kafka SCRAM: ${r.created.length} topics created, ${r.acls} ACL entries; one identity per processor`);
+  return {
+    env: { KAFKA_CREDENTIALS_FILE: path.join(layout.dir, 'kafka', 'credentials.json') },
+    producer: PRODUCER_IDENTITY,
+  };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,6 +56,8 @@ async function main(): Promise<void> {
     console.log(`    ${s}: ${r.action} in ${r.seconds.toFixed(1)} s`);
   }
 
+  const identities = await kafkaIdentities(layout);
+
   console.log(`2/4 starting processors in this process: ${Object.keys(PROCESSORS).join(', ')}`);
   // A token for this demo run only (the gateway keeps just its hash); printed below for the browser.
   const demoToken = newToken('demo', 'admin');
@@ -38,9 +65,17 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     SCORING_MODEL_DIR: modelDir,
     GATEWAY_TOKENS: demoToken.entry,
+    ...identities.env,
     ...process.env,
   });
   const { ctx } = running;
+  const producerKafka = identities.producer
+    ? createKafka({
+        brokers: ctx.config.KAFKA_BROKERS,
+        clientId: 'ulasan-demo-producer',
+        sasl: kafkaCredentials(layout).users[identities.producer],
+      })
+    : ctx.kafka;
   const db = ctx.store.database;
 
   const dataDir = ctx.config.ULASAN_DATA_DIR;
@@ -59,7 +94,7 @@ async function main(): Promise<void> {
       rowToReview(r, { appId: s.app, source: s.source, startMs: now - rows.length * 60_000, spacingMs: 60_000, now }),
     );
     const t0 = Date.now();
-    produced += await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
+    produced += await produceReviews(producerKafka, ctx.serde, ctx.topics.reviews, reviews);
     console.log(`    ${s.file}: ${reviews.length} reviews in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 

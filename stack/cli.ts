@@ -1,4 +1,4 @@
-// npm run stack:up | stack:down | stack:status [-- --with clickhouse-server] [service ...]
+// npm run stack:up | stack:down | stack:status [-- --with clickhouse-server] [service ...] | stack:env
 // Starts the local stack without Docker: Kafka (KRaft) and Apicurio Registry from Maven Central.
 // ClickHouse is embedded (chdb, in the processors' own process) unless CLICKHOUSE_URL names a server.
 import path from 'node:path';
@@ -11,7 +11,9 @@ import {
   APICURIO_VERSION,
   SERVICES,
   layoutFor,
+  stackKafkaSasl,
   type ServiceName,
+  type StackLayout,
 } from './services.js';
 import { down, status, up } from './stack.js';
 
@@ -23,6 +25,23 @@ function pickServices(positionals: string[], withExtra: string[]): ServiceName[]
     if (!(n in SERVICES)) throw new Error(`unknown service "${n}"; known: ${Object.keys(SERVICES).join(', ')}`);
   }
   return names as ServiceName[];
+}
+
+/**
+ * `eval "$(npm run -s stack:env)"`: the variables that reach this stack's Kafka. The admin identity
+ * (a super user) is for CLIs (produce, registry, kafka:provision); processors run as their own
+ * identities from the credentials file once `npm run kafka:provision` has made their ACLs.
+ */
+function stackEnv(layout: StackLayout): string {
+  const lines = [`export KAFKA_BROKERS=127.0.0.1:${layout.ports.kafka}`];
+  const admin = stackKafkaSasl(layout);
+  if (admin) {
+    lines.push(`export KAFKA_SASL_USERNAME=${admin.username}`, `export KAFKA_SASL_PASSWORD=${admin.password}`);
+    lines.push(
+      `# processors, one identity each: KAFKA_CREDENTIALS_FILE=${path.join(layout.dir, 'kafka', 'credentials.json')}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<number> {
@@ -66,8 +85,11 @@ async function main(): Promise<number> {
           );
       return st.filter((s) => DEFAULT_SERVICES.includes(s.name)).every((s) => s.ready) ? 0 : 3;
     }
+    case 'env':
+      console.log(stackEnv(layout));
+      return 0;
     default:
-      console.error('usage: stack/cli.ts up|down|status [--with clickhouse-server] [service ...]');
+      console.error('usage: stack/cli.ts up|down|status|env [--with clickhouse-server] [service ...]');
       return 2;
   }
 }

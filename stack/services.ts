@@ -6,6 +6,13 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
+import {
+  credentialsFile,
+  kafkaCredentialsFile,
+  scramBrokerProperties,
+  scramFormatArgs,
+  type KafkaCredentials,
+} from './kafka-auth.js';
 
 export const KAFKA_VERSION = '4.1.1';
 // 3.0.x is the newest Apicurio 3 line whose classes run on Java 17 (3.1+ needs Java 21).
@@ -69,7 +76,9 @@ export function layoutFor(root: string): StackLayout {
 }
 
 function kafkaAuthEnv(): 'plaintext' | 'scram' {
-  const v = process.env.ULASAN_STACK_KAFKA_AUTH ?? 'plaintext';
+  // SCRAM with ACLs unless PLAINTEXT is asked for explicitly (a separate broker configuration
+  // without the authorizer, for local development only).
+  const v = process.env.ULASAN_STACK_KAFKA_AUTH ?? 'scram';
   if (v !== 'plaintext' && v !== 'scram') {
     throw new StackError('BAD_CONFIG', `ULASAN_STACK_KAFKA_AUTH must be plaintext or scram, got "${v}"`);
   }
@@ -136,72 +145,22 @@ function resolveApicurio(layout: StackLayout): string {
   return home;
 }
 
-/** The SCRAM identities the stack creates at format time: the admin (a super user) and one per service. */
-export const KAFKA_IDENTITIES = [
-  'ulasan-admin',
-  'ulasan-review-store',
-  'ulasan-scoring',
-  'ulasan-drift',
-  'ulasan-feedback-store',
-  'ulasan-dead-letter-store',
-  'ulasan-registry-mirror',
-  'ulasan-retrain-trigger',
-  'ulasan-training-launcher',
-  'ulasan-gateway',
-  'ulasan-producer',
-] as const;
-export type KafkaIdentity = (typeof KAFKA_IDENTITIES)[number];
-
-export interface KafkaCredentials {
-  /** The controller listener's SASL/PLAIN principal (a super user; never used by clients). */
-  controller: { username: string; password: string };
-  users: Record<KafkaIdentity, { username: string; password: string }>;
-}
+export { KAFKA_IDENTITIES, type KafkaCredentials, type KafkaIdentity } from './kafka-auth.js';
 
 /** Random passwords made once per stack directory (kept in .stack/kafka/credentials.json, mode 600). */
 export function kafkaCredentials(layout: StackLayout): KafkaCredentials {
-  return credentialsFile(path.join(layout.dir, 'kafka', 'credentials.json'), (pw) => ({
-    controller: { username: 'ulasan-controller', password: pw() },
-    users: Object.fromEntries(
-      KAFKA_IDENTITIES.map((u) => [u, { username: u, password: pw() }]),
-    ) as KafkaCredentials['users'],
-  }));
+  return kafkaCredentialsFile(path.join(layout.dir, 'kafka', 'credentials.json'));
 }
 
-/** A credentials file made once with random passwords (mode 600), then read back on every call. */
-function credentialsFile<T>(file: string, make: (password: () => string) => T): T {
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(make(() => randomBytes(18).toString('base64url'))), { mode: 0o600 });
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
-}
-
-/**
- * Broker settings for SASL: SCRAM-SHA-512 for clients and between brokers, SASL/PLAIN on the
- * controller listener (KRaft controllers cannot use SCRAM: its credentials live in the metadata the
- * controller serves), StandardAuthorizer with nothing allowed unless an ACL says so.
- */
+/** The stack's broker settings for SCRAM (see kafka-auth.ts). */
 function scramProperties(layout: StackLayout): string[] {
   const { kafka: port, controller } = layout.ports;
-  const c = kafkaCredentials(layout);
-  const admin = c.users['ulasan-admin'];
-  const ctl = c.controller;
-  return [
-    `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}`,
-    `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
-    'inter.broker.listener.name=SASL_PLAINTEXT',
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
-    'sasl.mechanism.controller.protocol=PLAIN',
-    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
-    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${ctl.username}" password="${ctl.password}" user_${ctl.username}="${ctl.password}";`,
-    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
-    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    `super.users=User:${admin.username};User:${ctl.username}`,
-    'allow.everyone.if.no.acl.found=false',
-  ];
+  return scramBrokerProperties({
+    listen: `127.0.0.1:${port}`,
+    advertised: `127.0.0.1:${port}`,
+    controllerListen: `127.0.0.1:${controller}`,
+    credentials: kafkaCredentials(layout),
+  });
 }
 
 function plaintextProperties(layout: StackLayout): string[] {
@@ -224,35 +183,50 @@ function newClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** The auth mode the Kafka data directory was last run in (null: not formatted yet). */
+export function kafkaDataMode(layout: StackLayout): 'plaintext' | 'scram' | null {
+  const home = path.join(layout.dir, 'kafka');
+  if (!existsSync(path.join(home, 'data', 'meta.properties'))) return null;
+  const file = path.join(home, 'auth-mode');
+  return existsSync(file) && readFileSync(file, 'utf8').trim() === 'scram' ? 'scram' : 'plaintext';
+}
+
+/** Records the mode the data directory now runs in (after a format or a migration). */
+export function markKafkaDataMode(layout: StackLayout, mode: 'plaintext' | 'scram'): void {
+  writeFileSync(path.join(layout.dir, 'kafka', 'auth-mode'), mode);
+}
+
+/**
+ * The migration of a data directory formatted without SCRAM users: with the broker running in its
+ * old PLAINTEXT configuration, every identity's SCRAM-SHA-512 credential is added through Kafka's
+ * own ConfigCommand (kafkajs has no AlterUserScramCredentials). KRaft keeps the credentials in its
+ * metadata log, so topics and offsets stay. The caller restarts the broker with SCRAM afterwards.
+ */
+export function addScramUsers(layout: StackLayout): void {
+  const lib = path.join(resolveKafka(layout), '*');
+  const bootstrap = `127.0.0.1:${layout.ports.kafka}`;
+  for (const u of Object.values(kafkaCredentials(layout).users)) {
+    const args = ['-cp', lib, 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, '--alter'];
+    const user = ['--add-config', `SCRAM-SHA-512=[password=${u.password}]`, '--entity-type', 'users'];
+    const r = spawnSync('java', [...args, ...user, '--entity-name', u.username], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      throw new StackError('START_FAILED', `adding SCRAM user ${u.username} failed: ${r.stderr || r.stdout}`);
+    }
+  }
+}
+
 /**
  * Formats the data directory once. With SCRAM the users are created here (KRaft takes them at
- * format time); a directory formatted in the other mode is refused with the way out, since its
- * users (or lack of them) live in its metadata log.
+ * format time). A directory already formatted is left alone: one formatted without users is
+ * migrated by the stack before the broker starts with SCRAM (stack.ts).
  */
 function formatStorage(layout: StackLayout, lib: string, home: string, data: string): void {
-  const modeFile = path.join(home, 'auth-mode');
-  if (existsSync(path.join(data, 'meta.properties'))) {
-    const formatted = existsSync(modeFile) ? readFileSync(modeFile, 'utf8').trim() : 'plaintext';
-    if (formatted !== layout.kafkaAuth) {
-      throw new StackError(
-        'BAD_CONFIG',
-        `Kafka data in ${data} was formatted for ${formatted}, the stack now asks for ${layout.kafkaAuth}: ` +
-          `run npm run stack:down and remove ${home} to re-format (its topics are lost)`,
-      );
-    }
-    return;
-  }
-  const scram =
-    layout.kafkaAuth === 'scram'
-      ? Object.values(kafkaCredentials(layout).users).flatMap((u) => [
-          '--add-scram',
-          `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`,
-        ])
-      : [];
+  if (existsSync(path.join(data, 'meta.properties'))) return;
+  const scram = layout.kafkaAuth === 'scram' ? scramFormatArgs(kafkaCredentials(layout)) : [];
   const args = ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', newClusterId()];
   const r = spawnSync('java', [...args, '-c', path.join(home, 'server.properties'), ...scram], { encoding: 'utf8' });
   if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
-  writeFileSync(modeFile, layout.kafkaAuth);
+  markKafkaDataMode(layout, layout.kafkaAuth);
 }
 
 const kafka: ServiceSpec = {

@@ -5,7 +5,15 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
 import { createKafka } from '../processors/shared/kafka.js';
-import { SERVICES, stackKafkaSasl, type ServiceName, type StackLayout } from './services.js';
+import {
+  addScramUsers,
+  kafkaDataMode,
+  markKafkaDataMode,
+  SERVICES,
+  stackKafkaSasl,
+  type ServiceName,
+  type StackLayout,
+} from './services.js';
 
 export interface ServiceStatus {
   name: ServiceName;
@@ -124,6 +132,18 @@ async function waitReady(l: StackLayout, name: ServiceName, pid: number, timeout
   throw new StackError('NOT_READY', `${name} not ready after ${timeoutMs / 1000} s; see ${logFile(l, name)}`);
 }
 
+/**
+ * A Kafka data directory last run without SCRAM users, started with SCRAM: run it once more in its
+ * PLAINTEXT configuration, add every identity's credential, stop it. Topics and offsets stay.
+ */
+async function migrateKafkaToScram(l: StackLayout): Promise<void> {
+  const plain: StackLayout = { ...l, kafkaAuth: 'plaintext' };
+  await upService(plain, 'kafka');
+  addScramUsers(l);
+  await downService(l, 'kafka');
+  markKafkaDataMode(l, 'scram');
+}
+
 export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 120_000): Promise<UpResult> {
   const t0 = Date.now();
   const spec = SERVICES[name];
@@ -131,8 +151,22 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
   mkdirSync(l.run, { recursive: true });
   const existing = readPid(l, name);
   if (existing && pidAlive(existing, spec.marker)) {
+    const mode = name === 'kafka' ? kafkaDataMode(l) : null;
+    if (mode && mode !== l.kafkaAuth) {
+      throw new StackError(
+        'BAD_CONFIG',
+        `Kafka is running with ${mode}, the stack now asks for ${l.kafkaAuth}: ` +
+          'npm run stack:down, then start it again (a PLAINTEXT data directory is migrated to SCRAM on start)',
+      );
+    }
     await waitReady(l, name, existing, timeoutMs);
     return { name, action: 'already-running', pid: existing, seconds: (Date.now() - t0) / 1000 };
+  }
+  if (name === 'kafka') {
+    const mode = kafkaDataMode(l);
+    if (mode === 'plaintext' && l.kafkaAuth === 'scram') await migrateKafkaToScram(l);
+    // Back to PLAINTEXT (the explicit switch) needs no step: the users stay in the metadata, unused.
+    else if (mode === 'scram' && l.kafkaAuth === 'plaintext') markKafkaDataMode(l, 'plaintext');
   }
   spec.prepare(l);
   const { cmd, args, env } = spec.command(l);

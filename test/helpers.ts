@@ -28,7 +28,7 @@ export async function waitFor<T>(
 }
 
 import { fileURLToPath } from 'node:url';
-import { clickhouseCredentials, layoutFor, type ClickHouseCredentials } from '../stack/services.js';
+import { clickhouseCredentials, layoutFor, stackKafkaSasl, type ClickHouseCredentials } from '../stack/services.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +38,8 @@ export function stackAddresses(): {
   registryUrl: string;
   clickhouseUrl: string;
   clickhouse: ClickHouseCredentials;
+  /** The admin identity when the stack's Kafka runs with SCRAM (the default), else undefined. */
+  sasl: { username: string; password: string } | undefined;
 } {
   const l = layoutFor(ROOT);
   return {
@@ -45,7 +47,17 @@ export function stackAddresses(): {
     registryUrl: `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
     clickhouseUrl: process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${l.ports.clickhouseHttp}`,
     clickhouse: clickhouseCredentials(l),
+    sasl: stackKafkaSasl(l),
   };
+}
+
+/** The environment without the stack's Kafka identity: for processes talking to a private PLAINTEXT broker. */
+export function withoutStackIdentity(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.KAFKA_SASL_USERNAME;
+  delete copy.KAFKA_SASL_PASSWORD;
+  delete copy.KAFKA_CREDENTIALS_FILE;
+  return copy;
 }
 
 /**

@@ -16,6 +16,7 @@ export const retrainTrigger: Processor = {
   topology: {
     inputs: ['triggerState'],
     outputs: ['retrain', 'triggerState', 'deadLetter'],
+    reads: ['registry'],
     tables: ['performance_windows', 'retrain_events'],
     commit: 'none',
     punctuators: [{ name: 'evaluate the five triggers', every: 'TRIGGER_INTERVAL_MS' }],

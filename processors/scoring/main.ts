@@ -48,6 +48,7 @@ export const scoring: Processor = {
   topology: {
     inputs: ['reviews'],
     outputs: ['scored', 'deadLetter'],
+    reads: ['registry'],
     tables: ['predictions', 'review_features', 'shadow_predictions'],
     commit: 'transaction',
     punctuators: [],

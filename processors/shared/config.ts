@@ -31,6 +31,13 @@ export const baseShape = {
   /** SASL/SCRAM-SHA-512 identity of this process on Kafka (both or neither; unset = PLAINTEXT). */
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /**
+   * One Kafka identity per processor: a JSON file `{"users": {"ulasan-<processor>": {username,
+   * password}}}` (the local stack writes .stack/kafka/credentials.json). The runner then gives each
+   * processor its own client as `ulasan-<processor>`, so ACLs hold per processor inside one process;
+   * topics and ACLs are provisioned beforehand (`npm run kafka:provision`, as the admin identity).
+   */
+  KAFKA_CREDENTIALS_FILE: z.string().min(1).optional(),
   CLICKHOUSE_URL: url.optional(),
   CLICKHOUSE_DATABASE: z
     .string()
@@ -88,6 +95,13 @@ function productionProblems(
   const problems: { variable: string; message: string }[] = [];
   for (const v of [...REQUIRED_IN_PRODUCTION, 'CLICKHOUSE_PASSWORD', ...required]) {
     if (cleaned[v] === undefined) problems.push({ variable: v, message: 'is required when ULASAN_ENV=production' });
+  }
+  // Kafka without an identity is Kafka without authentication: production names one or the other.
+  if (cleaned.KAFKA_SASL_USERNAME === undefined && cleaned.KAFKA_CREDENTIALS_FILE === undefined) {
+    problems.push({
+      variable: 'KAFKA_SASL_USERNAME',
+      message: 'or KAFKA_CREDENTIALS_FILE is required when ULASAN_ENV=production (Kafka runs with SASL/SCRAM)',
+    });
   }
   const pw = cleaned.CLICKHOUSE_PASSWORD;
   if (pw !== undefined && pw.length < MIN_PASSWORD) {

@@ -1,7 +1,9 @@
 // Everything a processor needs, built once per process from validated config. Processors receive a
 // Context and never construct clients themselves, so the runner can host any subset in one process
 // (required with embedded chdb, which one process owns).
+import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
+import { ConfigError } from './errors.js';
 import { createKafka, type KafkaClient } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
@@ -38,6 +40,46 @@ export interface Processor {
   start(ctx: Context): Promise<ProcessorHandle>;
 }
 
+/** The Kafka identity a processor uses when the runner hosts one client per identity. */
+export const identityOf = (processor: string): string => `ulasan-${processor}`;
+
+export type KafkaIdentities = Record<string, { username: string; password: string }>;
+
+/** The identities of a credentials file; an unreadable file or one without users names itself. */
+export function readKafkaIdentities(file: string): KafkaIdentities {
+  let parsed: { users?: KafkaIdentities };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as { users?: KafkaIdentities };
+  } catch (err) {
+    throw new ConfigError([
+      { variable: 'KAFKA_CREDENTIALS_FILE', message: `cannot read ${file}: ${(err as Error).message}` },
+    ]);
+  }
+  if (!parsed.users || typeof parsed.users !== 'object')
+    throw new ConfigError([{ variable: 'KAFKA_CREDENTIALS_FILE', message: `${file} has no "users" object` }]);
+  return parsed.users;
+}
+
+/**
+ * The context one processor runs on: the process's own, or, with identities, the same context with
+ * a Kafka client of the processor's identity (so its registry follower and clients are its own too).
+ */
+export function processorContext(ctx: Context, processor: string, identities: KafkaIdentities | null): Context {
+  if (!identities) return ctx;
+  const sasl = identities[identityOf(processor)];
+  if (!sasl)
+    throw new ConfigError([
+      { variable: 'KAFKA_CREDENTIALS_FILE', message: `has no identity ${identityOf(processor)}` },
+    ]);
+  const kafka = createKafka({
+    brokers: ctx.config.KAFKA_BROKERS,
+    clientId: identityOf(processor),
+    logger: ctx.logger.child({ component: 'kafka', identity: identityOf(processor) }),
+    sasl,
+  });
+  return { ...ctx, kafka };
+}
+
 export async function createContext(
   config: BaseConfig,
   name: string,
@@ -54,7 +96,10 @@ export async function createContext(
         : undefined,
   });
   const topics = allTopics(config.ULASAN_TOPIC_PREFIX);
-  const created = await kafka.ensureTopics(topics);
+  // With one identity per processor and no process identity, topics were provisioned beforehand
+  // (the processors' identities may not create them).
+  const provisioned = config.KAFKA_CREDENTIALS_FILE !== undefined && config.KAFKA_SASL_USERNAME === undefined;
+  const created = provisioned ? [] : await kafka.ensureTopics(topics);
   if (created.length) logger.info({ created }, 'created topics');
   const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
   await serde.registerAll(topics);

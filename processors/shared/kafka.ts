@@ -1,8 +1,12 @@
 // The one module that imports kafkajs. kafkajs is frozen upstream (2.2.4); everything else in Ulasan
 // goes through this adapter so the client can be swapped without touching processors.
-import {
+import kafkajs, {
   Kafka,
   Partitioners,
+  type AclEntry,
+  type AclOperationTypes as AclOperation,
+  type AclResourceTypes as AclResource,
+  type ResourcePatternTypes as ResourcePattern,
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
@@ -18,6 +22,11 @@ import {
   type ProducerConfig,
   type RecordMetadata,
 } from 'kafkajs';
+
+// kafkajs is CommonJS, and Node's named-export detection does not see its ACL enums: they are read
+// off the default export (vitest's transform would hide this; tsx and node do not).
+export const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+export type { AclEntry, AclOperation, AclResource, ResourcePattern };
 import type { Logger } from './logger.js';
 import type { TopicSpec } from './topics.js';
 

@@ -80,6 +80,7 @@ export const trainingLauncher: Processor = {
   topology: {
     inputs: ['retrain'],
     outputs: ['trainingRuns', 'registry', 'deadLetter'],
+    reads: ['registry', 'trainingRuns'],
     tables: [],
     commit: 'on-start',
     punctuators: [],

@@ -12,6 +12,7 @@ const SECRETS = {
   CLICKHOUSE_READER_PASSWORD: 'reader-password-for-the-test',
   GRAFANA_ADMIN_PASSWORD: 'grafana-password-for-the-test',
   GATEWAY_TOKENS: 'ops:admin:' + 'ab'.repeat(32),
+  KAFKA_CREDENTIALS: '/run/ulasan-test/kafka-credentials.json',
 };
 
 function compose(args: string[], env: Record<string, string> = SECRETS) {
@@ -66,6 +67,22 @@ describe('docker-compose.yml', () => {
     expect(wide.stdout).toContain('0.0.0.0:8080:8080');
   });
 
+  it('runs Kafka with SCRAM: users from the credentials file, ACLs provisioned, one identity per processor', () => {
+    const byService = services(compose(['config']).stdout);
+    expect(byService.get('kafka')).toMatch(/kafka-storage\.sh format[\s\S]*scram\[@\]/);
+    expect(byService.get('kafka')).toMatch(/--command-config \/etc\/ulasan-kafka\/admin\.properties/);
+    expect(byService.get('kafka')).toMatch(/condition: service_completed_successfully/);
+    expect(byService.get('kafka-provision')).toMatch(/processors\/provision\.ts/);
+    for (const name of ['processors', 'gateway']) {
+      const block = byService.get(name)!;
+      expect(block, name).toMatch(/KAFKA_CREDENTIALS_FILE: \/etc\/ulasan-kafka-clients\/credentials\.json/);
+      // The clients' volume holds every identity but the admin; the operator's file is not mounted.
+      expect(block, name).not.toMatch(/kafka-credentials\.json/);
+      expect(block, name).not.toMatch(/KAFKA_SASL_/);
+    }
+    expect(byService.get('kafka')).not.toMatch(/PLAINTEXT:\/\//);
+  });
+
   it('has no default secrets, a login on Grafana, no registry deletion, and per-role ClickHouse users', () => {
     const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
     expect(text).not.toMatch(/:-(?:change-me|ulasan)\b/);
@@ -89,8 +106,14 @@ describe('docker-compose.yml', () => {
     const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
     for (const m of text.matchAll(/- \.\/([\w/.-]+):/g)) expect(existsSync(path.join(ROOT, m[1]!)), m[1]).toBe(true);
     const names = compose(['config', '--services']).stdout.trim().split('\n').sort();
-    expect(names).toEqual(['clickhouse', 'gateway', 'grafana', 'kafka', 'processors', 'registry']);
-    // In the normalised output each service's keys sit at 4 spaces: one healthcheck per service.
-    expect(r.stdout.match(/^ {4}healthcheck:$/gm)?.length).toBe(names.length);
+    const oneShot = ['kafka-config', 'kafka-provision'];
+    expect(names).toEqual(['clickhouse', 'gateway', 'grafana', 'kafka', ...oneShot, 'processors', 'registry'].sort());
+    // In the normalised output each service's keys sit at 4 spaces: a healthcheck per long-running
+    // service; the one-shot init jobs run to completion instead (restart "no").
+    const byService = services(r.stdout);
+    for (const [name, block] of byService) {
+      if (oneShot.includes(name)) expect(block, name).toMatch(/^ {4}restart: "?no"?$/m);
+      else expect(block, name).toMatch(/^ {4}healthcheck:$/m);
+    }
   });
 });

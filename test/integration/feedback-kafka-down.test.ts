@@ -7,7 +7,14 @@ import { newToken } from '../../gateway/auth.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { downService, upService } from '../../stack/stack.js';
-import { freshDir, privateKafkaLayout, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import {
+  freshDir,
+  privateKafkaLayout,
+  stackAddresses,
+  uniquePrefix,
+  waitFor,
+  withoutStackIdentity,
+} from '../helpers.js';
 
 const { registryUrl } = stackAddresses();
 
@@ -24,7 +31,7 @@ describe('Kafka down during gateway /feedback', () => {
     gw = await runProcessors(
       ['gateway'],
       {
-        ...process.env,
+        ...withoutStackIdentity(),
         KAFKA_BROKERS: privateBrokers.join(','),
         SCHEMA_REGISTRY_URL: registryUrl,
         CHDB_PATH: freshDir('feedback-chdb'),

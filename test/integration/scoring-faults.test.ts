@@ -14,7 +14,15 @@ import { rng } from '../../models/trainer/fasttext.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { downService, upService } from '../../stack/stack.js';
-import { ROOT, freshDir, privateKafkaLayout, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import {
+  ROOT,
+  freshDir,
+  privateKafkaLayout,
+  stackAddresses,
+  uniquePrefix,
+  waitFor,
+  withoutStackIdentity,
+} from '../helpers.js';
 
 const TOTAL = 50_000;
 const prefix = uniquePrefix();
@@ -36,7 +44,7 @@ function startScorer(): ChildProcess {
   // SIGKILL to the wrapper would leave the real scorer running.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'scoring'], {
     env: {
-      ...process.env,
+      ...withoutStackIdentity(),
       KAFKA_BROKERS: brokers.join(','),
       SCHEMA_REGISTRY_URL: registryUrl,
       CHDB_PATH: chdbPath,

@@ -8,9 +8,9 @@ import { allTopics, topicSpec, valueSubject } from '../../processors/shared/topi
 import type { Review } from '../../schemas/types.generated.js';
 import { stackAddresses, uniquePrefix } from '../helpers.js';
 
-const { brokers, registryUrl } = stackAddresses();
+const { brokers, registryUrl, sasl } = stackAddresses();
 const prefix = uniquePrefix();
-const kafka = createKafka({ brokers, clientId: 'test-serde' });
+const kafka = createKafka({ brokers, clientId: 'test-serde', sasl });
 
 afterAll(async () => {
   await kafka.deleteTopics(allTopics(prefix).map((t) => t.name)).catch(() => undefined);

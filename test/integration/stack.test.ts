@@ -4,16 +4,19 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layoutFor } from '../../stack/services.js';
-import { ROOT, freshDir } from '../helpers.js';
+import { createKafka } from '../../processors/shared/kafka.js';
+import { kafkaCredentials, kafkaDataMode, layoutFor } from '../../stack/services.js';
+import { downService, upService } from '../../stack/stack.js';
+import { ROOT, freshDir, privateKafkaLayout } from '../helpers.js';
 
 const dir = freshDir('stack');
 const env = {
   ...process.env,
   ULASAN_STACK_DIR: dir,
   ULASAN_STACK_LIB_DIR: layoutFor(ROOT).lib,
-  ULASAN_STACK_KAFKA_PORT: '29092',
-  ULASAN_STACK_CONTROLLER_PORT: '29093',
+  // Off the ports of the other private brokers (29092 faults, 29192 feedback, 29292 SCRAM, 29492 migration).
+  ULASAN_STACK_KAFKA_PORT: '29392',
+  ULASAN_STACK_CONTROLLER_PORT: '29393',
   ULASAN_STACK_REGISTRY_PORT: '28081',
 };
 
@@ -74,5 +77,28 @@ describe('stack tool', () => {
     for (const pid of pids) expect(running(pid), `pid ${pid} still running`).toBe(false);
     expect(processesUsing(dir)).toEqual([]);
     expect(cli('status').code).toBe(3);
+  });
+
+  it('migrates a PLAINTEXT data directory to SCRAM on start, keeping its topics', { timeout: 300_000 }, async () => {
+    const plain = privateKafkaLayout('migrate-stack', 29492, 'plaintext');
+    const brokers = [`127.0.0.1:${plain.ports.kafka}`];
+    const topic = { key: 'probe' as const, name: 'kept-across-migration', partitions: 2, config: {} };
+    try {
+      await upService(plain, 'kafka');
+      await createKafka({ brokers, clientId: 'migrate-plain' }).ensureTopics([topic]);
+      await downService(plain, 'kafka');
+      const scram = { ...plain, kafkaAuth: 'scram' as const };
+      await upService(scram, 'kafka');
+      expect(kafkaDataMode(scram)).toBe('scram');
+      const sasl = kafkaCredentials(scram).users['ulasan-admin'];
+      const admin = createKafka({ brokers, clientId: 'migrate-admin', sasl }).admin();
+      await admin.connect();
+      expect(await admin.listTopics()).toContain(topic.name);
+      await admin.disconnect();
+      const anonymous = createKafka({ brokers, clientId: 'migrate-anon', retries: 0, connectionTimeout: 2000 }).admin();
+      await expect(anonymous.connect().then(() => anonymous.listTopics())).rejects.toThrow();
+    } finally {
+      await downService(plain, 'kafka');
+    }
   });
 });

@@ -40,7 +40,12 @@ describe('parseConfig', () => {
 
   it('requires explicit service addresses in production', () => {
     const err = configError(() => parseConfig({}, { ULASAN_ENV: 'production', SCHEMA_REGISTRY_URL: 'http://r:8081' }));
-    expect(err.variables.sort()).toEqual(['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_URL', 'KAFKA_BROKERS']);
+    expect(err.variables.sort()).toEqual([
+      'CLICKHOUSE_PASSWORD',
+      'CLICKHOUSE_URL',
+      'KAFKA_BROKERS',
+      'KAFKA_SASL_USERNAME',
+    ]);
     expect(err.message).toMatch(/KAFKA_BROKERS: is required when ULASAN_ENV=production/);
   });
 
@@ -50,7 +55,17 @@ describe('parseConfig', () => {
     SCHEMA_REGISTRY_URL: 'http://registry:8080/apis/ccompat/v7',
     CLICKHOUSE_URL: 'http://clickhouse:8123',
     CLICKHOUSE_PASSWORD: 'a-long-and-unguessable-one',
+    KAFKA_CREDENTIALS_FILE: '/etc/ulasan-kafka-clients/credentials.json',
   };
+
+  it('refuses production without a Kafka identity (Kafka runs with SASL/SCRAM), naming both ways', () => {
+    const { KAFKA_CREDENTIALS_FILE: _file, ...anonymous } = production;
+    const err = configError(() => parseConfig({}, anonymous));
+    expect(err.variables).toEqual(['KAFKA_SASL_USERNAME']);
+    expect(err.message).toMatch(/KAFKA_SASL_USERNAME: or KAFKA_CREDENTIALS_FILE is required/);
+    const withUser = { ...anonymous, KAFKA_SASL_USERNAME: 'ulasan-producer', KAFKA_SASL_PASSWORD: 'x'.repeat(24) };
+    expect(parseConfig({}, withUser).KAFKA_SASL_USERNAME).toBe('ulasan-producer');
+  });
 
   it.each([
     ['missing', undefined, /CLICKHOUSE_PASSWORD: is required/],

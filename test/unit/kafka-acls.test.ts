@@ -1,5 +1,10 @@
 // ACLs from a declared topology: read inputs, write outputs, LITERAL topic names only.
-import { AclOperationTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+  type AclResource,
+} from '../../processors/shared/kafka.js';
 import { describe, expect, it } from 'vitest';
 import { aclsFor } from '../../processors/shared/kafka-acls.js';
 import { topicNames } from '../../processors/shared/topics.js';
@@ -14,7 +19,7 @@ describe('aclsFor', () => {
     },
     names,
   );
-  const on = (type: AclResourceTypes, name: string) =>
+  const on = (type: AclResource, name: string) =>
     acls.filter((a) => a.resourceType === type && a.resourceName === name).map((a) => a.operation);
 
   it('grants read on inputs and write on outputs, each by its literal name', () => {
@@ -36,5 +41,36 @@ describe('aclsFor', () => {
     expect(on(AclResourceTypes.GROUP, 'ulasan-scoring')).toEqual([AclOperationTypes.READ]);
     expect(on(AclResourceTypes.TRANSACTIONAL_ID, 'ulasan-scoring').length).toBe(2);
     expect(on(AclResourceTypes.TOPIC, 'ulasan.feedback')).toEqual([]);
+  });
+});
+
+describe('identities and grants of every processor', () => {
+  it('has a stack identity for every processor and the producer, and a grant for each', async () => {
+    const { PROCESSORS } = await import('../../processors/runner.js');
+    const { kafkaGrants, PRODUCER_IDENTITY } = await import('../../processors/provision.js');
+    const { KAFKA_IDENTITIES } = await import('../../stack/kafka-auth.js');
+    const { identityOf } = await import('../../processors/shared/context.js');
+    const wanted = [...Object.keys(PROCESSORS).map(identityOf), PRODUCER_IDENTITY];
+    expect([...KAFKA_IDENTITIES].sort()).toEqual(['ulasan-admin', ...wanted].sort());
+    expect(
+      kafkaGrants()
+        .map((g) => g.principal)
+        .sort(),
+    ).toEqual(wanted.sort());
+  });
+
+  it('grants a follower of the registry read on it and on the throwaway groups, but not write', () => {
+    const acls = aclsFor(
+      {
+        principal: 'ulasan-scoring',
+        topology: { inputs: ['reviews'], outputs: ['scored'], reads: ['registry'], commit: 'transaction' },
+        groupPrefix: 'ulasan-scoring',
+      },
+      topicNames(''),
+    );
+    const registry = acls.filter((a) => a.resourceName === topicNames('').registry).map((a) => a.operation);
+    expect(registry.sort()).toEqual([AclOperationTypes.READ, AclOperationTypes.DESCRIBE].sort());
+    const groups = acls.filter((a) => a.resourceType === AclResourceTypes.GROUP).map((a) => a.resourceName);
+    expect(groups.sort()).toEqual(['ulasan-reader-', 'ulasan-registry-follower-', 'ulasan-scoring']);
   });
 });

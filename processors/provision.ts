@@ -1,0 +1,68 @@
+// npm run kafka:provision [-- --prefix <topic prefix>]: creates the catalogue's topics and every
+// Kafka identity's ACLs (one per processor, from its declared topology, plus the producer), run as
+// the admin identity (KAFKA_SASL_USERNAME/PASSWORD). Processors running with one identity each
+// (KAFKA_CREDENTIALS_FILE) may neither create topics nor touch another's; this is the step that does.
+import { parseArgs } from 'node:util';
+import { parseConfig } from './shared/config.js';
+import { identityOf, readKafkaIdentities } from './shared/context.js';
+import { isUlasanError } from './shared/errors.js';
+import { applyAcls, type Grant } from './shared/kafka-acls.js';
+import { createKafka, type KafkaClient } from './shared/kafka.js';
+import { allTopics, topicNames } from './shared/topics.js';
+import { PROCESSORS } from './runner.js';
+
+/** The producer CLI and scrapers: they write reviews (and dead letters), nothing else. */
+export const PRODUCER_IDENTITY = 'ulasan-producer' as const;
+
+/** Every identity's grant: each processor its own topology and group prefix, and the producer. */
+export function kafkaGrants(): Grant[] {
+  const processors = Object.values(PROCESSORS).map((p) => ({
+    principal: identityOf(p.name),
+    topology: p.topology,
+    groupPrefix: identityOf(p.name),
+  }));
+  const producer: Grant = {
+    principal: PRODUCER_IDENTITY,
+    topology: { inputs: [], outputs: ['reviews', 'deadLetter'], commit: 'none' },
+    groupPrefix: PRODUCER_IDENTITY,
+  };
+  return [...processors, producer];
+}
+
+/** Topics of `prefix` created (missing ones) and every identity's ACLs on them; returns what it did. */
+export async function provisionKafka(admin: KafkaClient, prefix: string): Promise<{ created: string[]; acls: number }> {
+  const created = await admin.ensureTopics(allTopics(prefix));
+  const a = admin.admin();
+  await a.connect();
+  try {
+    return { created, acls: await applyAcls(a, kafkaGrants(), topicNames(prefix)) };
+  } finally {
+    await a.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { prefix: { type: 'string' } } });
+  const config = parseConfig({});
+  const prefix = values.prefix ?? config.ULASAN_TOPIC_PREFIX;
+  // The admin: KAFKA_SASL_USERNAME/PASSWORD, else the file's ulasan-admin (the compose init job).
+  const fromFile = config.KAFKA_CREDENTIALS_FILE
+    ? readKafkaIdentities(config.KAFKA_CREDENTIALS_FILE)['ulasan-admin']
+    : undefined;
+  const sasl =
+    config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
+      ? { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+      : fromFile;
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-provision', sasl });
+  const r = await provisionKafka(kafka, prefix);
+  console.log(
+    `topics created: ${r.created.length ? r.created.join(', ') : 'none (all existed)'}; ACL entries: ${r.acls}`,
+  );
+}
+
+if (process.argv[1] && /provision\.(ts|js)$/.test(process.argv[1])) {
+  main().catch((err: unknown) => {
+    console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : String(err));
+    process.exit(1);
+  });
+}
