@@ -77,6 +77,17 @@ export function scramBrokerProperties(o: {
   ];
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes in URL-safe base64 without padding (22 chars), never starting
+ * with '-' (the storage tool's argument parser would take it for an option: 1 format in 64 failed).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** `kafka-storage format` arguments that create every identity's SCRAM-SHA-512 user. */
 export function scramFormatArgs(c: KafkaCredentials): string[] {
   return Object.values(c.users).flatMap((u) => [

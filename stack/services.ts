@@ -3,12 +3,12 @@
 // unless a server is asked for.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
 import {
   credentialsFile,
   kafkaCredentialsFile,
+  newClusterId,
   scramBrokerProperties,
   scramFormatArgs,
   type KafkaCredentials,
@@ -178,11 +178,6 @@ export function stackKafkaSasl(layout: StackLayout): { username: string; passwor
   return layout.kafkaAuth === 'scram' ? kafkaCredentials(layout).users['ulasan-admin'] : undefined;
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 chars). */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 /** The auth mode the Kafka data directory was last run in (null: not formatted yet). */
 export function kafkaDataMode(layout: StackLayout): 'plaintext' | 'scram' | null {
   const home = path.join(layout.dir, 'kafka');
@@ -223,7 +218,7 @@ export function addScramUsers(layout: StackLayout): void {
 function formatStorage(layout: StackLayout, lib: string, home: string, data: string): void {
   if (existsSync(path.join(data, 'meta.properties'))) return;
   const scram = layout.kafkaAuth === 'scram' ? scramFormatArgs(kafkaCredentials(layout)) : [];
-  const args = ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', '-t', newClusterId()];
+  const args = ['-cp', `${lib}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`];
   const r = spawnSync('java', [...args, '-c', path.join(home, 'server.properties'), ...scram], { encoding: 'utf8' });
   if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
   markKafkaDataMode(layout, layout.kafkaAuth);

@@ -6,11 +6,11 @@
 //   <broker dir>/admin.properties    the admin identity's client settings (healthcheck, provisioning)
 //   <client dir>/credentials.json    every identity except the admin: what the processors mount
 // The same settings as the local stack (stack/kafka-auth.ts).
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   clientProperties,
+  newClusterId,
   scramBrokerProperties,
   scramFormatArgs,
   type KafkaCredentials,
@@ -53,7 +53,7 @@ export function configure(credentialsPath: string, brokerDir: string, clientDir:
   write(brokerDir, 'format-args', scramFormatArgs(c));
   write(brokerDir, 'admin.properties', clientProperties(c.users['ulasan-admin']));
   const clusterId = path.join(brokerDir, 'cluster-id');
-  if (!existsSync(clusterId)) writeFileSync(clusterId, randomBytes(16).toString('base64url'));
+  if (!existsSync(clusterId)) writeFileSync(clusterId, newClusterId());
   const { 'ulasan-admin': _admin, ...clients } = c.users;
   writeFileSync(path.join(clientDir, 'credentials.json'), JSON.stringify({ users: clients }), { mode: 0o600 });
 }

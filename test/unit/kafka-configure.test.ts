@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configure } from '../../deploy/kafka/configure.js';
-import { kafkaCredentialsFile } from '../../stack/kafka-auth.js';
+import { kafkaCredentialsFile, newClusterId } from '../../stack/kafka-auth.js';
 
 describe('compose Kafka configuration', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-kafka-config-'));
@@ -40,5 +40,10 @@ describe('compose Kafka configuration', () => {
       /npm run kafka:credentials/,
     );
     expect(existsSync(path.join(dir, 'b2'))).toBe(false);
+  });
+
+  it('makes cluster ids the storage tool cannot take for an option (never a leading -)', () => {
+    const ids = Array.from({ length: 5000 }, () => newClusterId());
+    expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
   });
 });
