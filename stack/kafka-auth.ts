@@ -48,6 +48,33 @@ export function kafkaCredentialsFile(file: string): KafkaCredentials {
 }
 
 /**
+ * A single-node KRaft broker and controller: every internal topic lives with one replica, no topic
+ * is created by a client, and groups start without the 3 s join delay (tests create them
+ * constantly). The listeners come from the auth settings.
+ */
+export function singleNodeProperties(o: { controllerVoter: string; logDir: string; auth: string[] }): string[] {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${o.controllerVoter}`,
+    'controller.listener.names=CONTROLLER',
+    ...o.auth,
+    `log.dirs=${o.logDir}`,
+    'num.partitions=3',
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'min.insync.replicas=1',
+    'default.replication.factor=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'log.retention.check.interval.ms=60000',
+  ];
+}
+
+/**
  * Broker settings for SASL: SCRAM-SHA-512 for clients and between brokers, SASL/PLAIN on the
  * controller listener (KRaft controllers cannot use SCRAM: its credentials live in the metadata the
  * controller serves), StandardAuthorizer with nothing allowed unless an ACL says so.

@@ -10,6 +10,7 @@ import {
   kafkaCredentialsFile,
   newClusterId,
   scramBrokerProperties,
+  singleNodeProperties,
   scramFormatArgs,
   type KafkaCredentials,
 } from './kafka-auth.js';
@@ -234,27 +235,11 @@ const kafka: ServiceSpec = {
     const data = path.join(home, 'data');
     mkdirSync(data, { recursive: true });
     const { controller } = layout.ports;
-    const props = [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controller}`,
-      'controller.listener.names=CONTROLLER',
-      ...(layout.kafkaAuth === 'scram' ? scramProperties(layout) : plaintextProperties(layout)),
-      `log.dirs=${data}`,
-      'num.partitions=3',
-      // Single node: every internal topic must live with one replica.
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'min.insync.replicas=1',
-      'default.replication.factor=1',
-      // Tests create groups constantly; the default 3 s join delay would only slow them.
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      'log.retention.check.interval.ms=60000',
-    ];
+    const props = singleNodeProperties({
+      controllerVoter: `127.0.0.1:${controller}`,
+      logDir: data,
+      auth: layout.kafkaAuth === 'scram' ? scramProperties(layout) : plaintextProperties(layout),
+    });
     writeFileSync(path.join(home, 'server.properties'), props.join('\n') + '\n', { mode: 0o600 });
     formatStorage(layout, lib, home, data);
   },

@@ -28,6 +28,8 @@ export async function waitFor<T>(
 }
 
 import { fileURLToPath } from 'node:url';
+import type { KafkaClient } from '../processors/shared/kafka.js';
+import type { Running } from '../processors/runner.js';
 import { clickhouseCredentials, layoutFor, stackKafkaSasl, type ClickHouseCredentials } from '../stack/services.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,4 +106,22 @@ export function varint(n: number): number[] {
   }
   out.push(z);
   return out;
+}
+
+/** Sends one record; rejects with Kafka's error (an ACL refusal, an authentication failure). */
+export async function sendOne(k: KafkaClient, topic: string): Promise<void> {
+  const p = k.producer();
+  await p.connect();
+  try {
+    await p.send({ topic, messages: [{ key: 'k', value: 'v' }], acks: -1 });
+  } finally {
+    await p.disconnect();
+  }
+}
+
+/** afterAll of a test that ran processors on its own topics: stop them, then delete the topics. */
+export async function stopAndDeleteTopics(running: Running | undefined, admin?: KafkaClient): Promise<void> {
+  await running?.stop();
+  if (running)
+    await (admin ?? running.ctx.kafka).deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
 }

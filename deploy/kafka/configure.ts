@@ -13,26 +13,9 @@ import {
   newClusterId,
   scramBrokerProperties,
   scramFormatArgs,
+  singleNodeProperties,
   type KafkaCredentials,
 } from '../../stack/kafka-auth.js';
-
-const BROKER_SETTINGS = [
-  'process.roles=broker,controller',
-  'node.id=1',
-  'controller.quorum.voters=1@kafka:9093',
-  'controller.listener.names=CONTROLLER',
-  'log.dirs=/var/lib/kafka/data',
-  'num.partitions=3',
-  'offsets.topic.replication.factor=1',
-  'transaction.state.log.replication.factor=1',
-  'transaction.state.log.min.isr=1',
-  'share.coordinator.state.topic.replication.factor=1',
-  'share.coordinator.state.topic.min.isr=1',
-  'min.insync.replicas=1',
-  'default.replication.factor=1',
-  'group.initial.rebalance.delay.ms=0',
-  'auto.create.topics.enable=false',
-];
 
 export function configure(credentialsPath: string, brokerDir: string, clientDir: string): void {
   if (!existsSync(credentialsPath))
@@ -49,7 +32,11 @@ export function configure(credentialsPath: string, brokerDir: string, clientDir:
     controllerListen: '0.0.0.0:9093',
     credentials: c,
   });
-  write(brokerDir, 'server.properties', [...BROKER_SETTINGS, ...scram]);
+  write(
+    brokerDir,
+    'server.properties',
+    singleNodeProperties({ controllerVoter: 'kafka:9093', logDir: '/var/lib/kafka/data', auth: scram }),
+  );
   write(brokerDir, 'format-args', scramFormatArgs(c));
   write(brokerDir, 'admin.properties', clientProperties(c.users['ulasan-admin']));
   const clusterId = path.join(brokerDir, 'cluster-id');

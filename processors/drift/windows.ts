@@ -52,6 +52,13 @@ export class TumblingWindows<S, R> {
   private readonly counted = new Map<number, bigint>();
   private watermark = -Infinity;
   private lastEventWall = 0;
+  /**
+   * When records came again after the whole stream had been quiet for `partitionIdleMs`. Every
+   * partition then gets a fresh `partitionIdleMs` to deliver before it counts as idle: a backlog
+   * (say, after a scorer outage) reaches the partitions a few moments apart, and the first one to
+   * resume must not close windows the others are about to fill (they would be partial and drift).
+   */
+  private resumedWall = -Infinity;
   /** Highest window end already closed: anything before it is late. */
   private closedUntil = -Infinity;
 
@@ -66,7 +73,8 @@ export class TumblingWindows<S, R> {
     let activeMin = Infinity;
     let allMax = -Infinity;
     for (const p of this.partitions.values()) {
-      if (wallNow - p.lastWall < this.partitionIdleMs) activeMin = Math.min(activeMin, p.maxEvent);
+      const quietSince = Math.max(p.lastWall, this.resumedWall);
+      if (wallNow - quietSince < this.partitionIdleMs) activeMin = Math.min(activeMin, p.maxEvent);
       allMax = Math.max(allMax, p.maxEvent);
     }
     // All quiet: nothing is behind any more, so the furthest partition sets the pace.
@@ -108,6 +116,7 @@ export class TumblingWindows<S, R> {
     this.o.add(w.state, record);
     const held = w.minOffsets.get(pos.partition);
     if (held === undefined || offset < held) w.minOffsets.set(pos.partition, offset);
+    if (this.lastEventWall > 0 && wallNow - this.lastEventWall >= this.partitionIdleMs) this.resumedWall = wallNow;
     p.maxEvent = Math.max(p.maxEvent, eventTime);
     p.lastWall = wallNow;
     this.advance(wallNow);

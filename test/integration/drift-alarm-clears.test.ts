@@ -12,7 +12,7 @@ import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DATA } from '../unit/models/fixtures.js';
-import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { freshDir, stackAddresses, stopAndDeleteTopics, uniquePrefix, waitFor } from '../helpers.js';
 
 const MIN = 60_000;
 const PER_MINUTE = 40;
@@ -36,13 +36,12 @@ beforeAll(async () => {
       SCORING_INSTANCE_ID: `alarm-${process.pid}`,
       DRIFT_GROUP: `${prefix}drift`,
       DRIFT_WINDOWS: '1m',
-      // The stream is in the past and comes in two bursts with a pause (the retrain) between them. No
-      // partition may count as idle in that pause: an idle partition stops holding the watermark, and the
-      // first partition to resume would close windows the others still feed, leaving partial windows
-      // that drift by construction. Windows close on the event-time watermark (5 minutes of grace); the
-      // trailing minute of each burst moves it.
+      // The stream is in the past and comes in two bursts with a pause (the retrain) longer than the
+      // idle time between them: the second burst is the backlog-after-a-pause case, where every
+      // partition gets a fresh idle time to resume before it stops holding the watermark (windows.ts).
+      // The trailing minutes of each burst move the watermark past the grace.
       DRIFT_GRACE: '5m',
-      DRIFT_IDLE_FLUSH_MS: '600000',
+      DRIFT_IDLE_FLUSH_MS: '15000',
       DRIFT_REFERENCE: 'window',
       DRIFT_REFERENCE_PERIOD: '10m',
       DRIFT_ALPHA: String(ALPHA),
@@ -62,10 +61,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 
-afterAll(async () => {
-  await running?.stop();
-  await running?.ctx.kafka.deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
-});
+afterAll(() => stopAndDeleteTopics(running));
 
 type Window = {
   start: string;

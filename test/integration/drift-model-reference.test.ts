@@ -18,7 +18,7 @@ import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DRIFT_SEGMENTS_SQL, driftSegmentView, type DriftSegmentRow } from '../../gateway/queries.js';
 import { DATA } from '../unit/models/fixtures.js';
-import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { freshDir, stackAddresses, stopAndDeleteTopics, uniquePrefix, waitFor } from '../helpers.js';
 
 const MIN = 60_000;
 const PER_MINUTE = 40;
@@ -50,20 +50,16 @@ beforeAll(async () => {
       DRIFT_REFERENCE_SOURCES: 'smsa-valid',
       DRIFT_MODEL_DIR: modelDir,
       DRIFT_ALPHA: String(ALPHA),
-      // The stream is in the past and comes in bursts with a pause between phases: no partition may count
-      // as idle in that pause (an idle partition stops holding the watermark, and the first partition to
-      // resume would close windows the others still feed). Windows close on the event-time watermark.
-      DRIFT_IDLE_FLUSH_MS: '600000',
+      // The stream is in the past and comes in bursts with pauses longer than the idle time between
+      // phases: each resume gives every partition a fresh idle time before it stops holding the watermark.
+      DRIFT_IDLE_FLUSH_MS: '15000',
       LOG_LEVEL: 'error',
     },
     { opsServer: false },
   );
 }, 240_000);
 
-afterAll(async () => {
-  await running?.stop();
-  await running?.ctx.kafka.deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
-});
+afterAll(() => stopAndDeleteTopics(running));
 
 type WindowRow = {
   start: string;

@@ -17,7 +17,16 @@ import { runProcessors, type Running } from '../../processors/runner.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { kafkaCredentials, layoutFor } from '../../stack/services.js';
 import { DATA } from '../unit/models/fixtures.js';
-import { ROOT, freshDir, stackAddresses, uniquePrefix, waitFor, withoutStackIdentity } from '../helpers.js';
+import {
+  ROOT,
+  freshDir,
+  sendOne,
+  stackAddresses,
+  stopAndDeleteTopics,
+  uniquePrefix,
+  waitFor,
+  withoutStackIdentity,
+} from '../helpers.js';
 
 const { brokers, registryUrl, sasl } = stackAddresses();
 const layout = layoutFor(ROOT);
@@ -74,21 +83,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 
-afterAll(async () => {
-  await running?.stop();
-  await admin.deleteTopics(Object.values(names)).catch(() => undefined);
-});
-
-/** Resolves when `send` succeeds, rejects with its error otherwise (ACLs reach the authorizer a moment late). */
-async function send(k: KafkaClient, topic: string): Promise<void> {
-  const p = k.producer();
-  await p.connect();
-  try {
-    await p.send({ topic, messages: [{ key: 'k', value: 'v' }], acks: -1 });
-  } finally {
-    await p.disconnect();
-  }
-}
+afterAll(() => stopAndDeleteTopics(running, admin));
 
 describe('one Kafka identity per processor', () => {
   it('runs the processors each as itself, end to end', { timeout: 240_000 }, async () => {
@@ -142,10 +137,10 @@ describe('one Kafka identity per processor', () => {
 
   it("refuses an identity another's topics, and a client without credentials", async () => {
     const scorer = client(users['ulasan-scoring'], 'identities-scorer');
-    await expect(send(scorer, names.feedback)).rejects.toThrow(/authoriz/i);
-    await expect(send(scorer, names.retrain)).rejects.toThrow(/authoriz/i);
+    await expect(sendOne(scorer, names.feedback)).rejects.toThrow(/authoriz/i);
+    await expect(sendOne(scorer, names.retrain)).rejects.toThrow(/authoriz/i);
     const producer = client(users[PRODUCER_IDENTITY], 'identities-producer-2');
-    await expect(send(producer, names.scored)).rejects.toThrow(/authoriz/i);
+    await expect(sendOne(producer, names.scored)).rejects.toThrow(/authoriz/i);
     const reader = producer.kafka.consumer({ groupId: `${PRODUCER_IDENTITY}-${prefix}` });
     await reader.connect();
     try {
@@ -153,6 +148,6 @@ describe('one Kafka identity per processor', () => {
     } finally {
       await reader.disconnect();
     }
-    await expect(send(client(undefined, 'identities-anonymous'), names.reviews)).rejects.toThrow();
+    await expect(sendOne(client(undefined, 'identities-anonymous'), names.reviews)).rejects.toThrow();
   });
 });

@@ -8,7 +8,7 @@ import { createKafka, type KafkaClient } from '../../processors/shared/kafka.js'
 import { allTopics, topicNames } from '../../processors/shared/topics.js';
 import { kafkaCredentials } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
-import { privateKafkaLayout, uniquePrefix } from '../helpers.js';
+import { privateKafkaLayout, sendOne, uniquePrefix } from '../helpers.js';
 
 const layout = privateKafkaLayout('scram-stack', 29292, 'scram');
 const brokers = [`127.0.0.1:${layout.ports.kafka}`];
@@ -37,32 +37,22 @@ afterAll(async () => {
   await downService(layout, 'kafka');
 });
 
-async function send(k: KafkaClient, topic: string): Promise<void> {
-  const p = k.producer();
-  await p.connect();
-  try {
-    await p.send({ topic, messages: [{ key: 'k', value: 'v' }], acks: -1 });
-  } finally {
-    await p.disconnect();
-  }
-}
-
 describe('Kafka with SCRAM and ACLs', () => {
   it('refuses a client without credentials and one with a wrong password', async () => {
-    await expect(send(client(), names.reviews)).rejects.toThrow();
+    await expect(sendOne(client(), names.reviews)).rejects.toThrow();
     const wrong = client({ username: 'ulasan-scoring', password: 'not-the-password' });
-    await expect(send(wrong, names.reviews)).rejects.toThrow(/SASL|authentication/i);
+    await expect(sendOne(wrong, names.reviews)).rejects.toThrow(/SASL|authentication/i);
   });
 
   it("lets the scoring identity write its outputs and read its inputs, and refuses another's topic", async () => {
     const scorer = client(kafkaCredentials(layout).users['ulasan-scoring']);
     // applyAcls returned only once the broker showed every entry: no wait here.
-    await send(scorer, names.scored);
-    await send(scorer, names.deadLetter);
-    await expect(send(scorer, names.feedback)).rejects.toThrow(/authoriz/i);
-    await expect(send(scorer, names.registry)).rejects.toThrow(/authoriz/i);
+    await sendOne(scorer, names.scored);
+    await sendOne(scorer, names.deadLetter);
+    await expect(sendOne(scorer, names.feedback)).rejects.toThrow(/authoriz/i);
+    await expect(sendOne(scorer, names.registry)).rejects.toThrow(/authoriz/i);
 
-    await send(admin, names.reviews);
+    await sendOne(admin, names.reviews);
     const consumer = scorer.kafka.consumer({ groupId: `${prefix}scoring-acl` });
     await consumer.connect();
     try {

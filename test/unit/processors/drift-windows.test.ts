@@ -56,6 +56,39 @@ describe('tumbling windows', () => {
     expect(w.closeReady().map((x) => x.start)).toEqual([0]);
   });
 
+  it('after the whole stream was quiet, gives every partition time to resume before it counts as idle', () => {
+    const M = 60_000;
+    const w = listWindows<string>({ sizeMs: M, graceMs: 0, partitionIdleMs: 10_000 });
+    w.setPartitions([0, 1], 0);
+    for (let m = 0; m < 5; m++) {
+      w.add(m * M, `p0-${m}`, { partition: 0, offset: String(m) }, 1);
+      w.add(m * M, `p1-${m}`, { partition: 1, offset: String(m) }, 1);
+    }
+    // A pause far longer than the idle time (a scorer outage), then the backlog: partition 0 first.
+    for (let m = 10; m < 20; m++) w.add(m * M, `p0-${m}`, { partition: 0, offset: String(m) }, 300_000);
+    expect(w.closeReady().map((x) => x.start / M)).toEqual([0, 1, 2, 3]);
+    for (const x of w.closeReady()) w.release(x.start);
+    // Partition 1's backlog a moment later is still on time: nothing of it is late.
+    for (let m = 10; m < 20; m++)
+      expect(w.add(m * M, `p1-${m}`, { partition: 1, offset: String(m) }, 301_000)).toBe('ok');
+    const closed = w.closeReady();
+    expect(closed.find((x) => x.start === 10 * M)!.state).toEqual(['p0-10', 'p1-10']);
+  });
+
+  it('after a resume, a partition that stays silent stops holding the watermark once the idle time is up', () => {
+    const M = 60_000;
+    const w = listWindows<string>({ sizeMs: M, graceMs: 0, partitionIdleMs: 10_000 });
+    w.setPartitions([0, 1], 0);
+    w.add(0, 'p0-0', { partition: 0, offset: '0' }, 1);
+    w.add(0, 'p1-0', { partition: 1, offset: '0' }, 1);
+    w.add(10 * M, 'p0-10', { partition: 0, offset: '1' }, 300_000);
+    expect(w.closeReady().map((x) => x.start)).toEqual([]);
+    w.add(11 * M, 'p0-11', { partition: 0, offset: '2' }, 305_000);
+    expect(w.closeReady().map((x) => x.start)).toEqual([]);
+    w.add(12 * M, 'p0-12', { partition: 0, offset: '3' }, 310_000);
+    expect(w.closeReady().map((x) => x.start / M)).toEqual([0, 10, 11]);
+  });
+
   it('holds back commits to the oldest offset of an open window', () => {
     const w = listWindows<string>({ sizeMs: H, graceMs: 0 });
     w.add(10, 'a', pos(5), 0);
