@@ -59,6 +59,8 @@ export class TumblingWindows<S, R> {
    * resume must not close windows the others are about to fill (they would be partial and drift).
    */
   private resumedWall = -Infinity;
+  /** Wall time of the last record (`lastEventWall` also moves with the wall-clock flush). */
+  private lastRecordWall = 0;
   /** Highest window end already closed: anything before it is late. */
   private closedUntil = -Infinity;
 
@@ -116,7 +118,8 @@ export class TumblingWindows<S, R> {
     this.o.add(w.state, record);
     const held = w.minOffsets.get(pos.partition);
     if (held === undefined || offset < held) w.minOffsets.set(pos.partition, offset);
-    if (this.lastEventWall > 0 && wallNow - this.lastEventWall >= this.partitionIdleMs) this.resumedWall = wallNow;
+    if (this.lastRecordWall > 0 && wallNow - this.lastRecordWall >= this.partitionIdleMs) this.resumedWall = wallNow;
+    this.lastRecordWall = wallNow;
     p.maxEvent = Math.max(p.maxEvent, eventTime);
     p.lastWall = wallNow;
     this.advance(wallNow);
