@@ -22,8 +22,8 @@ export default defineConfig({
     // chdb locks its data directory per process and is a native singleton: one test file per process.
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: mode === 'unit' ? [] : ['test/setup/global-stack.ts'],
-    setupFiles: mode === 'unit' ? [] : ['test/setup/stack-identity.ts'],
+    globalSetup: ['test/setup/temp-cleanup.ts', ...(mode === 'unit' ? [] : ['test/setup/global-stack.ts'])],
+    setupFiles: ['test/setup/temp-root.ts', ...(mode === 'unit' ? [] : ['test/setup/stack-identity.ts'])],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],
