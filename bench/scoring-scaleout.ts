@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { produceReviews } from '../processors/producer/main.js';
 import { rowToReview } from '../processors/producer/handler.js';
-import { PROJECT_ROOT, parseConfig } from '../processors/shared/config.js';
+import { PROJECT_ROOT, parseConfig, processSasl } from '../processors/shared/config.js';
 import { readLabelledFile } from '../processors/shared/datasets.js';
 import { createKafka } from '../processors/shared/kafka.js';
 import { AvroSerde } from '../processors/shared/serde.js';
@@ -27,7 +27,7 @@ const rows = [
   ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
 ].filter((r) => r.text.trim() !== '');
 const modelDir = await ensureDefaultModel({ log: console.log });
-const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-scaleout' });
+const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'bench-scaleout', sasl: processSasl(config) });
 const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
 
 async function committed(group: string, topic: string): Promise<number> {

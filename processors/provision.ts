@@ -3,7 +3,7 @@
 // the admin identity (KAFKA_SASL_USERNAME/PASSWORD). Processors running with one identity each
 // (KAFKA_CREDENTIALS_FILE) may neither create topics nor touch another's; this is the step that does.
 import { parseArgs } from 'node:util';
-import { parseConfig } from './shared/config.js';
+import { parseConfig, processSasl } from './shared/config.js';
 import { identityOf, readKafkaIdentities } from './shared/context.js';
 import { isUlasanError } from './shared/errors.js';
 import { applyAcls, type Grant } from './shared/kafka-acls.js';
@@ -49,10 +49,7 @@ async function main(): Promise<void> {
   const fromFile = config.KAFKA_CREDENTIALS_FILE
     ? readKafkaIdentities(config.KAFKA_CREDENTIALS_FILE)['ulasan-admin']
     : undefined;
-  const sasl =
-    config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
-      ? { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
-      : fromFile;
+  const sasl = processSasl(config) ?? fromFile;
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-provision', sasl });
   const r = await provisionKafka(kafka, prefix);
   console.log(

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Review } from '../../schemas/types.generated.js';
-import { parseConfig } from '../shared/config.js';
+import { parseConfig, processSasl } from '../shared/config.js';
 import { isUlasanError, UlasanError } from '../shared/errors.js';
 import { createKafka, type KafkaClient } from '../shared/kafka.js';
 import { readLabelledFile } from '../shared/datasets.js';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       `${values.file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`,
     );
   }
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer', sasl: processSasl(config) });
   const spec = topicSpec('reviews', config.ULASAN_TOPIC_PREFIX);
   await kafka.ensureTopics([spec, topicSpec('deadLetter', config.ULASAN_TOPIC_PREFIX)]);
   const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);

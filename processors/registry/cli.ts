@@ -3,7 +3,7 @@
 //                     [--reason "..."] [--actor who] [--json]
 // Reads and writes the registry topic (the source of truth), so it works while processors run.
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../shared/config.js';
+import { parseConfig, processSasl } from '../shared/config.js';
 import { isUlasanError, UlasanError } from '../shared/errors.js';
 import { createKafka } from '../shared/kafka.js';
 import { AvroSerde } from '../shared/serde.js';
@@ -105,7 +105,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = parseConfig({});
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-registry-cli' });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'ulasan-registry-cli',
+    sasl: processSasl(config),
+  });
   await kafka.ensureTopics(allTopics(config.ULASAN_TOPIC_PREFIX));
   const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
   await serde.registerAll(allTopics(config.ULASAN_TOPIC_PREFIX));

@@ -112,6 +112,13 @@ function productionProblems(
   return problems;
 }
 
+/** The process's own Kafka identity (KAFKA_SASL_USERNAME/PASSWORD), or undefined for PLAINTEXT. */
+export function processSasl(config: BaseConfig): { username: string; password: string } | undefined {
+  return config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
+    ? { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+    : undefined;
+}
+
 /** Parses the base variables plus a processor's own shape; throws ConfigError naming each bad one. */
 export function parseConfig<S extends z.ZodRawShape>(
   extra: S,

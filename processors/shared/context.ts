@@ -11,7 +11,7 @@ import { AvroSerde } from './serde.js';
 import { openStore, type ClickHouseStore } from './clickhouse/store.js';
 import { migrate } from './clickhouse/migrations.js';
 import { allTopics, topicNames, type TopicNames } from './topics.js';
-import type { BaseConfig } from './config.js';
+import { processSasl, type BaseConfig } from './config.js';
 import type { Topology } from './kit.js';
 
 export interface Context {
@@ -90,10 +90,7 @@ export async function createContext(
     brokers: config.KAFKA_BROKERS,
     clientId: `ulasan-${name}`,
     logger: logger.child({ component: 'kafka' }),
-    sasl:
-      config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
-        ? { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
-        : undefined,
+    sasl: processSasl(config),
   });
   const topics = allTopics(config.ULASAN_TOPIC_PREFIX);
   // With one identity per processor and no process identity, topics were provisioned beforehand
