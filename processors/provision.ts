@@ -11,7 +11,10 @@ import { createKafka, type KafkaClient } from './shared/kafka.js';
 import { allTopics, topicNames } from './shared/topics.js';
 import { PROCESSORS } from './runner.js';
 
-/** The producer CLI and scrapers: they write reviews (and dead letters), nothing else. */
+/**
+ * The producer and scraper CLIs: they write reviews and dead letters, and the scraper CLI its cursors
+ * (read back at start, written with each page in a transaction under its own prefix).
+ */
 export const PRODUCER_IDENTITY = 'ulasan-producer' as const;
 
 /** Every identity's grant: each processor its own topology and group prefix, and the producer. */
@@ -23,7 +26,12 @@ export function kafkaGrants(): Grant[] {
   }));
   const producer: Grant = {
     principal: PRODUCER_IDENTITY,
-    topology: { inputs: [], outputs: ['reviews', 'deadLetter'], commit: 'none' },
+    topology: {
+      inputs: [],
+      outputs: ['reviews', 'deadLetter', 'scrapeCursors'],
+      reads: ['scrapeCursors'],
+      commit: 'transaction',
+    },
     groupPrefix: PRODUCER_IDENTITY,
   };
   return [...processors, producer];

@@ -24,6 +24,7 @@ import { feedbackStore } from './feedback-store/main.js';
 import { retrainTrigger } from './retrain-trigger/main.js';
 import { gateway } from '../gateway/main.js';
 import { deadLetterStore } from './dead-letter-store/main.js';
+import { scraper } from './scraper/main.js';
 
 export const PROCESSORS: Record<string, Processor> = {
   [reviewStore.name]: reviewStore,
@@ -35,6 +36,7 @@ export const PROCESSORS: Record<string, Processor> = {
   [retrainTrigger.name]: retrainTrigger,
   [gateway.name]: gateway,
   [deadLetterStore.name]: deadLetterStore,
+  [scraper.name]: scraper,
 };
 
 export interface Running {

@@ -161,6 +161,36 @@ export interface ScoredReview {
   features?: Record<string, number>;
 }
 
+/** Where a scraper stands for one (store, app); compacted, keyed store/app. Written in the same Kafka transaction as the page of reviews it covers. */
+export interface ScrapeCursor {
+  /** google_play or app_store. */
+  store: string;
+  app_id: string;
+  /** Newest review of the last completed run: the next run stops when it reaches it. */
+  newest?: null | ScrapeMark;
+  run?: null | ScrapeRunProgress;
+  updated_at: number;
+}
+
+/** A review time and the store ids of the reviews produced at exactly that time. */
+export interface ScrapeMark {
+  at: number;
+  ids: Array<string>;
+}
+
+/** A run in progress: where to continue after a restart. */
+export interface ScrapeRunProgress {
+  started_at: number;
+  /** Newest review produced by this run (becomes newest when it completes). */
+  top?: null | ScrapeMark;
+  /** Low-water mark: the oldest review produced by this run. */
+  low?: null | ScrapeMark;
+  /** Continuation token (Google Play) or page number (App Store) of the next page. */
+  next_page?: null | string;
+  pages: number;
+  produced: number;
+}
+
 export const SentimentValues = ["negative","neutral","positive"] as const;
 export type Sentiment = (typeof SentimentValues)[number];
 
@@ -180,5 +210,5 @@ export interface TrainingRun {
   event_time: number;
 }
 
-export const SCHEMA_NAMES = ["AdminAction","DeadLetter","DriftEvent","Feedback","ModelVersionEvent","RetrainRequest","Review","ScoredReview","TrainingRun"] as const;
+export const SCHEMA_NAMES = ["AdminAction","DeadLetter","DriftEvent","Feedback","ModelVersionEvent","RetrainRequest","Review","ScoredReview","ScrapeCursor","TrainingRun"] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];

@@ -18,6 +18,7 @@ export const KAFKA_IDENTITIES = [
   'ulasan-retrain-trigger',
   'ulasan-training-launcher',
   'ulasan-gateway',
+  'ulasan-scraper',
   'ulasan-producer',
 ] as const;
 export type KafkaIdentity = (typeof KAFKA_IDENTITIES)[number];
@@ -37,14 +38,23 @@ export function credentialsFile<T>(file: string, make: (password: () => string) 
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-/** Every identity's credentials in `file`, made with random passwords the first time. */
+/**
+ * Every identity's credentials in `file`, made with random passwords the first time. An identity
+ * added to Ulasan after the file was made (a new processor) is added to it with its own password.
+ */
 export function kafkaCredentialsFile(file: string): KafkaCredentials {
-  return credentialsFile(file, (pw) => ({
+  const pw = (): string => randomBytes(18).toString('base64url');
+  const creds = credentialsFile<KafkaCredentials>(file, () => ({
     controller: { username: 'ulasan-controller', password: pw() },
     users: Object.fromEntries(
       KAFKA_IDENTITIES.map((u) => [u, { username: u, password: pw() }]),
     ) as KafkaCredentials['users'],
   }));
+  const missing = KAFKA_IDENTITIES.filter((u) => !creds.users[u]);
+  if (missing.length === 0) return creds;
+  for (const u of missing) creds.users[u] = { username: u, password: pw() };
+  writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  return creds;
 }
 
 /**

@@ -6,7 +6,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
 import {
+  clientProperties,
   credentialsFile,
+  KAFKA_IDENTITIES,
   kafkaCredentialsFile,
   newClusterId,
   scramBrokerProperties,
@@ -198,17 +200,41 @@ export function markKafkaDataMode(layout: StackLayout, mode: 'plaintext' | 'scra
  * own ConfigCommand (kafkajs has no AlterUserScramCredentials). KRaft keeps the credentials in its
  * metadata log, so topics and offsets stay. The caller restarts the broker with SCRAM afterwards.
  */
-export function addScramUsers(layout: StackLayout): void {
+export function addScramUsers(layout: StackLayout, only?: readonly string[], asAdmin = false): void {
   const lib = path.join(resolveKafka(layout), '*');
   const bootstrap = `127.0.0.1:${layout.ports.kafka}`;
-  for (const u of Object.values(kafkaCredentials(layout).users)) {
-    const args = ['-cp', lib, 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, '--alter'];
+  const creds = kafkaCredentials(layout);
+  // On a SCRAM broker the command itself must log in: as the admin, from a file only we can read.
+  const adminConfig = path.join(layout.dir, 'kafka', 'admin-client.properties');
+  if (asAdmin)
+    writeFileSync(adminConfig, clientProperties(creds.users['ulasan-admin']).join('\n') + '\n', { mode: 0o600 });
+  const login = asAdmin ? ['--command-config', adminConfig] : [];
+  for (const u of Object.values(creds.users).filter((x) => !only || only.includes(x.username))) {
+    const args = ['-cp', lib, 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...login, '--alter'];
     const user = ['--add-config', `SCRAM-SHA-512=[password=${u.password}]`, '--entity-type', 'users'];
     const r = spawnSync('java', [...args, ...user, '--entity-name', u.username], { encoding: 'utf8' });
     if (r.status !== 0) {
       throw new StackError('START_FAILED', `adding SCRAM user ${u.username} failed: ${r.stderr || r.stdout}`);
     }
   }
+  markScramUsers(layout);
+}
+
+const usersMarker = (layout: StackLayout): string => path.join(layout.dir, 'kafka', 'scram-users');
+
+/** Records which identities the broker has SCRAM users for (all of today's, after a format or an addition). */
+export function markScramUsers(layout: StackLayout): void {
+  writeFileSync(usersMarker(layout), Object.keys(kafkaCredentials(layout).users).join('\n'));
+}
+
+/** Identities without a SCRAM user on this data directory (a processor added since it was formatted). */
+export function missingScramUsers(layout: StackLayout): string[] {
+  const file = usersMarker(layout);
+  // Formatted before the marker existed: every identity but the scraper, the first one added later.
+  const have = existsSync(file)
+    ? readFileSync(file, 'utf8').split('\n')
+    : KAFKA_IDENTITIES.filter((u) => u !== 'ulasan-scraper');
+  return Object.keys(kafkaCredentials(layout).users).filter((u) => !have.includes(u));
 }
 
 /**
@@ -223,6 +249,7 @@ function formatStorage(layout: StackLayout, lib: string, home: string, data: str
   const r = spawnSync('java', [...args, '-c', path.join(home, 'server.properties'), ...scram], { encoding: 'utf8' });
   if (r.status !== 0) throw new StackError('START_FAILED', `kafka storage format failed: ${r.stderr || r.stdout}`);
   markKafkaDataMode(layout, layout.kafkaAuth);
+  if (layout.kafkaAuth === 'scram') markScramUsers(layout);
 }
 
 const kafka: ServiceSpec = {

@@ -7,6 +7,7 @@ import { StackError } from '../processors/shared/errors.js';
 import { createKafka } from '../processors/shared/kafka.js';
 import {
   addScramUsers,
+  missingScramUsers,
   kafkaDataMode,
   markKafkaDataMode,
   SERVICES,
@@ -144,6 +145,13 @@ async function migrateKafkaToScram(l: StackLayout): Promise<void> {
   markKafkaDataMode(l, 'scram');
 }
 
+/** A processor added since the data directory was formatted: its SCRAM user is added now (as the admin). */
+function addMissingScramUsers(l: StackLayout): void {
+  if (l.kafkaAuth !== 'scram') return;
+  const missing = missingScramUsers(l);
+  if (missing.length) addScramUsers(l, missing, true);
+}
+
 export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 120_000): Promise<UpResult> {
   const t0 = Date.now();
   const spec = SERVICES[name];
@@ -160,6 +168,7 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
       );
     }
     await waitReady(l, name, existing, timeoutMs);
+    if (name === 'kafka') addMissingScramUsers(l);
     return { name, action: 'already-running', pid: existing, seconds: (Date.now() - t0) / 1000 };
   }
   if (name === 'kafka') {
@@ -182,6 +191,7 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
   child.unref();
   writeFileSync(pidFile(l, name), String(child.pid));
   await waitReady(l, name, child.pid, timeoutMs);
+  if (name === 'kafka') addMissingScramUsers(l);
   return { name, action: 'started', pid: child.pid, seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -36,6 +36,10 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'NOT_FOUND',
   'INTERNAL',
+  'STORE_APP_NOT_FOUND',
+  'STORE_UNAVAILABLE',
+  'STORE_LAYOUT_CHANGED',
+  'STORE_REQUEST_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -82,6 +86,10 @@ export const ERROR_INFO: Record<ErrorCode, ErrorInfo> = {
   FORBIDDEN: { status: 403, retriable: false, title: 'bearer token not accepted for this route' },
   NOT_FOUND: { status: 404, retriable: false, title: 'not found' },
   INTERNAL: { status: 500, retriable: true, title: 'internal error' },
+  STORE_APP_NOT_FOUND: { status: 404, retriable: false, title: 'the store has no app with this id' },
+  STORE_UNAVAILABLE: { status: 503, retriable: true, title: 'the store throttled or failed the request' },
+  STORE_LAYOUT_CHANGED: { status: 502, retriable: false, title: 'the store answered a page the scraper cannot parse' },
+  STORE_REQUEST_REFUSED: { status: 502, retriable: false, title: 'the store refused the request (HTTP 4xx)' },
 };
 
 export class UlasanError extends Error {
@@ -114,6 +122,8 @@ export class SerdeError extends UlasanError {}
 export class ClickHouseError extends UlasanError {}
 /** A registry entry whose package is outside the artifact store or does not match its content hash. */
 export class ArtifactError extends UlasanError {}
+/** A store request that failed: unknown app, throttling or outage (retriable), or a page that cannot be parsed. */
+export class ScrapeError extends UlasanError {}
 
 export function isUlasanError(e: unknown): e is UlasanError {
   return e instanceof UlasanError;

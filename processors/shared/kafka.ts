@@ -61,6 +61,8 @@ function toPinoLevel(level: number): 'error' | 'warn' | 'info' | 'debug' {
   return 'debug';
 }
 
+const RETRIED_NOISE = /coordinator|not the correct|loading|concurrent operation on the same transaction/i;
+
 export class KafkaClient {
   readonly kafka: Kafka;
 
@@ -72,17 +74,16 @@ export class KafkaClient {
       sasl: options.sasl ? { mechanism: 'scram-sha-512', ...options.sasl } : undefined,
       connectionTimeout: options.connectionTimeout ?? 3000,
       retry: { retries: options.retries ?? 8, initialRetryTime: 100, maxRetryTime: 5000 },
-      // kafkajs logs coordinator-loading noise at ERROR while it retries; route it to pino at debug
-      // unless it is a final failure, so logs stay readable.
+      // kafkajs logs retriable noise at ERROR while it retries (a coordinator loading; a transaction
+      // begun while the broker still completes the previous one); route it to pino at debug, so
+      // logs stay readable. A final failure still surfaces as the caller's error.
       logLevel: logger ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
       logCreator: () => (entry: LogEntry) => {
         if (!logger) return;
         const { message, ...extra } = entry.log;
         const lvl = toPinoLevel(entry.level);
-        logger[lvl === 'error' && /coordinator|not the correct|loading/i.test(String(extra.error)) ? 'debug' : lvl](
-          { kafka: { namespace: entry.namespace, ...extra } },
-          message,
-        );
+        const noise = RETRIED_NOISE.test(`${String(extra.error)} ${message}`);
+        logger[lvl === 'error' && noise ? 'debug' : lvl]({ kafka: { namespace: entry.namespace, ...extra } }, message);
       },
     });
   }

@@ -9,6 +9,7 @@ import type {
   RetrainRequest,
   Review,
   ScoredReview,
+  ScrapeCursor,
   TrainingRun,
 } from '../../schemas/types.generated.js';
 
@@ -24,6 +25,7 @@ export const TOPIC_KEYS = [
   'predictionLog',
   'deadLetter',
   'audit',
+  'scrapeCursors',
 ] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
@@ -40,6 +42,7 @@ export interface TopicValues {
   predictionLog: ScoredReview;
   deadLetter: DeadLetter;
   audit: AdminAction;
+  scrapeCursors: ScrapeCursor;
 }
 
 export interface TopicSpec {
@@ -140,6 +143,14 @@ export const CATALOGUE: Record<TopicKey, Entry> = {
     config: { 'cleanup.policy': 'delete', 'retention.ms': days(730) },
     schema: 'AdminAction',
     description: 'audit trail of admin actions through the gateway (promote, rollback, reload)',
+  },
+  scrapeCursors: {
+    base: 'ulasan.scraper.cursors',
+    partitions: 1,
+    // Compacted, keyed store/app: the latest cursor of every scraped app is kept forever.
+    config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
+    schema: 'ScrapeCursor',
+    description: 'scraper cursors: per store and app, the newest review of the last run and a run in progress',
   },
 };
 

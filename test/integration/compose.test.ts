@@ -13,6 +13,7 @@ const SECRETS = {
   GRAFANA_ADMIN_PASSWORD: 'grafana-password-for-the-test',
   GATEWAY_TOKENS: 'ops:admin:' + 'ab'.repeat(32),
   KAFKA_CREDENTIALS: '/run/ulasan-test/kafka-credentials.json',
+  SCRAPER_AUTHOR_SALT: 'a-test-salt-of-24-chars!',
 };
 
 function compose(args: string[], env: Record<string, string> = SECRETS) {

@@ -27,6 +27,7 @@ import {
   waitFor,
   withoutStackIdentity,
 } from '../helpers.js';
+import { fixtureReviews, StoreReplay } from '../store-replay.js';
 
 const { brokers, registryUrl, sasl } = stackAddresses();
 const layout = layoutFor(ROOT);
@@ -39,11 +40,18 @@ const client = (who: { username: string; password: string } | undefined, id: str
   createKafka({ brokers, clientId: id, sasl: who, retries: 2 });
 const admin = client(sasl, 'identities-admin');
 let running: Running;
+// The scraper processor, as itself, keeps one app fed from a local replay of Google Play.
+const replay = new StoreReplay();
+const SCRAPED_APP = 'com.identities.replay';
+const scraped = (n: number, newestAt: number) =>
+  fixtureReviews(`ids${n}`, n, newestAt, ['aplikasi bagus', 'sering error']);
 
 beforeAll(async () => {
   expect(layout.kafkaAuth).toBe('scram');
   const provisioned = await provisionKafka(admin, prefix);
   expect(provisioned.created.length).toBeGreaterThan(5);
+  await replay.start();
+  replay.setApp('google_play', SCRAPED_APP, scraped(60, Date.now() - 3_600_000));
   // Groups start with the identity's name: its ACLs are PREFIXED on `ulasan-<processor>`.
   const group = (p: string) => `ulasan-${p}-${prefix}`;
   running = await runProcessors(
@@ -56,6 +64,7 @@ beforeAll(async () => {
       'registry-mirror',
       'retrain-trigger',
       'training-launcher',
+      'scraper',
     ],
     {
       ...withoutStackIdentity(),
@@ -77,13 +86,20 @@ beforeAll(async () => {
       LAUNCHER_GROUP: group('training-launcher'),
       LAUNCHER_WORK_DIR: freshDir('identities-runs'),
       TRIGGER_INTERVAL_MS: '2000',
+      SCRAPER_APPS: `google_play:${SCRAPED_APP}`,
+      SCRAPER_GOOGLE_PLAY_URL: replay.url,
+      SCRAPER_RATE: '50',
+      SCRAPER_EVERY: '2s',
       LOG_LEVEL: 'error',
     },
     { opsServer: false },
   );
 }, 240_000);
 
-afterAll(() => stopAndDeleteTopics(running, admin));
+afterAll(async () => {
+  await replay.stop();
+  await stopAndDeleteTopics(running, admin);
+});
 
 describe('one Kafka identity per processor', () => {
   it('runs the processors each as itself, end to end', { timeout: 240_000 }, async () => {
@@ -109,11 +125,12 @@ describe('one Kafka identity per processor', () => {
     const db = ctx.store.database;
     const count = async (sql: string) => Number((await ctx.store.query<{ n: string }>(sql))[0]!.n);
     await waitFor(
-      async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL`)) === 50,
+      async () => (await count(`SELECT count() AS n FROM ${db}.predictions FINAL WHERE app_id = 'app.ids'`)) === 50,
       120_000,
       'scored',
     );
-    await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.reviews FINAL`)) === 50, 60_000, 'stored');
+    const stored = `SELECT count() AS n FROM ${db}.reviews FINAL WHERE app_id = 'app.ids'`;
+    await waitFor(async () => (await count(stored)) === 50, 60_000, 'stored');
     await waitFor(async () => (await count(`SELECT count() AS n FROM ${db}.dead_letters`)) >= 1, 60_000, 'dead letter');
 
     // A promotion written by the admin reaches the scorer through the scoring identity's follower.
@@ -135,7 +152,28 @@ describe('one Kafka identity per processor', () => {
     );
   });
 
+  it(
+    'runs the scraper processor as itself: each round produces only the new reviews',
+    { timeout: 120_000 },
+    async () => {
+      const { ctx } = running;
+      const sql = `SELECT count() AS n, uniqExact(review_id) AS ids FROM ${ctx.store.database}.reviews WHERE app_id = '${SCRAPED_APP}'`;
+      const stored = async () => (await ctx.store.query<{ n: string; ids: string }>(sql))[0]!;
+      await waitFor(async () => Number((await stored()).ids) === 60, 60_000, 'the first round stored');
+      replay.setApp('google_play', SCRAPED_APP, [
+        ...scraped(5, Date.now() - 60_000),
+        ...replay.apps.get(`google_play/${SCRAPED_APP}`)!,
+      ]);
+      await waitFor(async () => Number((await stored()).ids) === 65, 60_000, 'a later round stored the new reviews');
+      expect(Number((await stored()).n)).toBe(65);
+      expect(running.handles.scraper!.healthy()).toBe(true);
+    },
+  );
+
   it("refuses an identity another's topics, and a client without credentials", async () => {
+    await expect(sendOne(client(users['ulasan-scraper'], 'identities-scraper'), names.scored)).rejects.toThrow(
+      /authoriz/i,
+    );
     const scorer = client(users['ulasan-scoring'], 'identities-scorer');
     await expect(sendOne(scorer, names.feedback)).rejects.toThrow(/authoriz/i);
     await expect(sendOne(scorer, names.retrain)).rejects.toThrow(/authoriz/i);

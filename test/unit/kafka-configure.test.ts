@@ -47,3 +47,33 @@ describe('compose Kafka configuration', () => {
     expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
   });
 });
+
+describe('identities added after a stack was made (the scraper)', () => {
+  it('adds a missing identity to an existing credentials file and keeps the others', async () => {
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { KAFKA_IDENTITIES } = await import('../../stack/kafka-auth.js');
+    const { layoutFor, missingScramUsers, markScramUsers } = await import('../../stack/services.js');
+    const root = mkdtempSync(path.join(tmpdir(), 'ulasan-identities-'));
+    const file = path.join(root, '.stack', 'kafka', 'credentials.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const old = kafkaCredentialsFile(file);
+    const { ['ulasan-scraper']: _scraper, ...before } = old.users;
+    writeFileSync(file, JSON.stringify({ ...old, users: before }));
+    const again = kafkaCredentialsFile(file);
+    expect(Object.keys(again.users).sort()).toEqual([...KAFKA_IDENTITIES].sort());
+    expect(again.users['ulasan-admin']).toEqual(old.users['ulasan-admin']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).users['ulasan-scraper']).toEqual(again.users['ulasan-scraper']);
+    // A data directory formatted before the marker existed lacks exactly the scraper; after marking, nothing.
+    const previous = process.env.ULASAN_STACK_DIR;
+    process.env.ULASAN_STACK_DIR = path.join(root, '.stack');
+    try {
+      const layout = layoutFor(root);
+      expect(missingScramUsers(layout)).toEqual(['ulasan-scraper']);
+      markScramUsers(layout);
+      expect(missingScramUsers(layout)).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.ULASAN_STACK_DIR;
+      else process.env.ULASAN_STACK_DIR = previous;
+    }
+  });
+});

@@ -12,7 +12,7 @@ describe('topic catalogue', () => {
   it('compacts the model registry and trigger state, deletes the rest by retention', () => {
     const specs = allTopics();
     const compacted = specs.filter((s) => s.config['cleanup.policy'] === 'compact').map((s) => s.key);
-    expect(compacted.sort()).toEqual(['registry', 'triggerState']);
+    expect(compacted.sort()).toEqual(['registry', 'scrapeCursors', 'triggerState']);
     for (const s of specs.filter((x) => x.config['cleanup.policy'] === 'delete')) {
       expect(Number(s.config['retention.ms'])).toBeGreaterThan(0);
     }

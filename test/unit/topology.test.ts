@@ -20,7 +20,7 @@ describe('processor topology', () => {
   });
 
   it('leaves only the drift events and the gateway prediction log for consumers outside Ulasan', () => {
-    const consumed = new Set(all.flatMap((p) => p.topology.inputs));
+    const consumed = new Set(all.flatMap((p) => [...p.topology.inputs, ...(p.topology.reads ?? [])]));
     expect(TOPIC_KEYS.filter((t) => !consumed.has(t))).toEqual(['drift', 'predictionLog']);
     expect(topologyTable()).toHaveLength(all.length);
   });

@@ -1,0 +1,68 @@
+// Scraper processor: keeps a deployment fed. Every SCRAPER_EVERY it runs each app of SCRAPER_APPS
+// in turn (the same engine as `npm run scrape`), resuming from each app's cursor. With no apps it
+// idles and says so. Health turns bad when an app has failed for longer than ULASAN_STALL_MS.
+import type { Context, Processor } from '../shared/context.js';
+import { identityOf } from '../shared/context.js';
+import { Health } from '../shared/kit.js';
+import { parseConfig } from '../shared/config.js';
+import { parseDuration } from '../shared/time.js';
+import { SCRAPER_REQUIRED_IN_PRODUCTION, scraperSettings, scraperShape } from './config.js';
+import { scraperMetrics } from './metrics.js';
+import { buildScraper } from './scrape.js';
+
+const NAME = 'scraper';
+
+export const scraper: Processor = {
+  name: NAME,
+  topology: {
+    inputs: [],
+    outputs: ['reviews', 'deadLetter', 'scrapeCursors'],
+    reads: ['scrapeCursors'],
+    tables: [],
+    commit: 'transaction',
+    punctuators: [{ name: 'scrape every configured app', every: 'SCRAPER_EVERY' }],
+  },
+  async start(ctx: Context) {
+    const cfg = parseConfig(scraperShape, ctx.env, { requiredInProduction: SCRAPER_REQUIRED_IN_PRODUCTION });
+    const log = ctx.logger.child({ processor: NAME });
+    const health = new Health(ctx.config.ULASAN_STALL_MS);
+    if (cfg.SCRAPER_APPS.length === 0) {
+      log.info('no apps in SCRAPER_APPS; the scraper idles');
+      return { healthy: () => true, stop: async () => undefined };
+    }
+    const io = { kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, log, metrics: scraperMetrics(ctx.metrics) };
+    const engine = buildScraper(io, {
+      // The identity's own prefix (its ACLs), then the topic prefix: deployments sharing a cluster never fence each other.
+      ...scraperSettings(cfg, `${identityOf(NAME)}-${ctx.config.ULASAN_TOPIC_PREFIX}`),
+      onPage: (p) => log.info(p, 'page committed'),
+    });
+    const firstSince = cfg.SCRAPER_FIRST_SINCE ? parseDuration(cfg.SCRAPER_FIRST_SINCE) : null;
+    let stopping = false;
+    const runAll = async (): Promise<void> => {
+      for (const app of cfg.SCRAPER_APPS) {
+        if (stopping) return;
+        const since = firstSince === null ? null : Date.now() - firstSince;
+        const r = await engine.scrapeApp(app, { since, firstRunOnly: true, stop: () => stopping });
+        if (r.outcome === 'failed') health.waiting(`scrape ${app.store}/${app.appId}`);
+        else health.ok(`scrape ${app.store}/${app.appId}`);
+        log.info(r, 'scrape run finished');
+      }
+    };
+    let busy: Promise<void> | null = null;
+    const tick = (): void => {
+      busy ??= runAll()
+        .catch((err: unknown) => log.error({ err }, 'scrape round failed; next round retries'))
+        .finally(() => (busy = null));
+    };
+    tick();
+    const timer = setInterval(tick, parseDuration(cfg.SCRAPER_EVERY));
+    return {
+      healthy: () => health.healthy(),
+      async stop() {
+        stopping = true;
+        clearInterval(timer);
+        await busy;
+      },
+    };
+  },
+};
