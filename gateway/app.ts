@@ -15,13 +15,21 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Registry } from 'prom-client';
 import type { InferenceEngine } from '../models/core/engine.js';
-import type { AdminAction, Feedback, ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
+import type {
+  AdminAction,
+  Feedback,
+  ModelVersionEvent,
+  RetrainRequest,
+  ScoredReview,
+} from '../schemas/types.generated.js';
+import { manualRetrainRequest } from '../processors/shared/retrain.js';
 import { ERROR_INFO, UlasanError, isUlasanError, type ErrorCode } from '../processors/shared/errors.js';
 import type { Logger } from '../processors/shared/logger.js';
 import { sentimentProbs, topSentiment } from '../processors/shared/sentiment.js';
 import { allows, bearer, submitterOf, type Identity, type Role, type TokenBook } from './auth.js';
 import { MicroBatcher } from './microbatch.js';
-import { statusPage } from './status-page.js';
+import { dashboardRoutes, type DashboardPort } from './dashboard.js';
+import { statusPage, STATUS_ASSETS } from './status-page.js';
 import {
   BatchRequest,
   BatchResponse,
@@ -32,6 +40,7 @@ import {
   Prediction,
   PredictRequest,
   ReasonBody,
+  RetrainBody,
   Stats,
   VersionParams,
   type DriftSegment as DriftSegmentT,
@@ -57,12 +66,16 @@ export interface GatewayDeps {
   sendFeedback(f: Feedback): Promise<void>;
   /** Writes one admin action to the audit trail (a topic mirrored to ClickHouse). */
   audit(a: AdminAction): Promise<void>;
+  /** Puts a retrain request on the topic the triggers use; resolves once Kafka acknowledged it. */
+  requestRetrain(r: RetrainRequest): Promise<void>;
   stats(): Promise<StatsT>;
   /** Daily sentiment counts of the last 30 days (the trend view). */
   trend(): Promise<{ day: string; negative: number; neutral: number; positive: number }[]>;
   kafkaReachable(): Promise<boolean>;
   /** The latest drift window of every segment, with its reference (empty with a dataset reference). */
   driftSegments(): Promise<DriftSegmentT[]>;
+  /** The status page's panels. */
+  dashboard: DashboardPort;
   metrics: Registry;
 }
 
@@ -175,6 +188,7 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
   predictRoutes(app, deps, o, need);
   modelRoutes(app, deps, need);
   opsRoutes(app, deps, o, need);
+  dashboardRoutes(app, deps.dashboard, need('read'), secured);
   return app;
 }
 
@@ -391,6 +405,28 @@ function modelRoutes(base: App, deps: GatewayDeps, need: Need): void {
     },
   );
   app.post(
+    '/retrain',
+    {
+      ...admin,
+      schema: {
+        ...adminSchema,
+        body: Type.Optional(RetrainBody),
+        response: { 202: Type.Object({ request_id: Type.String() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const reason = req.body?.reason ?? 'manual retrain via gateway';
+      const request = manualRetrainRequest({
+        modelName: deps.modelName,
+        requestedBy: `gateway:${req.identity!.name}`,
+        reason,
+        manifest: req.body?.data,
+      });
+      await audited(deps, req, { action: 'retrain', reason }, () => deps.requestRetrain(request));
+      return reply.status(202).send({ request_id: request.request_id });
+    },
+  );
+  app.post(
     '/model/reload',
     {
       ...admin,
@@ -432,6 +468,12 @@ function opsRoutes(base: App, deps: GatewayDeps, o: GatewayOptions, need: Need):
   );
   const page = statusPage({ grafana: o.grafanaUrl ?? 'http://127.0.0.1:3000', metrics: '/metrics' });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  // The charting library, served from node_modules: the page needs no build step and no CDN.
+  for (const [file, asset] of Object.entries(STATUS_ASSETS)) {
+    app.get(`/assets/${file}`, { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body()),
+    );
+  }
   app.get('/health', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { tags: ['ops'] } }, async (_req, reply) => {
     const model = Boolean(deps.engine());

@@ -65,6 +65,15 @@ export const ReasonBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A manual retrain: why, and optionally a data manifest (a path the launcher can read) instead of its own. */
+export const RetrainBody = Type.Object(
+  {
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    data: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const Stats = Type.Object({
   reviews_scored: Type.Integer(),
   last_24h: Type.Integer(),

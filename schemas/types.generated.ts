@@ -20,7 +20,7 @@ export interface AdminAction {
   at: number;
 }
 
-export const AdminActionKindValues = ["promote","rollback","reload"] as const;
+export const AdminActionKindValues = ["promote","rollback","reload","retrain"] as const;
 export type AdminActionKind = (typeof AdminActionKindValues)[number];
 
 export const AdminOutcomeValues = ["done","failed"] as const;

@@ -64,6 +64,8 @@ async function main(): Promise<void> {
   const running = await runProcessors(Object.keys(PROCESSORS), {
     LOG_LEVEL: 'warn',
     SCORING_MODEL_DIR: modelDir,
+    // First run: the start-up package becomes registry version 1 in Production.
+    LAUNCHER_BOOTSTRAP_MODEL_DIR: modelDir,
     GATEWAY_TOKENS: demoToken.entry,
     ...identities.env,
     ...process.env,
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
       `gateway: http://127.0.0.1:${port}   OpenAPI UI: http://127.0.0.1:${port}/docs   stats: http://127.0.0.1:${port}/stats`,
     );
     if (!process.env.GATEWAY_TOKENS) console.log(`demo admin token (this run only): ${demoToken.token}`);
+    await firstRetrain(`http://127.0.0.1:${port}`, demoToken.token);
   }
   console.log(
     `metrics: http://127.0.0.1:${ctx.config.METRICS_PORT}/metrics   health: http://127.0.0.1:${ctx.config.METRICS_PORT}/health`,
@@ -182,6 +185,65 @@ async function main(): Promise<void> {
   await running.stop();
   console.log('processors stopped; the stack keeps running (npm run stack:down stops it)');
   process.exit(stored >= produced && scored >= produced ? 0 : 1);
+}
+
+interface VersionView {
+  version: number;
+  stage: string;
+  metrics: Record<string, number>;
+}
+
+async function versionsOf(base: string, token: string): Promise<VersionView[]> {
+  const r = await fetch(`${base}/models`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await r.json()) as { versions: VersionView[] }).versions;
+}
+
+function printVersions(versions: VersionView[]): void {
+  console.table(
+    versions.map((v) => ({
+      version: v.version,
+      stage: v.stage,
+      accuracy: v.metrics.accuracy,
+      macro_f1: v.metrics.macro_f1,
+    })),
+  );
+}
+
+/**
+ * On a first run (the registry holds only the version the launcher just registered), one manual
+ * retrain through the gateway's admin route, waited for until it is promoted: the status page's
+ * timeline then shows a request, a run and a promotion. Later runs leave the registry as it is.
+ */
+async function firstRetrain(base: string, token: string): Promise<void> {
+  const before = await waitForVersions(base, token);
+  if (before.length !== 1) {
+    console.log(`model registry: ${before.length} versions already; no retrain (npm run retrain asks for one)`);
+    return printVersions(before);
+  }
+  const res = await fetch(`${base}/retrain`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ reason: 'demo: first manual retrain' }),
+  });
+  console.log(`gateway POST /retrain -> ${res.status} ${await res.text()}; waiting for the run and its promotion`);
+  const deadline = Date.now() + 10 * 60_000;
+  let versions = before;
+  while (Date.now() < deadline && !versions.some((v) => v.version > 1 && v.stage === 'Production')) {
+    await new Promise((r) => setTimeout(r, 2000));
+    versions = await versionsOf(base, token);
+  }
+  printVersions(versions);
+}
+
+/** The registry as the gateway follows it, once the launcher's first-run registration has arrived. */
+async function waitForVersions(base: string, token: string): Promise<VersionView[]> {
+  const deadline = Date.now() + 30_000;
+  let versions = await versionsOf(base, token);
+  while (versions.length === 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    versions = await versionsOf(base, token);
+  }
+  return versions;
 }
 
 main().catch((err: unknown) => {

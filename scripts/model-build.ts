@@ -10,14 +10,16 @@ import { isUlasanError } from '../processors/shared/errors.js';
 import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import { readManifest } from '../models/trainer/manifest.js';
 import { DRIFT_REFERENCE_FILE } from '../models/features/monitored.js';
+import { progressBar, type Progress } from '../processors/shared/progress.js';
 
 export const DEFAULT_PACKAGE_DIR = path.join(PROJECT_ROOT, 'models', 'packages', 'ulasan-compact');
 export const DEFAULT_MANIFEST = path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json');
 
 /** Builds the default package unless it exists; returns its directory. */
 export async function ensureDefaultModel(
-  options: { force?: boolean; manifest?: string; log?: (m: string) => void } = {},
+  options: { force?: boolean; manifest?: string; log?: (m: string) => void; progress?: boolean } = {},
 ): Promise<string> {
+  let bar: Progress | undefined;
   // A package from before the trainer wrote drift references is rebuilt: DRIFT_REFERENCE=model needs one.
   const current = ['model.onnx', DRIFT_REFERENCE_FILE].every((f) => existsSync(path.join(DEFAULT_PACKAGE_DIR, f)));
   if (!options.force && current) return DEFAULT_PACKAGE_DIR;
@@ -29,7 +31,11 @@ export async function ensureDefaultModel(
     name: 'ulasan-compact',
     version: '1',
     runId: 'model-build-default',
+    onProgress: options.progress
+      ? (done, total) => (bar ??= progressBar('training', total, 'epochs')).update(done)
+      : undefined,
   });
+  bar?.stop();
   options.log?.(`built ${DEFAULT_PACKAGE_DIR} in ${res.seconds.toFixed(1)} s from ${res.trainRows} training rows`);
   for (const r of res.evaluation) {
     options.log?.(
@@ -48,6 +54,7 @@ if (process.argv[1] && /model-build\.(ts|js)$/.test(process.argv[1])) {
     force: values.force,
     manifest: values.manifest && path.resolve(values.manifest),
     log: console.log,
+    progress: true,
   }).then(
     (dir) => console.log(`default model package: ${dir}`),
     (err: unknown) => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../processors/shared/config.js';
 import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
+import { progressBar, type Progress } from '../../processors/shared/progress.js';
 import { readManifest } from './manifest.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pipeline.js';
 
@@ -30,6 +31,16 @@ function dataInput(values: {
     );
   throw new UlasanError('USAGE', USAGE);
 }
+
+/** A bar over the training epochs on a terminal (undefined otherwise: epochs are then logged). */
+function epochBar(): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (done, total) => {
+    epochBar.last ??= progressBar('training', total, 'epochs');
+    epochBar.last.update(done);
+  };
+}
+epochBar.last = null as Progress | null;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -70,7 +81,9 @@ async function main(): Promise<void> {
     ensemble: Number(values.ensemble),
     options,
     log: values.quiet ? undefined : (m) => console.log(m),
+    onProgress: epochBar(),
   });
+  epochBar.last?.stop();
   console.log(
     `\npackage ${res.outDir} (sha256 ${res.contentHash.slice(0, 16)}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`,
   );

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../core/engine.js';
 import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
 import { evaluateFile, type EvaluationReport } from './evaluate.js';
+import { progressBar, type Progress } from '../../processors/shared/progress.js';
 
 const USAGE = 'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json]';
 
@@ -42,7 +43,12 @@ async function main(): Promise<void> {
   const engine = await InferenceEngine.load(path.resolve(values.model), { maxBatch: 256 });
   try {
     for (const file of values.data) {
-      const report = await evaluateFile(engine, file);
+      let bar: Progress | null = null;
+      const report = await evaluateFile(engine, file, (done, total) => {
+        bar ??= progressBar(`evaluating ${path.basename(file)}`, total, 'rows');
+        bar.update(done);
+      });
+      (bar as Progress | null)?.stop();
       if (values.json) console.log(JSON.stringify(report));
       else printHuman(report);
     }

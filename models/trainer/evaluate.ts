@@ -146,6 +146,7 @@ export async function evaluateRows(
   engine: InferenceEngine,
   file: string,
   rows: LabelledText[],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationReport> {
   const bad = rows.findIndex((r) => !(SENTIMENTS as readonly string[]).includes(r.label));
   if (bad >= 0) throw new UlasanError('DATA_INVALID', `${file}: row ${bad + 1} has label "${rows[bad]!.label}"`);
@@ -155,14 +156,25 @@ export async function evaluateRows(
     await predictProbs(
       engine,
       rows.map((r) => r.text),
+      (done) => onProgress?.(done, rows.length),
     ),
   );
 }
 
 /** Probabilities in SENTIMENTS order, one row per text. */
-export async function predictProbs(engine: InferenceEngine, texts: string[]): Promise<number[][]> {
-  const preds = await engine.predict(texts);
-  return preds.map((p) => SENTIMENTS.map((s) => p.probabilities[s] ?? 0));
+/** Probabilities per sentiment, predicted in chunks so a caller can show progress (`onProgress(done)`). */
+export async function predictProbs(
+  engine: InferenceEngine,
+  texts: string[],
+  onProgress?: (done: number) => void,
+): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += 2048) {
+    const preds = await engine.predict(texts.slice(i, i + 2048));
+    for (const p of preds) out.push(SENTIMENTS.map((s) => p.probabilities[s] ?? 0));
+    onProgress?.(out.length);
+  }
+  return out;
 }
 
 /** Labelled, non-empty rows of a TSV/CSV/JSONL file (the training formats); an unusable file names itself. */
@@ -181,6 +193,10 @@ export function readEvaluationFile(file: string): LabelledText[] {
   return labelled;
 }
 
-export async function evaluateFile(engine: InferenceEngine, file: string): Promise<EvaluationReport> {
-  return evaluateRows(engine, file, readEvaluationFile(path.resolve(file)));
+export async function evaluateFile(
+  engine: InferenceEngine,
+  file: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<EvaluationReport> {
+  return evaluateRows(engine, file, readEvaluationFile(path.resolve(file)), onProgress);
 }

@@ -58,6 +58,8 @@ export interface PipelineInput {
   ensemble?: number;
   options?: Partial<TrainOptions>;
   log?: (msg: string) => void;
+  /** After every epoch of every member: epochs done so far out of the most there can be. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface PipelineResult {
@@ -135,9 +137,14 @@ function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options
   const bestEpochs: number[] = [];
   let devMetrics: EvalMetrics | null = null;
   for (let m = 0; m < (input.ensemble ?? 1); m++) {
-    const res = trainCompact(trainSet, devSet, LABELS, enc.spec, { ...options, seed: options.seed + m * 1000 }, (r) =>
-      log(`model ${m + 1} epoch ${r.epoch}: loss ${r.train_loss.toFixed(4)} dev macro-F1 ${r.dev_macro_f1.toFixed(4)}`),
-    );
+    const res = trainCompact(trainSet, devSet, LABELS, enc.spec, { ...options, seed: options.seed + m * 1000 }, (r) => {
+      // With a progress bar the epochs show there, not as log lines under it.
+      if (input.onProgress) input.onProgress(m * options.epochs + r.epoch, (input.ensemble ?? 1) * options.epochs);
+      else
+        log(
+          `model ${m + 1} epoch ${r.epoch}: loss ${r.train_loss.toFixed(4)} dev macro-F1 ${r.dev_macro_f1.toFixed(4)}`,
+        );
+    });
     members.push(res.params);
     histories.push(res.history);
     bestEpochs.push(res.bestEpoch);

@@ -66,6 +66,15 @@ export interface SegmentOutput {
 
 type Options = DetectorOptions & { minRows: number; fallbackVersion: string };
 
+/** Each feature's test result as the `features` column holds it (the status page scores it against its threshold). */
+function featureJson(results: ReturnType<typeof detect>['results']): string {
+  const byFeature = results.map((r) => {
+    const { test, statistic, pValue: p_value, threshold, psi, drifted } = r;
+    return [r.feature, { test, statistic, p_value, threshold, psi, drifted }];
+  });
+  return JSON.stringify(Object.fromEntries(byFeature));
+}
+
 function testSegment(
   label: string,
   segment: string,
@@ -81,12 +90,7 @@ function testSegment(
   const tested = profile !== null && summary.rows >= o.minRows && profile.rows >= o.minRows;
   const results = tested ? detect(profile, summary, o).results : [];
   const drifted = results.filter((r) => r.drifted);
-  const features = Object.fromEntries(
-    results.map((r) => [
-      r.feature,
-      { test: r.test, statistic: r.statistic, p_value: r.pValue, psi: r.psi, drifted: r.drifted },
-    ]),
-  );
+  const features = featureJson(results);
   const ref = role.reference;
   const row = {
     window_size: label,
@@ -100,7 +104,7 @@ function testSegment(
     severity: results.length ? drifted.length / results.length : 0,
     drifted_features: drifted.map((r) => r.feature),
     reason: profile && drifted.length ? driftReason(results, profile, summary) : '',
-    features: JSON.stringify(features),
+    features,
     reference_origin: ref.origin,
     reference_sources: ref.sources,
     reference_model_version: ref.modelVersion,

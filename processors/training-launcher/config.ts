@@ -38,6 +38,11 @@ export const launcherShape = {
   LAUNCHER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   LAUNCHER_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   LAUNCHER_WORK_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'runs')),
+  /**
+   * A package registered as version 1 and promoted when the model has no version yet (a first run:
+   * the demo and compose point it at the start-up package). Unset: nothing is registered at start.
+   */
+  LAUNCHER_BOOTSTRAP_MODEL_DIR: z.string().min(1).optional(),
 };
 
 export type LauncherConfig = ReturnType<typeof parseLauncherConfig>;

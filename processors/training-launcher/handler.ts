@@ -141,7 +141,12 @@ export function retryOf(
 ): { req: RetrainRequest; attempt: number } | null {
   const attempt = Number(r.params?.attempt ?? 1);
   if (registeredVersion !== null || attempt >= 2) return null;
-  const details = { retry_of: r.run_id, ...(r.params?.train_limit ? { train_limit: r.params.train_limit } : {}) };
+  const details = {
+    retry_of: r.run_id,
+    ...(r.params?.train_limit ? { train_limit: r.params.train_limit } : {}),
+    // A manual run's own manifest stays with its retry.
+    ...(r.params?.manifest ? { manifest: r.params.manifest } : {}),
+  };
   const reasons = (r.params?.reasons ?? 'manual').split(',') as RetrainRequest['reasons'];
   const req: RetrainRequest = {
     request_id: r.request_id ?? r.run_id,

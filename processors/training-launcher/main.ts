@@ -12,6 +12,7 @@ import type { Consumer, EachMessagePayload } from '../shared/kafka.js';
 import { consume, DeadLetters, Health, outageWaiter, recordFailure } from '../shared/kit.js';
 import { counter, gauge } from '../shared/metrics.js';
 import { readToEnd } from '../shared/read-to-end.js';
+import { registerFirstVersion } from '../shared/registry/bootstrap.js';
 import { followedRegistry } from '../shared/registry/follower.js';
 import { parseLauncherConfig } from './config.js';
 import { retryOf } from './handler.js';
@@ -96,6 +97,10 @@ export const trainingLauncher: Processor = {
     });
     const running = gauge(ctx.metrics, { name: 'ulasan_launcher_running', help: '1 while a training job runs' });
     const { registry, follower } = await followedRegistry(ctx);
+    if (cfg.LAUNCHER_BOOTSTRAP_MODEL_DIR) {
+      const v1 = await registerFirstVersion(registry, cfg.LAUNCHER_MODEL_NAME, cfg.LAUNCHER_BOOTSTRAP_MODEL_DIR);
+      if (v1) log.info({ version: v1.version, stage: v1.stage }, 'registered the start-up package (first run)');
+    }
     const producer = ctx.kafka.producer();
     await producer.connect();
     const wait = outageWaiter(ctx, NAME, health, log);

@@ -64,15 +64,18 @@ async function feedbackRows(ctx: Context): Promise<LabelledText[]> {
   );
 }
 
+/** The request's own manifest (a manual retrain with --data), else the launcher's. */
+const manifestOf = (d: LauncherDeps, req: RetrainRequest): string => req.details?.manifest ?? d.cfg.LAUNCHER_MANIFEST;
+
 async function prepareDataset(d: LauncherDeps, req: RetrainRequest, dir: string) {
   const fb = await d.wait('read feedback', () => feedbackRows(d.ctx));
   const limit = req.details?.train_limit ? Number(req.details.train_limit) : undefined;
-  const ds = launcherDataset(readManifest(d.cfg.LAUNCHER_MANIFEST), d.ctx.config.ULASAN_DATA_DIR, fb, limit);
+  const ds = launcherDataset(readManifest(manifestOf(d, req)), d.ctx.config.ULASAN_DATA_DIR, fb, limit);
   const files = { trainFile: path.join(dir, 'train.jsonl'), validFile: path.join(dir, 'valid.jsonl') };
   writeFileSync(files.trainFile, toJsonl(ds.train));
   writeFileSync(files.validFile, toJsonl(ds.valid));
   const summary = {
-    manifest: d.cfg.LAUNCHER_MANIFEST,
+    manifest: manifestOf(d, req),
     feedback_query: 'feedback FINAL JOIN reviews FINAL ON review_id',
     feedback_rows: fb.length,
     train_rows: ds.train.length,
@@ -188,7 +191,9 @@ function startedRun(d: LauncherDeps, req: RetrainRequest, attempt: number): Trai
     attempt: String(attempt),
     command: d.cfg.LAUNCHER_COMMAND ?? 'built-in compact trainer',
     job_args: d.cfg.LAUNCHER_JOB_ARGS,
-    manifest: d.cfg.LAUNCHER_MANIFEST,
+    manifest: manifestOf(d, req),
+    requested_by: req.requested_by,
+    ...(req.details?.reason ? { request_reason: req.details.reason } : {}),
     ...(req.details?.train_limit ? { train_limit: req.details.train_limit } : {}),
   };
   const run = {

@@ -5,7 +5,14 @@ import type { InjectOptions } from 'fastify';
 import { buildGateway, type GatewayDeps } from '../../../gateway/app.js';
 import { TokenBook, newToken, parseTokens, type Role } from '../../../gateway/auth.js';
 import type { InferenceEngine, Prediction } from '../../../models/core/engine.js';
-import type { AdminAction, Feedback, ModelVersionEvent, ScoredReview } from '../../../schemas/types.generated.js';
+import type {
+  AdminAction,
+  Feedback,
+  ModelVersionEvent,
+  RetrainRequest,
+  ScoredReview,
+} from '../../../schemas/types.generated.js';
+import type { Filter } from '../../../gateway/dashboard-queries.js';
 import { UlasanError } from '../../../processors/shared/errors.js';
 
 const v = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent => ({
@@ -25,6 +32,8 @@ function fakes() {
   const logged: ScoredReview[] = [];
   const feedback: Feedback[] = [];
   const audits: AdminAction[] = [];
+  const retrains: RetrainRequest[] = [];
+  const filters: Filter[] = [];
   const calls: number[] = [];
   const engine = {
     pkg: { sentiments: ['negative', 'neutral', 'positive'], meta: { feature_set_version: 'fs-1' } },
@@ -87,9 +96,20 @@ function fakes() {
         },
       },
     ],
+    requestRetrain: async (r) => void retrains.push(r),
+    dashboard: {
+      apps: async (f) => (filters.push(f), [{ app_id: 'id.co.app', reviews: 7 }]),
+      sentiment: async (f) => (filters.push(f), [{ t: 1_700_000_000_000, negative: 1, neutral: 2, positive: 4 }]),
+      drift: async () => [{ t: 1_700_000_000_000, segment: 'id.co.app', drifted: false, scores: { char_count: 0.4 } }],
+      timeline: async () => [{ at: 1_700_000_000_000, kind: 'promotion', label: 'v2 to Production' }],
+      negatives: async () => [],
+      terms: async () => ({ negative: [{ term: 'error', n: 3, z: 2.5 }], neutral: [], positive: [] }),
+      versions: async () => [],
+      runFile: async (id, file) => (id === '0123abcd-0000' && file === 'confusion.svg' ? Buffer.from('<svg/>') : null),
+    },
     metrics: new Registry(),
   };
-  return { deps, logged, feedback, calls, audits };
+  return { deps, logged, feedback, calls, audits, retrains, filters };
 }
 
 const issued = Object.fromEntries(
@@ -192,6 +212,10 @@ describe('gateway routes', () => {
     ['POST', '/models/3/promote', 'admin'],
     ['POST', '/models/rollback', 'admin'],
     ['POST', '/model/reload', 'admin'],
+    ['POST', '/retrain', 'admin'],
+    ['GET', '/dashboard/sentiment', 'read'],
+    ['GET', '/dashboard/versions', 'read'],
+    ['GET', '/runs/0123abcd-0000/confusion.svg', 'read'],
   ] as const)('%s %s needs the %s role: 401 without or with an unknown token, 403 below it', async (m, url, need) => {
     const app = await buildGateway(fakes().deps, options);
     const payload =
@@ -345,6 +369,73 @@ describe('GET /drift/segments', () => {
       reason: 'negative share 12 % -> 41 %',
       reference: { origin: 'window', rows: 4800 },
     });
+    await app.close();
+  });
+});
+
+describe('manual retrain and the status page panels', () => {
+  it('POST /retrain puts one manual request on the retrain topic, audited, with its reason and manifest', async () => {
+    const f = fakes();
+    const app = await buildGateway(f.deps, options);
+    const res = await call(
+      app,
+      { method: 'POST', url: '/retrain', payload: { reason: 'new slang', data: '/m/manifest.json' } },
+      'admin',
+    );
+    expect(res.statusCode).toBe(202);
+    expect(f.retrains).toHaveLength(1);
+    expect(f.retrains[0]).toMatchObject({
+      request_id: res.json().request_id,
+      model_name: 'ulasan-compact',
+      reasons: ['manual'],
+      details: { reason: 'new slang', manifest: '/m/manifest.json' },
+      requested_by: 'gateway:admin-user',
+      force: true,
+    });
+    expect(f.audits.map((a) => [a.action, a.reason, a.outcome])).toEqual([['retrain', 'new slang', 'done']]);
+    expect((await call(app, { method: 'POST', url: '/retrain', payload: { bogus: 1 } }, 'admin')).statusCode).toBe(400);
+    expect(f.retrains).toHaveLength(1);
+    await app.close();
+  });
+
+  it('serves each panel with the filter it was asked for, defaulting to the last 30 days', async () => {
+    const f = fakes();
+    const app = await buildGateway(f.deps, options);
+    const res = await call(app, { method: 'GET', url: '/dashboard/sentiment?app=id.co.app&from=1000&to=900000000' });
+    expect(res.json()).toEqual({ buckets: [{ t: 1_700_000_000_000, negative: 1, neutral: 2, positive: 4 }] });
+    expect(f.filters[0]).toEqual({ app: 'id.co.app', from: 1000, to: 900_000_000, bucket: 'day' });
+    await call(app, { method: 'GET', url: '/dashboard/apps' });
+    expect(f.filters[1]!.to - f.filters[1]!.from).toBe(30 * 86_400_000);
+    expect(f.filters[1]!.app).toBeNull();
+    for (const [url, key] of [
+      ['/dashboard/drift', 'windows'],
+      ['/dashboard/timeline', 'events'],
+      ['/dashboard/negatives', 'reviews'],
+      ['/dashboard/terms', 'terms'],
+      ['/dashboard/versions', 'versions'],
+    ]) {
+      const r = await call(app, { method: 'GET', url: url! });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.json(), url).toHaveProperty(key!);
+    }
+    const bad = await call(app, { method: 'GET', url: '/dashboard/sentiment?from=5&to=4' });
+    expect(bad.statusCode).toBe(400);
+    expect((await call(app, { method: 'GET', url: '/dashboard/sentiment?bucket=week' })).statusCode).toBe(400);
+    await app.close();
+  });
+
+  it('serves a run report as SVG that runs no script, 404s a missing one, refuses a path in the run id', async () => {
+    const app = await buildGateway(fakes().deps, options);
+    const ok = await call(app, { method: 'GET', url: '/runs/0123abcd-0000/confusion.svg' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(ok.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await call(app, { method: 'GET', url: '/runs/0123abcd-0000/learning-curve.svg' })).statusCode).toBe(404);
+    expect((await call(app, { method: 'GET', url: '/runs/..%2F..%2Fetc/confusion.svg' })).statusCode).toBe(400);
+    expect((await call(app, { method: 'GET', url: '/runs/0123abcd-0000/passwd' })).statusCode).toBe(400);
+    const js = await app.inject({ method: 'GET', url: '/assets/uplot.min.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.body).toContain('uPlot');
     await app.close();
   });
 });

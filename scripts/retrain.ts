@@ -1,0 +1,55 @@
+// npm run retrain -- [--reason text] [--data <manifest>] [--model ulasan-compact] [--by name]
+// Puts one manual RetrainRequest on the retrain topic (as the process's Kafka identity); the training
+// launcher runs it like a trigger's request. Prints the request id.
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseConfig, processSasl } from '../processors/shared/config.js';
+import { isUlasanError, UlasanError } from '../processors/shared/errors.js';
+import { createKafka } from '../processors/shared/kafka.js';
+import { manualRetrainRequest } from '../processors/shared/retrain.js';
+import { AvroSerde } from '../processors/shared/serde.js';
+import { topicSpec } from '../processors/shared/topics.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      reason: { type: 'string' },
+      data: { type: 'string' },
+      model: { type: 'string', default: 'ulasan-compact' },
+      by: { type: 'string', default: `cli:${os.userInfo().username}` },
+    },
+  });
+  const manifest = values.data ? path.resolve(values.data) : undefined;
+  if (manifest && !existsSync(manifest)) throw new UlasanError('MANIFEST_NOT_FOUND', `no manifest at ${manifest}`);
+  const config = parseConfig({});
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-retrain', sasl: processSasl(config) });
+  const spec = topicSpec('retrain', config.ULASAN_TOPIC_PREFIX);
+  await kafka.ensureTopics([spec]);
+  const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+  await serde.register(spec.name, spec.schema!);
+  const req = manualRetrainRequest({
+    modelName: values.model,
+    requestedBy: values.by,
+    reason: values.reason,
+    manifest,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: spec.name,
+      messages: [{ key: req.request_id, value: await serde.encode(spec.name, req) }],
+      acks: -1,
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  console.log(`retrain requested: ${req.request_id} (${req.details!.reason}) on ${spec.name}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
+  process.exit(1);
+});
