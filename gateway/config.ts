@@ -10,17 +10,22 @@ const tokens = z.string().superRefine((spec, ctx) => {
 
 export const gatewayShape = {
   ...scoringShape,
+  /** HTTP port (0: any free port). */
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address the gateway listens on. */
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   /** `name:role:sha256` entries, comma-separated (npm run gateway:token prints one); required in production. */
   GATEWAY_TOKENS: tokens.optional(),
+  /** No longer read: refused with a pointer to GATEWAY_TOKENS. */
   GATEWAY_ADMIN_TOKEN: z
     .string()
     .optional()
     .refine((v) => v === undefined, {
       message: 'is no longer read: give hashed tokens with roles in GATEWAY_TOKENS (npm run gateway:token)',
     }),
+  /** Most texts in one `/predict/batch` request. */
   GATEWAY_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Largest request body in bytes (413 beyond). */
   GATEWAY_BODY_LIMIT: z.coerce
     .number()
     .int()
@@ -28,12 +33,15 @@ export const gatewayShape = {
     .default(1024 * 1024),
   /** Requests per window and token (per client address without a valid token). */
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /** The window GATEWAY_RATE_LIMIT counts in. */
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Batch concurrent `/predict` calls into shared engine runs. */
   GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
   /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */
   GATEWAY_KAFKA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** /stats, /stats/trend and /drift/segments are read from ClickHouse at most once per this period. */
   GATEWAY_VIEW_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Linked from the status page. */
   GRAFANA_URL: z.string().url().default('http://127.0.0.1:3000'),
 };
 

@@ -1,7 +1,9 @@
 import { z } from '../shared/config.js';
 
 export const reviewStoreShape = {
+  /** Consumer group of the review store. */
   REVIEW_STORE_GROUP: z.string().min(1).default('ulasan-review-store'),
+  /** Longer review texts are dead-lettered (TEXT_TOO_LARGE). */
   REVIEW_MAX_TEXT_BYTES: z.coerce
     .number()
     .int()

@@ -25,11 +25,15 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 /** Variables every Ulasan process understands. */
 export const baseShape = {
+  /** `production` refuses to start without the service addresses, secrets and a Kafka identity (see above). */
   ULASAN_ENV: z.enum(['development', 'production']).default('development'),
+  /** Comma-separated `host:port`; development defaults to the local stack (`127.0.0.1:9092`). */
   KAFKA_BROKERS: brokerList.optional(),
+  /** Confluent-compatible registry API; development defaults to the local Apicurio (`http://127.0.0.1:8081/apis/ccompat/v7`). */
   SCHEMA_REGISTRY_URL: url.optional(),
   /** SASL/SCRAM-SHA-512 identity of this process on Kafka (both or neither; unset = PLAINTEXT). */
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** The password of KAFKA_SASL_USERNAME. */
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /**
    * One Kafka identity per processor: a JSON file `{"users": {"ulasan-<processor>": {username,
@@ -38,24 +42,35 @@ export const baseShape = {
    * topics and ACLs are provisioned beforehand (`npm run kafka:provision`, as the admin identity).
    */
   KAFKA_CREDENTIALS_FILE: z.string().min(1).optional(),
+  /** A ClickHouse server (HTTP); unset: embedded chdb in CHDB_PATH. */
   CLICKHOUSE_URL: url.optional(),
+  /** Database every table lives in. */
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
     .default('ulasan'),
+  /** Server user. */
   CLICKHOUSE_USER: z.string().default('default'),
+  /** Server password (12+ characters, not a well-known default, in production). */
   CLICKHOUSE_PASSWORD: z.string().default(''),
   /** writer: runs migrations and inserts (processors); reader: SELECT only (the gateway in compose). */
   CLICKHOUSE_ROLE: z.enum(['writer', 'reader']).default('writer'),
+  /** Embedded chdb data directory (one process at a time). */
   CHDB_PATH: z.string().default(path.join(PROJECT_ROOT, '.stack', 'chdb')),
+  /** Prefix for every topic name (tests use a random one). */
   ULASAN_TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, . _ -')
     .default(''),
+  /** Labelled data sets (training, references); read, never copied into the repo. */
   ULASAN_DATA_DIR: z.string().default(path.resolve(PROJECT_ROOT, '..', 'shared', 'data')),
+  /** Model artifact store: registered packages by content hash, and training runs' reports. */
   ULASAN_ARTIFACT_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'artifacts')),
+  /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `/metrics` (Prometheus) and `/health` port of the process. */
   METRICS_PORT: port.default(9464),
+  /** Address `/metrics` and `/health` listen on. */
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** A dependency failing (or a consumer crashed) this long makes /health answer 503. */
   ULASAN_STALL_MS: z.coerce.number().int().min(1000).default(60_000),

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
 
 export const launcherShape = {
+  /** Consumer group of the training launcher. */
   LAUNCHER_GROUP: z.string().min(1).default('ulasan-training-launcher'),
+  /** Registry model the launcher trains and registers. */
   LAUNCHER_MODEL_NAME: z.string().min(1).default('ulasan-compact'),
   /**
    * The data manifest retraining uses (the default package's own): its sources plus labelled
@@ -19,8 +21,11 @@ export const launcherShape = {
   LAUNCHER_COMMAND: z.string().min(1).optional(),
   /** Extra arguments for the job, e.g. "--epochs 10". */
   LAUNCHER_JOB_ARGS: z.string().default(''),
+  /** Validation accuracy a candidate needs to be registered (Staging). */
   LAUNCHER_GATE_REGISTER: z.coerce.number().min(0).max(1).default(0.75),
+  /** Validation accuracy a candidate must exceed to be promoted. */
   LAUNCHER_GATE_PROMOTE: z.coerce.number().min(0).max(1).default(0.8),
+  /** A candidate worse than Production by more than this on the same rows stays Staging. */
   LAUNCHER_PROMOTE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
   /** Launcher variables an external job may see besides PATH, HOME, locale, TZ, TMPDIR (comma-separated names). */
   LAUNCHER_JOB_ENV: z
@@ -33,10 +38,13 @@ export const launcherShape = {
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must list variable names'))),
+  /** Notified (POST JSON) of every run's outcome. */
   LAUNCHER_WEBHOOK_URL: z.string().url().optional(),
   /** Each webhook attempt is abandoned after this long; failed attempts are retried with backoff. */
   LAUNCHER_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Retries of a webhook call on 429, 5xx or a network error. */
   LAUNCHER_WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Where runs are prepared (data, job logs, reports; copied to the artifact store after). */
   LAUNCHER_WORK_DIR: z.string().default(path.join(PROJECT_ROOT, '.stack', 'runs')),
   /**
    * A package registered as version 1 and promoted when the model has no version yet (a first run:
