@@ -66,6 +66,9 @@ async function main(): Promise<void> {
     SCORING_MODEL_DIR: modelDir,
     // First run: the start-up package becomes registry version 1 in Production.
     LAUNCHER_BOOTSTRAP_MODEL_DIR: modelDir,
+    // The sample spans hours of event time, not days: a 2-hour reference lets the status page show
+    // tested drift windows per app after one demo.
+    DRIFT_REFERENCE_PERIOD: '2h',
     GATEWAY_TOKENS: demoToken.entry,
     ...identities.env,
     ...process.env,
