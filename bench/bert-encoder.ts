@@ -1,6 +1,8 @@
 // Benchmark (b): a BERT-base-shaped encoder (12 layers, hidden 768, 12 heads, FFN 3072, vocab 30522,
 // random weights, generated in TS) at real review token lengths, fp32 and dynamic int8, with and
 // without length bucketing.   npm run bench:bert [-- --stream 192 --batch 32]
+// The int8 graph is the fp32 one through `npm run model:quantize`'s rewrite (models/core/quantize.ts),
+// so its speed and its agreement with fp32 on SmSA valid texts are those of a quantized real export.
 //
 // Peak: measured, not looked up. bench/native/peak-fma.c (compiled here with gcc) runs independent
 // AVX-512 FMA chains on every core and reports the fp32 FLOP/s the FP units sustain at the clock
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { BERT_BASE, bertFlops, buildBertOnnx } from '../models/core/bert-graph.js';
+import { quantizeOnnx } from '../models/core/quantize.js';
 import { TextTokenizer } from '../models/core/tokenizer.js';
 import { readLabelledFile } from '../processors/shared/datasets.js';
 import { parseConfig } from '../processors/shared/config.js';
@@ -100,12 +103,54 @@ function chunk(ls: number[]): { batch: number; seq: number; real: number[] }[] {
   return out;
 }
 
+// The CPU features int8 speed depends on (VNNI: u8 x s8 dot products without saturation).
+const flags = /flags\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(' ') ?? [];
+const cpuFlags = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'].filter((f) => flags.includes(f));
+console.log(`CPU flags: ${cpuFlags.join(' ') || '(none of avx2/avx512/vnni)'}`);
+
+/** Top-label agreement and max |dp| of the int8 graph against fp32 on SmSA valid texts (ids folded into the vocab). */
+async function agreementOnSmsa(fp32: ort.InferenceSession, int8: ort.InferenceSession, n = 256) {
+  const texts = readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')).slice(0, n);
+  const softmax = (row: Float32Array): number[] => {
+    const m = Math.max(...row);
+    const e = Array.from(row, (v) => Math.exp(v - m));
+    const z = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / z);
+  };
+  let same = 0;
+  let maxDp = 0;
+  for (let i = 0; i < texts.length; i += BATCH) {
+    const enc = texts.slice(i, i + BATCH).map((r) => tok.encode(r.text).map((id) => id % BERT_BASE.vocabSize));
+    const seq = Math.max(...enc.map((e) => e.length));
+    const ids = new BigInt64Array(enc.length * seq);
+    const mask = new BigInt64Array(enc.length * seq);
+    enc.forEach((e, b) => e.forEach((id, j) => ((ids[b * seq + j] = BigInt(id)), (mask[b * seq + j] = 1n))));
+    const f = {
+      input_ids: new ort.Tensor('int64', ids, [enc.length, seq]),
+      attention_mask: new ort.Tensor('int64', mask, [enc.length, seq]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(ids.length), [enc.length, seq]),
+    };
+    const [a, b] = [await fp32.run(f), await int8.run(f)];
+    const k = BERT_BASE.numLabels;
+    const la = a[fp32.outputNames[0]!]!.data as Float32Array;
+    const lb = b[int8.outputNames[0]!]!.data as Float32Array;
+    for (let r = 0; r < enc.length; r++) {
+      const [pa, pb] = [softmax(la.subarray(r * k, r * k + k)), softmax(lb.subarray(r * k, r * k + k))];
+      if (pa.indexOf(Math.max(...pa)) === pb.indexOf(Math.max(...pb))) same++;
+      pa.forEach((v, j) => (maxDp = Math.max(maxDp, Math.abs(v - pb[j]!))));
+    }
+  }
+  return { texts: texts.length, agreement: same / texts.length, maxDp };
+}
+
 const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-bert-base-'));
 const rows: Record<string, string | number>[] = [];
+const fp32Graph = buildBertOnnx(BERT_BASE, { seed: 1 });
+const sessions: ort.InferenceSession[] = [];
 for (const quantized of [false, true]) {
   const t0 = performance.now();
   const file = path.join(dir, quantized ? 'int8.onnx' : 'fp32.onnx');
-  writeFileSync(file, buildBertOnnx(BERT_BASE, { seed: 1, quantized }));
+  writeFileSync(file, quantized ? quantizeOnnx(fp32Graph).bytes : fp32Graph);
   const session = await ort.InferenceSession.create(file, {
     intraOpNumThreads: cores,
     interOpNumThreads: 1,
@@ -148,9 +193,22 @@ for (const quantized of [false, true]) {
     });
     console.log(JSON.stringify(rows.at(-1)));
   }
-  await session.release();
+  sessions.push(session);
 }
+const agree = await agreementOnSmsa(sessions[0]!, sessions[1]!);
+for (const s of sessions) await s.release();
+const bucketed = rows.filter((r) => String(r.workload).startsWith('real lengths, bucketed'));
+const ratio = Number(bucketed[1]!['seq/s']) / Number(bucketed[0]!['seq/s']);
 console.log(`\nBERT-base shape ${JSON.stringify(BERT_BASE)}; batch ${BATCH}; stream of ${STREAM} real lengths`);
 console.log(`token lengths (IndoBERT vocab, cap 128) over ${lengths.length} reviews: p50 ${p50}, p95 ${p95}`);
 console.log(peakNote);
 console.table(rows);
+console.log(`CPU flags: ${cpuFlags.join(' ')}`);
+console.log(
+  `int8 (model:quantize) vs fp32 on the bucketed real-lengths workload: ${bucketed[1]!['seq/s']} vs ` +
+    `${bucketed[0]!['seq/s']} seq/s = ${ratio.toFixed(2)}x`,
+);
+console.log(
+  `int8 vs fp32 on ${agree.texts} SmSA valid texts: top-label agreement ${(100 * agree.agreement).toFixed(1)} %, ` +
+    `max |dp| ${agree.maxDp.toExponential(2)}`,
+);

@@ -195,18 +195,24 @@ export async function negatives(store: ClickHouseStore, f: Filter, limit = 20): 
   }));
 }
 
+export const TERM_SAMPLE = 20_000;
+
 export interface TermCount {
   label: Sentiment;
   term: string;
   n: number;
 }
 
-/** How often each word (3+ letters, one count per review) appears in reviews predicted with each label. */
+/**
+ * How often each word (3+ letters, one count per review) appears in reviews predicted with each label,
+ * over the latest TERM_SAMPLE reviews of the range: a busy month stays one bounded query.
+ */
 export async function termCounts(store: ClickHouseStore, f: Filter): Promise<TermCount[]> {
   const db = store.database;
   const rows = await store.query<{ label: string; term: string; n: string }>(
     `SELECT toString(p.label) AS label, term, count() AS n
-     FROM (SELECT review_id, label FROM ${db}.predictions FINAL WHERE ${range}${byApp(f)}) AS p
+     FROM (SELECT review_id, label FROM ${db}.predictions FINAL WHERE ${range}${byApp(f)}
+           ORDER BY created_at DESC LIMIT ${TERM_SAMPLE}) AS p
      INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL WHERE ${range}${byApp(f)}) AS r ON r.review_id = p.review_id
      ARRAY JOIN arrayDistinct(extractAll(lower(r.text), '[a-z]{3,}')) AS term
      GROUP BY label, term HAVING n >= 2 ORDER BY n DESC LIMIT 6000`,
