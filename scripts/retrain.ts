@@ -12,13 +12,22 @@ import { manualRetrainRequest } from '../processors/shared/retrain.js';
 import { AvroSerde } from '../processors/shared/serde.js';
 import { topicSpec } from '../processors/shared/topics.js';
 
+/** The OS user, for requested_by; some containers have no passwd entry for theirs. */
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       reason: { type: 'string' },
       data: { type: 'string' },
       model: { type: 'string', default: 'ulasan-compact' },
-      by: { type: 'string', default: `cli:${os.userInfo().username}` },
+      by: { type: 'string', default: `cli:${userName()}` },
     },
   });
   const manifest = values.data ? path.resolve(values.data) : undefined;

@@ -109,8 +109,9 @@ export class Scraper {
       transactionalId: `${this.d.transactionalIdPrefix}${ref.store}-${ref.appId}`,
       maxInFlightRequests: 1,
     });
-    await producer.connect();
     try {
+      // Inside the try: Kafka down at the start is this run's failure (health, metrics), not a crash.
+      await producer.connect();
       report.outcome = await this.pages(ref, o, producer, report);
     } catch (err) {
       report.outcome = 'failed';
@@ -118,7 +119,7 @@ export class Scraper {
       this.d.metrics.errors.inc({ store: ref.store, kind: retryKind(err) });
       this.d.log.error({ ...ref, code: report.error.code, err: report.error.message }, 'scrape run failed');
     } finally {
-      await producer.disconnect();
+      await producer.disconnect().catch(() => undefined);
     }
     this.d.metrics.runs.inc({ store: ref.store, outcome: report.outcome });
     return report;
