@@ -421,6 +421,8 @@ function modelRoutes(base: App, deps: GatewayDeps, need: Need): void {
         requestedBy: `gateway:${req.identity!.name}`,
         reason,
         manifest: req.body?.data,
+        teacher: req.body?.teacher,
+        unlabeledRows: req.body?.unlabeled_rows,
       });
       await audited(deps, req, { action: 'retrain', reason }, () => deps.requestRetrain(request));
       return reply.status(202).send({ request_id: request.request_id });

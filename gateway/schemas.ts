@@ -1,5 +1,6 @@
 // Route schemas: the single source of the gateway's request/response types (TypeBox gives both the
 // JSON schema Fastify validates with and the TypeScript type), and of the OpenAPI document.
+import { TEACHER_REF } from '../processors/shared/retrain.js';
 import { Type, type Static } from 'typebox';
 
 export const Sentiment = Type.Union([Type.Literal('negative'), Type.Literal('neutral'), Type.Literal('positive')]);
@@ -65,11 +66,16 @@ export const ReasonBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** A manual retrain: why, and optionally a data manifest (a path the launcher can read) instead of its own. */
+/**
+ * A manual retrain: why, and optionally a data manifest (a path the launcher can read) instead of its
+ * own, or a registry version to distil into the compact model (`<model>@<version|production|staging>`).
+ */
 export const RetrainBody = Type.Object(
   {
     reason: Type.Optional(Type.String({ maxLength: 500 })),
     data: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    teacher: Type.Optional(Type.String({ pattern: TEACHER_REF.source, maxLength: 120 })),
+    unlabeled_rows: Type.Optional(Type.Integer({ minimum: 100, maximum: 1_000_000 })),
   },
   { additionalProperties: false },
 );

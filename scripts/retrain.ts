@@ -1,4 +1,5 @@
 // npm run retrain -- [--reason text] [--data <manifest>] [--model ulasan-compact] [--by name]
+//                    [--teacher <model>@<version|production|staging> [--unlabeled-rows N]]
 // Puts one manual RetrainRequest on the retrain topic (as the process's Kafka identity); the training
 // launcher runs it like a trigger's request. Prints the request id.
 import os from 'node:os';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       model: { type: 'string', default: 'ulasan-compact' },
       by: { type: 'string', default: `cli:${userName()}` },
+      teacher: { type: 'string' },
+      'unlabeled-rows': { type: 'string' },
     },
   });
   const manifest = values.data ? path.resolve(values.data) : undefined;
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
     requestedBy: values.by,
     reason: values.reason,
     manifest,
+    teacher: values.teacher,
+    unlabeledRows: values['unlabeled-rows'] === undefined ? undefined : Number(values['unlabeled-rows']),
   });
   const producer = kafka.producer();
   await producer.connect();
@@ -55,7 +60,8 @@ async function main(): Promise<void> {
   } finally {
     await producer.disconnect();
   }
-  console.log(`retrain requested: ${req.request_id} (${req.details!.reason}) on ${spec.name}`);
+  const job = req.details!.teacher ? `, distilling ${req.details!.teacher}` : '';
+  console.log(`retrain requested: ${req.request_id} (${req.details!.reason}${job}) on ${spec.name}`);
 }
 
 main().catch((err: unknown) => {

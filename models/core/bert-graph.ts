@@ -36,7 +36,10 @@ export function bertFlops(shape: BertShape, batch: number, seq: number): number 
   return batch * (L * perLayer + 2 * H * H + 2 * H * numLabels);
 }
 
-export function buildBertOnnx(shape: BertShape, options: { seed?: number; quantized?: boolean } = {}): Uint8Array {
+export function buildBertOnnx(
+  shape: BertShape,
+  options: { seed?: number; quantized?: boolean; initStd?: number } = {},
+): Uint8Array {
   const r = rng(options.seed ?? 1234);
   const normal = (n: number, std: number): Float32Array => {
     const a = new Float32Array(n);
@@ -57,7 +60,8 @@ export function buildBertOnnx(shape: BertShape, options: { seed?: number; quanti
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const types = g.input('token_type_ids', 'int64', ['batch', 'sequence']);
   g.output('logits', 'float', ['batch', shape.numLabels]);
-  const std = 0.02;
+  // BERT's initializer range; larger makes a random model's outputs depend more on its input.
+  const std = options.initStd ?? 0.02;
   let t = 0;
   const w = (name: string, dims: number[]): string =>
     g.floatTensor(

@@ -38,13 +38,26 @@ function probsAt(logits: Float32Array[], t: number, offsets: readonly number[]):
   });
 }
 
-function nll(probs: number[][], labels: number[]): number {
-  return probs.reduce((s, p, i) => s - Math.log(Math.max(1e-12, p[labels[i]!]!)), 0) / Math.max(1, probs.length);
+type Targets = EncodedSet['targets'];
+
+/** Mean cross-entropy against the hard labels, or against a row's soft target where it has one. */
+function nll(probs: number[][], labels: number[], targets?: Targets): number {
+  const rowLoss = (p: number[], i: number): number => {
+    const t = targets?.[i];
+    if (!t) return -Math.log(Math.max(1e-12, p[labels[i]!]!));
+    return p.reduce((s, pc, c) => s - (t[c]! > 0 ? t[c]! * Math.log(Math.max(1e-12, pc)) : 0), 0);
+  };
+  return probs.reduce((s, p, i) => s + rowLoss(p, i), 0) / Math.max(1, probs.length);
 }
 
 /** Golden-section search of the temperature minimising dev NLL over [0.2, 5]. */
-function fitTemperature(logits: Float32Array[], labels: number[], offsets: readonly number[]): number {
-  const f = (t: number): number => nll(probsAt(logits, t, offsets), labels);
+function fitTemperature(
+  logits: Float32Array[],
+  labels: number[],
+  offsets: readonly number[],
+  targets?: Targets,
+): number {
+  const f = (t: number): number => nll(probsAt(logits, t, offsets), labels, targets);
   const g = (Math.sqrt(5) - 1) / 2;
   let a = 0.2;
   let b = 5;
@@ -64,7 +77,8 @@ export function calibrate(
 ): { params: CompactParams; calibration: Calibration } {
   const labels = dev.labels;
   const logits = devLogits(p, dev);
-  const t = fitTemperature(logits, labels, offsets);
+  // A distilled student is fitted to the teacher's probabilities, not to its top labels.
+  const t = fitTemperature(logits, labels, offsets, dev.targets);
   const before = probsAt(logits, 1, offsets);
   const after = probsAt(logits, t, offsets);
   const names = Array.from({ length: p.numClasses }, (_, i) => String(i));
@@ -78,8 +92,8 @@ export function calibrate(
       offsets: [...offsets],
       fitted_on: 'early-stopping dev split (10 % of the training rows)',
       dev_rows: labels.length,
-      dev_nll_before: nll(before, labels),
-      dev_nll_after: nll(after, labels),
+      dev_nll_before: nll(before, labels, dev.targets),
+      dev_nll_after: nll(after, labels, dev.targets),
       dev_ece_before: evaluate(names, labels, before).ece,
       dev_ece_after: evaluate(names, labels, after).ece,
     },

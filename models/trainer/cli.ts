@@ -1,32 +1,40 @@
 // npm run train -- (--manifest <file> | --train <file> [--train <file> ...] [--valid <file> ...]) --out <dir>
 //   [--name n] [--version v] [--vocab vocab.txt] [--dim 64] [--epochs 10] [--lr 0.5] [--seed 42] [--ensemble 1]
+//   [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--unlabeled ...] [--temperature 1]
+//    [--distill-weight 1]]
 // Trains the compact model from a data manifest (or plain files: each --train file a source of
 // weight 1, each --valid file held out; without --valid a stratified 10 % of the training rows is),
 // exports it as an ONNX package with BERT-style inputs, and prints the evaluation metrics (also
-// written into the package's ulasan.json model card).
+// written into the package's ulasan.json model card). With --teacher, the student also learns the
+// teacher's probabilities on the unlabeled texts (distillation; the labelled sets are optional then),
+// and the card reports the teacher's metrics and the student's agreement with it per evaluation set.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../processors/shared/config.js';
 import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
 import { progressBar, type Progress } from '../../processors/shared/progress.js';
 import { readManifest } from './manifest.js';
+import type { DistillInput } from './distill.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pipeline.js';
+import { readUnlabeled } from './unlabeled.js';
 
 const USAGE =
-  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1]';
+  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1] [--distill-weight 1]]';
 
 function dataInput(values: {
   manifest?: string;
   train?: string[];
   valid?: string[];
+  teacher?: string;
 }): Pick<PipelineInput, 'manifest' | 'dataDir'> {
   if (values.manifest && values.train?.length)
     throw new UlasanError('USAGE', `give --manifest or --train, not both\n${USAGE}`);
   if (values.manifest)
     return { manifest: readManifest(path.resolve(values.manifest)), dataDir: parseConfig({}).ULASAN_DATA_DIR };
-  if (values.train?.length)
+  // A student may learn from its teacher alone: labelled files are optional then.
+  if (values.train?.length || values.teacher)
     return filesInput(
-      values.train.map((f) => path.resolve(f)),
+      (values.train ?? []).map((f) => path.resolve(f)),
       (values.valid ?? []).map((f) => path.resolve(f)),
     );
   throw new UlasanError('USAGE', USAGE);
@@ -41,6 +49,24 @@ function epochBar(): ((done: number, total: number) => void) | undefined {
   };
 }
 epochBar.last = null as Progress | null;
+
+/** --teacher with its --unlabeled sources, checked together. */
+async function distillInput(
+  values: { teacher?: string; unlabeled?: string[]; temperature: string; 'distill-weight': string },
+  log?: (m: string) => void,
+): Promise<DistillInput | undefined> {
+  if (!values.teacher) {
+    if (values.unlabeled?.length) throw new UlasanError('USAGE', `--unlabeled needs --teacher\n${USAGE}`);
+    return undefined;
+  }
+  if (!values.unlabeled?.length) throw new UlasanError('USAGE', `--teacher needs --unlabeled\n${USAGE}`);
+  const temperature = Number(values.temperature);
+  const weight = Number(values['distill-weight']);
+  if (!(temperature > 0)) throw new UlasanError('USAGE', `--temperature must be > 0 (got ${values.temperature})`);
+  if (!(weight > 0)) throw new UlasanError('USAGE', `--distill-weight must be > 0 (got ${values['distill-weight']})`);
+  const { texts, source } = await readUnlabeled(values.unlabeled, parseConfig({}), log);
+  return { teacherDir: path.resolve(values.teacher), texts, source, temperature, weight };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -59,6 +85,10 @@ async function main(): Promise<void> {
       ensemble: { type: 'string', default: '1' },
       'run-id': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      teacher: { type: 'string' },
+      unlabeled: { type: 'string', multiple: true },
+      temperature: { type: 'string', default: '1' },
+      'distill-weight': { type: 'string', default: '1' },
     },
   });
   if (!values.out) throw new UlasanError('USAGE', USAGE);
@@ -71,8 +101,10 @@ async function main(): Promise<void> {
       seed: num(values.seed),
     }).filter(([, v]) => v !== undefined),
   );
+  const log = values.quiet ? undefined : (m: string) => console.log(m);
   const res = await runPipeline({
     ...dataInput(values),
+    distill: await distillInput(values, log),
     vocabFile: path.resolve(values.vocab),
     outDir: path.resolve(values.out),
     name: values.name,
@@ -80,7 +112,7 @@ async function main(): Promise<void> {
     runId: values['run-id'],
     ensemble: Number(values.ensemble),
     options,
-    log: values.quiet ? undefined : (m) => console.log(m),
+    log,
     onProgress: epochBar(),
   });
   epochBar.last?.stop();
@@ -99,6 +131,10 @@ async function main(): Promise<void> {
     console.log(`  confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
   }
   console.log(`ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);
+  if (res.teacherAgreement) {
+    for (const [set, a] of Object.entries(res.teacherAgreement))
+      console.log(`student vs teacher on ${set}: top-label agreement ${a.top_label.toFixed(4)} (n ${a.n})`);
+  }
 }
 
 main().catch((err: unknown) => {

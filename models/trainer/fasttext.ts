@@ -111,12 +111,13 @@ export function predictProba(p: CompactParams, rows: Int32Array): Float32Array {
 
 /**
  * One SGD step on one example (fastText's update): softmax cross-entropy weighted by the class
- * weight, output layer then the averaged input rows. Returns the example's loss.
+ * weight, output layer then the averaged input rows. The target is a class index, or a probability
+ * vector (a teacher's soft labels when distilling: the same gradient, p - t). Returns the loss.
  */
 export function sgdStep(
   p: CompactParams,
   rows: Int32Array,
-  label: number,
+  target: number | ArrayLike<number>,
   weight: number,
   lr: number,
   l2: number,
@@ -127,10 +128,12 @@ export function sgdStep(
   pool(p, rows, h);
   logitsOf(p, h, z);
   softmaxInPlace(z);
-  const loss = -Math.log(Math.max(1e-12, z[label]!)) * weight;
+  const t = (c: number): number => (typeof target === 'number' ? (c === target ? 1 : 0) : target[c]!);
+  let loss = 0;
+  for (let c = 0; c < p.numClasses; c++) if (t(c) > 0) loss -= t(c) * Math.log(Math.max(1e-12, z[c]!)) * weight;
   g.fill(0);
   for (let c = 0; c < p.numClasses; c++) {
-    const dz = (z[c]! - (c === label ? 1 : 0)) * weight;
+    const dz = (z[c]! - t(c)) * weight;
     const off = c * d;
     for (let j = 0; j < d; j++) {
       g[j]! += dz * p.weights[off + j]!;

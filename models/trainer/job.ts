@@ -7,11 +7,17 @@
 //                ULASAN_JOB_OUT    directory to write the model package to
 //                ULASAN_JOB_RUN_ID run id to stamp into ulasan.json
 //                ULASAN_JOB_NAME   registry model name
+//   distillation ULASAN_JOB_TEACHER    the teacher package (a verified registry version) to distil
+//                ULASAN_JOB_UNLABELED  unlabeled review texts (JSONL: {"text"}) for the teacher to label
+//                ULASAN_JOB_UNLABELED_SOURCE  where they came from (recorded in the model card)
+//                The package's metrics must then include teacher_agreement and teacher_accuracy on
+//                the ULASAN_JOB_VALID rows: the launcher's teacher gate reads them.
 //   output       a model package at ULASAN_JOB_OUT (HF layout + ulasan.json with metrics)
 //   exit code    0 = package written; anything else = the run failed (stderr says why)
 // Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
 import { parseArgs } from 'node:util';
 import { isUlasanError } from '../../processors/shared/errors.js';
+import { readUnlabeledFile } from './distill.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline } from './pipeline.js';
 
 const need = (name: string): string => {
@@ -33,7 +39,13 @@ setInterval(() => {
 }, 500).unref();
 
 const { values } = parseArgs({
-  options: { epochs: { type: 'string' }, dim: { type: 'string' }, seed: { type: 'string' } },
+  options: {
+    epochs: { type: 'string' },
+    dim: { type: 'string' },
+    seed: { type: 'string' },
+    temperature: { type: 'string' },
+    'distill-weight': { type: 'string' },
+  },
   strict: false,
 });
 const num = (v: unknown): number | undefined => (typeof v === 'string' ? Number(v) : undefined);
@@ -43,22 +55,39 @@ const options = Object.fromEntries(
   ),
 );
 
-runPipeline({
-  ...filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')]),
-  outDir: need('ULASAN_JOB_OUT'),
-  runId: need('ULASAN_JOB_RUN_ID'),
-  name: process.env.ULASAN_JOB_NAME ?? 'ulasan-compact',
-  version: 'candidate',
-  vocabFile: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB,
-  options,
-  log: (m) => console.log(m),
-}).then(
-  (r) => {
-    console.log(JSON.stringify({ accuracy: r.metrics.accuracy, macro_f1: r.metrics.macro_f1, seconds: r.seconds }));
-    process.exit(0);
-  },
-  (err: unknown) => {
-    console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
-    process.exit(1);
-  },
-);
+const teacherDir = process.env.ULASAN_JOB_TEACHER;
+const distillFromEnv = () =>
+  teacherDir
+    ? {
+        teacherDir,
+        texts: readUnlabeledFile(need('ULASAN_JOB_UNLABELED')),
+        source: process.env.ULASAN_JOB_UNLABELED_SOURCE ?? need('ULASAN_JOB_UNLABELED'),
+        temperature: num(values.temperature) ?? 1,
+        weight: num(values['distill-weight']) ?? 1,
+      }
+    : undefined;
+
+Promise.resolve()
+  .then(() =>
+    runPipeline({
+      ...filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')]),
+      distill: distillFromEnv(),
+      outDir: need('ULASAN_JOB_OUT'),
+      runId: need('ULASAN_JOB_RUN_ID'),
+      name: process.env.ULASAN_JOB_NAME ?? 'ulasan-compact',
+      version: 'candidate',
+      vocabFile: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB,
+      options,
+      log: (m) => console.log(m),
+    }),
+  )
+  .then(
+    (r) => {
+      console.log(JSON.stringify({ accuracy: r.metrics.accuracy, macro_f1: r.metrics.macro_f1, seconds: r.seconds }));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
+      process.exit(1);
+    },
+  );

@@ -42,7 +42,8 @@ export const manifestShape = z
     manifest_version: z.literal(1),
     name: z.string().min(1),
     description: z.string().optional(),
-    sources: z.array(sourceShape).min(1),
+    /** Labelled sources; empty only when a teacher's soft labels are the training data (distillation). */
+    sources: z.array(sourceShape),
     /** Held out: never trained on; the package's metrics, calibration and gates use them. */
     evaluation: z.array(evalShape).default([]),
     /** `clean-text`: the model's own normalisation (features fs-1); `raw`: trimmed text. */
@@ -229,7 +230,8 @@ function strip(c: Candidate): TrainingRow {
   return { text: c.text, key: c.key, label: c.label, weight: c.weight, source: c.source };
 }
 
-function leakageKeys(m: Manifest, dataDir: string, norm: (t: string) => string): Map<string, string> {
+/** Normalised texts of the evaluation and leakage sets, each with the set it belongs to. */
+export function leakageKeys(m: Manifest, dataDir: string, norm: (t: string) => string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const set of [...m.evaluation, ...m.leakage.sets]) {
     for (const r of readSet(set.path, dataDir, set.name).rows) if (r.text.trim()) keys.set(norm(r.text), set.name);

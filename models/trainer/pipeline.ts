@@ -1,7 +1,7 @@
 // Manifest -> train -> calibrate -> export -> verify -> package with a model card. The reported
 // metrics are computed by running the exported package through the same InferenceEngine the
 // scorers use, so they describe what is served.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../processors/shared/config.js';
 import { UlasanError } from '../../processors/shared/errors.js';
@@ -17,6 +17,16 @@ import {
   type PackageDriftReference,
 } from '../features/monitored.js';
 import { calibrate, type Calibration } from './calibration.js';
+import {
+  agreement,
+  argmax,
+  soften,
+  teacherCard,
+  teacherProbs,
+  type Agreement,
+  type DistillationCard,
+  type DistillInput,
+} from './distill.js';
 import { mergeEnsemble } from './ensemble.js';
 import { predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
 import { exportCompactOnnx } from './export.js';
@@ -24,6 +34,8 @@ import { predictProba, type CompactParams, type HashSpec } from './fasttext.js';
 import {
   adHocManifest,
   assemble,
+  leakageKeys,
+  normaliseFor,
   readEvaluationSets,
   type FeedbackRow,
   type Manifest,
@@ -56,6 +68,8 @@ export interface PipelineInput {
   maxLength?: number;
   /** Models averaged into one (same hashing, different seeds). */
   ensemble?: number;
+  /** Distil a teacher package on unlabeled texts (its soft labels) next to the manifest's labelled rows. */
+  distill?: DistillInput;
   options?: Partial<TrainOptions>;
   log?: (msg: string) => void;
   /** After every epoch of every member: epochs done so far out of the most there can be. */
@@ -77,6 +91,8 @@ export interface PipelineResult {
   seconds: number;
   /** Largest |p_onnx - p_ts| over the evaluation rows: the export's fidelity. */
   exportMaxAbsDiff: number;
+  /** A distilled student's agreement with its teacher per evaluation set and over all (`all`). */
+  teacherAgreement?: Record<string, Agreement>;
 }
 
 const LABELS = SENTIMENTS as readonly string[];
@@ -92,7 +108,7 @@ export const DEFAULT_VOCAB = path.resolve(PROJECT_ROOT, '..', 'shared', 'fixture
 interface Encoder {
   tokenizer: TextTokenizer;
   spec: HashSpec;
-  encode(items: { text: string; label: number; weight?: number }[]): EncodedSet;
+  encode(items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet;
 }
 
 function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): Encoder {
@@ -102,26 +118,72 @@ function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): 
     bigramBuckets: options.bigramBuckets,
     trigramBuckets: options.trigramBuckets,
   };
-  const encode = (items: { text: string; label: number; weight?: number }[]): EncodedSet =>
+  const encode = (items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet =>
     encodeSet(
       items.map((i) => tokenizer.encode(modelInputText(i.text))),
       items.map((i) => i.label),
       spec,
       items.map((i) => i.weight ?? 1),
+      items.some((i) => i.target) ? items.map((i) => i.target ?? null) : undefined,
     );
   return { tokenizer, spec, encode };
 }
 
-type Item = { text: string; label: number; weight: number };
+/** A training row: a hard label, or (distilled) the teacher's probabilities with their top label. */
+type Item = { text: string; label: number; weight: number; target?: number[] };
 
-function trainingItems(data: AssembledData, limit?: number): Item[] {
+function labelledItems(data: AssembledData, limit?: number): Item[] {
   const items = data.rows.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label), weight: r.weight }));
-  const kept = limit !== undefined ? items.slice(0, limit) : items;
-  const classes = new Set(kept.map((t) => t.label)).size;
-  if (kept.length < 10 || classes < 2) {
-    throw new UlasanError('DATA_INVALID', `training set too small: ${kept.length} labelled rows, ${classes} classes`);
+  return limit !== undefined ? items.slice(0, limit) : items;
+}
+
+function checkTrainingSize(items: Item[]): Item[] {
+  const classes = new Set(items.map((t) => t.label)).size;
+  if (items.length < 10 || classes < 2) {
+    throw new UlasanError('DATA_INVALID', `training set too small: ${items.length} rows, ${classes} classes`);
   }
-  return kept;
+  return items;
+}
+
+/**
+ * The unlabeled texts as soft-labelled rows: one per normalised text, none that is in an evaluation
+ * or leakage set (the teacher's view of a held-out text must not leak into the student) and none
+ * that a labelled set already has (gold wins).
+ */
+async function distilledItems(
+  input: PipelineInput,
+  labelled: AssembledData['rows'],
+): Promise<{ items: Item[]; card: DistillationCard['unlabeled'] }> {
+  const d = input.distill!;
+  const norm = normaliseFor(input.manifest);
+  const held = leakageKeys(input.manifest, input.dataDir, norm);
+  const gold = new Set(labelled.map((r) => r.key));
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  let excludedEvaluation = 0;
+  let excludedLabelled = 0;
+  for (const text of d.texts) {
+    const key = norm(text);
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    if (held.has(key)) excludedEvaluation += 1;
+    else if (gold.has(key)) excludedLabelled += 1;
+    else texts.push(text);
+  }
+  input.log?.(`teacher: labelling ${texts.length} unlabeled texts (${d.texts.length} read) from ${d.source}`);
+  const probs = await teacherProbs(d.teacherDir, texts);
+  const items = texts.map((text, i) => {
+    const target = soften(probs[i]!, d.temperature);
+    return { text, label: argmax(target), weight: d.weight, target };
+  });
+  const card = {
+    source: d.source,
+    rows: d.texts.length,
+    used: texts.length,
+    excluded_evaluation: excludedEvaluation,
+    excluded_labelled: excludedLabelled,
+  };
+  return { items, card };
 }
 
 /** Trains the ensemble members on the training rows, early-stopping on a split of them. */
@@ -179,6 +241,8 @@ interface Scored {
   profiles: Record<string, MonitoredProfile>;
   pooled: EvalMetrics & { slices?: unknown };
   maxDiff: number;
+  /** With a teacher: its reports and its agreement with the student, per set and over all of them. */
+  teacher?: { reports: EvaluationReport[]; agreement: Record<string, Agreement>; pooled: EvalMetrics };
 }
 
 /** Every evaluation set through the serving engine (one pass), and the export checked against the TS model. */
@@ -212,7 +276,28 @@ async function scoreEvaluationSets(
     const ts = predictProba(params, r);
     for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
   });
-  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff };
+  const teacher = input.distill ? await teacherOnSets(input.distill.teacherDir, sets, probs) : undefined;
+  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff, teacher };
+}
+
+/** The teacher on the evaluation sets: its own metrics, and how often the student agrees with it. */
+async function teacherOnSets(teacherDir: string, sets: EvalSet[], student: number[][]): Promise<Scored['teacher']> {
+  const all = sets.flatMap((s) => s.rows);
+  const probs = await teacherProbs(
+    teacherDir,
+    all.map((r) => r.text),
+  );
+  const reports: EvaluationReport[] = [];
+  const agreements: Record<string, Agreement> = {};
+  let at = 0;
+  for (const s of sets) {
+    const own = probs.slice(at, at + s.rows.length);
+    reports.push(reportOf(s.name, s.rows, own));
+    agreements[s.name] = agreement(student.slice(at, at + s.rows.length), own);
+    at += s.rows.length;
+  }
+  agreements.all = agreement(student, probs);
+  return { reports, agreement: agreements, pooled: reportOf('all evaluation sets', all, probs) };
 }
 
 /** What the drift processor will see of these texts when this model scores them (see monitored.ts). */
@@ -239,18 +324,66 @@ export interface ModelCard {
   export_max_abs_diff: number;
   /** The package's drift reference: its file and the rows profiled per evaluation set. */
   drift_reference: { file: string; sources: Record<string, number> };
+  /** A distilled student's teacher, unlabeled data and agreement (absent otherwise). */
+  distillation?: DistillationCard & { teacher_evaluation: Record<string, EvaluationReport> };
+}
+
+function distillationCard(
+  d: DistillInput,
+  unlabeled: DistillationCard['unlabeled'],
+  scored: Scored,
+): NonNullable<ModelCard['distillation']> {
+  return {
+    teacher: teacherCard(d.teacherDir),
+    unlabeled,
+    temperature: d.temperature,
+    weight: d.weight,
+    agreement: scored.teacher!.agreement,
+    teacher_evaluation: Object.fromEntries(scored.teacher!.reports.map((r) => [r.file, r])),
+  };
+}
+
+/** Flat metrics of a distilled student (the launcher's teacher gate reads `teacher_agreement`). */
+function teacherMetrics(scored: Scored): Record<string, number> {
+  const t = scored.teacher;
+  if (!t) return {};
+  return {
+    teacher_agreement: t.agreement.all!.top_label,
+    teacher_accuracy: t.pooled.accuracy,
+    teacher_macro_f1: t.pooled.macro_f1,
+    ...Object.fromEntries(
+      t.reports.flatMap((r) => [
+        [`${r.file}_teacher_agreement`, t.agreement[r.file]!.top_label],
+        [`${r.file}_teacher_macro_f1`, r.macro_f1],
+      ]),
+    ),
+  };
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const t0 = Date.now();
   const log = input.log ?? (() => undefined);
-  const offsets = input.options?.offsets ?? input.manifest.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
+  // A student copies its teacher's decisions: the labelled model's tuned offsets do not apply.
+  const offsets =
+    input.options?.offsets ??
+    (input.distill ? DEFAULT_TRAIN_OPTIONS.offsets : input.manifest.decision_offsets) ??
+    DEFAULT_TRAIN_OPTIONS.offsets;
   const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...input.options, offsets };
   const maxLength = input.maxLength ?? 128;
   const vocab = readVocabTxt(input.vocabFile);
   const enc = encoderFor(vocab, maxLength, options);
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
-  const split = evaluationSets(input, trainingItems(data, input.limit), options.seed);
+  const distilled = input.distill ? await distilledItems(input, data.rows) : null;
+  const pool = checkTrainingSize([...labelledItems(data, input.limit), ...(distilled?.items ?? [])]);
+  const split = evaluationSets(input, pool, options.seed);
+  // A student's data is its labelled rows plus what its teacher said about the unlabeled ones.
+  const datasetHash = distilled
+    ? createHash('sha256')
+        .update(data.hash)
+        .update(teacherCard(input.distill!.teacherDir).content_hash)
+        .update(JSON.stringify(distilled.items.map((i) => [i.text, i.target, i.weight])))
+        .digest('hex')
+    : data.hash;
   const items = split.train;
   log(
     `manifest "${input.manifest.name}": ${items.length} training rows from ${data.sources.map((s) => `${s.name} ${s.kept}`).join(', ')}`,
@@ -269,7 +402,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     family: 'compact-fasttext',
     training_run_id: runId,
     metrics: {},
-    dataset_hash: data.hash,
+    dataset_hash: datasetHash,
     feature_set_version: FEATURE_SET_VERSION,
     created_at: new Date().toISOString(),
     preprocessing: 'clean-text' as const,
@@ -294,7 +427,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const scored = await scoreEvaluationSets(input, enc, params, split.sets);
   const card: ModelCard = {
     manifest: input.manifest,
-    training: { rows: items.length, dataset_hash: data.hash, sources: data.sources, evaluation_sets: data.evaluation },
+    training: {
+      rows: items.length,
+      dataset_hash: datasetHash,
+      sources: data.sources,
+      evaluation_sets: data.evaluation,
+    },
     evaluation: Object.fromEntries(scored.reports.map((r) => [r.file, r])),
     calibration: cal.calibration,
     export_max_abs_diff: scored.maxDiff,
@@ -302,6 +440,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       file: DRIFT_REFERENCE_FILE,
       sources: Object.fromEntries(Object.entries(scored.profiles).map(([k, p]) => [k, p.rows])),
     },
+    ...(distilled && scored.teacher ? { distillation: distillationCard(input.distill!, distilled.card, scored) } : {}),
   };
   const drift: PackageDriftReference = {
     format: 1,
@@ -319,6 +458,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
           [`${r.file}_macro_f1`, r.macro_f1],
         ]),
       ),
+      ...teacherMetrics(scored),
       dev_macro_f1: trained.devMetrics.macro_f1,
       best_epochs: trained.bestEpochs,
       train_rows: items.length,
@@ -339,9 +479,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     devMetrics: trained.devMetrics,
     history: trained.histories,
     bestEpochs: trained.bestEpochs,
-    datasetHash: data.hash,
+    datasetHash,
     trainRows: items.length,
     seconds: (Date.now() - t0) / 1000,
     exportMaxAbsDiff: scored.maxDiff,
+    teacherAgreement: scored.teacher?.agreement,
   };
 }

@@ -41,6 +41,8 @@ export interface EncodedSet {
   labels: number[];
   /** Per-row weights (source weight x manifest); absent = 1. */
   weights?: number[];
+  /** Per-row soft targets (a teacher's probabilities when distilling); null or absent = the hard label. */
+  targets?: (ArrayLike<number> | null)[];
 }
 
 export interface EpochRecord {
@@ -58,8 +60,14 @@ export interface TrainResult {
   dev: EvalMetrics;
 }
 
-export function encodeSet(tokenIds: number[][], labels: number[], spec: HashSpec, weights?: number[]): EncodedSet {
-  return { rows: tokenIds.map((ids) => featureRows(ids, spec)), labels, weights };
+export function encodeSet(
+  tokenIds: number[][],
+  labels: number[],
+  spec: HashSpec,
+  weights?: number[],
+  targets?: (ArrayLike<number> | null)[],
+): EncodedSet {
+  return { rows: tokenIds.map((ids) => featureRows(ids, spec)), labels, weights, targets };
 }
 
 export function classWeights(labels: number[], k: number, mode: TrainOptions['classWeighting']): number[] {
@@ -133,7 +141,7 @@ export function trainCompact(
       lr = o.lr * Math.max(0.0001, 1 - step / totalSteps);
       const y = trainSet.labels[idx]!;
       const w = weights[y]! * (trainSet.weights?.[idx] ?? 1);
-      loss += sgdStep(params, trainSet.rows[idx]!, y, w, lr, o.l2, scratch);
+      loss += sgdStep(params, trainSet.rows[idx]!, trainSet.targets?.[idx] ?? y, w, lr, o.l2, scratch);
       step += 1;
     }
     const dev = evaluate(labelNames, devSet.labels, predictSet(params, devSet));

@@ -14,20 +14,14 @@ import type { Context } from '../shared/context.js';
 import { toDateTime64 } from '../shared/time.js';
 import { sentimentProbs, topSentiment } from '../shared/sentiment.js';
 import { readToEnd } from '../shared/read-to-end.js';
+import { offsetsFor, type Bound } from '../shared/topic-range.js';
 import { UlasanError } from '../shared/errors.js';
 import type { KafkaMessage } from '../shared/kafka.js';
 import { recordFailure } from '../shared/kit.js';
 import { isRetriable } from '../shared/outage.js';
 import { validateReview } from '../shared/review.js';
 
-export type Bound = { kind: 'offset'; value: number } | { kind: 'time'; value: number };
-
-export function parseBound(s: string): Bound {
-  if (/^\d+$/.test(s)) return { kind: 'offset', value: Number(s) };
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new Error(`"${s}" is neither an offset nor an ISO time`);
-  return { kind: 'time', value: t };
-}
+export { parseBound, type Bound } from '../shared/topic-range.js';
 
 export interface ReplayOptions {
   topic: string;
@@ -53,30 +47,6 @@ export interface ReplayReport {
   macro_f1: number | null;
   /** Records in the range that were not scored, by dead-letter code (production never scored them either). */
   skipped: Record<string, number>;
-}
-
-async function offsetsFor(ctx: Context, topic: string, b: Bound, edge: 'start' | 'end'): Promise<Map<number, number>> {
-  const admin = ctx.kafka.admin();
-  await admin.connect();
-  try {
-    const bounds = await admin.fetchTopicOffsets(topic);
-    const out = new Map<number, number>();
-    if (b.kind === 'offset') {
-      // An offset bound applies to every partition, clamped to what exists.
-      for (const p of bounds)
-        out.set(p.partition, Math.min(Math.max(b.value + (edge === 'end' ? 1 : 0), Number(p.low)), Number(p.high)));
-    } else {
-      const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, b.value);
-      for (const p of byTime)
-        out.set(
-          p.partition,
-          Number(p.offset) < 0 ? Number(bounds.find((x) => x.partition === p.partition)!.high) : Number(p.offset),
-        );
-    }
-    return out;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** A run id names files in the backtests folder: letters, digits, - and _ only (no ../). */
@@ -105,10 +75,10 @@ async function loadState(ctx: Context, o: ReplayOptions): Promise<ReplayState> {
     ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { next: Record<string, number>; end: Record<string, number> })
     : null;
   const fromSaved = (r: Record<string, number>) => new Map(Object.entries(r).map(([k, v]) => [Number(k), v]));
-  const start = saved ? fromSaved(saved.next) : await offsetsFor(ctx, o.topic, o.from, 'start');
+  const start = saved ? fromSaved(saved.next) : await offsetsFor(ctx.kafka, o.topic, o.from, 'start');
   const end = saved
     ? fromSaved(saved.end)
-    : await offsetsFor(ctx, o.topic, o.to, o.to.kind === 'time' ? 'start' : 'end');
+    : await offsetsFor(ctx.kafka, o.topic, o.to, o.to.kind === 'time' ? 'start' : 'end');
   const total = [...end.entries()].reduce((s, [p, e]) => s + Math.max(0, e - (start.get(p) ?? e)), 0);
   return { runId, stateFile, start, end, next: new Map(start), skipped: {}, done: 0, total };
 }

@@ -2,7 +2,21 @@
 // record on the same topic the triggers use, so it goes through the same launcher, gates, registry
 // and notifications, and shows on the status page timeline like any other run.
 import { randomUUID } from 'node:crypto';
-import type { RetrainRequest } from '../../schemas/types.generated.js';
+import type { ModelStage, RetrainRequest } from '../../schemas/types.generated.js';
+import { UlasanError } from './errors.js';
+
+/** A registry version to distil from: `<model>@<version>`, `<model>@production|staging`, or `<model>` (its Production). */
+export type TeacherRef = { model: string; version: number } | { model: string; stage: ModelStage };
+
+export const TEACHER_REF = /^([A-Za-z0-9._-]{1,100})(?:@(\d{1,9}|production|staging))?$/i;
+
+export function parseTeacherRef(s: string): TeacherRef {
+  const m = TEACHER_REF.exec(s.trim());
+  if (!m) throw new UlasanError('INVALID_INPUT', `teacher "${s}": expected <model>[@<version>|@production|@staging]`);
+  const at = m[2]?.toLowerCase();
+  if (at && /^\d+$/.test(at)) return { model: m[1]!, version: Number(at) };
+  return { model: m[1]!, stage: at === 'staging' ? 'Staging' : 'Production' };
+}
 
 export interface ManualRetrain {
   modelName: string;
@@ -11,12 +25,22 @@ export interface ManualRetrain {
   reason?: string;
   /** A data manifest for this run instead of the launcher's own (LAUNCHER_MANIFEST). */
   manifest?: string;
+  /** Distil this registry version (a TeacherRef string) instead of training on labels alone. */
+  teacher?: string;
+  /** How many of the newest stored reviews the teacher labels (the launcher's default otherwise). */
+  unlabeledRows?: number;
   now?: number;
 }
 
 export function manualRetrainRequest(m: ManualRetrain): RetrainRequest {
   const details: Record<string, string> = { reason: m.reason?.trim() || 'manual retrain' };
   if (m.manifest) details.manifest = m.manifest;
+  if (m.teacher) {
+    parseTeacherRef(m.teacher); // refused here, not after a run has started
+    details.job = 'distill';
+    details.teacher = m.teacher.trim();
+  }
+  if (m.unlabeledRows !== undefined) details.unlabeled_rows = String(m.unlabeledRows);
   return {
     request_id: randomUUID(),
     model_name: m.modelName,

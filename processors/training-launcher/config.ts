@@ -27,6 +27,12 @@ export const launcherShape = {
   LAUNCHER_GATE_PROMOTE: z.coerce.number().min(0).max(1).default(0.8),
   /** A candidate worse than Production by more than this on the same rows stays Staging. */
   LAUNCHER_PROMOTE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  /** A distilled student must pick its teacher's sentiment on at least this share of the validation rows. */
+  LAUNCHER_DISTILL_MIN_AGREEMENT: z.coerce.number().min(0).max(1).default(0.9),
+  /** ... and be no less accurate than its teacher on them by more than this. */
+  LAUNCHER_DISTILL_MARGIN: z.coerce.number().min(0).max(1).default(0.03),
+  /** Unlabeled texts for a distillation: the newest this many stored reviews (a request's unlabeled_rows wins). */
+  LAUNCHER_DISTILL_UNLABELED_ROWS: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   /** Launcher variables an external job may see besides PATH, HOME, locale, TZ, TMPDIR (comma-separated names). */
   LAUNCHER_JOB_ENV: z
     .string()

@@ -55,6 +55,41 @@ export function decideGates(candidateAccuracy: number, productionAccuracy: numbe
   };
 }
 
+export interface DistillGateConfig {
+  /** The least share of validation rows on which the student picks its teacher's sentiment. */
+  minAgreement: number;
+  /** How much less accurate than its teacher the student may be on the same rows. */
+  margin: number;
+}
+
+/**
+ * A distilled student is judged against its teacher first (agreement, and accuracy within the
+ * margin of the teacher's on the same validation rows), then by the usual gates.
+ */
+export function decideDistillGates(
+  student: { accuracy: number; agreement: number | null },
+  teacherAccuracy: number | null,
+  productionAccuracy: number | null,
+  g: GateConfig & DistillGateConfig,
+): GateDecision {
+  const no = (reason: string): GateDecision => ({ register: false, promote: false, reason });
+  if (student.agreement === null || teacherAccuracy === null)
+    return no('not registered: the job reported no agreement with its teacher (teacher_agreement, teacher_accuracy)');
+  const agree = student.agreement.toFixed(4);
+  if (!(student.agreement >= g.minAgreement))
+    return no(
+      `not registered: the student agrees with its teacher on ${agree} of the validation rows < ${g.minAgreement}`,
+    );
+  if (student.accuracy < teacherAccuracy - g.margin) {
+    return no(
+      `not registered: accuracy ${student.accuracy.toFixed(4)} is below the teacher's ${teacherAccuracy.toFixed(4)} by more than ${g.margin}`,
+    );
+  }
+  const gate = decideGates(student.accuracy, productionAccuracy, g);
+  const vsTeacher = `agreement with teacher ${agree}, teacher accuracy ${teacherAccuracy.toFixed(4)}`;
+  return { ...gate, reason: `${gate.reason}; ${vsTeacher}` };
+}
+
 /** Requests that arrive while a job runs merge into one pending request with every reason. */
 export function coalesce(pending: RetrainRequest | null, incoming: RetrainRequest): RetrainRequest {
   if (!pending) return incoming;
@@ -130,6 +165,9 @@ export function runMetrics(
     row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)),
   );
   if (productionAccuracy !== null) metrics.production_accuracy_same_valid = productionAccuracy;
+  for (const key of ['teacher_agreement', 'teacher_accuracy', 'teacher_macro_f1']) {
+    if (typeof pkgMetrics[key] === 'number') metrics[key] = pkgMetrics[key];
+  }
   return metrics;
 }
 
@@ -144,8 +182,10 @@ export function retryOf(
   const details = {
     retry_of: r.run_id,
     ...(r.params?.train_limit ? { train_limit: r.params.train_limit } : {}),
-    // A manual run's own manifest stays with its retry.
+    // A manual run's own manifest stays with its retry, and so does a distillation's teacher.
     ...(r.params?.manifest ? { manifest: r.params.manifest } : {}),
+    ...(r.params?.job === 'distill' ? { job: 'distill', teacher: r.params.teacher ?? '' } : {}),
+    ...(r.params?.unlabeled_rows ? { unlabeled_rows: r.params.unlabeled_rows } : {}),
   };
   const reasons = (r.params?.reasons ?? 'manual').split(',') as RetrainRequest['reasons'];
   const req: RetrainRequest = {

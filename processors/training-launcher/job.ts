@@ -16,6 +16,8 @@ export interface JobFiles {
   outDir: string;
   runId: string;
   dir: string;
+  /** A distillation: the teacher package and the unlabeled texts (JSONL {"text"}) it labels. */
+  distill?: { teacherDir: string; unlabeledFile: string; source: string };
 }
 
 /** What any job needs from the launcher's environment; everything else stays with the launcher. */
@@ -48,6 +50,13 @@ export function launchJob(cfg: LauncherConfig, j: JobFiles): Promise<number> {
       ULASAN_JOB_OUT: j.outDir,
       ULASAN_JOB_RUN_ID: j.runId,
       ULASAN_JOB_NAME: cfg.LAUNCHER_MODEL_NAME,
+      ...(j.distill
+        ? {
+            ULASAN_JOB_TEACHER: j.distill.teacherDir,
+            ULASAN_JOB_UNLABELED: j.distill.unlabeledFile,
+            ULASAN_JOB_UNLABELED_SOURCE: j.distill.source,
+          }
+        : {}),
     });
     const builtIn = path.join(import.meta.dirname, '../../models/trainer/job.ts');
     const child = cfg.LAUNCHER_COMMAND

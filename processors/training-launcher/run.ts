@@ -14,10 +14,18 @@ import type { Producer } from '../shared/kafka.js';
 import type { outageWaiter } from '../shared/kit.js';
 import type { Logger } from '../shared/logger.js';
 import { verifiedArtifactDir } from '../shared/artifact.js';
+import { parseTeacherRef } from '../shared/retrain.js';
 import { postWebhook } from './webhook.js';
 import type { ModelRegistry } from '../shared/registry/registry.js';
 import type { LauncherConfig } from './config.js';
-import { decideGates, launcherDataset, runMetrics, type LabelledText } from './handler.js';
+import {
+  decideDistillGates,
+  decideGates,
+  launcherDataset,
+  runMetrics,
+  type GateDecision,
+  type LabelledText,
+} from './handler.js';
 import { launchJob } from './job.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 
@@ -87,6 +95,45 @@ async function prepareDataset(d: LauncherDeps, req: RetrainRequest, dir: string)
   return { ds, ...files };
 }
 
+interface Teacher {
+  dir: string;
+  /** `<model> v<version>`, for the run's params and reasons. */
+  label: string;
+}
+
+/** A distillation request's teacher: a registry version, loaded only from its verified artifact. */
+async function teacherOf(d: LauncherDeps, req: RetrainRequest): Promise<Teacher | null> {
+  if (req.details?.job !== 'distill') return null;
+  if (!req.details.teacher) throw new Error('a distill request needs details.teacher (<model>@<version|stage>)');
+  const ref = parseTeacherRef(req.details.teacher);
+  await d.registry.refresh();
+  const v =
+    'version' in ref
+      ? d.registry.state.version(ref.model, ref.version)
+      : d.registry.state.current(ref.model, ref.stage);
+  if (!v) throw new Error(`teacher ${req.details.teacher}: no such version in the registry`);
+  return { dir: verifiedArtifactDir(v, d.ctx.config.ULASAN_ARTIFACT_DIR), label: `${v.name} v${v.version}` };
+}
+
+/** The newest stored reviews' texts (the reviews table, which the runner's embedded ClickHouse holds). */
+async function unlabeledFile(
+  d: LauncherDeps,
+  req: RetrainRequest,
+  dir: string,
+): Promise<{ file: string; source: string }> {
+  const n = Number(req.details?.unlabeled_rows ?? d.cfg.LAUNCHER_DISTILL_UNLABELED_ROWS);
+  const db = d.ctx.store.database;
+  const rows = await d.wait('read unlabeled reviews', () =>
+    d.ctx.store.query<{ text: string }>(
+      `SELECT text FROM ${db}.reviews FINAL ORDER BY created_at DESC, review_id LIMIT {n:UInt32}`,
+      { n },
+    ),
+  );
+  const file = path.join(dir, 'unlabeled.jsonl');
+  writeFileSync(file, rows.map((r) => JSON.stringify({ text: r.text })).join('\n') + '\n');
+  return { file, source: `clickhouse:reviews (newest ${rows.length} of at most ${n})` };
+}
+
 /** The current Production's accuracy on the very rows the candidate was validated on. */
 async function productionAccuracy(d: LauncherDeps, valid: LabelledText[]): Promise<number | null> {
   await d.registry.refresh();
@@ -106,19 +153,17 @@ async function trainAndGate(
   t0: number,
 ): Promise<TrainingRun> {
   const { cfg } = d;
+  const teacher = await teacherOf(d, req);
   const { ds, trainFile, validFile } = await prepareDataset(d, req, dir);
   const outDir = path.join(dir, 'package');
-  const code = await launchJob(cfg, { trainFile, validFile, outDir, runId: base.run_id, dir });
+  const unlabeled = teacher ? await unlabeledFile(d, req, dir) : null;
+  const distill =
+    teacher && unlabeled ? { teacherDir: teacher.dir, unlabeledFile: unlabeled.file, ...unlabeled } : undefined;
+  const code = await launchJob(cfg, { trainFile, validFile, outDir, runId: base.run_id, dir, distill });
   if (code !== 0) throw new Error(`training job exited with code ${code} (see ${dir}/job.log)`);
   const pkg = loadPackage(outDir);
-  const acc = Number(pkg.meta.metrics.accuracy);
   const prodAcc = await productionAccuracy(d, ds.valid);
-  const gates = {
-    registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
-    promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,
-    promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN,
-  };
-  const gate = decideGates(acc, prodAcc, gates);
+  const gate = gateOf(cfg, pkg.meta.metrics, prodAcc, teacher);
   let version: number | null = null;
   if (gate.register) {
     const reg = await d.registry.register({
@@ -151,6 +196,28 @@ async function trainAndGate(
   };
   writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length);
   return outcome;
+}
+
+/** The gates for a trained candidate, or for a distilled student (judged against its teacher first). */
+function gateOf(
+  cfg: LauncherConfig,
+  metrics: Record<string, unknown>,
+  prodAcc: number | null,
+  teacher: Teacher | null,
+): GateDecision {
+  const gates = {
+    registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
+    promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,
+    promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN,
+    minAgreement: cfg.LAUNCHER_DISTILL_MIN_AGREEMENT,
+    margin: cfg.LAUNCHER_DISTILL_MARGIN,
+  };
+  const acc = Number(metrics.accuracy);
+  if (!teacher) return decideGates(acc, prodAcc, gates);
+  const numberOr = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const student = { accuracy: acc, agreement: numberOr(metrics.teacher_agreement) };
+  const gate = decideDistillGates(student, numberOr(metrics.teacher_accuracy), prodAcc, gates);
+  return { ...gate, reason: `${gate.reason} (teacher ${teacher.label})` };
 }
 
 function writeReport(
@@ -195,6 +262,9 @@ function startedRun(d: LauncherDeps, req: RetrainRequest, attempt: number): Trai
     requested_by: req.requested_by,
     ...(req.details?.reason ? { request_reason: req.details.reason } : {}),
     ...(req.details?.train_limit ? { train_limit: req.details.train_limit } : {}),
+    ...(req.details?.job === 'distill'
+      ? { job: 'distill', teacher: req.details.teacher ?? '', unlabeled_rows: req.details.unlabeled_rows ?? '' }
+      : {}),
   };
   const run = {
     run_id: randomUUID(),

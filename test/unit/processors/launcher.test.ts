@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coalesce, decideGates } from '../../../processors/training-launcher/handler.js';
+import { parseTeacherRef, manualRetrainRequest } from '../../../processors/shared/retrain.js';
+import { coalesce, decideDistillGates, decideGates, retryOf } from '../../../processors/training-launcher/handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { RetrainRequest } from '../../../schemas/types.generated.js';
 
@@ -19,6 +20,61 @@ describe('gates', () => {
     expect(d).toMatchObject({ register: true, promote: false });
     expect(d.reason).toMatch(/worse than Production/);
     expect(decideGates(0.895, 0.9, gates).promote).toBe(true);
+  });
+});
+
+describe('distillation gates: the student against its teacher, then the usual gates', () => {
+  const g = { ...gates, minAgreement: 0.9, margin: 0.03 };
+  it('refuses a student that agrees with its teacher too rarely', () => {
+    const d = decideDistillGates({ accuracy: 0.9, agreement: 0.85 }, 0.91, null, g);
+    expect(d).toMatchObject({ register: false, promote: false });
+    expect(d.reason).toMatch(/agrees with its teacher on 0.8500 .* < 0.9/);
+  });
+  it('refuses a student less accurate than its teacher by more than the margin', () => {
+    const d = decideDistillGates({ accuracy: 0.86, agreement: 0.95 }, 0.9, null, g);
+    expect(d.register).toBe(false);
+    expect(d.reason).toMatch(/below the teacher's 0.9000 by more than 0.03/);
+  });
+  it('refuses a job that reported no agreement (an external job that ignored the teacher)', () =>
+    expect(decideDistillGates({ accuracy: 0.9, agreement: null }, null, null, g).reason).toMatch(/no agreement/));
+  it('then applies the accuracy gates and says how the student compares', () => {
+    const d = decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, null, g);
+    expect(d).toMatchObject({ register: true, promote: true });
+    expect(d.reason).toMatch(/^promoted: .*agreement with teacher 0.9600, teacher accuracy 0.9000$/);
+    expect(decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, 0.95, g).promote).toBe(false);
+  });
+});
+
+describe('distillation requests', () => {
+  it('parses teacher references', () => {
+    expect(parseTeacherRef('indobert@3')).toEqual({ model: 'indobert', version: 3 });
+    expect(parseTeacherRef('indobert')).toEqual({ model: 'indobert', stage: 'Production' });
+    expect(parseTeacherRef('indobert@Staging')).toEqual({ model: 'indobert', stage: 'Staging' });
+    expect(() => parseTeacherRef('../etc@1')).toThrow(/expected <model>/);
+  });
+  it('puts the teacher on a manual request, and a retry keeps it', () => {
+    const req = manualRetrainRequest({ modelName: 'm', requestedBy: 't', teacher: 'bert@2', unlabeledRows: 5000 });
+    expect(req.details).toMatchObject({ job: 'distill', teacher: 'bert@2', unlabeled_rows: '5000' });
+    expect(() => manualRetrainRequest({ modelName: 'm', requestedBy: 't', teacher: 'no way' })).toThrow();
+    const retry = retryOf(
+      {
+        run_id: 'r1',
+        request_id: req.request_id,
+        model_name: 'm',
+        status: 'failed',
+        params: { attempt: '1', reasons: 'manual', job: 'distill', teacher: 'bert@2', unlabeled_rows: '5000' },
+        dataset_hash: null,
+        dataset_rows: null,
+        git_sha: null,
+        metrics: {},
+        reason: 'killed',
+        model_version: null,
+        event_time: 1,
+      },
+      null,
+      'launcher',
+    );
+    expect(retry?.req.details).toMatchObject({ job: 'distill', teacher: 'bert@2', unlabeled_rows: '5000' });
   });
 });
 
