@@ -1,12 +1,15 @@
 // Batched inference on onnxruntime-node, one code path for Hugging Face BERT-family exports and the
 // compact model. Input and output names come from the session, and only the inputs the session
 // declares are fed (a DistilBERT export has no token_type_ids). Texts are sorted by token length and
-// cut into buckets so each batch pads only to its own longest row.
+// cut into runs so each pads only to its own longest row: a transformer's runs are planned to waste
+// the least padding for their fixed cost (batching.ts); the compact model, whose runs cost more than
+// its padding, takes the sorted order in runs of maxBatch.
 import * as ort from 'onnxruntime-node';
 import path from 'node:path';
 import { UlasanError } from '../../processors/shared/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { modelInputText } from '../features/features.js';
+import { chunkBatches, planBatches } from './batching.js';
 import { loadPackage, type ModelPackage } from './package.js';
 import { TextTokenizer, type EncodedBatch } from './tokenizer.js';
 
@@ -17,6 +20,28 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Sort by length and batch similar lengths together (default on). */
   bucketing?: boolean;
+  /**
+   * How sorted texts are cut into runs: `plan` (least padding for the run cost; transformers' default)
+   * or `chunks` of maxBatch (the compact model's default).
+   */
+  runs?: 'plan' | 'chunks';
+  /** Most padded tokens per run when planning (bounds a run's memory). */
+  maxTokens?: number;
+  /**
+   * A run's fixed cost in tokens when planning. 64 was the fastest of 16/64/128/256 for BERT-base on 2
+   * cores (bench:bert's engine workload): larger runs keep the GEMMs efficient for a little padding.
+   */
+  runCostTokens?: number;
+  /** Instrumentation: called after each ONNX run with its shape and its rows' real token counts. */
+  onRun?: (run: RunInfo) => void;
+}
+
+export interface RunInfo {
+  rows: number;
+  seqLen: number;
+  /** Real (unpadded) token count per row. */
+  lengths: number[];
+  ms: number;
 }
 
 export interface Prediction {
@@ -43,17 +68,19 @@ export class InferenceEngine {
   readonly outputName: string;
   private readonly maxBatch: number;
   private readonly bucketing: boolean;
+  private readonly runs: 'plan' | 'chunks';
 
   private constructor(
     readonly pkg: ModelPackage,
     readonly tokenizer: TextTokenizer,
     private readonly session: ort.InferenceSession,
-    options: EngineOptions,
+    private readonly options: EngineOptions,
   ) {
     this.inputNames = session.inputNames;
     this.outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
     this.maxBatch = options.maxBatch ?? 64;
     this.bucketing = options.bucketing ?? true;
+    this.runs = options.runs ?? (pkg.meta.family === 'compact-fasttext' ? 'chunks' : 'plan');
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = this.inputNames.filter((n) => !known.has(n));
     if (unknown.length)
@@ -147,15 +174,30 @@ export class InferenceEngine {
     });
     // The scorer computes clean_text for the feature store anyway; reusing it saves a second pass.
     const encoded = texts.map((t, i) => this.encode(t, options.cleaned?.[i]));
-    const order = encoded.map((_, i) => i);
-    if (this.bucketing) order.sort((a, b) => encoded[a]!.length - encoded[b]!.length);
     const out = new Array<Prediction>(texts.length);
-    for (let s = 0; s < order.length; s += this.maxBatch) {
-      const idx = order.slice(s, s + this.maxBatch);
-      const logits = await this.runBatch(this.tokenizer.pad(idx.map((i) => encoded[i]!)));
+    for (const idx of this.plan(encoded.map((e) => e.length))) {
+      const started = performance.now();
+      const batch = this.tokenizer.pad(idx.map((i) => encoded[i]!));
+      const logits = await this.runBatch(batch);
       idx.forEach((i, k) => (out[i] = this.toPrediction(logits[k]!)));
+      this.options.onRun?.({
+        rows: batch.batch,
+        seqLen: batch.seqLen,
+        lengths: idx.map((i) => encoded[i]!.length),
+        ms: performance.now() - started,
+      });
     }
     return out;
+  }
+
+  /** The runs for texts of these token lengths (indices into them). */
+  plan(lengths: readonly number[]): number[][] {
+    if (!this.bucketing || this.runs === 'chunks') return chunkBatches(lengths, this.maxBatch, this.bucketing);
+    return planBatches(lengths, {
+      maxBatch: this.maxBatch,
+      maxTokens: this.options.maxTokens ?? 8192,
+      runCostTokens: this.options.runCostTokens ?? 64,
+    });
   }
 
   async close(): Promise<void> {
