@@ -40,6 +40,7 @@ export function predictionRow(
   pos: Position,
   scoredAt: number,
   latencyMs: number,
+  hash: string = textHash(r.text),
 ): Record<string, unknown> {
   return Object.assign(scoredFields(r, p, probs, f), {
     confidence: Math.max(probs.negative, probs.neutral, probs.positive),
@@ -48,7 +49,7 @@ export function predictionRow(
     latency_ms: latencyMs,
     kafka_partition: pos.partition,
     kafka_offset: pos.offset,
-    text_hash: textHash(r.text),
+    text_hash: hash,
   });
 }
 

@@ -69,7 +69,7 @@ async function predictShadow(d: ScoringDeps, reviews: Review[], features: Featur
   };
 }
 
-async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[], partition: number) {
+async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[], hashes: string[], partition: number) {
   const { m } = d;
   const { production, shadow } = d.models.snapshot();
   const endFeatures = m.stageSeconds.startTimer({ stage: 'features' });
@@ -95,7 +95,7 @@ async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[]
   const rows = reviews.map((r, i) => {
     const probs = sentimentProbs(preds[i]!, production.pkg.sentiments);
     const pos = { partition, offset: messages[i]!.offset };
-    return { probs, pos, row: predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs) };
+    return { probs, pos, row: predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs, hashes[i]) };
   });
   const shadowRows = sh.idx.map((ri, k) => {
     const probs = sentimentProbs(sh.preds[k]!, shadow!.pkg.sentiments);
@@ -107,6 +107,7 @@ async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[]
       { partition, offset: messages[ri]!.offset },
       now,
       0,
+      hashes[ri],
     );
   });
   const scored: Message[] = rows.map(({ probs, pos }, i) => ({
@@ -199,6 +200,7 @@ export function batchHandler(d: ScoringDeps) {
       d,
       t.good.map((g) => g.review),
       t.good.map((g) => g.message),
+      t.good.map((g) => g.textHash),
       batch.partition,
     );
     await heartbeat();

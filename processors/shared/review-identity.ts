@@ -3,7 +3,10 @@
 // the same id and time with another text is a conflict, and an older version arriving after a
 // newer one is superseded (storing it would overwrite the edit). Pure, except for the lookup the
 // caller passes in.
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 import type { Review } from '../../schemas/types.generated.js';
 
 export interface KnownReview {
@@ -18,7 +21,8 @@ export type KnownReviews = (ids: string[]) => Promise<Map<string, KnownReview>>;
 export type Identity = 'new' | 'repeat' | 'edit' | 'superseded' | 'conflict';
 
 export function textHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // crypto.hash (Node >= 20.12) is the one-shot form: same digest, no Hash object per review.
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export function classify(r: Review, hash: string, known: KnownReview | undefined): Identity {

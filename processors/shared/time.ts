@@ -14,9 +14,12 @@ export class TimestampError extends UlasanError {
   }
 }
 
-// One-entry memo: a batch stamps every row with the same scored_at/computed_at time.
+// Two-entry memo: a scorer formats each review's created_at twice, interleaved with the batch's one
+// scored_at/computed_at time, so the last two values cover nearly every call.
 let lastMs = NaN;
 let lastText = '';
+let prevMs = NaN;
+let prevText = '';
 
 /**
  * ClickHouse DateTime64(3) text form, UTC ('2026-01-02 03:04:05.678'), accepted by every version.
@@ -24,7 +27,10 @@ let lastText = '';
  */
 export function toDateTime64(ms: number, field?: string): string {
   if (ms === lastMs) return lastText;
+  if (ms === prevMs) return prevText;
   if (!Number.isFinite(ms) || ms < MIN_STORABLE_MS || ms > MAX_STORABLE_MS) throw new TimestampError(ms, field);
+  prevMs = lastMs;
+  prevText = lastText;
   lastText = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
   lastMs = ms;
   return lastText;

@@ -9,7 +9,8 @@ import type { AvroSerde } from './serde.js';
 import { classify, textHash, type KnownReview, type KnownReviews } from './review-identity.js';
 
 export interface Triaged {
-  good: { review: Review; message: KafkaMessage }[];
+  /** Valid reviews with their message and text hash (sha256 hex, computed once here). */
+  good: { review: Review; message: KafkaMessage; textHash: string }[];
   dead: Message[];
   codes: RejectCode[];
   /** How many messages from the start of the batch were handled (all of them unless stopped early). */
@@ -33,7 +34,8 @@ export interface TriageOptions {
   known?: KnownReviews;
 }
 
-type Decoded = { msg: KafkaMessage; review: Review } | { msg: KafkaMessage; code: RejectCode; reason: string };
+type Decoded =
+  { msg: KafkaMessage; review: Review; hash?: string } | { msg: KafkaMessage; code: RejectCode; reason: string };
 
 async function decodeAll(serde: AvroSerde, messages: KafkaMessage[], o: TriageOptions): Promise<Decoded[]> {
   const out: Decoded[] = [];
@@ -78,7 +80,7 @@ async function resolveIdentities(decoded: Decoded[], known?: KnownReviews): Prom
     if (reject) return { msg: d.msg, code: reject.code, reason: reject.reason(r) };
     latest.set(r.review_id, { createdAt: r.created_at, textHash: hash });
     inBatch.add(r.review_id);
-    return d;
+    return { ...d, hash };
   });
 }
 
@@ -93,7 +95,7 @@ export async function triage(
   for (const d of resolved) {
     out.handled += 1;
     if ('review' in d) {
-      out.good.push({ review: d.review, message: d.msg });
+      out.good.push({ review: d.review, message: d.msg, textHash: d.hash ?? textHash(d.review.text) });
       continue;
     }
     const origin = {
