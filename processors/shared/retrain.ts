@@ -40,7 +40,11 @@ export function manualRetrainRequest(m: ManualRetrain): RetrainRequest {
     details.job = 'distill';
     details.teacher = m.teacher.trim();
   }
-  if (m.unlabeledRows !== undefined) details.unlabeled_rows = String(m.unlabeledRows);
+  if (m.unlabeledRows !== undefined) {
+    if (!Number.isInteger(m.unlabeledRows) || m.unlabeledRows < 1)
+      throw new UlasanError('INVALID_INPUT', `unlabeled rows must be a positive integer (got ${m.unlabeledRows})`);
+    details.unlabeled_rows = String(m.unlabeledRows);
+  }
   return {
     request_id: randomUUID(),
     model_name: m.modelName,

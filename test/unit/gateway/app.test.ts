@@ -398,6 +398,25 @@ describe('manual retrain and the status page panels', () => {
     await app.close();
   });
 
+  it('POST /retrain with a teacher asks for a distillation, and refuses a teacher that is not a registry version', async () => {
+    const f = fakes();
+    const app = await buildGateway(f.deps, options);
+    const payload = { reason: 'distil IndoBERT', teacher: 'indobert-base@production', unlabeled_rows: 5000 };
+    const res = await call(app, { method: 'POST', url: '/retrain', payload }, 'admin');
+    expect(res.statusCode).toBe(202);
+    expect(f.retrains[0]!.details).toMatchObject({
+      job: 'distill',
+      teacher: 'indobert-base@production',
+      unlabeled_rows: '5000',
+    });
+    for (const teacher of ['../../etc/passwd', 'x@y@z', '']) {
+      const bad = await call(app, { method: 'POST', url: '/retrain', payload: { teacher } }, 'admin');
+      expect(bad.statusCode).toBe(400);
+    }
+    expect(f.retrains).toHaveLength(1);
+    await app.close();
+  });
+
   it('serves each panel with the filter it was asked for, defaulting to the last 30 days', async () => {
     const f = fakes();
     const app = await buildGateway(f.deps, options);

@@ -56,6 +56,9 @@ describe('distillation requests', () => {
     const req = manualRetrainRequest({ modelName: 'm', requestedBy: 't', teacher: 'bert@2', unlabeledRows: 5000 });
     expect(req.details).toMatchObject({ job: 'distill', teacher: 'bert@2', unlabeled_rows: '5000' });
     expect(() => manualRetrainRequest({ modelName: 'm', requestedBy: 't', teacher: 'no way' })).toThrow();
+    expect(() =>
+      manualRetrainRequest({ modelName: 'm', requestedBy: 't', teacher: 'b@1', unlabeledRows: NaN }),
+    ).toThrow(/positive integer/);
     const retry = retryOf(
       {
         run_id: 'r1',
