@@ -373,7 +373,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const vocab = readVocabTxt(input.vocabFile);
   const enc = encoderFor(vocab, maxLength, options);
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
-  const distilled = input.distill ? await distilledItems(input, data.rows) : null;
+  // Only the labelled rows actually trained on take precedence over the teacher (see `limit`).
+  const trainedRows = input.limit !== undefined ? data.rows.slice(0, input.limit) : data.rows;
+  const distilled = input.distill ? await distilledItems(input, trainedRows) : null;
   const pool = checkTrainingSize([...labelledItems(data, input.limit), ...(distilled?.items ?? [])]);
   const split = evaluationSets(input, pool, options.seed);
   // A student's data is its labelled rows plus what its teacher said about the unlabeled ones.
@@ -386,7 +388,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     : data.hash;
   const items = split.train;
   log(
-    `manifest "${input.manifest.name}": ${items.length} training rows from ${data.sources.map((s) => `${s.name} ${s.kept}`).join(', ')}`,
+    `manifest "${input.manifest.name}": ${items.length} training rows from ${[
+      ...data.sources.map((s) => `${s.name} ${s.kept}`),
+      ...(distilled ? [`the teacher's labels on ${distilled.items.length} unlabeled texts`] : []),
+    ].join(', ')}`,
   );
   const trained = trainMembers(enc, items, input, options);
   const cal = calibrate(trained.params, trained.devSet, options.offsets);

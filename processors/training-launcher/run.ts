@@ -122,6 +122,7 @@ async function unlabeledFile(
   dir: string,
 ): Promise<{ file: string; source: string }> {
   const n = Number(req.details?.unlabeled_rows ?? d.cfg.LAUNCHER_DISTILL_UNLABELED_ROWS);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`unlabeled_rows must be a positive integer (got ${n})`);
   const db = d.ctx.store.database;
   const rows = await d.wait('read unlabeled reviews', () =>
     d.ctx.store.query<{ text: string }>(
@@ -129,6 +130,7 @@ async function unlabeledFile(
       { n },
     ),
   );
+  if (!rows.length) throw new Error('no stored reviews to distil on (the reviews table is empty)');
   const file = path.join(dir, 'unlabeled.jsonl');
   writeFileSync(file, rows.map((r) => JSON.stringify({ text: r.text })).join('\n') + '\n');
   return { file, source: `clickhouse:reviews (newest ${rows.length} of at most ${n})` };
