@@ -30,6 +30,9 @@ export async function waitFor<T>(
 import { fileURLToPath } from 'node:url';
 import type { KafkaClient } from '../processors/shared/kafka.js';
 import type { Running } from '../processors/runner.js';
+import type { Context } from '../processors/shared/context.js';
+import { readToEnd } from '../processors/shared/read-to-end.js';
+import type { RetrainRequest, TrainingRun } from '../schemas/types.generated.js';
 import { clickhouseCredentials, layoutFor, stackKafkaSasl, type ClickHouseCredentials } from '../stack/services.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,4 +127,41 @@ export async function stopAndDeleteTopics(running: Running | undefined, admin?: 
   await running?.stop();
   if (running)
     await (admin ?? running.ctx.kafka).deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
+}
+
+/** Puts a manual RetrainRequest (as the launcher's tests send it) on the retrain topic. */
+export async function sendRetrainRequest(
+  ctx: Context,
+  id: string,
+  details: Record<string, string> = {},
+  modelName = 'ulasan-compact',
+): Promise<void> {
+  const req: RetrainRequest = {
+    request_id: id,
+    model_name: modelName,
+    reasons: ['manual'],
+    details,
+    requested_by: 'test',
+    force: true,
+    requested_at: Date.now(),
+  };
+  const producer = ctx.kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic: ctx.topics.retrain,
+      messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Every TrainingRun event on the topic so far. */
+export async function trainingRuns(ctx: Context): Promise<TrainingRun[]> {
+  const out: TrainingRun[] = [];
+  await readToEnd(ctx.kafka, ctx.topics.trainingRuns, async (v) => {
+    out.push((await ctx.serde.decode<TrainingRun>(v)).value);
+  });
+  return out;
 }

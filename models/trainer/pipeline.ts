@@ -245,6 +245,16 @@ interface Scored {
   teacher?: { reports: EvaluationReport[]; agreement: Record<string, Agreement>; pooled: EvalMetrics };
 }
 
+/** Calls fn per set with a slicer of that set's rows out of arrays over all sets' rows (in set order). */
+function eachSet(sets: EvalSet[], fn: (set: EvalSet, own: <T>(all: T[]) => T[]) => void): void {
+  let at = 0;
+  for (const set of sets) {
+    const start = at;
+    fn(set, (all) => all.slice(start, start + set.rows.length));
+    at += set.rows.length;
+  }
+}
+
 /** Every evaluation set through the serving engine (one pass), and the export checked against the TS model. */
 async function scoreEvaluationSets(
   input: PipelineInput,
@@ -260,16 +270,13 @@ async function scoreEvaluationSets(
   ).finally(() => engine.close());
   const reports: EvaluationReport[] = [];
   const profiles: Record<string, MonitoredProfile> = {};
-  let at = 0;
-  for (const s of sets) {
-    const own = probs.slice(at, at + s.rows.length);
-    reports.push(reportOf(s.name, s.rows, own));
-    profiles[s.name] = driftProfile(
-      s.rows.map((r) => r.text),
-      own,
+  eachSet(sets, (set, own) => {
+    reports.push(reportOf(set.name, set.rows, own(probs)));
+    profiles[set.name] = driftProfile(
+      set.rows.map((r) => r.text),
+      own(probs),
     );
-    at += s.rows.length;
-  }
+  });
   const set = enc.encode(all.map((r) => ({ text: r.text, label: LABELS.indexOf(r.label) })));
   let maxDiff = 0;
   set.rows.forEach((r, i) => {
@@ -289,13 +296,10 @@ async function teacherOnSets(teacherDir: string, sets: EvalSet[], student: numbe
   );
   const reports: EvaluationReport[] = [];
   const agreements: Record<string, Agreement> = {};
-  let at = 0;
-  for (const s of sets) {
-    const own = probs.slice(at, at + s.rows.length);
-    reports.push(reportOf(s.name, s.rows, own));
-    agreements[s.name] = agreement(student.slice(at, at + s.rows.length), own);
-    at += s.rows.length;
-  }
+  eachSet(sets, (set, own) => {
+    reports.push(reportOf(set.name, set.rows, own(probs)));
+    agreements[set.name] = agreement(own(student), own(probs));
+  });
   agreements.all = agreement(student, probs);
   return { reports, agreement: agreements, pooled: reportOf('all evaluation sets', all, probs) };
 }

@@ -11,11 +11,11 @@ import { produceReviews } from '../../processors/producer/main.js';
 import { rowToReview } from '../../processors/producer/handler.js';
 import { parseConfig } from '../../processors/shared/config.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
-import { ModelRegistry, readToEnd } from '../../processors/shared/registry/registry.js';
+import { ModelRegistry } from '../../processors/shared/registry/registry.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
+import type { TrainingRun } from '../../schemas/types.generated.js';
 import { VOCAB } from '../unit/models/fixtures.js';
-import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { freshDir, sendRetrainRequest, stackAddresses, trainingRuns, uniquePrefix, waitFor } from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
@@ -87,13 +87,8 @@ afterAll(async () => {
   await running?.ctx.kafka.deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
 });
 
-async function finishedRun(id: string): Promise<TrainingRun | undefined> {
-  const out: TrainingRun[] = [];
-  await readToEnd(running.ctx.kafka, running.ctx.topics.trainingRuns, async (v) => {
-    out.push((await running.ctx.serde.decode<TrainingRun>(v)).value);
-  });
-  return out.find((r) => r.request_id === id && r.status !== 'started');
-}
+const finishedRun = async (id: string): Promise<TrainingRun | undefined> =>
+  (await trainingRuns(running.ctx)).find((r) => r.request_id === id && r.status !== 'started');
 
 describe('distillation', () => {
   it(
@@ -102,23 +97,9 @@ describe('distillation', () => {
     async () => {
       const { ctx } = running;
       const id = `${prefix}distill-1`;
-      const req: RetrainRequest = {
-        request_id: id,
-        model_name: 'ulasan-compact',
-        reasons: ['manual'],
-        // Labelled rows left out (train_limit 0): the student learns from its teacher alone.
-        details: { job: 'distill', teacher: 'bert-teacher@1', unlabeled_rows: '1500', train_limit: '0' },
-        requested_by: 'test',
-        force: true,
-        requested_at: Date.now(),
-      };
-      const producer = ctx.kafka.producer();
-      await producer.connect();
-      await producer.send({
-        topic: ctx.topics.retrain,
-        messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
-      });
-      await producer.disconnect();
+      // Labelled rows left out (train_limit 0): the student learns from its teacher alone.
+      const details = { job: 'distill', teacher: 'bert-teacher@1', unlabeled_rows: '1500', train_limit: '0' };
+      await sendRetrainRequest(ctx, id, details);
       const run = await waitFor(() => finishedRun(id), 240_000, 'distillation run');
       expect(run.status, run.reason ?? '').toBe('succeeded');
       expect(run.params).toMatchObject({ job: 'distill', teacher: 'bert-teacher@1' });

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcessors, type Running } from '../../processors/runner.js';
-import { ModelRegistry, readToEnd } from '../../processors/shared/registry/registry.js';
+import { ModelRegistry } from '../../processors/shared/registry/registry.js';
 import type { ModelHolder } from '../../processors/shared/model-holder.js';
-import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
+import type { TrainingRun } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
-import { ROOT, freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
+import { ROOT, freshDir, sendRetrainRequest, stackAddresses, trainingRuns, uniquePrefix, waitFor } from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
@@ -43,33 +43,10 @@ const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...extra,
 });
 
-async function runs(): Promise<TrainingRun[]> {
-  const out: TrainingRun[] = [];
-  await readToEnd(running.ctx.kafka, running.ctx.topics.trainingRuns, async (v) => {
-    out.push((await running.ctx.serde.decode<TrainingRun>(v)).value);
-  });
-  return out;
-}
+const runs = (): Promise<TrainingRun[]> => trainingRuns(running.ctx);
 
-async function request(id: string, details: Record<string, string> = {}): Promise<void> {
-  const { ctx } = running;
-  const req: RetrainRequest = {
-    request_id: id,
-    model_name: 'ulasan-compact',
-    reasons: ['manual'],
-    details,
-    requested_by: 'test',
-    force: true,
-    requested_at: Date.now(),
-  };
-  const producer = ctx.kafka.producer();
-  await producer.connect();
-  await producer.send({
-    topic: ctx.topics.retrain,
-    messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
-  });
-  await producer.disconnect();
-}
+const request = (id: string, details: Record<string, string> = {}): Promise<void> =>
+  sendRetrainRequest(running.ctx, id, details);
 
 const finished = (id: string) => async (): Promise<TrainingRun | undefined> =>
   (await runs()).find((r) => r.request_id === id && r.status !== 'started');
@@ -183,22 +160,7 @@ describe('training launcher', () => {
       let child = spawnLauncher();
       const id = `${prefix}req-crash`;
       const { ctx } = running;
-      const req: RetrainRequest = {
-        request_id: id,
-        model_name: 'crash-model',
-        reasons: ['manual'],
-        details: {},
-        requested_by: 'test',
-        force: true,
-        requested_at: Date.now(),
-      };
-      const producer = ctx.kafka.producer();
-      await producer.connect();
-      await producer.send({
-        topic: ctx.topics.retrain,
-        messages: [{ key: id, value: await ctx.serde.encode(ctx.topics.retrain, req) }],
-      });
-      await producer.disconnect();
+      await sendRetrainRequest(ctx, id, {}, 'crash-model');
       const started = await waitFor(
         async () => (await runs()).find((r) => r.request_id === id && r.status === 'started'),
         120_000,
