@@ -36,5 +36,16 @@ export function modelCardLines(meta: UlasanMeta): string[] {
     `calibration: temperature ${f4(c.temperature)} on ${c.fitted_on}; offsets ${JSON.stringify(c.offsets)}; dev ECE ${f4(c.dev_ece_before)} -> ${f4(c.dev_ece_after)}`,
   );
   lines.push(`export fidelity: max |p_onnx - p_ts| = ${card.export_max_abs_diff.toExponential(2)}`);
+  const d = card.distillation;
+  if (d) {
+    const u = d.unlabeled;
+    lines.push(
+      `distilled from ${d.teacher.name} ${d.teacher.version} (${d.teacher.family}, sha256 ${d.teacher.content_hash.slice(0, 12)}): ` +
+        `${u.used} of ${u.rows} unlabeled texts from ${u.source} (left out: ${u.excluded_evaluation} evaluation, ` +
+        `${u.excluded_labelled} labelled), temperature ${d.temperature}, weight ${d.weight}`,
+    );
+    for (const [set, a] of Object.entries(d.agreement))
+      lines.push(`  agrees with the teacher on ${set}: ${f4(a.top_label)} of ${a.n} (max |dp| ${f4(a.max_abs_diff)})`);
+  }
   return lines;
 }

@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { UlasanMeta } from '../../../models/core/package.js';
+import { modelCardLines } from '../../../models/trainer/card.js';
 import { agreement, readUnlabeledFile, soften } from '../../../models/trainer/distill.js';
 import { initParams, predictProba, sgdStep } from '../../../models/trainer/fasttext.js';
 import { filesInput, runPipeline } from '../../../models/trainer/pipeline.js';
@@ -161,6 +163,11 @@ describe('npm run train -- --teacher', () => {
       expect(meta.metrics.teacher_accuracy).toBeGreaterThan(0.8);
       expect(card.distillation.teacher).toMatchObject({ name: 'teacher', content_hash: teacher.contentHash });
       expect(card.distillation.unlabeled.excluded_evaluation).toBeGreaterThanOrEqual(5);
+      // npm run registry -- show prints it.
+      const raw = JSON.parse(readFileSync(path.join(student.outDir, 'ulasan.json'), 'utf8')) as UlasanMeta;
+      const lines = modelCardLines(raw).join('\n');
+      expect(lines).toMatch(/distilled from teacher 1 \(compact-fasttext, sha256 [0-9a-f]{12}\)/);
+      expect(lines).toMatch(/agrees with the teacher on all: 0\.9\d{3} of 1357/);
       // The student is one model of the members' width, not the ensemble's five.
       const config = JSON.parse(readFileSync(path.join(student.outDir, 'config.json'), 'utf8')) as {
         ulasan_compact: { dim: number; ensemble: number };
