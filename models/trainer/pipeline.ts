@@ -171,7 +171,11 @@ async function distilledItems(
     else texts.push(text);
   }
   input.log?.(`teacher: labelling ${texts.length} unlabeled texts (${d.texts.length} read) from ${d.source}`);
-  const probs = await teacherProbs(d.teacherDir, texts);
+  // A transformer teacher labels tens of texts a second on a CPU: say how far it is.
+  const started = Date.now();
+  const probs = await teacherProbs(d.teacherDir, texts, (done) =>
+    input.log?.(`teacher: ${done}/${texts.length} texts labelled (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+  );
   const items = texts.map((text, i) => {
     const target = soften(probs[i]!, d.temperature);
     return { text, label: argmax(target), weight: d.weight, target };
