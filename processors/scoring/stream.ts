@@ -52,7 +52,39 @@ function knownPredictions(ctx: Context): KnownReviews {
   return async (ids) => toKnown(await ctx.store.query(sql, { ids }));
 }
 
-async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[]) {
+type Model = ReturnType<ModelHolder['snapshot']>['production'];
+
+/** A slice of a batch's inference takes about this long at most, then the consumer heartbeats. */
+const BEAT_EVERY_MS = 3000;
+
+/**
+ * Predicts in slices sized to take about BEAT_EVERY_MS each, heartbeating between them: a slow
+ * model (a transformer scores tens of reviews a second on a CPU) must not keep a large batch from
+ * heartbeating, or the member is fenced and the batch retried forever. The compact model does a
+ * first slice of 256 and then the rest of the batch in one call.
+ */
+export async function predictSliced(
+  model: Pick<Model, 'predict'>,
+  texts: string[],
+  cleaned: string[] | undefined,
+  beat: () => Promise<void>,
+  beatEveryMs = BEAT_EVERY_MS,
+): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  let size = 256;
+  for (let at = 0; at < texts.length;) {
+    if (at > 0) await beat();
+    const started = performance.now();
+    const slice = texts.slice(at, at + size);
+    for (const p of await model.predict(slice, { cleaned: cleaned?.slice(at, at + size) })) out.push(p);
+    at += slice.length;
+    const perText = Math.max(1e-6, (performance.now() - started) / slice.length);
+    size = Math.max(16, Math.floor(beatEveryMs / perText));
+  }
+  return out;
+}
+
+async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[], beat: () => Promise<void>) {
   const { shadow } = d.models.snapshot();
   const idx = shadow
     ? reviews.map((r, i) => (inShadowSample(r.review_id, d.cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0)
@@ -62,14 +94,21 @@ async function predictShadow(d: ScoringDeps, reviews: Review[], features: Featur
     shadow.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? idx.map((i) => features[i]!.clean_text) : undefined;
   return {
     idx,
-    preds: await shadow.predict(
+    preds: await predictSliced(
+      shadow,
       idx.map((i) => reviews[i]!.text),
-      { cleaned },
+      cleaned,
+      beat,
     ),
   };
 }
 
-async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[], hashes: string[], partition: number) {
+async function score(
+  d: ScoringDeps,
+  batch: { reviews: Review[]; messages: KafkaMessage[]; hashes: string[]; partition: number },
+  beat: () => Promise<void>,
+) {
+  const { reviews, messages, hashes, partition } = batch;
   const { m } = d;
   const { production, shadow } = d.models.snapshot();
   const endFeatures = m.stageSeconds.startTimer({ stage: 'features' });
@@ -79,16 +118,16 @@ async function score(d: ScoringDeps, reviews: Review[], messages: KafkaMessage[]
   const cleaned =
     production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
   const t0 = performance.now();
-  const preds = reviews.length
-    ? await production.predict(
-        reviews.map((r) => r.text),
-        { cleaned },
-      )
-    : [];
+  const preds = await predictSliced(
+    production,
+    reviews.map((r) => r.text),
+    cleaned,
+    beat,
+  );
   const inferMs = performance.now() - t0;
   m.inferenceSeconds.observe(inferMs / 1000);
   m.stageSeconds.observe({ stage: 'inference' }, inferMs / 1000);
-  const sh = await predictShadow(d, reviews, features);
+  const sh = await predictShadow(d, reviews, features, beat);
   const endRows = m.stageSeconds.startTimer({ stage: 'rows' });
   const now = Date.now();
   const perReviewMs = reviews.length ? inferMs / reviews.length : 0;
@@ -196,13 +235,13 @@ export function batchHandler(d: ScoringDeps) {
     // Heartbeats between the stages: a large batch on a loaded machine must not outlast the
     // session timeout (the member would be fenced and the batch retried forever).
     await heartbeat();
-    const s = await score(
-      d,
-      t.good.map((g) => g.review),
-      t.good.map((g) => g.message),
-      t.good.map((g) => g.textHash),
-      batch.partition,
-    );
+    const good = {
+      reviews: t.good.map((g) => g.review),
+      messages: t.good.map((g) => g.message),
+      hashes: t.good.map((g) => g.textHash),
+      partition: batch.partition,
+    };
+    const s = await score(d, good, heartbeat);
     await heartbeat();
     await d.wait('store and commit', () => writeOnce(d, p, t, s), waitOpts);
     for (const msg of batch.messages.slice(0, t.handled)) resolveOffset(msg.offset);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
+import { predictSliced } from '../../../processors/scoring/stream.js';
 import { chunkBySize } from '../../../processors/shared/kafka.js';
 import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
 import { toDateTime64 } from '../../../processors/shared/time.js';
@@ -92,5 +93,44 @@ describe('scoring handler', () => {
     expect(ids.filter((id) => inShadowSample(id, 0.1))).toEqual(ids.filter((id) => inShadowSample(id, 0.1)));
     expect(inShadowSample('x', 0)).toBe(false);
     expect(inShadowSample('x', 1)).toBe(true);
+  });
+});
+
+describe('inference in slices between heartbeats', () => {
+  it('keeps each slice of a slow model near the heartbeat interval, in input order', async () => {
+    const slices: { n: number; ms: number }[] = [];
+    const slow = {
+      async predict(texts: readonly string[]) {
+        const started = Date.now();
+        await new Promise((r) => setTimeout(r, 2 * texts.length)); // 2 ms a text, like a transformer
+        slices.push({ n: texts.length, ms: Date.now() - started });
+        return texts.map((t) => ({ label: t }) as unknown as Prediction);
+      },
+    };
+    let beats = 0;
+    const texts = Array.from({ length: 356 }, (_, i) => `t${i}`);
+    const preds = await predictSliced(slow, texts, undefined, async () => void (beats += 1), 50);
+    expect(preds.map((p) => p.label)).toEqual(texts);
+    expect(slices[0]!.n).toBe(256);
+    expect(slices.length).toBeGreaterThanOrEqual(4);
+    expect(beats).toBe(slices.length - 1);
+    for (const s of slices.slice(1)) expect(s.ms).toBeLessThan(150);
+  });
+
+  it('does the rest of a batch in one call when the model is fast', async () => {
+    const calls: number[] = [];
+    const fast = {
+      async predict(texts: readonly string[]) {
+        calls.push(texts.length);
+        return texts.map(() => ({}) as Prediction);
+      },
+    };
+    await predictSliced(
+      fast,
+      Array.from({ length: 5000 }, () => 'x'),
+      undefined,
+      async () => undefined,
+    );
+    expect(calls).toEqual([256, 4744]);
   });
 });
