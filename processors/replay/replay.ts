@@ -18,6 +18,7 @@ import { offsetsFor, type Bound } from '../shared/topic-range.js';
 import { UlasanError } from '../shared/errors.js';
 import type { KafkaMessage } from '../shared/kafka.js';
 import { recordFailure } from '../shared/kit.js';
+import { predictSliced } from '../shared/predict.js';
 import { isRetriable } from '../shared/outage.js';
 import { validateReview } from '../shared/review.js';
 
@@ -110,9 +111,21 @@ async function replayable(
   return reviews;
 }
 
-async function scoreAndStore(ctx: Context, engine: InferenceEngine, runId: string, reviews: Review[]): Promise<void> {
+async function scoreAndStore(
+  ctx: Context,
+  engine: InferenceEngine,
+  runId: string,
+  reviews: Review[],
+  heartbeat: () => Promise<void>,
+): Promise<void> {
   if (!reviews.length) return;
-  const preds = await engine.predict(reviews.map((r) => r.text));
+  // A transformer replays tens of reviews a second: the group must keep hearing from this member.
+  const preds = await predictSliced(
+    engine,
+    reviews.map((r) => r.text),
+    undefined,
+    heartbeat,
+  );
   const now = toDateTime64(Date.now());
   const rows = reviews.map((r, i) => {
     const probs = sentimentProbs(preds[i]!, engine.pkg.sentiments);
@@ -147,13 +160,13 @@ async function replayRange(ctx: Context, o: ReplayOptions, st: ReplayState, engi
   const finished = new Promise<void>((resolve) => (resolveDone = resolve));
   await consumer.run({
     autoCommit: false,
-    eachBatch: async ({ batch }) => {
+    eachBatch: async ({ batch, heartbeat }) => {
       const stop = st.end.get(batch.partition);
       if (stop === undefined || !left.has(batch.partition)) return;
       const msgs = batch.messages.filter(
         (m) => Number(m.offset) >= (st.next.get(batch.partition) ?? 0) && Number(m.offset) < stop,
       );
-      await scoreAndStore(ctx, engine, st.runId, await replayable(ctx, o.topic, msgs, st.skipped));
+      await scoreAndStore(ctx, engine, st.runId, await replayable(ctx, o.topic, msgs, st.skipped), heartbeat);
       st.done += msgs.length;
       const last = Number(batch.messages.at(-1)?.offset ?? -1);
       st.next.set(batch.partition, Math.max(st.next.get(batch.partition) ?? 0, Math.min(last + 1, stop)));

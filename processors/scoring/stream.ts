@@ -23,6 +23,7 @@ import {
 import type { outageWaiter } from '../shared/kit.js';
 import type { ModelHolder } from '../shared/model-holder.js';
 import type { ValidationLimits } from '../shared/review.js';
+import { predictSliced } from '../shared/predict.js';
 import { sentimentProbs } from '../shared/sentiment.js';
 import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-identity.js';
 import { triageReviewBatch, type Triaged } from '../shared/triage.js';
@@ -50,38 +51,6 @@ type Scored = Awaited<ReturnType<typeof score>>;
 function knownPredictions(ctx: Context): KnownReviews {
   const sql = knownReviewsQuery(`${ctx.store.database}.predictions`, 'text_hash');
   return async (ids) => toKnown(await ctx.store.query(sql, { ids }));
-}
-
-type Model = ReturnType<ModelHolder['snapshot']>['production'];
-
-/** A slice of a batch's inference takes about this long at most, then the consumer heartbeats. */
-const BEAT_EVERY_MS = 3000;
-
-/**
- * Predicts in slices sized to take about BEAT_EVERY_MS each, heartbeating between them: a slow
- * model (a transformer scores tens of reviews a second on a CPU) must not keep a large batch from
- * heartbeating, or the member is fenced and the batch retried forever. The compact model does a
- * first slice of 256 and then the rest of the batch in one call.
- */
-export async function predictSliced(
-  model: Pick<Model, 'predict'>,
-  texts: string[],
-  cleaned: string[] | undefined,
-  beat: () => Promise<void>,
-  beatEveryMs = BEAT_EVERY_MS,
-): Promise<Prediction[]> {
-  const out: Prediction[] = [];
-  let size = 256;
-  for (let at = 0; at < texts.length;) {
-    if (at > 0) await beat();
-    const started = performance.now();
-    const slice = texts.slice(at, at + size);
-    for (const p of await model.predict(slice, { cleaned: cleaned?.slice(at, at + size) })) out.push(p);
-    at += slice.length;
-    const perText = Math.max(1e-6, (performance.now() - started) / slice.length);
-    size = Math.max(16, Math.floor(beatEveryMs / perText));
-  }
-  return out;
 }
 
 async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[], beat: () => Promise<void>) {

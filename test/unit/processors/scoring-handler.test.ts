@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
-import { predictSliced } from '../../../processors/scoring/stream.js';
+import { predictSliced } from '../../../processors/shared/predict.js';
 import { chunkBySize } from '../../../processors/shared/kafka.js';
 import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
 import { toDateTime64 } from '../../../processors/shared/time.js';
