@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { UlasanError } from '../../processors/shared/errors.js';
 import { InferenceEngine } from '../core/engine.js';
-import { loadPackage, packageHash, SENTIMENTS } from '../core/package.js';
+import { packageHash, SENTIMENTS } from '../core/package.js';
 import { predictProbs } from './evaluate.js';
 
 export interface DistillInput {
@@ -48,16 +48,6 @@ export interface DistillationCard {
   agreement: Record<string, Agreement>;
 }
 
-export function teacherCard(dir: string): TeacherCard {
-  const pkg = loadPackage(dir);
-  return {
-    name: pkg.meta.name,
-    version: pkg.meta.version,
-    family: pkg.meta.family,
-    content_hash: packageHash(dir),
-  };
-}
-
 /** p^(1/T) renormalised: T = 1 leaves the teacher's probabilities as they are. */
 export function soften(p: readonly number[], temperature: number): number[] {
   if (temperature === 1) return [...p];
@@ -91,25 +81,34 @@ export function agreement(student: ArrayLike<number>[], teacher: ArrayLike<numbe
   return { n, top_label: n ? same / n : 0, max_abs_diff: max, mean_abs_diff: cells ? sum / cells : 0 };
 }
 
-/** The teacher's probabilities (SENTIMENTS order) for each text, through the serving engine. */
-export async function teacherProbs(
-  teacherDir: string,
-  texts: string[],
-  onProgress?: (done: number) => void,
-): Promise<number[][]> {
-  if (!existsSync(path.join(teacherDir, 'model.onnx')))
-    throw new UlasanError('TEACHER_INVALID', `no model package at ${teacherDir} (model.onnx missing)`);
-  const engine = await InferenceEngine.load(teacherDir, { maxBatch: 64 });
+/** An open teacher: its identity and its probabilities (SENTIMENTS order) through the serving engine. */
+export interface Teacher {
+  card: TeacherCard;
+  probs(texts: string[], onProgress?: (done: number) => void): Promise<number[][]>;
+  close(): Promise<void>;
+}
+
+/** Loads the teacher once for a whole distillation (a transformer takes seconds to load and hash). */
+export async function openTeacher(dir: string): Promise<Teacher> {
+  if (!existsSync(path.join(dir, 'model.onnx')))
+    throw new UlasanError('TEACHER_INVALID', `no model package at ${dir} (model.onnx missing)`);
+  const engine = await InferenceEngine.load(dir, { maxBatch: 64 });
   const missing = SENTIMENTS.filter((s) => !engine.pkg.sentiments.includes(s));
   if (missing.length) {
     await engine.close();
     throw new UlasanError(
       'TEACHER_INVALID',
-      `teacher ${teacherDir} has no ${missing.join(', ')} label (labels ${engine.pkg.labels.join(', ')}; ` +
+      `teacher ${dir} has no ${missing.join(', ')} label (labels ${engine.pkg.labels.join(', ')}; ` +
         'map them with label_map in its ulasan.json)',
     );
   }
-  return predictProbs(engine, texts, onProgress).finally(() => engine.close());
+  const meta = engine.pkg.meta;
+  const card = { name: meta.name, version: meta.version, family: meta.family, content_hash: packageHash(dir) };
+  return {
+    card,
+    probs: (texts, onProgress) => predictProbs(engine, texts, onProgress),
+    close: () => engine.close(),
+  };
 }
 
 /**

@@ -21,8 +21,8 @@ import {
   agreement,
   argmax,
   soften,
-  teacherCard,
-  teacherProbs,
+  openTeacher,
+  type Teacher,
   type Agreement,
   type DistillationCard,
   type DistillInput,
@@ -152,6 +152,7 @@ function checkTrainingSize(items: Item[]): Item[] {
  */
 async function distilledItems(
   input: PipelineInput,
+  teacher: Teacher,
   labelled: AssembledData['rows'],
 ): Promise<{ items: Item[]; card: DistillationCard['unlabeled'] }> {
   const d = input.distill!;
@@ -173,7 +174,7 @@ async function distilledItems(
   input.log?.(`teacher: labelling ${texts.length} unlabeled texts (${d.texts.length} read) from ${d.source}`);
   // A transformer teacher labels tens of texts a second on a CPU: say how far it is.
   const started = Date.now();
-  const probs = await teacherProbs(d.teacherDir, texts, (done) =>
+  const probs = await teacher.probs(texts, (done) =>
     input.log?.(`teacher: ${done}/${texts.length} texts labelled (${((Date.now() - started) / 1000).toFixed(0)} s)`),
   );
   const items = texts.map((text, i) => {
@@ -265,6 +266,7 @@ async function scoreEvaluationSets(
   enc: Encoder,
   params: CompactParams,
   sets: EvalSet[],
+  teacher: Teacher | null,
 ): Promise<Scored> {
   const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
   const all = sets.flatMap((s) => s.rows);
@@ -287,17 +289,14 @@ async function scoreEvaluationSets(
     const ts = predictProba(params, r);
     for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
   });
-  const teacher = input.distill ? await teacherOnSets(input.distill.teacherDir, sets, probs) : undefined;
-  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff, teacher };
+  const teacherScores = teacher ? await teacherOnSets(teacher, sets, probs) : undefined;
+  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff, teacher: teacherScores };
 }
 
 /** The teacher on the evaluation sets: its own metrics, and how often the student agrees with it. */
-async function teacherOnSets(teacherDir: string, sets: EvalSet[], student: number[][]): Promise<Scored['teacher']> {
+async function teacherOnSets(teacher: Teacher, sets: EvalSet[], student: number[][]): Promise<Scored['teacher']> {
   const all = sets.flatMap((s) => s.rows);
-  const probs = await teacherProbs(
-    teacherDir,
-    all.map((r) => r.text),
-  );
+  const probs = await teacher.probs(all.map((r) => r.text));
   const reports: EvaluationReport[] = [];
   const agreements: Record<string, Agreement> = {};
   eachSet(sets, (set, own) => {
@@ -338,11 +337,12 @@ export interface ModelCard {
 
 function distillationCard(
   d: DistillInput,
+  teacher: Teacher,
   unlabeled: DistillationCard['unlabeled'],
   scored: Scored,
 ): NonNullable<ModelCard['distillation']> {
   return {
-    teacher: teacherCard(d.teacherDir),
+    teacher: teacher.card,
     unlabeled,
     temperature: d.temperature,
     weight: d.weight,
@@ -369,6 +369,16 @@ function teacherMetrics(scored: Scored): Record<string, number> {
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  // A distillation's teacher is loaded (and its package hashed) once, for the labels and the report.
+  const teacher = input.distill ? await openTeacher(input.distill.teacherDir) : null;
+  try {
+    return await trainPackage(input, teacher);
+  } finally {
+    await teacher?.close();
+  }
+}
+
+async function trainPackage(input: PipelineInput, teacher: Teacher | null): Promise<PipelineResult> {
   const t0 = Date.now();
   const log = input.log ?? (() => undefined);
   // A student copies its teacher's decisions: the labelled model's tuned offsets do not apply.
@@ -383,14 +393,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
   // Only the labelled rows actually trained on take precedence over the teacher (see `limit`).
   const trainedRows = input.limit !== undefined ? data.rows.slice(0, input.limit) : data.rows;
-  const distilled = input.distill ? await distilledItems(input, trainedRows) : null;
+  const distilled = teacher ? await distilledItems(input, teacher, trainedRows) : null;
   const pool = checkTrainingSize([...labelledItems(data, input.limit), ...(distilled?.items ?? [])]);
   const split = evaluationSets(input, pool, options.seed);
   // A student's data is its labelled rows plus what its teacher said about the unlabeled ones.
   const datasetHash = distilled
     ? createHash('sha256')
         .update(data.hash)
-        .update(teacherCard(input.distill!.teacherDir).content_hash)
+        .update(teacher!.card.content_hash)
         .update(JSON.stringify(distilled.items.map((i) => [i.text, i.target, i.weight])))
         .digest('hex')
     : data.hash;
@@ -437,7 +447,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     });
   writeAll({});
 
-  const scored = await scoreEvaluationSets(input, enc, params, split.sets);
+  const scored = await scoreEvaluationSets(input, enc, params, split.sets, teacher);
   const card: ModelCard = {
     manifest: input.manifest,
     training: {
@@ -453,7 +463,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       file: DRIFT_REFERENCE_FILE,
       sources: Object.fromEntries(Object.entries(scored.profiles).map(([k, p]) => [k, p.rows])),
     },
-    ...(distilled && scored.teacher ? { distillation: distillationCard(input.distill!, distilled.card, scored) } : {}),
+    ...(distilled && scored.teacher
+      ? { distillation: distillationCard(input.distill!, teacher!, distilled.card, scored) }
+      : {}),
   };
   const drift: PackageDriftReference = {
     format: 1,
