@@ -15,7 +15,7 @@
 // Zen 4's two 256-bit FMA pipes) is used and labelled so. GFLOP/s counts matmul FLOPs (2 per
 // multiply-add) from the model shape; "useful" excludes the FLOPs spent on padding.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +54,7 @@ function measuredPeak(): { gflops: number; bits: number } | null {
   const cc = spawnSync('gcc', ['-O3', '-march=native', '-fopenmp', src, '-o', exe]);
   if (cc.status !== 0) return null;
   const run = spawnSync(exe, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(cores) } });
+  rmSync(path.dirname(exe), { recursive: true, force: true });
   const [v, bits] = run.stdout.trim().split(/\s+/).map(Number);
   return run.status === 0 && v! > 0 ? { gflops: v!, bits: bits ?? 512 } : null;
 }
@@ -266,6 +267,9 @@ console.log(
   `int8 vs fp32 on ${agree.texts} SmSA valid texts: top-label agreement ${(100 * agree.agreement).toFixed(1)} %, ` +
     `max |dp| ${agree.maxDp.toExponential(2)}`,
 );
+
+// The generated packages (about 1.2 GB) are only this run's.
+rmSync(dir, { recursive: true, force: true });
 
 /** The engine on the arrival-order texts in scorer-sized calls; FLOPs from each run's shape (onRun). */
 async function engineWorkload(

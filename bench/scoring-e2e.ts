@@ -8,6 +8,7 @@
 // Both rates are timed the same way: from the first batch handed to the code to the last record
 // done (joining the group, loading the model and opening producers are reported apart, as start-up).
 // Env passes through, so SCORING_CONCURRENCY=1 npm run bench:scoring compares settings.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -42,11 +43,12 @@ const reviews = Array.from({ length: N }, (_, i) => {
 });
 
 const modelDir = await ensureDefaultModel({ log: console.log });
+const chdbDir = freshDir('bench-e2e');
 const running = await runProcessors(
   [],
   {
     ...process.env,
-    CHDB_PATH: freshDir('bench-e2e'),
+    CHDB_PATH: chdbDir,
     ULASAN_TOPIC_PREFIX: prefix,
     SCORING_GROUP: `${prefix}scoring`,
     SCORING_MODEL_DIR: modelDir,
@@ -148,6 +150,7 @@ const ceilingRate = N / ((performance.now() - t) / 1000);
 await txProducer.disconnect();
 await ctx.kafka.deleteTopics([scratch]).catch(() => undefined);
 await running.stop();
+rmSync(chdbDir, { recursive: true, force: true });
 await ctx.kafka.deleteTopics(Object.values(ctx.topics)).catch(() => undefined);
 
 const setting = (k: string, d: string): string => `${k}=${process.env[k] ?? d}`;
