@@ -15,7 +15,15 @@ import { ModelRegistry } from '../../processors/shared/registry/registry.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import type { TrainingRun } from '../../schemas/types.generated.js';
 import { VOCAB } from '../unit/models/fixtures.js';
-import { freshDir, sendRetrainRequest, stackAddresses, trainingRuns, uniquePrefix, waitFor } from '../helpers.js';
+import {
+  freshDir,
+  sendRetrainRequest,
+  stackAddresses,
+  stopAndDeleteTopics,
+  trainingRuns,
+  uniquePrefix,
+  waitFor,
+} from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
@@ -82,10 +90,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 
-afterAll(async () => {
-  await running?.stop();
-  await running?.ctx.kafka.deleteTopics(Object.values(running.ctx.topics)).catch(() => undefined);
-});
+afterAll(() => stopAndDeleteTopics(running));
 
 const finishedRun = async (id: string): Promise<TrainingRun | undefined> =>
   (await trainingRuns(running.ctx)).find((r) => r.request_id === id && r.status !== 'started');
