@@ -1,9 +1,10 @@
 // Benchmark (a): compact model reviews/s through tokenizer + ONNX Runtime, batch 1 vs 256, and
 // the tokenizer alone: the library's whole-text path vs the word memo, cold (first pass over the
 // texts, every new word goes through the library) and warm.
-//   npm run bench:compact
+//   npm run bench:compact [-- --model <package dir>]
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../models/core/engine.js';
 import { TextTokenizer } from '../models/core/tokenizer.js';
 import { modelInputText } from '../models/features/features.js';
@@ -18,7 +19,9 @@ const texts = [
 ]
   .map((r) => r.text)
   .filter((t) => t.trim() !== '');
-const dir = await ensureDefaultModel({ log: console.log });
+// --model <dir> benchmarks another package (e.g. to compare model kinds on one machine).
+const { values: args } = parseArgs({ options: { model: { type: 'string' } } });
+const dir = args.model ? path.resolve(args.model) : await ensureDefaultModel({ log: console.log });
 
 function rate(n: number, ms: number): number {
   return (n / ms) * 1000;

@@ -80,7 +80,7 @@ export class InferenceEngine {
     this.outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
     this.maxBatch = options.maxBatch ?? 64;
     this.bucketing = options.bucketing ?? true;
-    this.runs = options.runs ?? (pkg.meta.family === 'compact-fasttext' ? 'chunks' : 'plan');
+    this.runs = options.runs ?? (pkg.meta.family.startsWith('compact-') ? 'chunks' : 'plan');
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = this.inputNames.filter((n) => !known.has(n));
     if (unknown.length)

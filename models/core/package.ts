@@ -15,7 +15,7 @@ export const SENTIMENTS: readonly Sentiment[] = ['negative', 'neutral', 'positiv
 export interface UlasanMeta {
   name: string;
   version: string;
-  family: 'compact-fasttext' | 'bert' | string;
+  family: 'compact-fasttext' | 'compact-linear' | 'compact-fasttext-linear' | 'bert' | string;
   training_run_id: string | null;
   metrics: Record<string, unknown>;
   dataset_hash: string | null;

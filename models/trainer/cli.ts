@@ -1,5 +1,6 @@
 // npm run train -- (--manifest <file> | --train <file> [--train <file> ...] [--valid <file> ...]) --out <dir>
-//   [--name n] [--version v] [--vocab vocab.txt] [--dim 64] [--epochs 10] [--lr 0.5] [--seed 42] [--ensemble 1]
+//   [--name n] [--version v] [--vocab vocab.txt] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10]
+//   [--lr 0.5] [--seed 42] [--ensemble 1]
 //   [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--unlabeled ...] [--temperature 1]
 //    [--distill-weight 1]]
 // Trains the compact model from a data manifest (or plain files: each --train file a source of
@@ -18,8 +19,10 @@ import type { DistillInput } from './distill.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pipeline.js';
 import { readUnlabeled } from './unlabeled.js';
 
+const MODEL_KINDS: readonly string[] = ['fasttext', 'linear', 'fasttext+linear'];
+
 const USAGE =
-  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1] [--distill-weight 1]]';
+  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1] [--distill-weight 1]]';
 
 function dataInput(values: {
   manifest?: string;
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       name: { type: 'string', default: 'ulasan-compact' },
       version: { type: 'string', default: '1' },
       vocab: { type: 'string', default: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB },
+      model: { type: 'string' },
       dim: { type: 'string' },
       epochs: { type: 'string' },
       lr: { type: 'string' },
@@ -92,9 +96,12 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out) throw new UlasanError('USAGE', USAGE);
+  if (values.model !== undefined && !MODEL_KINDS.includes(values.model))
+    throw new UlasanError('USAGE', `--model must be one of ${MODEL_KINDS.join(', ')} (got "${values.model}")`);
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const options = Object.fromEntries(
     Object.entries({
+      model: values.model,
       dim: num(values.dim),
       epochs: num(values.epochs),
       lr: num(values.lr),

@@ -6,6 +6,27 @@ import { tableRows, type CompactParams } from './fasttext.js';
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER; // Slice end "to the end"
 
+/**
+ * Per-column divisor [B, dim] for a model with linear (TF-IDF) members: the position count for the
+ * mean-pooled columns, sqrt(sum of idf^2 over the positions) for the trailing idf columns.
+ */
+function idfDivisor(g: GraphBuilder, p: CompactParams, allIds: string, allMask: string, count: string): string {
+  const idfSq = g.floatTensor(
+    'idf_squared',
+    [tableRows(p.spec)],
+    p.idf!.map((v) => v * v),
+  );
+  const sq = g.op1('ReduceSum', [g.op1('Mul', [g.op1('Gather', [idfSq, allIds], { axis: 0 }), allMask]), g.ints([1])], {
+    keepdims: 1,
+  });
+  const norm = g.op1('Sqrt', [g.op1('Max', [sq, g.floats([1e-12], true)])]);
+  const isIdf = Array.from({ length: p.dim }, (_, j) => (j >= p.dim - p.idfColumns! ? 1 : 0));
+  return g.op1('Add', [
+    g.op1('Mul', [count, g.floats(isIdf.map((v) => 1 - v))]),
+    g.op1('Mul', [norm, g.floats(isIdf)]),
+  ]);
+}
+
 export function exportCompactOnnx(p: CompactParams): Uint8Array {
   const g = new GraphBuilder('ulasan_compact');
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
@@ -46,7 +67,7 @@ export function exportCompactOnnx(p: CompactParams): Uint8Array {
   const weighted = g.op1('Mul', [emb, g.op1('Unsqueeze', [allMask, g.ints([2])])]);
   const summed = g.op1('ReduceSum', [weighted, axis1], { keepdims: 0 }); // [B, D]
   const count = g.op1('Max', [g.op1('ReduceSum', [allMask, axis1], { keepdims: 1 }), g.floats([1], true)]);
-  const pooled = g.op1('Div', [summed, count]);
+  const pooled = g.op1('Div', [summed, p.idf && p.idfColumns ? idfDivisor(g, p, allIds, allMask, count) : count]);
 
   // weights are [classes, dim]; Gemm with transB computes pooled @ W^T + b.
   const w = g.floatTensor('classifier.weight', [p.numClasses, p.dim], p.weights);

@@ -19,6 +19,12 @@ export interface CompactParams {
   /** [numClasses, dim] */
   weights: Float32Array;
   bias: Float32Array;
+  /**
+   * Linear (TF-IDF) members: the idf of each table row (0: unseen), and how many trailing embedding
+   * columns are pooled as sum / sqrt(sum of idf^2 over the positions) instead of the mean.
+   */
+  idf?: Float32Array;
+  idfColumns?: number;
 }
 
 export function tableRows(s: HashSpec): number {
@@ -68,16 +74,21 @@ export function initParams(spec: HashSpec, dim: number, numClasses: number, seed
   };
 }
 
-/** Mean of the feature rows' embeddings into `out` (length dim). */
+/** Pooled feature rows into `out` (length dim): the mean, or for idf columns the L2-normalised sum. */
 export function pool(p: CompactParams, rows: Int32Array, out: Float32Array): void {
   out.fill(0);
   const d = p.dim;
+  let sq = 0;
   for (let i = 0; i < rows.length; i++) {
     const off = rows[i]! * d;
     for (let j = 0; j < d; j++) out[j]! += p.embeddings[off + j]!;
+    if (p.idf) sq += p.idf[rows[i]!]! ** 2;
   }
+  const firstIdf = d - (p.idfColumns ?? 0);
   const inv = 1 / Math.max(1, rows.length);
-  for (let j = 0; j < d; j++) out[j]! *= inv;
+  for (let j = 0; j < firstIdf; j++) out[j]! *= inv;
+  const invNorm = 1 / Math.sqrt(Math.max(sq, 1e-12));
+  for (let j = firstIdf; j < d; j++) out[j]! *= invNorm;
 }
 
 export function logitsOf(p: CompactParams, h: Float32Array, out: Float32Array): void {

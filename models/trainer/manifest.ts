@@ -71,6 +71,19 @@ export const manifestShape = z
      * data by `npm run model:cv` (its best out-of-fold offsets). Absent: none.
      */
     decision_offsets: z.tuple([z.number(), z.number(), z.number()]).optional(),
+    /**
+     * The model trained on this data: `fasttext` (averaged n-gram embeddings), `linear` (TF-IDF
+     * logistic regression over the same n-grams, `c` its inverse L2 strength), or `fasttext+linear`
+     * (both in one model, `linear_weight` the linear share of the logits). Absent: fasttext.
+     */
+    model: z
+      .object({
+        kind: z.enum(['fasttext', 'linear', 'fasttext+linear']),
+        c: z.number().positive().optional(),
+        linear_weight: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
     feedback: z
       .object({
         /** Feedback vs a labelled set on the same text: `gold-wins` keeps the set's label. */
@@ -177,7 +190,7 @@ function lexiconRows(src: ManifestSource): { file: string; rows: LabelledRow[] }
   return { file: `npm:${src.lexicon}`, rows };
 }
 
-function readSet(p: string, dataDir: string, name: string): { file: string; rows: LabelledRow[] } {
+export function readSet(p: string, dataDir: string, name: string): { file: string; rows: LabelledRow[] } {
   const file = resolveDataPath(p, dataDir);
   try {
     return { file, rows: readLabelledFile(file) };
@@ -187,7 +200,8 @@ function readSet(p: string, dataDir: string, name: string): { file: string; rows
   }
 }
 
-function labelOf(row: LabelledRow, src: ManifestSource): Sentiment | null {
+/** A source row's training label: its label column, or its stars through the source's map. */
+export function labelOf(row: LabelledRow, src: ManifestSource): Sentiment | null {
   if (src.label_from === 'label') return row.label;
   if (row.rating === null) return null;
   const map = src.stars ?? { '1': 'negative', '2': 'negative', '3': 'neutral', '4': 'positive', '5': 'positive' };

@@ -47,6 +47,7 @@ import {
   encodeSet,
   stratifiedSplit,
   trainCompact,
+  manifestModelOptions,
   type EncodedSet,
   type EpochRecord,
   type TrainOptions,
@@ -386,7 +387,17 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
     input.options?.offsets ??
     (input.distill ? DEFAULT_TRAIN_OPTIONS.offsets : input.manifest.decision_offsets) ??
     DEFAULT_TRAIN_OPTIONS.offsets;
-  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...input.options, offsets };
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    ...manifestModelOptions(input.manifest),
+    ...input.options,
+    offsets,
+  };
+  if ((input.ensemble ?? 1) > 1 && options.model !== 'fasttext')
+    throw new UlasanError(
+      'USAGE',
+      `an ensemble takes fastText members only (the ${options.model} model is deterministic)`,
+    );
   const maxLength = input.maxLength ?? 128;
   const vocab = readVocabTxt(input.vocabFile);
   const enc = encoderFor(vocab, maxLength, options);
@@ -422,7 +433,7 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
   const meta = {
     name: input.name,
     version: input.version,
-    family: 'compact-fasttext',
+    family: `compact-${options.model.replace('+', '-')}`,
     training_run_id: runId,
     metrics: {},
     dataset_hash: datasetHash,

@@ -3,8 +3,23 @@
 // Deterministic for a given seed and data. Pure: data in, parameters and history out.
 import { featureRows, initParams, predictProba, sgdStep, rng, type CompactParams, type HashSpec } from './fasttext.js';
 import { evaluate, type EvalMetrics } from './metrics.js';
+import { trainLinear } from './linear.js';
+import { mixLinear } from './ensemble.js';
 
 export interface TrainOptions {
+  /**
+   * fasttext: averaged 64-d n-gram embeddings (SGD); linear: TF-IDF logistic regression (linear.ts);
+   * fasttext+linear: both, their logits mixed with `linearWeight` in one exported model.
+   */
+  model: 'fasttext' | 'linear' | 'fasttext+linear';
+  /** fasttext+linear: the linear model's share of the mixed logits. */
+  linearWeight: number;
+  /** linear: inverse L2 strength (scikit-learn's C). */
+  linearC: number;
+  /** linear: L-BFGS iterations at most. */
+  linearIterations: number;
+  /** linear: longest n-gram (2: unigrams and bigrams). */
+  linearNgrams: 2 | 3;
   dim: number;
   epochs: number;
   lr: number;
@@ -24,6 +39,11 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  model: 'fasttext',
+  linearC: 10,
+  linearWeight: 0.5,
+  linearIterations: 100,
+  linearNgrams: 2,
   dim: 64,
   epochs: 10,
   lr: 0.5,
@@ -121,8 +141,20 @@ export function trainCompact(
   onEpoch?: (r: EpochRecord) => void,
 ): TrainResult {
   const k = labelNames.length;
-  const params = initParams(spec, o.dim, k, o.seed);
   const weights = classWeights(trainSet.labels, k, o.classWeighting);
+  if (o.model !== 'fasttext') {
+    const lin = { c: o.linearC, iterations: o.linearIterations, classWeights: weights, ngrams: o.linearNgrams };
+    const linear = trainLinear(trainSet, devSet, labelNames, spec, lin, predictSet);
+    if (o.model === 'linear') {
+      onEpoch?.(linear.history[0]!);
+      return linear;
+    }
+    const ft = trainCompact(trainSet, devSet, labelNames, spec, { ...o, model: 'fasttext' }, onEpoch);
+    const params = mixLinear(ft.params, linear.params, o.linearWeight);
+    const dev = evaluate(labelNames, devSet.labels, predictSet(params, devSet));
+    return { params, history: [...ft.history, ...linear.history], bestEpoch: ft.bestEpoch, dev };
+  }
+  const params = initParams(spec, o.dim, k, o.seed);
   const r = rng(o.seed + 1);
   const order = trainSet.rows.map((_, i) => i);
   const totalSteps = o.epochs * order.length;
@@ -152,4 +184,17 @@ export function trainCompact(
     else if (epoch - best.epoch >= o.patience) break;
   }
   return { params: best!.params, history, bestEpoch: best!.epoch, dev: best!.dev };
+}
+
+/** The manifest's model choice as training options (CLI options still override them). */
+export function manifestModelOptions(m: {
+  model?: { kind: TrainOptions['model']; c?: number; linear_weight?: number };
+}): Partial<TrainOptions> {
+  if (!m.model) return {};
+  const { kind, c, linear_weight } = m.model;
+  return {
+    model: kind,
+    ...(c !== undefined ? { linearC: c } : {}),
+    ...(linear_weight !== undefined ? { linearWeight: linear_weight } : {}),
+  };
 }
