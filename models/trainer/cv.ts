@@ -133,7 +133,12 @@ function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets:
  * estimate comparable with a held-out sample, while per_source counts each distinct text once.
  * A row whose text left the training data (a dropped conflict, a leaked text) is not counted.
  */
-function everyRow(cv: ReturnType<typeof crossValidate>, m: Manifest, dataDir: string, offsets: readonly number[]) {
+export function everyRow(
+  cv: Pick<ReturnType<typeof crossValidate>, 'data' | 'result'>,
+  m: Manifest,
+  dataDir: string,
+  offsets: readonly number[],
+) {
   const byKey = new Map(cv.data.rows.map((r, i) => [r.key, i]));
   const norm = normaliseFor(m);
   const out: Record<string, { rows: number; macro_f1: number; accuracy: number }> = {};
@@ -238,7 +243,9 @@ async function main(): Promise<void> {
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
 }
 
-main().catch((err: unknown) => {
-  console.error(isUlasanError(err) ? `model:cv: ${err.code}: ${err.message}` : err);
-  process.exit(1);
-});
+if (process.argv[1] && /cv\.(ts|js)$/.test(process.argv[1])) {
+  main().catch((err: unknown) => {
+    console.error(isUlasanError(err) ? `model:cv: ${err.code}: ${err.message}` : err);
+    process.exit(1);
+  });
+}
