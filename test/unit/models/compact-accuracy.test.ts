@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InferenceEngine } from '../../../models/core/engine.js';
 import { readManifest } from '../../../models/trainer/manifest.js';
 import { runPipeline } from '../../../models/trainer/pipeline.js';
 import { DEFAULT_MANIFEST } from '../../../scripts/model-build.js';
@@ -26,9 +27,14 @@ describe('default compact model quality on the held-out valid splits', () => {
       );
     expect(by['smsa-valid']!.n).toBe(1260);
     // Regression floors a little under the measured values (README, model section).
-    expect(by['smsa-valid']!.macro_f1).toBeGreaterThanOrEqual(0.84);
-    expect(by['nusax-id-valid']!.macro_f1).toBeGreaterThanOrEqual(0.85);
-    expect(by['nusax-en-valid']!.macro_f1).toBeGreaterThanOrEqual(0.7);
+    expect(by['smsa-valid']!.macro_f1).toBeGreaterThanOrEqual(0.85);
+    expect(by['nusax-id-valid']!.macro_f1).toBeGreaterThanOrEqual(0.87);
+    expect(by['nusax-en-valid']!.macro_f1).toBeGreaterThanOrEqual(0.75);
     expect(res.exportMaxAbsDiff).toBeLessThanOrEqual(1e-5);
+    // The short English praise the issue found scored negative with 0.8-1.0 confidence.
+    const engine = await InferenceEngine.load(res.outDir);
+    const praise = await engine.predict(['good', 'great', 'awesome', 'Cool Apps!!!', 'Good Job!']);
+    expect(praise.map((p) => p.sentiment)).toEqual(Array(5).fill('positive'));
+    await engine.close();
   });
 });
