@@ -1,5 +1,6 @@
 // Training loop of the compact model: seeded shuffling, fastText's linearly decaying SGD, class
-// weights for the skewed label mix, and early stopping on macro-F1 of a development split.
+// weights for the skewed label mix, and early stopping on macro-F1 of a development split; the
+// linear model (linear.ts) and the fastText + linear mix are dispatched from here too.
 // Deterministic for a given seed and data. Pure: data in, parameters and history out.
 import { featureRows, initParams, predictProba, sgdStep, rng, type CompactParams, type HashSpec } from './fasttext.js';
 import { evaluate, type EvalMetrics } from './metrics.js';
@@ -41,7 +42,7 @@ export interface TrainOptions {
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   model: 'fasttext',
   linearC: 10,
-  linearWeight: 0.5,
+  linearWeight: 0.7,
   linearIterations: 100,
   linearNgrams: 2,
   dim: 64,
