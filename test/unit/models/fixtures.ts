@@ -1,4 +1,5 @@
 // Paths of the real Hugging Face fixtures in ../shared (never copied into the repo).
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../../processors/shared/config.js';
 
@@ -9,3 +10,26 @@ export const VOCAB = path.join(FIXTURES, 'indobert-vocab', 'vocab.txt');
 export const BERT_TINY = path.join(FIXTURES, 'bert-tiny');
 export const XLMR_TINY = path.join(FIXTURES, 'xlmr-tiny-ce');
 export const DATA = path.resolve(process.env.ULASAN_DATA_DIR ?? path.join(PROJECT_ROOT, '..', 'shared', 'data'));
+
+/**
+ * A small three-class training TSV (90 distinct app-review-like texts) written into `dir`: enough
+ * for the trainers to learn, small enough for a unit test. Returns its path.
+ */
+export function writeToyTrainSet(dir: string): string {
+  const rows: string[] = [];
+  const pos = ['bagus sekali', 'sangat membantu', 'mantap cepat', 'suka aplikasinya', 'pelayanan ramah'];
+  const neg = ['jelek sekali', 'sering error', 'lambat banget', 'kecewa berat', 'tidak bisa login'];
+  const neu = ['biasa saja', 'lumayan lah', 'cukup', 'standar', 'begitu saja'];
+  for (let i = 0; i < 30; i++) {
+    // Distinct texts: the manifest de-duplicates by normalised text.
+    const n = ['satu', 'dua', 'tiga', 'empat', 'lima', 'enam'][i % 6];
+    rows.push(
+      `${pos[i % 5]} ${n} ${i % 3 === 0 ? 'ya' : ''}\tpositive`,
+      `${neg[i % 5]} ${n} ${i % 4 === 0 ? 'min' : ''}\tnegative`,
+      `${neu[i % 5]} ${n}\tneutral`,
+    );
+  }
+  const file = path.join(dir, 'train.tsv');
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}

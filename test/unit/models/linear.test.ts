@@ -1,6 +1,6 @@
 // The linear (TF-IDF logistic regression) compact model: the solver, the idf pooling, the ONNX
 // export of idf columns (also beside mean-pooled ones), and a package built through the pipeline.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -12,7 +12,7 @@ import { lbfgs, trainLinear } from '../../../models/trainer/linear.js';
 import { manifestShape } from '../../../models/trainer/manifest.js';
 import { filesInput, runPipeline } from '../../../models/trainer/pipeline.js';
 import { encodeSet, predictSet } from '../../../models/trainer/train.js';
-import { VOCAB } from './fixtures.js';
+import { VOCAB, writeToyTrainSet } from './fixtures.js';
 
 const LABELS = ['negative', 'neutral', 'positive'];
 
@@ -119,20 +119,7 @@ describe('export of idf columns', () => {
 
 describe('a linear package through the pipeline', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-linear-'));
-  const pos = ['bagus sekali', 'sangat membantu', 'mantap cepat', 'suka aplikasinya', 'pelayanan ramah'];
-  const neg = ['jelek sekali', 'sering error', 'lambat banget', 'kecewa berat', 'tidak bisa login'];
-  const neu = ['biasa saja', 'lumayan lah', 'cukup', 'standar', 'begitu saja'];
-  const lines: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    const n = ['satu', 'dua', 'tiga', 'empat', 'lima', 'enam'][i % 6];
-    lines.push(
-      `${pos[i % 5]} ${n} ${i}\tpositive`,
-      `${neg[i % 5]} ${n} ${i}\tnegative`,
-      `${neu[i % 5]} ${n} ${i}\tneutral`,
-    );
-  }
-  const trainFile = path.join(dir, 'train.tsv');
-  writeFileSync(trainFile, lines.join('\n') + '\n');
+  const trainFile = writeToyTrainSet(dir);
   const build = (out: string) =>
     runPipeline({
       ...filesInput([trainFile], []),

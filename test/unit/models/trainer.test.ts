@@ -9,7 +9,7 @@ import { featureRows, initParams, predictProba } from '../../../models/trainer/f
 import { evaluate } from '../../../models/trainer/metrics.js';
 import { filesInput, runPipeline } from '../../../models/trainer/pipeline.js';
 import { classWeights, stratifiedSplit } from '../../../models/trainer/train.js';
-import { VOCAB } from './fixtures.js';
+import { VOCAB, writeToyTrainSet } from './fixtures.js';
 
 describe('featureRows', () => {
   const spec = { vocabSize: 10, bigramBuckets: 7, trigramBuckets: 5 };
@@ -79,21 +79,7 @@ describe('training helpers', () => {
 
 describe('pipeline on a small data set', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-train-'));
-  const rows: string[] = [];
-  const pos = ['bagus sekali', 'sangat membantu', 'mantap cepat', 'suka aplikasinya', 'pelayanan ramah'];
-  const neg = ['jelek sekali', 'sering error', 'lambat banget', 'kecewa berat', 'tidak bisa login'];
-  const neu = ['biasa saja', 'lumayan lah', 'cukup', 'standar', 'begitu saja'];
-  for (let i = 0; i < 30; i++) {
-    // Distinct texts: the manifest de-duplicates by normalised text.
-    const n = ['satu', 'dua', 'tiga', 'empat', 'lima', 'enam'][i % 6];
-    rows.push(
-      `${pos[i % 5]} ${n} ${i % 3 === 0 ? 'ya' : ''}\tpositive`,
-      `${neg[i % 5]} ${n} ${i % 4 === 0 ? 'min' : ''}\tnegative`,
-      `${neu[i % 5]} ${n}\tneutral`,
-    );
-  }
-  const trainFile = path.join(dir, 'train.tsv');
-  writeFileSync(trainFile, rows.join('\n') + '\n');
+  const trainFile = writeToyTrainSet(dir);
   const options = { dim: 8, epochs: 8, bigramBuckets: 1009, trigramBuckets: 1013, patience: 8 };
 
   it('exports a package whose ONNX output matches the TypeScript model and is deterministic', async () => {
