@@ -6,9 +6,10 @@ Prints macro-F1 and accuracy on the valid splits, and 5-fold out-of-fold figures
 (which have no valid split; the other sources stay in every fold's training data).
 
 As the issue describes it, the baseline trains on every train row, and 46 of them repeat a valid-split
-text (4 of NusaX-Senti Indonesian valid's 97 rows are in SmSA train). Ulasan's data manifest refuses
-those texts (leakage), so `--exclude-eval-texts` drops them here too (same text after lower-casing and
-collapsing non-word characters) for a like-for-like comparison with the default package.
+text once case, spacing and punctuation are ignored (25 of NusaX-Senti Indonesian valid's 97 rows are
+SmSA train texts). Ulasan's data manifest refuses those texts (leakage), so `--exclude-eval-texts`
+drops them here too (same text after lower-casing and collapsing non-word characters) for a
+like-for-like comparison with the default package.
 
 A measuring tool only: nothing in Ulasan runs it. It needs Python 3 with scikit-learn and pandas:
   python3 -m venv /tmp/skl && /tmp/skl/bin/pip install scikit-learn pandas
