@@ -13,6 +13,7 @@ like-for-like comparison with the default package.
 
 A measuring tool only: nothing in Ulasan runs it. It needs Python 3 with scikit-learn and pandas:
   python3 -m venv /tmp/skl && /tmp/skl/bin/pip install scikit-learn pandas
+  (offline here: add --no-index --find-links /opt/pypi/files --find-links /opt/pypi-more/files)
   /tmp/skl/bin/python bench/baseline/tfidf_svm.py [--exclude-eval-texts]   # about 90 s on 2 cores
 """
 import os

@@ -106,8 +106,8 @@ describe('drift against the reference stored in the model package', () => {
       const db = ctx.store.database;
       const windows = async (): Promise<WindowRow[]> =>
         ctx.store.query<WindowRow>(
-          `SELECT toString(toUnixTimestamp64Milli(window_start)) AS start, rows, role, tested, drifted, reason, reference_origin,
-           reference_sources, reference_model_version, model_version
+          `SELECT toString(toUnixTimestamp64Milli(window_start)) AS start, role, tested, drifted, reason, reference_origin,
+           reference_sources, reference_model_version, model_version, rows
          FROM ${db}.drift_segment_windows FINAL WHERE window_size = '1m' AND segment = '${APP}' ORDER BY window_start`,
         );
       const at = (w: WindowRow): number => (Number(w.start) - t0) / MIN;
