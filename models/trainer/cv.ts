@@ -4,8 +4,8 @@
 // Prints mean +- sd macro-F1 and accuracy per source over the folds (distinct texts); star-rated
 // sources also over every row of their file (duplicates counted, as in a sample of reviews, pooled
 // over the folds); the out-of-fold decision offsets that maximise the mean per-source macro-F1 (how
-// the build's default offsets were chosen); and each fold model's scores on the held-out sets. Folds are random over rows
-// of the union after de-duplication, so a text never sits in two folds.
+// the build's default offsets were chosen); and each fold model's scores on the held-out sets.
+// Folds are random over rows of the union after de-duplication, so a text never sits in two folds.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -208,13 +208,14 @@ async function main(): Promise<void> {
   const dataDir = parseConfig({}).ULASAN_DATA_DIR;
   const cv = crossValidate(m, dataDir, folds, Number(values.seed), (s) => console.error(s));
   const labelledSources = m.sources.filter((s) => s.path).map((s) => s.name);
+  const offsets = m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
   const report = {
     manifest: manifestFile,
     folds,
-    offsets_used: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets,
-    per_source: perSource(cv, folds, m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets),
+    offsets_used: offsets,
+    per_source: perSource(cv, folds, offsets),
     per_source_without_offsets: perSource(cv, folds, [0, 0, 0]),
-    star_sources_every_row: everyRow(cv, m, dataDir, m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets),
+    star_sources_every_row: everyRow(cv, m, dataDir, offsets),
     best_offsets_out_of_fold: bestOffsets(
       cv,
       labelledSources,
