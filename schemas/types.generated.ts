@@ -132,6 +132,8 @@ export interface Review {
   created_at: number;
   /** When the scraper produced it. */
   ingested_at: number;
+  /** The app version the review was written against (Play version, App Store im:version), when the source gives one. */
+  app_version?: null | string;
 }
 
 export const RunStatusValues = ["started","succeeded","failed"] as const;
@@ -159,6 +161,10 @@ export interface ScoredReview {
   rating?: null | number;
   /** The numeric features of the feature set named by feature_set_version. */
   features?: Record<string, number>;
+  /** The reviewed app version, copied from the Review. */
+  app_version?: null | string;
+  /** Complaint-taxonomy topic ids the review's text matches (models/topics), in taxonomy order. */
+  topics?: Array<string>;
 }
 
 /** Where a scraper stands for one (store, app); compacted, keyed store/app. Written in the same Kafka transaction as the page of reviews it covers. */
