@@ -376,6 +376,46 @@ export const MIGRATIONS: Migration[] = [
         ADD COLUMN IF NOT EXISTS reference_sources Array(String)`,
     ],
   },
+  {
+    id: 15,
+    name: 'app versions on reviews and predictions; complaint topics on predictions',
+    statements: (db) => [
+      `ALTER TABLE ${db}.reviews ADD COLUMN IF NOT EXISTS app_version Nullable(String)`,
+      `ALTER TABLE ${db}.predictions
+        ADD COLUMN IF NOT EXISTS app_version Nullable(String),
+        ADD COLUMN IF NOT EXISTS topics Array(LowCardinality(String))`,
+      `ALTER TABLE ${db}.shadow_predictions
+        ADD COLUMN IF NOT EXISTS app_version Nullable(String),
+        ADD COLUMN IF NOT EXISTS topics Array(LowCardinality(String))`,
+    ],
+  },
+  {
+    id: 16,
+    name: 'alerts: one row per alert state change, the latest per alert_id wins',
+    statements: (db) => [
+      // alert_id is deterministic (app, kind, version, topic, window start), so a restart or a replay
+      // rewrites the same rows and ReplacingMergeTree collapses them; read with FINAL.
+      `CREATE TABLE IF NOT EXISTS ${db}.alerts (
+        alert_id String,
+        app_id LowCardinality(String),
+        kind LowCardinality(String),
+        app_version Nullable(String),
+        window_start ${TS},
+        window_end ${TS},
+        topics Array(String),
+        status LowCardinality(String),
+        reason String,
+        baseline_share Float64 DEFAULT 0,
+        current_share Float64 DEFAULT 0,
+        reviews UInt32 DEFAULT 0,
+        statistic Float64 DEFAULT 0,
+        opened_at ${TS},
+        updated_at ${TS}
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      PARTITION BY toYYYYMM(window_start)
+      ORDER BY (app_id, kind, alert_id)`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
@@ -431,4 +471,5 @@ export const MIGRATED_TABLES = [
   'drift_segment_windows',
   'drift_references',
   'admin_audit',
+  'alerts',
 ];
