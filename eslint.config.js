@@ -34,6 +34,26 @@ export default tseslint.config(
       ],
     },
   },
+  // The kit owns time: a processor asks ctx.scheduler for punctuation (wall-clock or event-time)
+  // instead of running a timer of its own, so it starts, stops and reports failures with the processor.
+  {
+    files: ['processors/*/*.ts'],
+    ignores: ['processors/shared/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'setInterval', message: 'schedule punctuation with ctx.scheduler.schedule(every, kind, fn)' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'globalThis',
+          property: 'setInterval',
+          message: 'schedule punctuation with ctx.scheduler.schedule(every, kind, fn)',
+        },
+      ],
+    },
+  },
   // Plain Node scripts (no TypeScript types to tell eslint about Node's globals).
   { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -73,9 +73,11 @@ export async function runProcessors(
   const handles: Record<string, ProcessorHandle> = {};
   const identities = config.KAFKA_CREDENTIALS_FILE ? readKafkaIdentities(config.KAFKA_CREDENTIALS_FILE) : null;
   for (const n of names) {
-    const h = await PROCESSORS[n]!.start(processorContext(ctx, n, identities));
+    const pctx = processorContext(ctx, n, identities);
+    const h = await PROCESSORS[n]!.start(pctx);
     handles[n] = h;
-    lifecycle.onStop(n, () => h.stop());
+    // The processor cancels its punctuators in stop(); the scheduler's stop is the safety net.
+    lifecycle.onStop(n, () => h.stop().finally(() => pctx.scheduler.stop()));
   }
   if (opts.opsServer !== false) {
     const server = await startOpsServer(config.METRICS_PORT, config.METRICS_HOST, ctx.metrics, () =>
@@ -96,7 +98,7 @@ export function topologyTable(): Record<string, string>[] {
     reads: (p.topology.reads ?? []).join(', '),
     tables: p.topology.tables.join(', '),
     commit: p.topology.commit,
-    punctuators: p.topology.punctuators.map((x) => `${x.name} (every ${x.every})`).join('; '),
+    punctuators: p.topology.punctuators.map((x) => `${x.name} (every ${x.every}, ${x.kind})`).join('; '),
   }));
 }
 

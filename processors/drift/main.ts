@@ -109,7 +109,7 @@ export const drift: Processor = {
     reads: ['registry'],
     tables: ['drift_metrics', 'drift_windows', 'late_records'],
     commit: 'held',
-    punctuators: [{ name: 'close quiet windows', every: 'DRIFT_IDLE_FLUSH_MS / 4' }],
+    punctuators: [{ name: 'close quiet windows', every: 'DRIFT_IDLE_FLUSH_MS / 4', kind: 'wall-clock' }],
   },
   async start(ctx: Context) {
     const log = ctx.logger.child({ processor: NAME });
@@ -123,15 +123,20 @@ export const drift: Processor = {
       await close(Date.now());
       for (const [partition, b] of lastNext) await commitHeld(deps, consumer, b.topic, partition, b.next);
     };
-    const timer = setInterval(
-      () => void punctuate().catch((err: unknown) => log.error({ err }, 'wall-clock flush failed')),
+    const flush = ctx.scheduler.schedule(
       Math.max(250, Math.floor(deps.cfg.DRIFT_IDLE_FLUSH_MS / 4)),
+      'wall-clock',
+      punctuate,
+      {
+        name: 'close quiet windows',
+        health,
+      },
     );
     return {
       healthy: () => health.healthy(),
       reference: deps.ref,
       async stop() {
-        clearInterval(timer);
+        await flush.cancel();
         await consumer.disconnect();
         await deps.producer.disconnect();
         await deps.release?.();

@@ -19,7 +19,7 @@ export const retrainTrigger: Processor = {
     reads: ['registry'],
     tables: ['performance_windows', 'retrain_events'],
     commit: 'none',
-    punctuators: [{ name: 'evaluate the five triggers', every: 'TRIGGER_INTERVAL_MS' }],
+    punctuators: [{ name: 'evaluate the five triggers', every: 'TRIGGER_INTERVAL_MS', kind: 'wall-clock' }],
   },
   async start(ctx: Context) {
     const cfg = parseTriggerConfig(ctx.env);
@@ -45,21 +45,15 @@ export const retrainTrigger: Processor = {
       onDecision: (decision) => decisions.inc({ decision }),
     };
     const tick = ticker(deps, await restoreState(deps));
-    let busy: Promise<void> | null = null;
-    const timer = setInterval(() => {
-      busy ??= tick()
-        .then(() => health.ok('evaluation'))
-        .catch((err: unknown) => {
-          health.waiting('evaluation');
-          log.error({ err }, 'trigger evaluation failed; retrying next interval');
-        })
-        .finally(() => (busy = null));
-    }, cfg.TRIGGER_INTERVAL_MS);
+    // A failed evaluation is reported to health by the scheduler and retried at the next interval.
+    const evaluation = ctx.scheduler.schedule(cfg.TRIGGER_INTERVAL_MS, 'wall-clock', () => tick(), {
+      name: 'evaluation',
+      health,
+    });
     return {
       healthy: () => health.healthy(),
       async stop() {
-        clearInterval(timer);
-        await busy;
+        await evaluation.cancel();
         await follower.release();
         await producer.disconnect();
       },

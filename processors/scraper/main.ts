@@ -20,7 +20,7 @@ export const scraper: Processor = {
     reads: ['scrapeCursors'],
     tables: [],
     commit: 'transaction',
-    punctuators: [{ name: 'scrape every configured app', every: 'SCRAPER_EVERY' }],
+    punctuators: [{ name: 'scrape every configured app', every: 'SCRAPER_EVERY', kind: 'wall-clock' }],
   },
   async start(ctx: Context) {
     const cfg = parseConfig(scraperShape, ctx.env, { requiredInProduction: SCRAPER_REQUIRED_IN_PRODUCTION });
@@ -48,20 +48,23 @@ export const scraper: Processor = {
         log.info(r, 'scrape run finished');
       }
     };
-    let busy: Promise<void> | null = null;
-    const tick = (): void => {
-      busy ??= runAll()
-        .catch((err: unknown) => log.error({ err }, 'scrape round failed; next round retries'))
-        .finally(() => (busy = null));
-    };
-    tick();
-    const timer = setInterval(tick, parseDuration(cfg.SCRAPER_EVERY));
+    // The first round starts now; then the kit's scheduler runs one round per interval, never two at once.
+    const first = runAll().catch((err: unknown) => log.error({ err }, 'scrape round failed; next round retries'));
+    const rounds = ctx.scheduler.schedule(
+      parseDuration(cfg.SCRAPER_EVERY),
+      'wall-clock',
+      async () => {
+        await first;
+        await runAll();
+      },
+      { name: 'scrape round', health },
+    );
     return {
       healthy: () => health.healthy(),
       async stop() {
         stopping = true;
-        clearInterval(timer);
-        await busy;
+        await rounds.cancel();
+        await first;
       },
     };
   },

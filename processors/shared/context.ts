@@ -13,6 +13,7 @@ import { migrate } from './clickhouse/migrations.js';
 import { allTopics, topicNames, type TopicNames } from './topics.js';
 import { processSasl, type BaseConfig } from './config.js';
 import type { Topology } from './kit.js';
+import { Scheduler } from './scheduler.js';
 
 export interface Context {
   config: BaseConfig;
@@ -24,6 +25,11 @@ export interface Context {
   serde: AvroSerde;
   store: ClickHouseStore;
   topics: TopicNames;
+  /**
+   * Punctuation (`ctx.scheduler.schedule(every, kind, fn)`): wall-clock or event-time work, one
+   * scheduler per processor, stopped with it. Processors never run timers of their own.
+   */
+  scheduler: Scheduler;
 }
 
 export interface ProcessorHandle {
@@ -65,7 +71,8 @@ export function readKafkaIdentities(file: string): KafkaIdentities {
  * a Kafka client of the processor's identity (so its registry follower and clients are its own too).
  */
 export function processorContext(ctx: Context, processor: string, identities: KafkaIdentities | null): Context {
-  if (!identities) return ctx;
+  const scheduler = new Scheduler(undefined, ctx.logger.child({ processor, component: 'scheduler' }));
+  if (!identities) return { ...ctx, scheduler };
   const sasl = identities[identityOf(processor)];
   if (!sasl)
     throw new ConfigError([
@@ -77,7 +84,7 @@ export function processorContext(ctx: Context, processor: string, identities: Ka
     logger: ctx.logger.child({ component: 'kafka', identity: identityOf(processor) }),
     sasl,
   });
-  return { ...ctx, kafka };
+  return { ...ctx, kafka, scheduler };
 }
 
 export async function createContext(
@@ -122,5 +129,6 @@ export async function createContext(
     serde,
     store,
     topics: topicNames(config.ULASAN_TOPIC_PREFIX),
+    scheduler: new Scheduler(undefined, logger.child({ component: 'scheduler' })),
   };
 }

@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import { counter } from './metrics.js';
 import type { TopicKey, TopicValues } from './topics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
+import type { PunctuationKind } from './scheduler.js';
 
 /**
  * When a processor commits its input offsets:
@@ -44,8 +45,11 @@ export interface Topology {
   reads?: TopicKey[];
   tables: string[];
   commit: CommitPolicy;
-  /** Wall-clock work, with the variable that sets its interval. */
-  punctuators: { name: string; every: string }[];
+  /**
+   * Scheduled work (run by `ctx.scheduler`, never a timer of the processor's own), with the variable
+   * that sets its interval and whether it runs on the wall clock or on the stream's event time.
+   */
+  punctuators: { name: string; every: string; kind: PunctuationKind }[];
 }
 
 /** Decodes a record of one of the processor's inputs as that topic's type. */
