@@ -5,7 +5,7 @@
 // `quantized` builds the dynamic-int8 variant of every encoder MatMul (DynamicQuantizeLinear +
 // MatMulInteger), the same rewrite onnxruntime's quantize_dynamic applies.
 import { GraphBuilder, encodeModel } from './onnx-builder.js';
-import { rng } from '../trainer/fasttext.js';
+import { rng } from './random.js';
 
 export interface BertShape {
   vocabSize: number;

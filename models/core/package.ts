@@ -3,8 +3,7 @@
 //   model.onnx, tokenizer.json and/or vocab.txt, config.json (id2label, label2id, max length)
 // plus Ulasan's own ulasan.json (name, version, family, run id, metrics, dataset hash, feature set,
 // created_at). A package without ulasan.json still loads, with metadata derived from config.json.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UlasanError } from '../../processors/shared/errors.js';
 import { decodeModel } from './onnx-builder.js';
@@ -124,17 +123,10 @@ function positionCapacity(onnxFile: string, dir: string): number | undefined {
   }
 }
 
-/** sha256 over the package's files (names and bytes, sorted): the registry's content hash. */
-export function packageHash(dir: string): string {
-  const h = createHash('sha256');
-  for (const f of readdirSync(dir).sort()) {
-    h.update(f)
-      .update('\u0000')
-      .update(readFileSync(path.join(dir, f)))
-      .update('\u0000');
-  }
-  return h.digest('hex');
-}
+
+import { packageHash } from '../../processors/shared/hash.js';
+
+export { packageHash };
 
 export interface WritePackageInput {
   onnx: Uint8Array;

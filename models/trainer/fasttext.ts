@@ -3,6 +3,9 @@
 // "starts with"/"ends with" n-grams exist); their embeddings are averaged and a linear layer gives
 // the logits. Hashing uses only integer ops, so the ONNX export reproduces it exactly from
 // `input_ids` and `attention_mask` (see export.ts). Pure: no I/O.
+import { rng } from '../core/random.js';
+
+export { rng };
 
 export interface HashSpec {
   vocabSize: number;
@@ -43,18 +46,6 @@ export function featureRows(ids: ArrayLike<number>, s: HashSpec): Int32Array {
   for (let t = 0; t + 2 < n; t++)
     out[k++] = s.vocabSize + s.bigramBuckets + (((ids[t]! * P + ids[t + 1]!) * P + ids[t + 2]!) % s.trigramBuckets);
   return out;
-}
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same model. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function initParams(spec: HashSpec, dim: number, numClasses: number, seed: number): CompactParams {

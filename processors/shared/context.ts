@@ -2,52 +2,20 @@
 // Context and never construct clients themselves, so the runner can host any subset in one process
 // (required with embedded chdb, which one process owns).
 import { readFileSync } from 'node:fs';
-import type { Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
-import { createKafka, type KafkaClient } from './kafka.js';
-import { createLogger, type Logger } from './logger.js';
+import { createKafka } from './kafka.js';
+import { createLogger } from './logger.js';
 import { createRegistry } from './metrics.js';
 import { AvroSerde } from './serde.js';
-import { openStore, type ClickHouseStore } from './clickhouse/store.js';
+import { openStore } from './clickhouse/open.js';
 import { migrate } from './clickhouse/migrations.js';
-import { allTopics, topicNames, type TopicNames } from './topics.js';
+import { allTopics, topicNames } from './topics.js';
 import { processSasl, type BaseConfig } from './config.js';
-import type { Topology } from './kit.js';
 import { Scheduler } from './scheduler.js';
+import { identityOf, type Context } from './host.js';
 
-export interface Context {
-  config: BaseConfig;
-  /** The environment the process was configured from; processors parse their own variables from it. */
-  env: NodeJS.ProcessEnv;
-  logger: Logger;
-  metrics: Registry;
-  kafka: KafkaClient;
-  serde: AvroSerde;
-  store: ClickHouseStore;
-  topics: TopicNames;
-  /**
-   * Punctuation (`ctx.scheduler.schedule(every, kind, fn)`): wall-clock or event-time work, one
-   * scheduler per processor, stopped with it. Processors never run timers of their own.
-   */
-  scheduler: Scheduler;
-}
-
-export interface ProcessorHandle {
-  stop(): Promise<void>;
-  healthy(): boolean;
-  [extra: string]: unknown;
-}
-
-export interface Processor {
-  name: string;
-  /** Inputs, outputs, tables, commit policy and punctuators (printed by `npm run processors -- --topology`). */
-  topology: Topology;
-  /** Resolves once the processor is consuming; stop() drains and commits. */
-  start(ctx: Context): Promise<ProcessorHandle>;
-}
-
-/** The Kafka identity a processor uses when the runner hosts one client per identity. */
-export const identityOf = (processor: string): string => `ulasan-${processor}`;
+export type { Context, Processor, ProcessorHandle } from './host.js';
+export { identityOf } from './host.js';
 
 export type KafkaIdentities = Record<string, { username: string; password: string }>;
 

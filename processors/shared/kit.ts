@@ -9,7 +9,7 @@
 import type { Counter } from 'prom-client';
 import { deadLetter, type Origin } from './dead-letter.js';
 import { SerdeError, UlasanError } from './errors.js';
-import type { Context } from './context.js';
+import type { Context } from './host.js';
 import {
   chunkBySize,
   SEND_CHUNK_BYTES,
@@ -22,35 +22,10 @@ import type { Logger } from './logger.js';
 import { counter } from './metrics.js';
 import type { TopicKey, TopicValues } from './topics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
-import type { PunctuationKind } from './scheduler.js';
+import { Health } from './host.js';
 
-/**
- * When a processor commits its input offsets:
- * - `transaction`: with its outputs, in one Kafka transaction, after its ClickHouse rows (scoring);
- * - `after-store`: once the batch's rows are stored and its dead letters sent (sinks, review store);
- * - `held`: no further than the oldest record a not-yet-stored window still needs (drift);
- * - `on-start`: once the work a record asks for has durably started (training launcher);
- * - `none`: reads state at start-up only, commits nothing (trigger state, registry follower).
- */
-export type CommitPolicy = 'transaction' | 'after-store' | 'held' | 'on-start' | 'none';
-
-/** What a processor declares: its input and output topics (each bound to its Avro type), tables, commits, punctuators. */
-export interface Topology {
-  inputs: TopicKey[];
-  outputs: TopicKey[];
-  /**
-   * Topics read outside the main consumer: the followed registry, a state topic read to its end at
-   * start. They are not subscribed; the processor's Kafka identity is granted read on them.
-   */
-  reads?: TopicKey[];
-  tables: string[];
-  commit: CommitPolicy;
-  /**
-   * Scheduled work (run by `ctx.scheduler`, never a timer of the processor's own), with the variable
-   * that sets its interval and whether it runs on the wall clock or on the stream's event time.
-   */
-  punctuators: { name: string; every: string; kind: PunctuationKind }[];
-}
+export type { CommitPolicy, Topology } from './host.js';
+export { Health } from './host.js';
 
 /** Decodes a record of one of the processor's inputs as that topic's type. */
 export async function decodeFrom<K extends TopicKey>(
@@ -116,42 +91,6 @@ export class DeadLetters {
         what: 'dead-letter send',
       });
     }
-  }
-}
-
-/** Health from real signals: a crashed consumer, or a dependency wait that has lasted too long. */
-export class Health {
-  private crashed: string | null = null;
-  private readonly waits = new Map<string, number>();
-
-  constructor(private readonly stallMs = 60_000) {}
-
-  crash(reason: string): void {
-    this.crashed = reason;
-  }
-
-  recovered(): void {
-    this.crashed = null;
-  }
-
-  /** A dependency wait began (`what`) or ended (`ok`). */
-  waiting(what: string, since = Date.now()): void {
-    if (!this.waits.has(what)) this.waits.set(what, since);
-  }
-
-  ok(what: string): void {
-    this.waits.delete(what);
-  }
-
-  problems(now = Date.now()): string[] {
-    const out = this.crashed ? [`consumer crashed: ${this.crashed}`] : [];
-    for (const [what, since] of this.waits)
-      if (now - since >= this.stallMs) out.push(`${what} failing for ${now - since} ms`);
-    return out;
-  }
-
-  healthy(now = Date.now()): boolean {
-    return this.problems(now).length === 0;
   }
 }
 

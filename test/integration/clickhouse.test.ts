@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MIGRATED_TABLES, MIGRATIONS, migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore, toJsonColumns } from '../../processors/shared/clickhouse/store.js';
+import { openStore } from '../../processors/shared/clickhouse/open.js';
+import { toJsonColumns } from '../../processors/shared/clickhouse/store.js';
 import { freshDir, stackAddresses } from '../helpers.js';
 
 describe('migrations on chdb', () => {

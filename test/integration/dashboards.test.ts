@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore } from '../../processors/shared/clickhouse/store.js';
+import { openStore } from '../../processors/shared/clickhouse/open.js';
 import { ROOT, freshDir } from '../helpers.js';
 
 interface Target {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
-import { openStore } from '../../processors/shared/clickhouse/store.js';
+import { openStore } from '../../processors/shared/clickhouse/open.js';
 import { createKafka } from '../../processors/shared/kafka.js';
 import { AvroSerde } from '../../processors/shared/serde.js';
 import { allTopics, topicNames } from '../../processors/shared/topics.js';

@@ -70,12 +70,3 @@ export function parseJsonEachRow<T>(text: string): T[] {
   for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as T);
   return out;
 }
-
-/** Opens the transport the options ask for and (unless read-only) makes sure the database exists. */
-export async function openStore(options: StoreOptions): Promise<ClickHouseStore> {
-  const store = options.url
-    ? new (await import('./http.js')).HttpStore(options.url, options.database, options.username, options.password)
-    : new (await import('./chdb.js')).ChdbStore(options.chdbPath ?? '.stack/chdb', options.database);
-  if (!options.readOnly) await store.exec(`CREATE DATABASE IF NOT EXISTS ${options.database}`);
-  return store;
-}

@@ -2,20 +2,29 @@
 // name/version/stage, so compaction keeps each version's newest entry into every stage); ClickHouse
 // mirrors the full history (registry-mirror processor). Artifacts live in a directory keyed by the
 // package's content hash. One writer at a time (the training launcher, or an admin's CLI).
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadPackage, packageHash } from '../../../models/core/package.js';
+import { packageHash } from '../hash.js';
 import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
 import { UlasanError } from '../errors.js';
 import type { KafkaClient } from '../kafka.js';
 import type { AvroSerde } from '../serde.js';
 import type { TopicNames } from '../topics.js';
-import type { RegistryFollower } from './follower.js';
 import { RegistryState } from './state.js';
 import { readToEnd } from '../read-to-end.js';
 
 export { readToEnd };
+
+/**
+ * What the registry needs of the process's followed state (`RegistryFollower` is one): declared here so
+ * the registry does not depend on the follower that depends on it.
+ */
+export interface FollowedState {
+  readonly state: RegistryState;
+  sync(): Promise<void>;
+  apply(event: ModelVersionEvent): void;
+}
 
 export interface RegistryDeps {
   kafka: KafkaClient;
@@ -23,7 +32,21 @@ export interface RegistryDeps {
   topics: TopicNames;
   artifactDir: string;
   /** The process's followed state; without one (CLIs) the topic is read to its end on refresh. */
-  follower?: RegistryFollower;
+  follower?: FollowedState;
+}
+
+/**
+ * The metrics a package's ulasan.json records. The registry reads only this part of a package (the
+ * model layer reads the rest), so it refuses a directory with no model.onnx, as loading it would.
+ */
+export function packageMetrics(dir: string): Record<string, unknown> {
+  if (!existsSync(path.join(dir, 'model.onnx'))) {
+    throw new UlasanError('MODEL_LOAD_FAILED', `no model.onnx in ${path.resolve(dir)}`);
+  }
+  const meta = path.join(dir, 'ulasan.json');
+  if (!existsSync(meta)) return {};
+  const parsed = JSON.parse(readFileSync(meta, 'utf8')) as { metrics?: Record<string, unknown> };
+  return parsed.metrics ?? {};
 }
 
 /** Flattens package metrics into the registry's map<double>. */
@@ -111,7 +134,7 @@ export class ModelRegistry {
     actor: string;
     stage?: 'Staging' | 'None';
   }): Promise<{ event: ModelVersionEvent; created: boolean }> {
-    const pkg = loadPackage(input.packageDir);
+    const metrics = packageMetrics(input.packageDir);
     const hash = packageHash(input.packageDir);
     const existing = this.state.findByHash(input.name, hash);
     if (existing) return { event: existing, created: false };
@@ -124,7 +147,7 @@ export class ModelRegistry {
       name: input.name,
       version: this.state.nextVersion(input.name),
       stage: input.stage ?? 'Staging',
-      metrics: flatMetrics(pkg.meta.metrics),
+      metrics: flatMetrics(metrics),
       artifact_uri: pathToFileURL(dest).href,
       content_hash: hash,
       run_id: input.runId,
@@ -189,7 +212,7 @@ export class ModelRegistry {
     const keys = [...new Set([...Object.keys(va.metrics ?? {}), ...Object.keys(vb.metrics ?? {})])].sort();
     const confusion = (v: ModelVersionEvent): unknown => {
       try {
-        return loadPackage(new URL(v.artifact_uri).pathname).meta.metrics.confusion_matrix ?? null;
+        return packageMetrics(new URL(v.artifact_uri).pathname).confusion_matrix ?? null;
       } catch {
         return null;
       }
