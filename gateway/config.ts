@@ -1,7 +1,7 @@
-// The gateway's variables: the scorer's model variables plus its own. Tokens come as hashes with
+// The gateway's variables: the model-serving variables it shares with the scorer, plus its own. Tokens come as hashes with
 // roles (GATEWAY_TOKENS); the old single plain-text GATEWAY_ADMIN_TOKEN is refused with a pointer.
 import { parseConfig, z } from '../processors/shared/config.js';
-import { scoringShape } from '../processors/scoring/config.js';
+import { modelServingShape } from '../processors/shared/model-config.js';
 import { parseTokens } from './auth.js';
 
 const tokens = z.string().superRefine((spec, ctx) => {
@@ -9,7 +9,7 @@ const tokens = z.string().superRefine((spec, ctx) => {
 });
 
 export const gatewayShape = {
-  ...scoringShape,
+  ...modelServingShape,
   /** HTTP port (0: any free port). */
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address the gateway listens on. */

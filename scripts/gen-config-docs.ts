@@ -11,6 +11,7 @@ import { PROJECT_ROOT, baseShape } from '../processors/shared/config.js';
 import { driftShape } from '../processors/drift/config.js';
 import { triggerShape } from '../processors/retrain-trigger/config.js';
 import { reviewStoreShape } from '../processors/review-store/config.js';
+import { modelServingShape } from '../processors/shared/model-config.js';
 import { scoringShape } from '../processors/scoring/config.js';
 import { scraperShape } from '../processors/scraper/config.js';
 import { launcherShape } from '../processors/training-launcher/config.js';
@@ -41,7 +42,14 @@ const SECTIONS: Section[] = [
     shape: reviewStoreShape,
   },
   {
-    title: 'Scoring (and the gateway, which serves the same model)',
+    title: 'Model serving (the scorer and the gateway)',
+    file: 'processors/shared/model-config.ts',
+    exportName: 'modelServingShape',
+    shape: modelServingShape,
+    note: 'Which package or registry model is served, and how the engine runs it.',
+  },
+  {
+    title: 'Scoring',
     file: 'processors/scoring/config.ts',
     exportName: 'scoringShape',
     shape: scoringShape,

@@ -8,7 +8,7 @@
 // event is counted and left to the registry mirror, which owns the topic's dead letters.
 import { randomUUID } from 'node:crypto';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
-import type { Context } from '../context.js';
+import type { Context } from '../host.js';
 import type { Consumer } from '../kafka.js';
 import { counter } from '../metrics.js';
 import { isRetriable, waitOutOutage } from '../outage.js';
