@@ -36,12 +36,9 @@ export function bertFlops(shape: BertShape, batch: number, seq: number): number 
   return batch * (L * perLayer + 2 * H * H + 2 * H * numLabels);
 }
 
-export function buildBertOnnx(
-  shape: BertShape,
-  options: { seed?: number; quantized?: boolean; initStd?: number } = {},
-): Uint8Array {
-  const r = rng(options.seed ?? 1234);
-  const normal = (n: number, std: number): Float32Array => {
+/** Gaussian weights from a seeded uniform source (Box-Muller), in the order they are asked for. */
+function normalSource(r: () => number) {
+  return (n: number, std: number): Float32Array => {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i += 2) {
       const u = Math.max(1e-12, r());
@@ -52,99 +49,141 @@ export function buildBertOnnx(
     }
     return a;
   };
+}
+
+/**
+ * The building blocks of one BERT graph. Every weight is drawn from one seeded source in the order
+ * the graph asks for it, so a seed always gives the same model (fp32 and int8 alike).
+ */
+class BertBlocks {
+  private t = 0;
+  private readonly normal: (n: number, std: number) => Float32Array;
+
+  constructor(
+    readonly g: GraphBuilder,
+    private readonly hidden: number,
+    private readonly std: number,
+    private readonly quantized: boolean,
+    seed: number,
+  ) {
+    this.normal = normalSource(rng(seed));
+  }
+
+  weight(name: string, dims: number[]): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    return this.g.floatTensor(`${name}_${this.t++}`, dims, this.normal(n, this.std));
+  }
+
+  ones(name: string, n: number): string {
+    return this.g.floatTensor(`${name}_${this.t++}`, [n], new Float32Array(n).fill(1));
+  }
+
+  zeros(name: string, n: number): string {
+    return this.g.floatTensor(`${name}_${this.t++}`, [n], new Float32Array(n));
+  }
+
+  linear(x: string, inDim: number, outDim: number, name: string): string {
+    const g = this.g;
+    const bias = this.zeros(`${name}.bias`, outDim);
+    if (!this.quantized)
+      return g.op1('Add', [g.op1('MatMul', [x, this.weight(`${name}.weight`, [inDim, outDim])]), bias]);
+    // Weights quantized per tensor to int8 (zero point 0) at build time; activations at run time.
+    const wf = this.normal(inDim * outDim, this.std);
+    let maxAbs = 0;
+    for (const v of wf) maxAbs = Math.max(maxAbs, Math.abs(v));
+    const scale = maxAbs / 127 || 1;
+    const q = Int8Array.from(wf, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
+    const wq = g.int8Tensor(`${name}.weight_quantized_${this.t++}`, [inDim, outDim], q);
+    const wzp = g.int8Tensor(`${name}.weight_zero_point_${this.t++}`, [], new Int8Array([0]));
+    const [xq, xs, xzp] = g.op('DynamicQuantizeLinear', [x], {}, 3) as [string, string, string];
+    const acc = g.op1('MatMulInteger', [xq, wq, xzp, wzp]);
+    const deq = g.op1('Mul', [g.op1('Cast', [acc], { to: 1 }), g.op1('Mul', [xs, g.floats([scale], true)])]);
+    return g.op1('Add', [deq, bias]);
+  }
+
+  layerNorm(x: string, name: string): string {
+    const H = this.hidden;
+    return this.g.op1('LayerNormalization', [x, this.ones(`${name}.gamma`, H), this.zeros(`${name}.beta`, H)], {
+      axis: -1,
+      epsilon: { float: 1e-12 },
+    });
+  }
+
+  gelu(x: string): string {
+    const g = this.g;
+    return g.op1('Mul', [
+      g.op1('Mul', [x, g.floats([0.5], true)]),
+      g.op1('Add', [g.op1('Erf', [g.op1('Div', [x, g.floats([Math.SQRT2], true)])]), g.floats([1], true)]),
+    ]);
+  }
+}
+
+/** Word + position + token-type embeddings, then LayerNorm. */
+function embeddings(b: BertBlocks, shape: BertShape, ids: string, types: string): string {
+  const g = b.g;
+  const H = shape.hidden;
+  const seqLen = g.op1('Gather', [g.op1('Shape', [ids]), g.ints([1], true)], { axis: 0 });
+  const positions = g.op1('Unsqueeze', [g.op1('Range', [g.ints([0], true), seqLen, g.ints([1], true)]), g.ints([0])]);
+  const word = g.op1('Gather', [b.weight('embeddings.word', [shape.vocabSize, H]), ids], { axis: 0 });
+  const pos = g.op1('Gather', [b.weight('embeddings.position', [shape.maxPositions, H]), positions], { axis: 0 });
+  const typ = g.op1('Gather', [b.weight('embeddings.token_type', [shape.typeVocab, H]), types], { axis: 0 });
+  return b.layerNorm(g.op1('Add', [g.op1('Add', [word, pos]), typ]), 'embeddings.ln');
+}
+
+/** Additive attention mask: 0 where attended, -10000 on padding, broadcast over heads and queries. */
+function attentionBias(g: GraphBuilder, mask: string): string {
+  const maskF = g.op1('Cast', [mask], { to: 1 });
+  return g.op1('Mul', [
+    g.op1('Sub', [g.floats([1], true), g.op1('Unsqueeze', [maskF, g.ints([1, 2])])]),
+    g.floats([-10000], true),
+  ]);
+}
+
+/** One encoder layer: multi-head self-attention and the feed-forward block, each with residual + LayerNorm. */
+function encoderLayer(b: BertBlocks, shape: BertShape, x: string, maskBias: string, l: number): string {
+  const g = b.g;
   const { hidden: H, heads, intermediate: I } = shape;
   const hd = H / heads;
-  if (!Number.isInteger(hd)) throw new Error('hidden must be divisible by heads');
+  const headsShape = g.ints([0, 0, heads, hd]);
+  const scale = g.floats([1 / Math.sqrt(hd)], true);
+  const split = (v: string): string => g.op1('Transpose', [g.op1('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] });
+  const q = split(b.linear(x, H, H, `l${l}.q`));
+  const kT = g.op1('Transpose', [g.op1('Reshape', [b.linear(x, H, H, `l${l}.k`), headsShape])], { perm: [0, 2, 3, 1] });
+  const v = split(b.linear(x, H, H, `l${l}.v`));
+  const scores = g.op1('Add', [g.op1('Mul', [g.op1('MatMul', [q, kT]), scale]), maskBias]);
+  const probs = g.op1('Softmax', [scores], { axis: -1 });
+  const merged = g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] });
+  const ctx = g.op1('Reshape', [merged, g.ints([0, 0, H])]);
+  const attended = b.layerNorm(g.op1('Add', [b.linear(ctx, H, H, `l${l}.attn_out`), x]), `l${l}.ln1`);
+  const ff = b.linear(b.gelu(b.linear(attended, H, I, `l${l}.ff_in`)), I, H, `l${l}.ff_out`);
+  return b.layerNorm(g.op1('Add', [ff, attended]), `l${l}.ln2`);
+}
+
+/** The pooler on [CLS], then the classifier. */
+function classificationHead(b: BertBlocks, shape: BertShape, x: string): string {
+  const g = b.g;
+  const H = shape.hidden;
+  const cls = g.op1('Gather', [x, g.ints([0], true)], { axis: 1 });
+  const pooled = g.op1('Tanh', [g.op1('Gemm', [cls, b.weight('pooler.weight', [H, H]), b.zeros('pooler.bias', H)])]);
+  const classifier = b.weight('classifier.weight', [H, shape.numLabels]);
+  return g.op1('Gemm', [pooled, classifier, b.zeros('classifier.bias', shape.numLabels)]);
+}
+
+export function buildBertOnnx(
+  shape: BertShape,
+  options: { seed?: number; quantized?: boolean; initStd?: number } = {},
+): Uint8Array {
+  if (!Number.isInteger(shape.hidden / shape.heads)) throw new Error('hidden must be divisible by heads');
   const g = new GraphBuilder('bert_for_sequence_classification');
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const types = g.input('token_type_ids', 'int64', ['batch', 'sequence']);
   g.output('logits', 'float', ['batch', shape.numLabels]);
   // BERT's initializer range; larger makes a random model's outputs depend more on its input.
-  const std = options.initStd ?? 0.02;
-  let t = 0;
-  const w = (name: string, dims: number[]): string =>
-    g.floatTensor(
-      `${name}_${t++}`,
-      dims,
-      normal(
-        dims.reduce((a, b) => a * b, 1),
-        std,
-      ),
-    );
-  const ones = (name: string, n: number): string => g.floatTensor(`${name}_${t++}`, [n], new Float32Array(n).fill(1));
-  const zeros = (name: string, n: number): string => g.floatTensor(`${name}_${t++}`, [n], new Float32Array(n));
-
-  const linear = (x: string, inDim: number, outDim: number, name: string): string => {
-    const bias = zeros(`${name}.bias`, outDim);
-    if (!options.quantized) return g.op1('Add', [g.op1('MatMul', [x, w(`${name}.weight`, [inDim, outDim])]), bias]);
-    // Weights quantized per tensor to int8 (zero point 0) at build time; activations at run time.
-    const wf = normal(inDim * outDim, std);
-    let maxAbs = 0;
-    for (const v of wf) maxAbs = Math.max(maxAbs, Math.abs(v));
-    const scale = maxAbs / 127 || 1;
-    const q = Int8Array.from(wf, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
-    const wq = g.int8Tensor(`${name}.weight_quantized_${t++}`, [inDim, outDim], q);
-    const wzp = g.int8Tensor(`${name}.weight_zero_point_${t++}`, [], new Int8Array([0]));
-    const [xq, xs, xzp] = g.op('DynamicQuantizeLinear', [x], {}, 3) as [string, string, string];
-    const acc = g.op1('MatMulInteger', [xq, wq, xzp, wzp]);
-    const deq = g.op1('Mul', [g.op1('Cast', [acc], { to: 1 }), g.op1('Mul', [xs, g.floats([scale], true)])]);
-    return g.op1('Add', [deq, bias]);
-  };
-  const layerNorm = (x: string, name: string): string =>
-    g.op1('LayerNormalization', [x, ones(`${name}.gamma`, H), zeros(`${name}.beta`, H)], {
-      axis: -1,
-      epsilon: { float: 1e-12 },
-    });
-  const gelu = (x: string): string =>
-    g.op1('Mul', [
-      g.op1('Mul', [x, g.floats([0.5], true)]),
-      g.op1('Add', [g.op1('Erf', [g.op1('Div', [x, g.floats([Math.SQRT2], true)])]), g.floats([1], true)]),
-    ]);
-
-  // Embeddings: word + position + token type, then LayerNorm.
-  const seqLen = g.op1('Gather', [g.op1('Shape', [ids]), g.ints([1], true)], { axis: 0 });
-  const positions = g.op1('Unsqueeze', [g.op1('Range', [g.ints([0], true), seqLen, g.ints([1], true)]), g.ints([0])]);
-  const word = g.op1('Gather', [w('embeddings.word', [shape.vocabSize, H]), ids], { axis: 0 });
-  const pos = g.op1('Gather', [w('embeddings.position', [shape.maxPositions, H]), positions], { axis: 0 });
-  const typ = g.op1('Gather', [w('embeddings.token_type', [shape.typeVocab, H]), types], { axis: 0 });
-  let x = layerNorm(g.op1('Add', [g.op1('Add', [word, pos]), typ]), 'embeddings.ln');
-
-  // Additive attention mask: 0 where attended, -10000 on padding, broadcast over heads and queries.
-  const maskF = g.op1('Cast', [mask], { to: 1 });
-  const maskBias = g.op1('Mul', [
-    g.op1('Sub', [g.floats([1], true), g.op1('Unsqueeze', [maskF, g.ints([1, 2])])]),
-    g.floats([-10000], true),
-  ]);
-  const headsShape = g.ints([0, 0, heads, hd]);
-  const mergeShape = g.ints([0, 0, H]);
-  const scale = g.floats([1 / Math.sqrt(hd)], true);
-
-  for (let l = 0; l < shape.layers; l++) {
-    const split = (v: string): string =>
-      g.op1('Transpose', [g.op1('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] });
-    const q = split(linear(x, H, H, `l${l}.q`));
-    const kT = g.op1('Transpose', [g.op1('Reshape', [linear(x, H, H, `l${l}.k`), headsShape])], { perm: [0, 2, 3, 1] });
-    const v = split(linear(x, H, H, `l${l}.v`));
-    const scores = g.op1('Add', [g.op1('Mul', [g.op1('MatMul', [q, kT]), scale]), maskBias]);
-    const probs = g.op1('Softmax', [scores], { axis: -1 });
-    const ctx = g.op1('Reshape', [
-      g.op1('Transpose', [g.op1('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
-      mergeShape,
-    ]);
-    x = layerNorm(g.op1('Add', [linear(ctx, H, H, `l${l}.attn_out`), x]), `l${l}.ln1`);
-    const ff = linear(gelu(linear(x, H, I, `l${l}.ff_in`)), I, H, `l${l}.ff_out`);
-    x = layerNorm(g.op1('Add', [ff, x]), `l${l}.ln2`);
-  }
-
-  // Pooler on [CLS], then the classifier.
-  const cls = g.op1('Gather', [x, g.ints([0], true)], { axis: 1 });
-  const pooled = g.op1('Tanh', [g.op1('Gemm', [cls, w('pooler.weight', [H, H]), zeros('pooler.bias', H)])]);
-  const logits = g.op1('Gemm', [
-    pooled,
-    w('classifier.weight', [H, shape.numLabels]),
-    zeros('classifier.bias', shape.numLabels),
-  ]);
-  g.bindOutput(logits, 'logits');
+  const b = new BertBlocks(g, shape.hidden, options.initStd ?? 0.02, options.quantized ?? false, options.seed ?? 1234);
+  let x = embeddings(b, shape, ids, types);
+  const maskBias = attentionBias(g, mask);
+  for (let l = 0; l < shape.layers; l++) x = encoderLayer(b, shape, x, maskBias, l);
+  g.bindOutput(classificationHead(b, shape, x), 'logits');
   return encodeModel(g.build());
 }
