@@ -71,43 +71,64 @@ async function distillInput(
   return { teacherDir: path.resolve(values.teacher), texts, source, temperature, weight };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      manifest: { type: 'string' },
-      train: { type: 'string', multiple: true },
-      valid: { type: 'string', multiple: true },
-      out: { type: 'string' },
-      name: { type: 'string', default: 'ulasan-compact' },
-      version: { type: 'string', default: '1' },
-      vocab: { type: 'string', default: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB },
-      model: { type: 'string' },
-      dim: { type: 'string' },
-      epochs: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      ensemble: { type: 'string', default: '1' },
-      'run-id': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      teacher: { type: 'string' },
-      unlabeled: { type: 'string', multiple: true },
-      temperature: { type: 'string', default: '1' },
-      'distill-weight': { type: 'string', default: '1' },
-    },
-  });
-  if (!values.out) throw new UlasanError('USAGE', USAGE);
+const CLI_OPTIONS = {
+  manifest: { type: 'string' },
+  train: { type: 'string', multiple: true },
+  valid: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  name: { type: 'string', default: 'ulasan-compact' },
+  version: { type: 'string', default: '1' },
+  vocab: { type: 'string', default: process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB },
+  model: { type: 'string' },
+  dim: { type: 'string' },
+  epochs: { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  ensemble: { type: 'string', default: '1' },
+  'run-id': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  teacher: { type: 'string' },
+  unlabeled: { type: 'string', multiple: true },
+  temperature: { type: 'string', default: '1' },
+  'distill-weight': { type: 'string', default: '1' },
+} as const;
+
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS }>>['values'];
+
+/** The trainer options given on the command line (the rest keep the trainer's defaults). */
+function trainerOptions(values: CliValues): Record<string, string | number> {
   if (values.model !== undefined && !MODEL_KINDS.includes(values.model))
     throw new UlasanError('USAGE', `--model must be one of ${MODEL_KINDS.join(', ')} (got "${values.model}")`);
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const options = Object.fromEntries(
-    Object.entries({
-      model: values.model,
-      dim: num(values.dim),
-      epochs: num(values.epochs),
-      lr: num(values.lr),
-      seed: num(values.seed),
-    }).filter(([, v]) => v !== undefined),
+  const given = { model: values.model, dim: num(values.dim), epochs: num(values.epochs), lr: num(values.lr) };
+  return Object.fromEntries(
+    Object.entries({ ...given, seed: num(values.seed) }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string | number>;
+}
+
+function printEvaluation(res: Awaited<ReturnType<typeof runPipeline>>): void {
+  const hash = res.contentHash.slice(0, 16);
+  console.log(
+    `\npackage ${res.outDir} (sha256 ${hash}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`,
   );
+  for (const m of res.evaluation) {
+    const figures = `accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`;
+    console.log(`evaluation ${m.file} (${m.n} rows): ${figures}`);
+    for (const [label, c] of Object.entries(m.per_class)) {
+      const prf = `P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}`;
+      console.log(`  ${label.padEnd(9)} ${prf}  n ${c.support}`);
+    }
+    console.log(`  confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
+  }
+  console.log(`ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);
+  for (const [set, a] of Object.entries(res.teacherAgreement ?? {}))
+    console.log(`student vs teacher on ${set}: top-label agreement ${a.top_label.toFixed(4)} (n ${a.n})`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: CLI_OPTIONS });
+  if (!values.out) throw new UlasanError('USAGE', USAGE);
+  const options = trainerOptions(values);
   const log = values.quiet ? undefined : (m: string) => console.log(m);
   const res = await runPipeline({
     ...dataInput(values),
@@ -123,25 +144,7 @@ async function main(): Promise<void> {
     onProgress: epochBar(),
   });
   epochBar.last?.stop();
-  console.log(
-    `\npackage ${res.outDir} (sha256 ${res.contentHash.slice(0, 16)}...) in ${res.seconds.toFixed(1)} s, ${res.trainRows} training rows`,
-  );
-  for (const m of res.evaluation) {
-    console.log(
-      `evaluation ${m.file} (${m.n} rows): accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  ECE ${m.ece.toFixed(4)}`,
-    );
-    for (const [label, c] of Object.entries(m.per_class)) {
-      console.log(
-        `  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`,
-      );
-    }
-    console.log(`  confusion (rows true, cols predicted): ${JSON.stringify(m.confusion_matrix)}`);
-  }
-  console.log(`ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);
-  if (res.teacherAgreement) {
-    for (const [set, a] of Object.entries(res.teacherAgreement))
-      console.log(`student vs teacher on ${set}: top-label agreement ${a.top_label.toFixed(4)} (n ${a.n})`);
-  }
+  printEvaluation(res);
 }
 
 main().catch((err: unknown) => {
