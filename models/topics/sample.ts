@@ -65,7 +65,7 @@ function candidates(rows: LabelledRow[], rnd: () => number): LabelledRow[] {
   return shuffled(out, rnd);
 }
 
-function pick(rows: LabelledRow[], total: number, perTopic: number, rnd: () => number): LabelledRow[] {
+function pick(rows: LabelledRow[], total: number, perTopic: number): LabelledRow[] {
   const chosen = new Map<number, LabelledRow>();
   for (const re of Object.values(SEEDS)) {
     for (const r of rows.filter((x) => re.test(x.text) && !chosen.has(x.index)).slice(0, perTopic))
@@ -87,7 +87,7 @@ function main(): void {
   const lines = ['# file\trow\tsha256\thalf\ttopics'];
   for (const [file, total] of Object.entries(SAMPLE_FILES)) {
     const rows = candidates(readLabelledFile(path.join(data, file)), rnd);
-    for (const r of pick(rows, total, PER_TOPIC[file as keyof typeof PER_TOPIC], rnd)) {
+    for (const r of pick(rows, total, PER_TOPIC[file as keyof typeof PER_TOPIC])) {
       const half = rnd() < 0.5 ? 'tune' : 'report';
       lines.push([file, r.index, sha256(r.text), half, '?'].join('\t'));
     }

@@ -1,0 +1,297 @@
+// Complaint-topic tagger: which topics of the taxonomy (models/topics/taxonomy.json, docs/topics.md)
+// a review's text is about. Pure. A taxonomy is compiled once into one Map from every word form its
+// patterns match (affixed, English-inflected, doubled letters collapsed) to the topics and phrase
+// words it stands for; tagging is then: the review's normalised text (the scorer's clean_text, so
+// the same slang map and elongation undoing as the features), split into at most max_tokens tokens,
+// one Map lookup per token, and a look-ahead only from tokens that start a phrase. No regex per
+// pattern, no backtracking: the work on a review is bounded by max_tokens whatever its length.
+import { readFileSync } from 'node:fs';
+import emojiRegex from 'emoji-regex';
+import { z } from 'zod';
+import { cleanText } from '../features/normalize.js';
+import { collapseDoubles, englishForms, hasDouble, indonesianForms } from './affixes.js';
+
+export const DEFAULT_TAXONOMY_FILE = new URL('./taxonomy.json', import.meta.url);
+
+const topicShape = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'a topic id is lower-case letters, digits and _'),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    indonesian: z.array(z.string().min(1)).default([]),
+    english: z.array(z.string().min(1)).default([]),
+  })
+  .refine((t) => t.indonesian.length + t.english.length > 0, { message: 'a topic needs at least one pattern' });
+
+const taxonomyShape = z
+  .object({
+    version: z.string().min(1),
+    doc: z.string().optional(),
+    max_tokens: z.number().int().min(8).max(4096).default(256),
+    exclude_forms: z.array(z.string()).default([]),
+    /** Spellings the normaliser does not know, token -> its standard word(s) ("ngak" -> "tidak"). */
+    slang: z.record(z.string(), z.string().regex(/^\S+$/, 'a slang value is one word')).default({}),
+    topics: z.array(topicShape).min(1),
+  })
+  .refine((t) => new Set(t.topics.map((x) => x.id)).size === t.topics.length, { message: 'topic ids must be unique' });
+
+export type Taxonomy = z.infer<typeof taxonomyShape>;
+
+/** A taxonomy from parsed JSON; a bad one fails with the path of what is wrong. */
+export function parseTaxonomy(value: unknown, source = 'taxonomy'): Taxonomy {
+  const r = taxonomyShape.safeParse(value);
+  if (r.success) return r.data;
+  const why = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  throw new Error(`${source} is not a valid topic taxonomy: ${why}`);
+}
+
+export function loadTaxonomy(file: string | URL = DEFAULT_TAXONOMY_FILE): Taxonomy {
+  return parseTaxonomy(JSON.parse(readFileSync(file, 'utf8')), String(file));
+}
+
+/** Tokens: the clean text's words, hyphens and slashes split too (force-close, top-up, log/in). */
+const TOKEN_SPLIT = /[\s\-/]+/;
+/** Phrase words may have up to this many other tokens between them ("uang saya belum kembali"). */
+const PHRASE_GAP = 2;
+const EMOJI = emojiRegex();
+
+interface Phrase {
+  topic: number;
+  words: number[];
+}
+
+interface Entry {
+  topics: number[];
+  words: number[];
+}
+
+export type TopicMatches = Record<string, string[]>;
+
+export interface TopicTagger {
+  readonly version: string;
+  readonly topicIds: readonly string[];
+  readonly maxTokens: number;
+  /** Topic ids of an already normalised text (the scorer's clean_text), in taxonomy order. */
+  tagClean(clean: string): string[];
+  /** Topic ids of a raw review text, in taxonomy order. */
+  tag(text: string): string[];
+  /** The matched words or phrases (as written in the normalised text) per topic of a raw text. */
+  matches(text: string): TopicMatches;
+  /** How many tokens of a normalised text the tagger looks at (at most maxTokens). */
+  tokensConsidered(clean: string): number;
+}
+
+interface Compiled {
+  forms: Map<string, Entry>;
+  starts: Map<number, Phrase[]>;
+}
+
+/** A pattern as normalised words, each with whether it matches its own form only (=word). */
+function patternWords(pattern: string): { word: string; exact: boolean }[] {
+  return pattern
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((raw) => {
+      const exact = raw.startsWith('=');
+      const words = cleanText(exact ? raw.slice(1) : raw, EMOJI)
+        .split(TOKEN_SPLIT)
+        .filter(Boolean);
+      return words.map((word) => ({ word, exact }));
+    });
+}
+
+class Builder {
+  readonly forms = new Map<string, { topics: Set<number>; words: Set<number> }>();
+  readonly wordIds = new Map<string, number>();
+  readonly starts = new Map<number, Phrase[]>();
+  /** Standard word -> the slang spellings that stand for it (one-word slang values only). */
+  private readonly aliases = new Map<string, string[]>();
+  constructor(
+    private readonly exclude: Set<string>,
+    slang: Record<string, string>,
+  ) {
+    for (const [from, to] of Object.entries(slang)) {
+      const key = to.trim().toLowerCase();
+      this.aliases.set(key, [...(this.aliases.get(key) ?? []), from.toLowerCase()]);
+    }
+  }
+
+  private entry(form: string) {
+    let e = this.forms.get(form);
+    if (!e) this.forms.set(form, (e = { topics: new Set(), words: new Set() }));
+    return e;
+  }
+
+  private variants(word: string, exact: boolean, english: boolean): string[] {
+    const spellings = [word, ...(this.aliases.get(word) ?? [])];
+    if (exact) return spellings;
+    const all = spellings.flatMap((w) => (english ? englishForms(w) : indonesianForms(w)));
+    return all.filter((f) => spellings.includes(f) || !this.exclude.has(f));
+  }
+
+  /** Registers every form of a word, calling `add` on each entry. */
+  private each(word: string, exact: boolean, english: boolean, add: (e: ReturnType<Builder['entry']>) => void) {
+    for (const f of this.variants(word, exact, english)) {
+      add(this.entry(f));
+      const c = collapseDoubles(f);
+      // A collapsed misspelling never overrides a real form.
+      if (c !== f && !this.forms.has(c)) add(this.entry(c));
+    }
+  }
+
+  addPattern(topic: number, pattern: string, english: boolean): void {
+    const words = patternWords(pattern);
+    if (words.length === 0) return;
+    if (words.length === 1) {
+      this.each(words[0]!.word, words[0]!.exact, english, (e) => e.topics.add(topic));
+      return;
+    }
+    // A phrase written as one word too: "top up" -> "topup", "force close" -> "forceclose".
+    this.each(words.map((w) => w.word).join(''), true, english, (e) => e.topics.add(topic));
+    const ids = words.map(({ word, exact }) => {
+      const key = `${exact ? '=' : ''}${english ? 'en' : 'id'}:${word}`;
+      let id = this.wordIds.get(key);
+      if (id === undefined) {
+        this.wordIds.set(key, (id = this.wordIds.size));
+        this.each(word, exact, english, (e) => e.words.add(id!));
+      }
+      return id;
+    });
+    const list = this.starts.get(ids[0]!) ?? [];
+    list.push({ topic, words: ids });
+    this.starts.set(ids[0]!, list);
+  }
+
+  build(): Compiled {
+    const forms = new Map<string, Entry>();
+    for (const [f, e] of this.forms) forms.set(f, { topics: [...e.topics], words: [...e.words] });
+    return { forms, starts: this.starts };
+  }
+}
+
+function compile(t: Taxonomy): Compiled {
+  const b = new Builder(new Set(t.exclude_forms.map((f) => f.toLowerCase())), t.slang);
+  t.topics.forEach((topic, i) => {
+    for (const p of topic.indonesian) b.addPattern(i, p, false);
+    for (const p of topic.english) b.addPattern(i, p, true);
+  });
+  return b.build();
+}
+
+/** The end of a phrase starting at token i (the index of its last word), or -1. */
+function phraseEnd(ents: (Entry | undefined)[], i: number, n: number, words: number[]): number {
+  let pos = i;
+  for (let k = 1; k < words.length; k++) {
+    let found = -1;
+    for (let j = pos + 1; j < n && j <= pos + 1 + PHRASE_GAP; j++) {
+      if (ents[j]?.words.includes(words[k]!)) {
+        found = j;
+        break;
+      }
+    }
+    if (found < 0) return -1;
+    pos = found;
+  }
+  return pos;
+}
+
+/** Compiles a taxonomy once; the tagger it returns is pure and holds no per-review state. */
+export function compileTagger(t: Taxonomy): TopicTagger {
+  const { forms, starts } = compile(t);
+  const ids = t.topics.map((x) => x.id);
+  const maxTokens = t.max_tokens;
+  // Words are short: a bounded prefix of the text holds max_tokens tokens; split never sees the rest.
+  const maxChars = maxTokens * 48;
+  const tokens = (clean: string): string[] =>
+    (clean.length > maxChars ? clean.slice(0, maxChars) : clean).split(TOKEN_SPLIT, maxTokens);
+  // Misspellings tried only on a miss: doubled letters ("lemott"), a reduplication digit ("promo2").
+  const lookup = (tok: string): Entry | undefined => {
+    const e = forms.get(tok);
+    if (e || tok.length < 4) return e;
+    if (tok.endsWith('2')) return lookup(tok.slice(0, -1));
+    return hasDouble(tok) ? forms.get(collapseDoubles(tok)) : undefined;
+  };
+
+  /**
+   * Calls hit(topic, first token, last token) for every phrase, then for every term on a token no
+   * gapless phrase covers: "virtual account" is payment, not also account; "paket data" not delivery.
+   */
+  const scan = (clean: string, hit: (topic: number, from: number, to: number, toks: string[]) => void): void => {
+    const toks = tokens(clean);
+    const n = toks.length;
+    const ents = new Array<Entry | undefined>(n);
+    let phraseWords = false;
+    for (let i = 0; i < n; i++) {
+      const e = lookup(toks[i]!);
+      ents[i] = e;
+      if (e && e.words.length) phraseWords = true;
+    }
+    let covered: Uint8Array | undefined;
+    if (phraseWords) {
+      for (let i = 0; i < n; i++) {
+        for (const w of ents[i]?.words ?? []) {
+          for (const ph of starts.get(w) ?? []) {
+            const end = phraseEnd(ents, i, n, ph.words);
+            if (end < 0) continue;
+            hit(ph.topic, i, end, toks);
+            if (end - i + 1 === ph.words.length) (covered ??= new Uint8Array(n)).fill(1, i, end + 1);
+          }
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const e = ents[i];
+      if (e && !covered?.[i]) for (const topic of e.topics) hit(topic, i, i, toks);
+    }
+  };
+
+  const tagClean = (clean: string): string[] => {
+    const seen = new Uint8Array(ids.length);
+    let any = false;
+    scan(clean, (topic) => {
+      seen[topic] = 1;
+      any = true;
+    });
+    if (!any) return [];
+    const out: string[] = [];
+    for (let i = 0; i < ids.length; i++) if (seen[i]) out.push(ids[i]!);
+    return out;
+  };
+
+  return {
+    version: t.version,
+    topicIds: ids,
+    maxTokens,
+    tagClean,
+    tag: (text) => tagClean(cleanText(text, EMOJI)),
+    matches(text) {
+      const found = new Map<number, Set<string>>();
+      scan(cleanText(text, EMOJI), (topic, from, to, toks) => {
+        if (!found.has(topic)) found.set(topic, new Set());
+        found.get(topic)!.add(toks.slice(from, to + 1).join(' '));
+      });
+      const out: TopicMatches = {};
+      ids.forEach((id, i) => {
+        if (found.has(i)) out[id] = [...found.get(i)!];
+      });
+      return out;
+    },
+    tokensConsidered: (clean) => tokens(clean).length,
+  };
+}
+
+let shipped: TopicTagger | undefined;
+
+/** The tagger of the shipped taxonomy (models/topics/taxonomy.json), compiled on first use. */
+export function defaultTagger(): TopicTagger {
+  return (shipped ??= compileTagger(loadTaxonomy()));
+}
+
+/** The shipped taxonomy's topic ids, in taxonomy order (the contract of ScoredReview.topics). */
+export const TOPIC_IDS: readonly string[] = defaultTagger().topicIds;
+
+/** Topic ids of a raw review text under the shipped taxonomy. */
+export const tagTopics = (text: string): string[] => defaultTagger().tag(text);
+
+/** The matched words/phrases per topic of a raw review text under the shipped taxonomy (for alert reasons). */
+export const matchedTerms = (text: string): TopicMatches => defaultTagger().matches(text);
