@@ -51,6 +51,7 @@ export function loadTaxonomy(file: string | URL = DEFAULT_TAXONOMY_FILE): Taxono
 
 /** Tokens: the clean text's words, hyphens and slashes split too (force-close, top-up, log/in). */
 const TOKEN_SPLIT = /[\s\-/]+/;
+// The clean text is single-space joined (normalize.ts), so the hot path splits on ' ', '-' and '/' only.
 /** Phrase words may have up to this many other tokens between them ("uang saya belum kembali"). */
 const PHRASE_GAP = 2;
 const EMOJI = emojiRegex();
@@ -178,6 +179,97 @@ function compile(t: Taxonomy): Compiled {
   return b.build();
 }
 
+// ---- the hot path -------------------------------------------------------------------------------
+// Tokens are scanned as character codes and hashed on the way (FNV-1a); a bit set of every form's
+// hash answers "certainly not a form" without building the token's string, so the ~90 % of tokens
+// that are no pattern word cost a few nanoseconds and allocate nothing. A set bit is confirmed
+// with the Map (false positives ~4 %).
+const FILTER_BITS = 1 << 21;
+const SPACE = 32;
+const HYPHEN = 45;
+const SLASH = 47;
+const TWO = 50;
+
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function formFilter(forms: Map<string, Entry>): Uint32Array {
+  const bits = new Uint32Array(FILTER_BITS / 32);
+  for (const f of forms.keys()) {
+    const h = fnv(f) & (FILTER_BITS - 1);
+    bits[h >>> 5]! |= 1 << (h & 31);
+  }
+  return bits;
+}
+
+/** The taxonomy's entries of a clean text's first maxTokens tokens, and where each token is. */
+interface Scanned {
+  n: number;
+  ents: (Entry | undefined)[];
+  starts: number[];
+  ends: number[];
+  anyPhraseWord: boolean;
+  anyEntry: boolean;
+}
+
+function scanner(forms: Map<string, Entry>, maxTokens: number) {
+  const bits = formFilter(forms);
+  const has = (h: number): boolean => (bits[(h & (FILTER_BITS - 1)) >>> 5]! & (1 << (h & 31))) !== 0;
+  // Misspellings, tried only on a miss: a reduplication digit ("promo2"), doubled letters ("lemott").
+  const fallback = (tok: string): Entry | undefined => {
+    if (tok.length < 4) return undefined;
+    if (tok.charCodeAt(tok.length - 1) === TWO) {
+      const bare = tok.slice(0, -1);
+      return forms.get(bare) ?? fallback(bare);
+    }
+    return hasDouble(tok) ? forms.get(collapseDoubles(tok)) : undefined;
+  };
+  const out: Scanned = { n: 0, ents: [], starts: [], ends: [], anyPhraseWord: false, anyEntry: false };
+  const push = (clean: string, from: number, to: number, h: number, odd: boolean): void => {
+    let e: Entry | undefined;
+    if (has(h >>> 0)) e = forms.get(clean.slice(from, to));
+    if (!e && odd) e = fallback(clean.slice(from, to));
+    const k = out.n++;
+    out.ents[k] = e;
+    out.starts[k] = from;
+    out.ends[k] = to;
+    if (e) {
+      out.anyEntry = true;
+      if (e.words.length) out.anyPhraseWord = true;
+    }
+  };
+  /** Scans a clean text (reusing one result object: callers read it before the next scan). */
+  return (clean: string): Scanned => {
+    out.n = 0;
+    out.anyPhraseWord = false;
+    out.anyEntry = false;
+    let from = -1;
+    let h = 0x811c9dc5;
+    let odd = false; // a doubled letter or a trailing 2: worth the misspelling fallback
+    let prev = -1;
+    for (let i = 0; i < clean.length && out.n < maxTokens; i++) {
+      const c = clean.charCodeAt(i);
+      if (c === SPACE || c === HYPHEN || c === SLASH) {
+        if (from >= 0) push(clean, from, i, h, odd || prev === TWO);
+        from = -1;
+        continue;
+      }
+      if (from < 0) {
+        from = i;
+        h = 0x811c9dc5;
+        odd = false;
+      } else if (c === prev) odd = true;
+      h = Math.imul(h ^ c, 0x01000193);
+      prev = c;
+    }
+    if (from >= 0 && out.n < maxTokens) push(clean, from, clean.length, h, odd || prev === TWO);
+    return out;
+  };
+}
+
 /** The end of a phrase starting at token i (the index of its last word), or -1. */
 function phraseEnd(ents: (Entry | undefined)[], i: number, n: number, words: number[]): number {
   let pos = i;
@@ -195,64 +287,55 @@ function phraseEnd(ents: (Entry | undefined)[], i: number, n: number, words: num
   return pos;
 }
 
-/** Compiles a taxonomy once; the tagger it returns is pure and holds no per-review state. */
+type Hit = (topic: number, from: number, to: number) => void;
+
+/**
+ * Calls hit(topic, first token, last token) for every phrase found, then for every term on a token
+ * no gapless phrase covers: "virtual account" is payment, not also account; "paket data" not delivery.
+ */
+function visit(sc: Scanned, starts: Map<number, Phrase[]>, hit: Hit): void {
+  const { n, ents } = sc;
+  let covered: Uint8Array | undefined;
+  if (sc.anyPhraseWord) {
+    for (let i = 0; i < n; i++) {
+      const e = ents[i];
+      if (!e) continue;
+      for (const w of e.words) {
+        for (const ph of starts.get(w) ?? []) {
+          const end = phraseEnd(ents, i, n, ph.words);
+          if (end < 0) continue;
+          hit(ph.topic, i, end);
+          if (end - i + 1 === ph.words.length) (covered ??= new Uint8Array(n)).fill(1, i, end + 1);
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const e = ents[i];
+    if (e && !covered?.[i]) for (const topic of e.topics) hit(topic, i, i);
+  }
+}
+
+/** Compiles a taxonomy once; the tagger it returns is pure (same text, same answer). */
 export function compileTagger(t: Taxonomy): TopicTagger {
   const { forms, starts } = compile(t);
   const ids = t.topics.map((x) => x.id);
   const maxTokens = t.max_tokens;
-  // Words are short: a bounded prefix of the text holds max_tokens tokens; split never sees the rest.
-  const maxChars = maxTokens * 48;
-  const tokens = (clean: string): string[] =>
-    (clean.length > maxChars ? clean.slice(0, maxChars) : clean).split(TOKEN_SPLIT, maxTokens);
-  // Misspellings tried only on a miss: doubled letters ("lemott"), a reduplication digit ("promo2").
-  const lookup = (tok: string): Entry | undefined => {
-    const e = forms.get(tok);
-    if (e || tok.length < 4) return e;
-    if (tok.endsWith('2')) return lookup(tok.slice(0, -1));
-    return hasDouble(tok) ? forms.get(collapseDoubles(tok)) : undefined;
-  };
-
-  /**
-   * Calls hit(topic, first token, last token) for every phrase, then for every term on a token no
-   * gapless phrase covers: "virtual account" is payment, not also account; "paket data" not delivery.
-   */
-  const scan = (clean: string, hit: (topic: number, from: number, to: number, toks: string[]) => void): void => {
-    const toks = tokens(clean);
-    const n = toks.length;
-    const ents = new Array<Entry | undefined>(n);
-    let phraseWords = false;
-    for (let i = 0; i < n; i++) {
-      const e = lookup(toks[i]!);
-      ents[i] = e;
-      if (e && e.words.length) phraseWords = true;
-    }
-    let covered: Uint8Array | undefined;
-    if (phraseWords) {
-      for (let i = 0; i < n; i++) {
-        for (const w of ents[i]?.words ?? []) {
-          for (const ph of starts.get(w) ?? []) {
-            const end = phraseEnd(ents, i, n, ph.words);
-            if (end < 0) continue;
-            hit(ph.topic, i, end, toks);
-            if (end - i + 1 === ph.words.length) (covered ??= new Uint8Array(n)).fill(1, i, end + 1);
-          }
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      const e = ents[i];
-      if (e && !covered?.[i]) for (const topic of e.topics) hit(topic, i, i, toks);
-    }
+  const scan = scanner(forms, maxTokens);
+  const seen = new Uint8Array(ids.length);
+  let hits = 0;
+  const mark: Hit = (topic) => {
+    if (!seen[topic]) hits++;
+    seen[topic] = 1;
   };
 
   const tagClean = (clean: string): string[] => {
-    const seen = new Uint8Array(ids.length);
-    let any = false;
-    scan(clean, (topic) => {
-      seen[topic] = 1;
-      any = true;
-    });
-    if (!any) return [];
+    const sc = scan(clean);
+    if (!sc.anyEntry) return [];
+    seen.fill(0);
+    hits = 0;
+    visit(sc, starts, mark);
+    if (hits === 0) return [];
     const out: string[] = [];
     for (let i = 0; i < ids.length; i++) if (seen[i]) out.push(ids[i]!);
     return out;
@@ -265,10 +348,12 @@ export function compileTagger(t: Taxonomy): TopicTagger {
     tagClean,
     tag: (text) => tagClean(cleanText(text, EMOJI)),
     matches(text) {
+      const clean = cleanText(text, EMOJI);
+      const sc = scan(clean);
       const found = new Map<number, Set<string>>();
-      scan(cleanText(text, EMOJI), (topic, from, to, toks) => {
+      visit(sc, starts, (topic, from, to) => {
         if (!found.has(topic)) found.set(topic, new Set());
-        found.get(topic)!.add(toks.slice(from, to + 1).join(' '));
+        found.get(topic)!.add(clean.slice(sc.starts[from], sc.ends[to]));
       });
       const out: TopicMatches = {};
       ids.forEach((id, i) => {
@@ -276,7 +361,7 @@ export function compileTagger(t: Taxonomy): TopicTagger {
       });
       return out;
     },
-    tokensConsidered: (clean) => tokens(clean).length,
+    tokensConsidered: (clean) => scan(clean).n,
   };
 }
 
