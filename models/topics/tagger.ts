@@ -372,8 +372,8 @@ export function defaultTagger(): TopicTagger {
   return (shipped ??= compileTagger(loadTaxonomy()));
 }
 
-/** The shipped taxonomy's topic ids, in taxonomy order (the contract of ScoredReview.topics). */
-export const TOPIC_IDS: readonly string[] = defaultTagger().topicIds;
+/** The shipped taxonomy's topic ids, in taxonomy order (the contract of ScoredReview.topics); read, not compiled. */
+export const TOPIC_IDS: readonly string[] = loadTaxonomy().topics.map((t) => t.id);
 
 /** Topic ids of a raw review text under the shipped taxonomy. */
 export const tagTopics = (text: string): string[] => defaultTagger().tag(text);
