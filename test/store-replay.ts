@@ -14,6 +14,8 @@ export interface FixtureReview {
   text: string;
   author: string;
   title?: string;
+  /** The app version the store reports for the review (default '1.2.3'). */
+  version?: string;
   /** Leave the date out of the store's record (a record the scraper must dead-letter). */
   noDate?: boolean;
 }
@@ -172,7 +174,7 @@ function googleRecord(r: FixtureReview): unknown[] {
     null,
     null,
     null,
-    '1.2.3',
+    r.version ?? '1.2.3',
   ];
 }
 
@@ -181,7 +183,7 @@ function feedEntry(r: FixtureReview): Record<string, unknown> {
     author: { name: { label: r.author }, uri: { label: 'https://itunes.apple.com/reviews/id1' } },
     ...(r.noDate ? {} : { updated: { label: new Date(r.at).toISOString() } }),
     'im:rating': { label: String(r.rating) },
-    'im:version': { label: '1.2.3' },
+    'im:version': { label: r.version ?? '1.2.3' },
     id: { label: r.id },
     title: { label: r.title ?? '' },
     content: { label: r.text, attributes: { type: 'text' } },

@@ -2,6 +2,7 @@
 // same review_id, so re-running the producer re-sends the same reviews (and ClickHouse keeps one).
 import { createHash } from 'node:crypto';
 import type { Review } from '../../schemas/types.generated.js';
+import { boundAppVersion } from '../shared/app-version.js';
 import type { LabelledRow } from '../shared/datasets.js';
 import { validateReview } from '../shared/review.js';
 
@@ -12,6 +13,8 @@ export interface ToReviewOptions {
   startMs: number;
   spacingMs: number;
   now: number;
+  /** The version for rows that carry none or an empty one (`--app-version`); a row's own `app_version` wins. */
+  appVersion?: string | null;
 }
 
 export function stableReviewId(source: string, appId: string, row: LabelledRow): string {
@@ -35,6 +38,8 @@ export function rowToReview(row: LabelledRow, o: ToReviewOptions): Review {
     author_hash: null,
     created_at: created,
     ingested_at: o.now,
+    // Bounded like every writer does (processors/shared/app-version.ts): a 1 MB version is cut, not sent.
+    app_version: boundAppVersion(extra.app_version) ?? boundAppVersion(o.appVersion),
   };
 }
 

@@ -1,6 +1,8 @@
 // Producer CLI for scrapers and demos:
 //   npm run produce -- --file ../shared/data/app-reviews/train.csv --app blibli [--rate 500] [--limit N]
-// Reads CSV/TSV/JSONL, produces Avro Reviews keyed by review_id, with a progress bar.
+//     [--app-version 2.114.0]
+// Reads CSV/TSV/JSONL, produces Avro Reviews keyed by review_id, with a progress bar. A row's app
+// version comes from its `app_version` column (CSV) or field (JSONL), else from --app-version.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -54,6 +56,32 @@ export async function produceReviews(
   return sent;
 }
 
+/** The file's rows as Reviews; any bad row fails the whole run before anything is sent. */
+export function reviewsFromFile(
+  file: string,
+  appId: string,
+  o: { limit?: string; source?: string; spacingMs: number; appVersion: string | null },
+): Review[] {
+  const rows = readLabelledFile(path.resolve(file));
+  const limit = o.limit ? Number(o.limit) : rows.length;
+  const now = Date.now();
+  const source = o.source ?? path.basename(path.dirname(path.resolve(file)));
+  const kept = rows.slice(0, limit).filter((r) => r.text.trim() !== '');
+  const start = now - limit * o.spacingMs;
+  const reviews = kept.map((r) =>
+    rowToReview(r, { appId, source, startMs: start, spacingMs: o.spacingMs, now, appVersion: o.appVersion }),
+  );
+  const problems = rowProblems(kept, reviews, now);
+  if (problems.length) {
+    const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
+    throw new UlasanError(
+      'DATA_INVALID',
+      `${file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`,
+    );
+  }
+  return reviews;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -63,30 +91,22 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '0' },
       limit: { type: 'string' },
       'spacing-ms': { type: 'string', default: '1000' },
+      'app-version': { type: 'string' },
     },
   });
   if (!values.file || !values.app) {
-    console.error('usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> [--source s] [--rate N] [--limit N]');
+    console.error(
+      'usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> [--source s] [--rate N] [--limit N] [--app-version v]',
+    );
     process.exit(2);
   }
   const config = parseConfig({});
-  const rows = readLabelledFile(path.resolve(values.file));
-  const limit = values.limit ? Number(values.limit) : rows.length;
-  const now = Date.now();
-  const spacing = Number(values['spacing-ms']);
-  const source = values.source ?? path.basename(path.dirname(path.resolve(values.file)));
-  const kept = rows.slice(0, limit).filter((r) => r.text.trim() !== '');
-  const reviews = kept.map((r) =>
-    rowToReview(r, { appId: values.app!, source, startMs: now - limit * spacing, spacingMs: spacing, now }),
-  );
-  const problems = rowProblems(kept, reviews, now);
-  if (problems.length) {
-    const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
-    throw new UlasanError(
-      'DATA_INVALID',
-      `${values.file}: ${problems.length} bad rows, nothing sent:\n  ${problems.slice(0, 10).join('\n  ')}${more}`,
-    );
-  }
+  const reviews = reviewsFromFile(values.file, values.app, {
+    limit: values.limit,
+    source: values.source,
+    spacingMs: Number(values['spacing-ms']),
+    appVersion: values['app-version'] ?? null,
+  });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ulasan-producer', sasl: processSasl(config) });
   const spec = topicSpec('reviews', config.ULASAN_TOPIC_PREFIX);
   await kafka.ensureTopics([spec, topicSpec('deadLetter', config.ULASAN_TOPIC_PREFIX)]);

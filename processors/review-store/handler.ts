@@ -1,5 +1,6 @@
 // Pure logic of the review store: a validated Review and its Kafka position become a ClickHouse row.
 import type { Review } from '../../schemas/types.generated.js';
+import { boundAppVersion } from '../shared/app-version.js';
 import { toDateTime64 } from '../shared/time.js';
 
 export function reviewRow(review: Review, partition: number, offset: string): Record<string, unknown> {
@@ -11,6 +12,8 @@ export function reviewRow(review: Review, partition: number, offset: string): Re
     rating: review.rating ?? null,
     lang: review.lang ?? null,
     author_hash: review.author_hash ?? null,
+    // Bounded here too: the topic may hold records from producers that did not bound it.
+    app_version: boundAppVersion(review.app_version),
     created_at: toDateTime64(review.created_at, 'created_at'),
     ingested_at: toDateTime64(review.ingested_at, 'ingested_at'),
     kafka_partition: partition,

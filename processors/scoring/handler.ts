@@ -5,6 +5,7 @@ import type { Prediction } from '../../models/core/engine.js';
 import type { Features } from '../../models/features/features.js';
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
+import { boundAppVersion } from '../shared/app-version.js';
 import { textHash } from '../shared/review-identity.js';
 import { topSentiment } from '../shared/sentiment.js';
 import { toDateTime64 } from '../shared/time.js';
@@ -14,8 +15,12 @@ export interface Position {
   offset: string;
 }
 
-/** The fields a ClickHouse prediction row and a ScoredReview share. */
-function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features) {
+/**
+ * The fields a ClickHouse prediction row and a ScoredReview share. The topics are the tagger's
+ * (models/topics) on the review's clean text; the version is bounded (a hostile one is cut, never
+ * carried whole into every row and message).
+ */
+function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, topics: string[]) {
   return {
     review_id: r.review_id,
     app_id: r.app_id,
@@ -27,6 +32,8 @@ function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>
     model_name: p.modelName,
     model_version: p.modelVersion,
     feature_set_version: f.feature_set_version,
+    app_version: boundAppVersion(r.app_version),
+    topics,
   };
 }
 
@@ -40,9 +47,10 @@ export function predictionRow(
   pos: Position,
   scoredAt: number,
   latencyMs: number,
+  topics: string[],
   hash: string = textHash(r.text),
 ): Record<string, unknown> {
-  return Object.assign(scoredFields(r, p, probs, f), {
+  return Object.assign(scoredFields(r, p, probs, f, topics), {
     confidence: Math.max(probs.negative, probs.neutral, probs.positive),
     created_at: toDateTime64(r.created_at),
     scored_at: toDateTime64(scoredAt),
@@ -74,10 +82,11 @@ export function scoredMessage(
   pos: Position,
   scoredAt: number,
   shadow: boolean,
+  topics: string[],
 ): ScoredReview {
   const features: Record<string, number> = {};
   for (const k of NUMERIC_FEATURES) features[k] = f[k];
-  return Object.assign(scoredFields(r, p, probs, f), {
+  return Object.assign(scoredFields(r, p, probs, f, topics), {
     shadow,
     rating: r.rating ?? null,
     features,

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { parseConfig } from '../shared/config.js';
 import type { Context, Processor } from '../shared/context.js';
 import { consume, Health, outageWaiter } from '../shared/kit.js';
+import { defaultTagger } from '../../models/topics/tagger.js';
 import { ModelHolder } from '../shared/model-holder.js';
 import { DEFAULT_LIMITS } from '../shared/review.js';
 import { scoringShape } from './config.js';
@@ -60,6 +61,9 @@ export const scoring: Processor = {
     const health = new Health(ctx.config.ULASAN_STALL_MS);
     const models = await loadModels(cfg, log, ctx.metrics);
     reportModels(models, m);
+    // The topic taxonomy is compiled here, once, not inside the first batch (a bad file fails start-up).
+    const tagger = defaultTagger();
+    log.info({ taxonomy: tagger.version, topics: tagger.topicIds.length }, 'topic taxonomy compiled');
     const follower = await RegistryFollower.for(ctx);
     follower.onEvent((e) => models.observe(e));
     const transactionalId = `ulasan-scoring-${cfg.SCORING_INSTANCE_ID}-${ctx.topics.reviews}`;

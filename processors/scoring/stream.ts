@@ -11,6 +11,7 @@
 import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
+import { defaultTagger } from '../../models/topics/tagger.js';
 import type { Context } from '../shared/context.js';
 import {
   chunkBySize,
@@ -83,6 +84,11 @@ async function score(
   const endFeatures = m.stageSeconds.startTimer({ stage: 'features' });
   const features: Features[] = reviews.map((r) => computeFeatures(r.text));
   endFeatures();
+  // Complaint topics from the clean text the features just built (same normalisation, no second pass).
+  const endTopics = m.stageSeconds.startTimer({ stage: 'topics' });
+  const tagger = defaultTagger();
+  const topics = features.map((f) => tagger.tagClean(f.clean_text));
+  endTopics();
   // clean_text is the compact model's input only when the model was built on this feature set.
   const cleaned =
     production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
@@ -103,7 +109,8 @@ async function score(
   const rows = reviews.map((r, i) => {
     const probs = sentimentProbs(preds[i]!, production.pkg.sentiments);
     const pos = { partition, offset: messages[i]!.offset };
-    return { probs, pos, row: predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs, hashes[i]) };
+    const row = predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs, topics[i]!, hashes[i]);
+    return { probs, pos, row };
   });
   const shadowRows = sh.idx.map((ri, k) => {
     const probs = sentimentProbs(sh.preds[k]!, shadow!.pkg.sentiments);
@@ -115,12 +122,13 @@ async function score(
       { partition, offset: messages[ri]!.offset },
       now,
       0,
+      topics[ri]!,
       hashes[ri],
     );
   });
   const scored: Message[] = rows.map(({ probs, pos }, i) => ({
     key: reviews[i]!.review_id,
-    value: d.encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false)),
+    value: d.encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false, topics[i]!)),
   }));
   endRows();
   return { rows, shadowRows, features, scored, production, shadow, now, reviews };

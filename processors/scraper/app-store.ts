@@ -25,6 +25,7 @@ export function fromAppStore(e: Record<string, unknown>): StoreReview {
     title: label(e.title as Label),
     text: label(e.content as Label),
     author: label(author?.name),
+    version: label(e['im:version'] as Label),
     raw: e,
   };
 }

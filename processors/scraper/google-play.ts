@@ -60,6 +60,7 @@ export function fromGooglePlay(r: Record<string, unknown>): StoreReview {
     title: null,
     text: str(r.text),
     author: str(r.userName),
+    version: str(r.version),
     raw: r,
   };
 }

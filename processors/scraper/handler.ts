@@ -7,6 +7,7 @@
 //   reviews written while a run was going are picked up by the next one.
 import { createHash, createHmac } from 'node:crypto';
 import type { Review, ScrapeCursor, ScrapeMark } from '../../schemas/types.generated.js';
+import { boundAppVersion } from '../shared/app-version.js';
 import { validateReview } from '../shared/review.js';
 
 export const STORES = ['google_play', 'app_store'] as const;
@@ -21,6 +22,8 @@ export interface StoreReview {
   title: string | null;
   text: string | null;
   author: string | null;
+  /** The app version the review was written against (Play `version`, App Store `im:version`), unbounded. */
+  version: string | null;
   /** What the store gave for this review, kept whole for a dead letter. */
   raw: unknown;
 }
@@ -90,6 +93,7 @@ export function toReview(r: StoreReview, o: MapOptions): Mapped {
     author_hash: authorHash(r.author, o.salt),
     created_at: r.at,
     ingested_at: o.now,
+    app_version: boundAppVersion(r.version),
   };
   const v = validateReview(review, o.now);
   return v.ok ? { ok: true, review } : { ok: false, code: v.code, reason: `review ${r.id}: ${v.reason}` };

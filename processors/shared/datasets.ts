@@ -1,6 +1,6 @@
 // Readers for the labelled data sets in ULASAN_DATA_DIR (never copied into the repo):
-// SmSA TSV (text<TAB>label, no header), app-review CSV (text,label,stars; RFC 4180 with embedded
-// newlines, so a real CSV parser), and JSONL. Labels end up as negative/neutral/positive.
+// SmSA TSV (text<TAB>label, no header), app-review CSV (text,label,stars and an optional app_version;
+// RFC 4180 with embedded newlines, so a real CSV parser), and JSONL. Labels end up as negative/neutral/positive.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -53,7 +53,10 @@ export function parseCsv(text: string): LabelledRow[] {
         : r.label
           ? (LABELS[r.label.trim()] ?? null)
           : null;
-    return { index, text: (r.text ?? '').trim(), label, rating: stars };
+    const row: LabelledRow = { index, text: (r.text ?? '').trim(), label, rating: stars };
+    // An app_version column is carried for the producer (the review's app version); nothing else is.
+    if (r.app_version !== undefined) row.extra = { app_version: r.app_version };
+    return row;
   });
 }
 

@@ -42,9 +42,19 @@ describe('review store', () => {
     const rows = readLabelledFile(path.join(dataDir, 'app-reviews/train.csv')).slice(0, 1000);
     const now = Date.now();
     const reviews = rows.map((r) =>
-      rowToReview(r, { appId: 'id.co.blibli', source: 'google_play', startMs: now - 3_600_000, spacingMs: 1000, now }),
+      rowToReview(r, {
+        appId: 'id.co.blibli',
+        source: 'google_play',
+        startMs: now - 3_600_000,
+        spacingMs: 1000,
+        now,
+        // Three releases, and one row whose version is hostile (200 KB): it is stored, cut to 64 characters.
+        appVersion: r.index === 7 ? 'x'.repeat(200_000) : `2.${r.index % 3}.0`,
+      }),
     );
     const good = reviews.filter((r) => r.text.trim() !== '');
+    // Not every producer bounds the version (this one skips rowToReview's bound): the store does.
+    good[1] = { ...good[1]!, app_version: `y${'9'.repeat(200_000)}` };
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, good);
     // Re-producing the same reviews (a scraper retry) must not create duplicates.
     await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, good.slice(0, 100));
@@ -72,6 +82,16 @@ describe('review store', () => {
       `SELECT uniqExact(review_id) AS n FROM ${ctx.store.database}.reviews`,
     );
     expect(Number(distinct[0]!.n)).toBe(good.length);
+    const versions = await ctx.store.query<{ app_version: string | null; n: string }>(
+      `SELECT app_version, count() AS n FROM ${ctx.store.database}.reviews FINAL GROUP BY app_version ORDER BY app_version`,
+    );
+    const stored = new Map(versions.map((v) => [v.app_version, Number(v.n)]));
+    expect([...stored.values()].reduce((a, b) => a + b, 0)).toBe(good.length);
+    for (const v of stored.keys()) expect(v?.length ?? 0).toBeLessThanOrEqual(64);
+    expect(stored.get(`y${'9'.repeat(63)}`)).toBe(1);
+    const expected = (v: string) => good.filter((r) => r.app_version === v).length;
+    for (const v of ['2.0.0', '2.1.0', '2.2.0']) expect(stored.get(v)).toBe(expected(v));
+    expect(expected('2.0.0')).toBeGreaterThan(100);
 
     // Both bad records reach the dead-letter topic with their reason.
     const consumer = ctx.kafka.consumer({ groupId: `${prefix}dlq-reader` });

@@ -29,6 +29,8 @@ const review = (i: number, extra: Partial<Review> = {}): Review => ({
   author_hash: null,
   created_at: NOW - 60_000 + i,
   ingested_at: NOW,
+  // Every other review carries a version (the error/login one among them), the rest none.
+  app_version: i % 2 === 1 ? '2.1.0' : null,
   ...extra,
 });
 
@@ -119,6 +121,41 @@ describe('scoring processor', () => {
     const byId = new Map(scored.map((s) => [s.value.review_id, s.value]));
     expect(byId.get(`${prefix}r-0`)!.label).toBe('positive');
     expect(byId.get(`${prefix}r-1`)!.label).toBe('negative');
+    // Complaint topics (models/topics) and the app version reach the scored topic ...
+    expect(byId.get(`${prefix}r-1`)).toMatchObject({ topics: ['login', 'crash'], app_version: '2.1.0' });
+    expect(byId.get(`${prefix}r-3`)).toMatchObject({ topics: ['delivery'], app_version: '2.1.0' });
+    expect(byId.get(`${prefix}r-0`)).toMatchObject({ topics: [], app_version: null });
+    // ... and ClickHouse predictions, for every review.
+    const mine = `review_id LIKE '${prefix}r-%'`;
+    const byTopic = await running.ctx.store.query<{ topics: string[]; app_version: string | null; n: string }>(
+      `SELECT topics, app_version, count() AS n FROM ${db}.predictions FINAL WHERE ${mine}
+       GROUP BY topics, app_version ORDER BY n DESC, toString(topics)`,
+    );
+    expect(byTopic.map((r) => [r.topics, r.app_version, Number(r.n)])).toEqual([
+      [[], null, 5000],
+      [['delivery'], '2.1.0', 2500],
+      [['login', 'crash'], '2.1.0', 2500],
+    ]);
+  });
+
+  it('scores a review with 10,000 topic words and a 200 KB version: tagged, the version cut to 64 characters', async () => {
+    const { ctx } = running;
+    const hostile = review(20_000, {
+      text: Array(10_000).fill('cs').join(' '),
+      app_version: `9.${'9'.repeat(200_000)}`,
+    });
+    await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [hostile, review(20_001)]);
+    const db = ctx.store.database;
+    const rows = async () =>
+      ctx.store.query<{ review_id: string; topics: string[]; app_version: string | null }>(
+        `SELECT review_id, topics, app_version FROM ${db}.predictions FINAL
+         WHERE review_id IN ('${prefix}r-20000', '${prefix}r-20001') ORDER BY review_id`,
+      );
+    await waitFor(async () => (await rows()).length === 2, 60_000, 'both reviews scored');
+    expect(await rows()).toEqual([
+      { review_id: `${prefix}r-20000`, topics: ['customer_service'], app_version: `9.${'9'.repeat(62)}` },
+      { review_id: `${prefix}r-20001`, topics: ['login', 'crash'], app_version: '2.1.0' },
+    ]);
   });
 
   it('dead-letters 20+ kinds of bad input with a reason and keeps scoring the good records around them', async () => {

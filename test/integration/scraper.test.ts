@@ -124,7 +124,11 @@ describe('scraper', () => {
     async () => {
       const app = `com.replay.${prefix.replace(/\W/g, '')}one`;
       const now = Date.now() - 3_600_000;
-      store.setApp('google_play', app, fixtureReviews('gp1', 130, now, texts));
+      // Versions as the store reports them: odd reviews on 3.1.0, one hostile (200 KB), the rest the fixture's 1.2.3.
+      const versioned = fixtureReviews('gp1', 130, now, texts).map((r, i) =>
+        i === 3 ? { ...r, version: `8.${'8'.repeat(200_000)}` } : i % 2 ? { ...r, version: '3.1.0' } : r,
+      );
+      store.setApp('google_play', app, versioned);
       const first = await engine.scrapeApp({ store: 'google_play', appId: app });
       expect(first).toMatchObject({ outcome: 'complete', pages: 4, fetched: 130, produced: 130, deadLettered: 0 });
       const second = await engine.scrapeApp({ store: 'google_play', appId: app });
@@ -144,6 +148,16 @@ describe('scraper', () => {
       );
       expect(authors).toHaveLength(137);
       for (const { a } of authors) expect(a).not.toContain('Pengguna');
+      const versions = await running.ctx.store.query<{ v: string; n: string }>(
+        `SELECT app_version AS v, count() AS n FROM ${running.ctx.store.database}.reviews FINAL
+         WHERE app_id = {app:String} GROUP BY v ORDER BY v`,
+        { app },
+      );
+      expect(versions.map(({ v, n }) => [v, Number(n)])).toEqual([
+        ['1.2.3', 65 + 7],
+        ['3.1.0', 64],
+        [`8.${'8'.repeat(62)}`, 1],
+      ]);
     },
   );
 
@@ -194,13 +208,18 @@ describe('scraper', () => {
       const app = `${Date.now() % 1e9}`;
       const reviews = fixtureReviews(`as${app}`, 120, Date.now() - 3_600_000, texts);
       reviews[5] = { ...reviews[5]!, noDate: true };
-      reviews[6] = { ...reviews[6]!, title: 'Judul', text: 'isi ulasan' };
+      reviews[6] = { ...reviews[6]!, title: 'Judul', text: 'isi ulasan', version: '7.0.1' };
       store.setApp('app_store', app, reviews);
       const first = await engine.scrapeApp({ store: 'app_store', appId: app });
       expect(first).toMatchObject({ outcome: 'complete', fetched: 120, produced: 119, deadLettered: 1 });
       const second = await engine.scrapeApp({ store: 'app_store', appId: app });
       expect(second).toMatchObject({ outcome: 'complete', produced: 0 });
       await waitStored(app, 119);
+      const v = await running.ctx.store.query<{ v: string }>(
+        `SELECT app_version AS v FROM ${running.ctx.store.database}.reviews FINAL WHERE review_id = {id:String}`,
+        { id: `app_store:as${app}-6` },
+      );
+      expect(v).toEqual([{ v: '7.0.1' }]);
 
       const unknown = await engine.scrapeApp({ store: 'app_store', appId: '404404' });
       expect(unknown).toMatchObject({ outcome: 'failed', error: { code: 'STORE_APP_NOT_FOUND' } });

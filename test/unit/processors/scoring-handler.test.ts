@@ -5,6 +5,7 @@ import { chunkBySize } from '../../../processors/shared/kafka.js';
 import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
 import { toDateTime64 } from '../../../processors/shared/time.js';
 import { computeFeatures } from '../../../models/features/features.js';
+import { defaultTagger } from '../../../models/topics/tagger.js';
 import type { Prediction } from '../../../models/core/engine.js';
 import type { Review } from '../../../schemas/types.generated.js';
 
@@ -38,7 +39,7 @@ describe('scoring handler', () => {
   it('builds the prediction row, feature row and ScoredReview with the model version', () => {
     const f = computeFeatures(review.text);
     const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
-    const row = predictionRow(review, pred, probs, f, { partition: 2, offset: '9' }, Date.UTC(2026, 0, 2), 1.5);
+    const row = predictionRow(review, pred, probs, f, { partition: 2, offset: '9' }, Date.UTC(2026, 0, 2), 1.5, []);
     expect(row).toMatchObject({
       label: 'positive',
       model_version: '3',
@@ -52,11 +53,27 @@ describe('scoring handler', () => {
       exclamation_count: 2,
       clean_text: 'bagus banget ! !',
     });
-    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true)).toMatchObject({
+    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true, [])).toMatchObject({
       shadow: true,
       origin_offset: 9,
       label: 'positive',
     });
+  });
+
+  it('puts the topics and the bounded app version on the prediction row and the ScoredReview', () => {
+    const r: Review = { ...review, text: 'gk bisa login, saldo kepotong', app_version: '3.2.1' };
+    const f = computeFeatures(r.text);
+    const topics = defaultTagger().tagClean(f.clean_text);
+    expect(topics).toEqual(['login', 'payment']);
+    const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
+    const pos = { partition: 0, offset: '1' };
+    expect(predictionRow(r, pred, probs, f, pos, 0, 1, topics)).toMatchObject({ app_version: '3.2.1', topics });
+    expect(scoredMessage(r, pred, probs, f, pos, 0, false, topics)).toMatchObject({ app_version: '3.2.1', topics });
+    const noVersion = scoredMessage(review, pred, probs, computeFeatures(review.text), pos, 0, false, []);
+    expect(noVersion).toMatchObject({ app_version: null, topics: [] });
+    const hostile = { ...r, app_version: 'x'.repeat(1 << 20) };
+    expect(scoredMessage(hostile, pred, probs, f, pos, 0, false, topics).app_version).toBe('x'.repeat(64));
+    expect(predictionRow(hostile, pred, probs, f, pos, 0, 1, topics).app_version).toBe('x'.repeat(64));
   });
 
   it('picks the top sentiment with ties going to the earlier of negative, neutral, positive', () => {

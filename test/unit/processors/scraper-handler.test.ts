@@ -27,6 +27,7 @@ const review = (id: string, minutesAgo: number, over: Partial<StoreReview> = {})
   title: null,
   text: `bagus ${id}`,
   author: `Budi ${id}`,
+  version: null,
   raw: { id },
   ...over,
 });
@@ -128,6 +129,33 @@ describe('scraper: mapping a store review', () => {
     });
     expect(as).toMatchObject({ id: '99', at: Date.UTC(2026, 10, 1, 10), rating: 2, title: 'Judul', text: 'isi' });
     expect(fromAppStore({ id: { label: '1' } }).at).toBeNull();
+  });
+});
+
+describe('scraper: app versions', () => {
+  it('reads the version of both stores (Play `version`, App Store `im:version`) into the Review', () => {
+    const gp = fromGooglePlay({ id: 'g1', date: '2026-11-01T10:00:00.000Z', score: 1, text: 't', version: '2.114.0' });
+    const as = fromAppStore({
+      id: { label: '9' },
+      updated: { label: '2026-11-01T03:00:00-07:00' },
+      'im:rating': { label: '1' },
+      'im:version': { label: '5.3.1' },
+      content: { label: 'crash terus' },
+    });
+    expect([gp.version, as.version]).toEqual(['2.114.0', '5.3.1']);
+    const m = toReview({ ...review('v', 1), version: gp.version }, opts);
+    expect(m.ok && m.review.app_version).toBe('2.114.0');
+    // A store that gives none (older Play reviews have version null) leaves it null.
+    expect(fromGooglePlay({ id: 'g2', version: null }).version).toBeNull();
+    expect(fromAppStore({ id: { label: '1' } }).version).toBeNull();
+    const none = toReview(review('n', 1), opts);
+    expect(none.ok && none.review.app_version).toBeNull();
+  });
+
+  it('keeps a review with a 1 MB version, the version cut to 64 characters', () => {
+    const m = toReview({ ...review('big', 1), version: `9.${'9'.repeat(1 << 20)}` }, opts);
+    expect(m.ok).toBe(true);
+    expect(m.ok && m.review.app_version).toBe(`9.${'9'.repeat(62)}`);
   });
 });
 
