@@ -39,7 +39,8 @@ export async function ensureDefaultModel(
   options.log?.(`built ${DEFAULT_PACKAGE_DIR} in ${res.seconds.toFixed(1)} s from ${res.trainRows} training rows`);
   for (const r of res.evaluation) {
     options.log?.(
-      `  ${r.file.padEnd(16)} n ${String(r.n).padStart(5)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
+      `  ${r.file.padEnd(16)} n ${String(r.n).padStart(5)}  accuracy ${r.accuracy.toFixed(4)}  ` +
+        `macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
     );
   }
   options.log?.(`  ONNX export vs TypeScript model: max |dp| = ${res.exportMaxAbsDiff.toExponential(2)}`);

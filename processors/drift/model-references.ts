@@ -66,8 +66,10 @@ export class ModelReferences implements ReferenceBook {
   private select(ref: PackageDriftReference): Entry | string {
     const available = Object.keys(ref.sources);
     const chosen = this.sources.length ? this.sources.filter((s) => s in ref.sources) : available;
-    if (!chosen.length)
-      return `the package's drift reference has ${available.join(', ') || 'no sources'}, not ${this.sources.join(', ')}`;
+    if (!chosen.length) {
+      const has = available.join(', ') || 'no sources';
+      return `the package's drift reference has ${has}, not ${this.sources.join(', ')}`;
+    }
     return { profile: withEdges(poolProfiles(chosen.map((s) => ref.sources[s]!))), sources: chosen };
   }
 }

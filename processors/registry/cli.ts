@@ -26,7 +26,8 @@ type Values = { reason: string; actor: string; json: boolean };
 type Command = (registry: ModelRegistry, args: (string | undefined)[], values: Values) => Promise<void> | void;
 
 const USAGE =
-  'usage: npm run registry -- list [name] | show <name> <v> | compare <name> <a> <b> | promote <name> <v> | rollback <name> | archive <name> <v> [--reason r] [--actor a] [--json]';
+  'usage: npm run registry -- list [name] | show <name> <v> | compare <name> <a> <b> | promote <name> <v> | ' +
+  'rollback <name> | archive <name> <v> [--reason r] [--actor a] [--json]';
 
 function need(x: string | undefined, what: string): string {
   if (!x) throw new UlasanError('USAGE', `missing ${what}; ${USAGE}`);

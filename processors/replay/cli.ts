@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   });
   if (!values.model) {
     console.error(
-      'usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> [--compare production] [--run-id id]',
+      'usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> ' +
+        '[--compare production] [--run-id id]',
     );
     process.exit(2);
   }
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
   bar.stop();
   console.log(JSON.stringify(report, null, 2));
   console.log(
-    `report saved to ${path.join(config.ULASAN_ARTIFACT_DIR, 'backtests', `${report.run_id}.report.json`)}; resume with --run-id ${report.run_id}`,
+    `report saved to ${path.join(config.ULASAN_ARTIFACT_DIR, 'backtests', `${report.run_id}.report.json`)}; ` +
+      `resume with --run-id ${report.run_id}`,
   );
   await ctx.store.close();
   process.exit(0);

@@ -36,7 +36,10 @@ const appList = z.string().transform((s, ctx) => {
   }
 });
 
-/** Development only: production refuses to start without its own salt (a known salt makes hashes reversible by guessing). */
+/**
+ * Development only: production refuses to start without its own salt (a known salt makes hashes
+ * reversible by guessing).
+ */
 export const DEV_AUTHOR_SALT = 'ulasan-development-author-salt';
 
 export const scraperShape = {

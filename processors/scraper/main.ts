@@ -32,7 +32,8 @@ export const scraper: Processor = {
     }
     const io = { kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, log, metrics: scraperMetrics(ctx.metrics) };
     const engine = buildScraper(io, {
-      // The identity's own prefix (its ACLs), then the topic prefix: deployments sharing a cluster never fence each other.
+      // The identity's own prefix (its ACLs), then the topic prefix: deployments sharing a cluster never
+      // fence each other.
       ...scraperSettings(cfg, `${identityOf(NAME)}-${ctx.config.ULASAN_TOPIC_PREFIX}`),
       onPage: (p) => log.info(p, 'page committed'),
     });

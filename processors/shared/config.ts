@@ -29,7 +29,10 @@ export const baseShape = {
   ULASAN_ENV: z.enum(['development', 'production']).default('development'),
   /** Comma-separated `host:port`; development defaults to the local stack (`127.0.0.1:9092`). */
   KAFKA_BROKERS: brokerList.optional(),
-  /** Confluent-compatible registry API; development defaults to the local Apicurio (`http://127.0.0.1:8081/apis/ccompat/v7`). */
+  /**
+   * Confluent-compatible registry API; development defaults to the local Apicurio
+   * (`http://127.0.0.1:8081/apis/ccompat/v7`).
+   */
   SCHEMA_REGISTRY_URL: url.optional(),
   /** SASL/SCRAM-SHA-512 identity of this process on Kafka (both or neither; unset = PLAINTEXT). */
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),

@@ -20,7 +20,10 @@ import type { TopicKey, TopicNames } from './topics.js';
  */
 export type CommitPolicy = 'transaction' | 'after-store' | 'held' | 'on-start' | 'none';
 
-/** What a processor declares: its input and output topics (each bound to its Avro type), tables, commits, punctuators. */
+/**
+ * What a processor declares: its input and output topics (each bound to its Avro type), tables,
+ * commits, punctuators.
+ */
 export interface Topology {
   inputs: TopicKey[];
   outputs: TopicKey[];

@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { ModelStage, RetrainRequest } from '../../schemas/types.generated.js';
 import { UlasanError } from './errors.js';
 
-/** A registry version to distil from: `<model>@<version>`, `<model>@production|staging`, or `<model>` (its Production). */
+/**
+ * A registry version to distil from: `<model>@<version>`, `<model>@production|staging`, or `<model>`
+ * (its Production).
+ */
 export type TeacherRef = { model: string; version: number } | { model: string; stage: ModelStage };
 
 export const TEACHER_REF = /^([A-Za-z0-9._-]{1,100})(?:@(\d{1,9}|production|staging))?$/i;

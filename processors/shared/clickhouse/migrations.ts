@@ -233,18 +233,24 @@ export const MIGRATIONS: Migration[] = [
     statements: (db) => [
       `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_volume AS
         SELECT toDate(created_at) AS day, app_id, count() AS reviews
-        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY GROUP BY day, app_id ORDER BY day, app_id`,
+        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY
+        GROUP BY day, app_id ORDER BY day, app_id`,
       `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_sentiment AS
-        SELECT toDate(created_at) AS day, app_id, countIf(label = 'negative') AS negative, countIf(label = 'neutral') AS neutral,
-               countIf(label = 'positive') AS positive, avg(confidence) AS mean_confidence
-        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY GROUP BY day, app_id ORDER BY day, app_id`,
+        SELECT toDate(created_at) AS day, app_id, countIf(label = 'negative') AS negative,
+               countIf(label = 'neutral') AS neutral, countIf(label = 'positive') AS positive,
+               avg(confidence) AS mean_confidence
+        FROM ${db}.predictions FINAL WHERE created_at >= now() - INTERVAL 30 DAY
+        GROUP BY day, app_id ORDER BY day, app_id`,
       `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_drift AS
-        SELECT toDate(window_start) AS day, window_size, feature, test, avg(statistic) AS mean_statistic, min(p_value) AS min_p_value,
-               countIf(drifted) AS drifted_windows, count() AS windows
-        FROM ${db}.drift_metrics FINAL WHERE window_start >= now() - INTERVAL 30 DAY GROUP BY day, window_size, feature, test ORDER BY day`,
+        SELECT toDate(window_start) AS day, window_size, feature, test, avg(statistic) AS mean_statistic,
+               min(p_value) AS min_p_value, countIf(drifted) AS drifted_windows, count() AS windows
+        FROM ${db}.drift_metrics FINAL WHERE window_start >= now() - INTERVAL 30 DAY
+        GROUP BY day, window_size, feature, test ORDER BY day`,
       `CREATE VIEW IF NOT EXISTS ${db}.trend_daily_error_rate AS
-        SELECT toDate(f.given_at) AS day, count() AS feedback, countIf(toString(p.label) != toString(f.true_label)) / count() AS error_rate
-        FROM ${db}.feedback AS f FINAL INNER JOIN (SELECT review_id, label FROM ${db}.predictions FINAL) AS p ON p.review_id = f.review_id
+        SELECT toDate(f.given_at) AS day, count() AS feedback,
+               countIf(toString(p.label) != toString(f.true_label)) / count() AS error_rate
+        FROM ${db}.feedback AS f FINAL
+        INNER JOIN (SELECT review_id, label FROM ${db}.predictions FINAL) AS p ON p.review_id = f.review_id
         WHERE f.given_at >= now() - INTERVAL 30 DAY GROUP BY day ORDER BY day`,
     ],
   },
@@ -427,7 +433,8 @@ export async function migrate(store: ClickHouseStore, migrations: Migration[] = 
   const db = store.database;
   await store.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);
   await store.exec(
-    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at ${TS} DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY id`,
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (id UInt32, name String, applied_at ${TS} DEFAULT now64(3))
+      ENGINE = ReplacingMergeTree ORDER BY id`,
   );
   const done = new Set(
     (await store.query<{ id: number }>(`SELECT id FROM ${db}.schema_migrations FINAL`)).map((r) => Number(r.id)),
