@@ -39,34 +39,35 @@ export interface AlertRow {
 
 /** Alerts whose window overlaps the range, newest first, each in its latest state (FINAL). */
 export async function alerts(store: ClickHouseStore, f: Filter, limit = 200): Promise<AlertRow[]> {
-  const ms = (c: string) => `toUnixTimestamp64Milli(${c}) AS ${c}`;
+  // Aliases differ from the column names: an alias named like a column would shadow it in WHERE.
+  const ms = (c: string) => `toUnixTimestamp64Milli(${c}) AS ${c}_ms`;
   const rows = await store.query<Record<string, unknown>>(
-    `SELECT alert_id, app_id, toString(kind) AS kind, if(isNull(app_version), NULL, ${version('app_version')}) AS app_version,
-       ${ms('window_start')}, ${ms('window_end')}, arrayMap(t -> substring(t, 1, ${TOPIC_CHARS}), topics) AS topics,
-       toString(status) AS status, substring(reason, 1, 2000) AS reason, baseline_share, current_share, reviews, statistic,
+    `SELECT alert_id, app_id, toString(kind) AS alert_kind, if(isNull(app_version), NULL, ${version('app_version')}) AS version,
+       ${ms('window_start')}, ${ms('window_end')}, arrayMap(t -> substring(t, 1, ${TOPIC_CHARS}), topics) AS topic_names,
+       toString(status) AS state, substring(reason, 1, 2000) AS why, baseline_share, current_share, reviews, statistic,
        ${ms('opened_at')}, ${ms('updated_at')}
      FROM ${store.database}.alerts FINAL
      WHERE window_end >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})
        ${byApp(f)}
-     ORDER BY opened_at DESC, alert_id LIMIT {limit:UInt32}`,
+     ORDER BY opened_at_ms DESC, alert_id LIMIT {limit:UInt32}`,
     { ...params(f), limit },
   );
   return rows.map((r) => ({
     alert_id: String(r.alert_id),
     app_id: String(r.app_id),
-    kind: String(r.kind),
-    app_version: r.app_version === null || r.app_version === undefined ? null : String(r.app_version),
-    window_start: Number(r.window_start),
-    window_end: Number(r.window_end),
-    topics: (r.topics as string[]) ?? [],
-    status: String(r.status),
-    reason: String(r.reason),
+    kind: String(r.alert_kind),
+    app_version: r.version === null || r.version === undefined ? null : String(r.version),
+    window_start: Number(r.window_start_ms),
+    window_end: Number(r.window_end_ms),
+    topics: (r.topic_names as string[]) ?? [],
+    status: String(r.state),
+    reason: String(r.why),
     baseline_share: Number(r.baseline_share),
     current_share: Number(r.current_share),
     reviews: Number(r.reviews),
     statistic: Number(r.statistic),
-    opened_at: Number(r.opened_at),
-    updated_at: Number(r.updated_at),
+    opened_at: Number(r.opened_at_ms),
+    updated_at: Number(r.updated_at_ms),
   }));
 }
 
@@ -88,16 +89,16 @@ export async function topicsOverTime(store: ClickHouseStore, f: Filter, top = 8)
        FROM ${db}.predictions FINAL WHERE ${range}${byApp(f)} GROUP BY t ORDER BY t`,
       params(f),
     ),
-    store.query<{ t: string; topic: string; n: string }>(
-      `SELECT toUnixTimestamp(${start}(created_at)) * 1000 AS t, substring(topic, 1, ${TOPIC_CHARS}) AS topic, count() AS n
+    store.query<{ t: string; topic_name: string; n: string }>(
+      `SELECT toUnixTimestamp(${start}(created_at)) * 1000 AS t, substring(topic, 1, ${TOPIC_CHARS}) AS topic_name, count() AS n
        FROM ${db}.predictions FINAL ARRAY JOIN arrayDistinct(topics) AS topic
-       WHERE ${range}${byApp(f)} GROUP BY t, topic ORDER BY t LIMIT 50000`,
+       WHERE ${range}${byApp(f)} GROUP BY t, topic_name ORDER BY t LIMIT 50000`,
       params(f),
     ),
   ]);
   return topicSeries(
     totals.map((r) => ({ t: Number(r.t), n: Number(r.n) })),
-    rows.map((r) => ({ t: Number(r.t), topic: r.topic, n: Number(r.n) })),
+    rows.map((r) => ({ t: Number(r.t), topic: r.topic_name, n: Number(r.n) })),
     top,
   );
 }
@@ -187,10 +188,10 @@ export async function versionCounts(
       params(f),
     ),
     store.query<Record<string, string>>(
-      `SELECT app_id, ${version('assumeNotNull(app_version)')} AS v, substring(topic, 1, ${TOPIC_CHARS}) AS topic,
+      `SELECT app_id, ${version('assumeNotNull(app_version)')} AS v, substring(topic, 1, ${TOPIC_CHARS}) AS topic_name,
          count() AS n
        FROM ${db}.predictions FINAL ARRAY JOIN arrayDistinct(topics) AS topic
-       WHERE ${where} GROUP BY app_id, v, topic LIMIT 50000`,
+       WHERE ${where} GROUP BY app_id, v, topic_name LIMIT 50000`,
       params(f),
     ),
   ]);
@@ -205,7 +206,7 @@ export async function versionCounts(
       first_seen: Number(r.first_seen),
       last_seen: Number(r.last_seen),
     })),
-    topics: topics.map((r) => ({ app_id: r.app_id!, app_version: r.v!, topic: r.topic!, n: Number(r.n) })),
+    topics: topics.map((r) => ({ app_id: r.app_id!, app_version: r.v!, topic: r.topic_name!, n: Number(r.n) })),
   };
 }
 
@@ -247,7 +248,9 @@ export function appVersions(
   return [...byApp.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([app_id, rows]) => {
-      const ordered = [...rows].sort((a, b) => a.first_seen - b.first_seen || a.app_version.localeCompare(b.app_version));
+      const ordered = [...rows].sort(
+        (a, b) => a.first_seen - b.first_seen || a.app_version.localeCompare(b.app_version),
+      );
       let previous: { version: string; negative: number; shares: Map<string, number> } | null = null;
       const out: AppVersionRow[] = [];
       for (const r of ordered) {
