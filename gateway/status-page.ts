@@ -158,7 +158,9 @@ async function appVersionsPanel(q) {
 }
 async function emergingPanel(q) {
   const { emerging } = await json('/dashboard/emerging?' + q);
-  $('emerging-span').textContent = 'since ' + when(emerging.recent_from) + ' vs ' + when(emerging.baseline_from) + ' onwards';
+  const span = (ms) => (ms < 172800000 ? Math.round(ms / 3600000) + ' h' : Math.round(ms / 86400000) + ' d');
+  $('emerging-span').textContent = '(last ' + span(emerging.to - emerging.recent_from) + ' against the ' +
+    span(emerging.recent_from - emerging.baseline_from) + ' before)';
   const apps = emerging.apps.filter((a) => a.terms.length);
   if (!apps.length) { const n = emerging.apps.length;
     return empty($('emerging'), n ? 'Nothing rises in ' + n + ' app(s): no word\\u2019s share of recent negative reviews is significantly above its baseline.' :
