@@ -107,8 +107,9 @@ export function pickWindowSize(counts: Record<string, number>, bucket: Filter['b
 }
 
 export async function drift(store: ClickHouseStore, f: Filter): Promise<DriftPoint[]> {
-  // Every app at once is the global segment ('all'): one verdict per window, as the processor gave it.
-  const segment = f.app === null ? " AND segment = 'all'" : ' AND segment = {app:String}';
+  // Every app at once: every segment's windows (the global 'all' and each app's), each with its own
+  // verdict; the page marks a window drifted when any segment's verdict says so.
+  const segment = byApp(f, 'segment');
   const rows = await store.query<{
     size: string;
     t: string;

@@ -189,8 +189,9 @@ async function driftPanel(q, events) {
   const drifted = windows.filter((w) => w.drifted), step = times.length > 1 ? times[1] - times[0] : 3600000;
   const segments = new Set(windows.map((w) => w.segment));
   $('verdict').innerHTML = '<b>' + drifted.length + '</b> of ' + windows.length + ' tested windows drifted' +
-    (segments.size === 1 ? ' (segment ' + esc([...segments][0]) + ')' : '') + (drifted.length ? ': ' + drifted.slice(-3).reverse()
-      .map((w) => when(w.t) + ' ' + esc(w.reason || w.drifted_features.join(', '))).join('; ') : '; the effects below stay within the noise.');
+    (segments.size === 1 ? ' (segment ' + esc([...segments][0]) + ')' : ' (' + segments.size + ' segments: all apps and each app)') +
+    (drifted.length ? ': ' + drifted.slice(-3).reverse().map((w) => when(w.t) + ' ' + esc(w.segment) + ': ' +
+      esc(w.reason || w.drifted_features.join(', '))).join('; ') : '; the effects below stay within the noise.');
   $('verdict').dataset.count = String(drifted.length);
   const count = (f) => windows.filter((w) => w.drifted_features.includes(f)).length;
   chart('drift', { series: [{}, ...features.map((f, k) => ({ label: f + (count(f) ? ' (drifted \\u00d7' + count(f) + ')' : ''),

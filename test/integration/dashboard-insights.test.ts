@@ -195,8 +195,9 @@ describe('status page insight queries on chdb', () => {
     expect(panel.apps.find((a) => a.app_id === STEADY)!.terms).toEqual([]);
   });
 
-  it('gives drift windows their verdict, effect size (PSI) and reason; all apps is the global segment', async () => {
-    const all = await drift(store, FILTER);
+  it('gives drift windows their verdict, effect size (PSI) and reason, every segment or one app', async () => {
+    const all = (await drift(store, FILTER)).filter((w) => w.segment === 'all');
+    expect((await drift(store, FILTER)).map((w) => w.segment).sort()).toEqual(['all', 'all', PAY, STEADY].sort());
     expect(all.map((w) => [w.segment, w.drifted])).toEqual([
       ['all', false],
       ['all', true],
