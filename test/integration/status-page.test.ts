@@ -377,10 +377,16 @@ describe('status page', () => {
       t = Date.now();
       await page.selectOption('#app', app);
       const counts = await panelCounts(page, t);
-      // Only the first sample app has an alert; the other's list says it has none.
-      const quiet = app === APPS[0] ? [] : [['alerts', 0]];
+      // Only the first sample app has an alert; the other's list says it has none. Drift shows what
+      // the drift processor tested for this app's segment, and says so when it tested nothing.
+      const { windows } = await api<{ windows: unknown[] }>(
+        `/dashboard/drift?app=${encodeURIComponent(app)}&from=${Date.now() - 86_400_000}&to=${Date.now()}`,
+      );
+      expect(counts.drift).toBe(new Set(windows.map((w) => (w as { t: number }).t)).size);
+      if (!windows.length) expect(await page.textContent('#drift')).toMatch(/No tested drift window/);
+      const quiet = [...(app === APPS[0] ? [] : [['alerts', 0]]), ...(windows.length ? [] : [['drift', 0]])];
       expect(Object.entries(counts).filter(([, n]) => n === 0)).toEqual(quiet);
-      if (quiet.length) expect(await page.textContent('#alerts')).toMatch(/No alert in this range/);
+      if (app !== APPS[0]) expect(await page.textContent('#alerts')).toMatch(/No alert in this range/);
       const shown = await page.locator('#negatives td:nth-child(2)').allTextContents();
       expect(new Set(shown)).toEqual(new Set([app]));
       await page.screenshot({ path: path.join(shots, `status-page-${app}.png`), fullPage: true });
