@@ -98,7 +98,8 @@ const overlay = (lines, bands) => ({ hooks: { drawClear: [(u) => { const ctx = u
   for (const m of lines) { const p = x(m.at); if (p < u.bbox.left || p > u.bbox.left + u.bbox.width) continue;
     ctx.strokeStyle = m.color; ctx.lineWidth = 1.5; ctx.setLineDash(m.dash || []); ctx.beginPath(); ctx.moveTo(p, top);
     ctx.lineTo(p, top + h); ctx.stroke(); if (m.label) { ctx.fillStyle = m.color; ctx.font = 'bold ' + 11 * devicePixelRatio + 'px sans-serif';
-      ctx.fillText(m.label, p + 4, top + 12 * devicePixelRatio); } }
+      const w = ctx.measureText(m.label).width, right = u.bbox.left + u.bbox.width;
+      ctx.fillText(m.label, p + 4 + w > right ? p - 4 - w : p + 4, top + 12 * devicePixelRatio); } }
   ctx.restore(); }] } });
 function chart(id, opts, data, lines = [], bands = []) { charts[id]?.destroy(); const el = $(id); el.innerHTML = '';
   const at = [...lines.map((m) => m.at), ...bands.flatMap((b) => [b.from, b.to])].map((t) => t / 1000);
