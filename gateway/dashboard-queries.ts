@@ -53,16 +53,33 @@ export async function sentiment(store: ClickHouseStore, f: Filter): Promise<Sent
 export interface DriftPoint {
   t: number;
   segment: string;
+  /** The window's verdict, as the drift processor decided it (Benjamini-Hochberg across features). */
   drifted: boolean;
-  /** Per feature: 1 is its threshold; above it, drifted (see driftScore). */
+  /** Per feature: 1 is its threshold; above it, significant (see driftScore). Kept for API clients. */
   scores: Record<string, number>;
+  /**
+   * Per feature: the effect size as the population stability index (PSI) of the window against the
+   * reference, one unit for every feature (0.1 a moderate shift, 0.25 a major one by the usual rule).
+   */
+  effects: Record<string, number>;
+  /** The features the verdict names, and its reason in their own units ("negative share 12 % -> 41 %"). */
+  drifted_features: string[];
+  reason: string;
+  rows: number;
 }
 
 interface FeatureResultJson {
   statistic?: number;
   p_value?: number | null;
   threshold?: number;
+  psi?: number;
   drifted?: boolean;
+}
+
+/** PSI shown on the page: non-negative and finite, capped where the chart stops telling sizes apart. */
+export function driftEffect(r: FeatureResultJson): number {
+  const psi = Number(r.psi ?? 0);
+  return Number.isFinite(psi) ? Math.min(2, Math.max(0, psi)) : 2;
 }
 
 /** The significance level windows were written without (rows before the threshold was stored). */
@@ -90,17 +107,24 @@ export function pickWindowSize(counts: Record<string, number>, bucket: Filter['b
 }
 
 export async function drift(store: ClickHouseStore, f: Filter): Promise<DriftPoint[]> {
+  // Every app at once: every segment's windows (the global 'all' and each app's), each with its own
+  // verdict; the page marks a window drifted when any segment's verdict says so.
+  const segment = byApp(f, 'segment');
   const rows = await store.query<{
     size: string;
     t: string;
     segment: string;
     drifted: string | boolean;
     features: string;
+    drifted_features: string[];
+    reason: string;
+    rows: string;
   }>(
-    `SELECT window_size AS size, toUnixTimestamp64Milli(window_end) AS t, segment, drifted, features
+    `SELECT window_size AS size, toUnixTimestamp64Milli(window_end) AS t, segment, drifted, features,
+       drifted_features, reason, rows
      FROM ${store.database}.drift_segment_windows FINAL
      WHERE tested AND window_end >= fromUnixTimestamp64Milli({from:Int64})
-       AND window_end < fromUnixTimestamp64Milli({to:Int64})${byApp(f, 'segment')}
+       AND window_end < fromUnixTimestamp64Milli({to:Int64})${segment}
      ORDER BY t, segment LIMIT 20000`,
     params(f),
   );
@@ -112,7 +136,17 @@ export async function drift(store: ClickHouseStore, f: Filter): Promise<DriftPoi
     .map((r) => {
       const features = JSON.parse(r.features || '{}') as Record<string, FeatureResultJson>;
       const scores = Object.fromEntries(Object.entries(features).map(([k, v]) => [k, driftScore(v)]));
-      return { t: Number(r.t), segment: r.segment, drifted: Boolean(Number(r.drifted)), scores };
+      const effects = Object.fromEntries(Object.entries(features).map(([k, v]) => [k, driftEffect(v)]));
+      return {
+        t: Number(r.t),
+        segment: r.segment,
+        drifted: r.drifted === true || Number(r.drifted) === 1,
+        scores,
+        effects,
+        drifted_features: r.drifted_features ?? [],
+        reason: r.reason ?? '',
+        rows: Number(r.rows),
+      };
     });
 }
 

@@ -1,5 +1,5 @@
-// The status page's data: one read-only route per panel, each filtered by app and time range, and
-// the training runs' report charts. Registered by buildGateway; the queries sit behind DashboardPort
+// The status page's data: one read-only route per panel (reader role), each filtered by app and time
+// range, and the training runs' report charts. Registered by buildGateway; the queries sit behind DashboardPort
 // so the routes are tested with inject() and the SQL on chdb.
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,6 +15,7 @@ import type {
   VersionHistoryRow,
 } from './dashboard-queries.js';
 import type { DistinctiveTerm } from './terms.js';
+import type { AlertRow, AppVersions, EmergingPanel, TopicSeries } from './dashboard-insights.js';
 
 export interface VersionPanel {
   version: number;
@@ -34,6 +35,14 @@ export interface DashboardPort {
   negatives(f: Filter): Promise<NegativeReview[]>;
   terms(f: Filter): Promise<Record<Sentiment, DistinctiveTerm[]>>;
   versions(): Promise<VersionPanel[]>;
+  /** Alerts (ClickHouse `alerts` FINAL) whose window overlaps the range. */
+  alerts(f: Filter): Promise<AlertRow[]>;
+  /** Reviews per complaint topic over time. */
+  topics(f: Filter): Promise<TopicSeries>;
+  /** Sentiment and topic share per app version, each release against the previous one. */
+  appVersions(f: Filter): Promise<AppVersions[]>;
+  /** Words rising in each app's recent negative reviews against its own trailing baseline. */
+  emerging(f: Filter): Promise<EmergingPanel>;
   /** A file of a training run's report (null when there is none). */
   runFile(runId: string, file: RunFile): Promise<Buffer | null>;
 }
@@ -88,6 +97,10 @@ export function dashboardRoutes(
   panel('/dashboard/timeline', (f) => port.timeline(f), 'events');
   panel('/dashboard/negatives', (f) => port.negatives(f), 'reviews');
   panel('/dashboard/terms', (f) => port.terms(f), 'terms');
+  panel('/dashboard/alerts', (f) => port.alerts(f), 'alerts');
+  panel('/dashboard/topics', (f) => port.topics(f), 'topics');
+  panel('/dashboard/app-versions', (f) => port.appVersions(f), 'apps');
+  panel('/dashboard/emerging', (f) => port.emerging(f), 'emerging');
   app.get('/dashboard/versions', { onRequest: read, schema: { ...security, tags: ['dashboard'] } }, async () => ({
     versions: await port.versions(),
   }));

@@ -1,9 +1,7 @@
 // The gateway as a runner process: real engine (hot-reloaded from the registry like the scorers,
 // verified packages only), the followed registry, Kafka topics and ClickHouse behind GatewayDeps.
 //   npm run gateway
-import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
@@ -17,9 +15,7 @@ import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { KafkaProbe, acknowledgedSend } from './ports.js';
 import { DRIFT_SEGMENTS_SQL, driftSegmentView, statsCounts, trend, type DriftSegmentRow } from './queries.js';
 import { Snapshot } from './snapshot.js';
-import * as q from './dashboard-queries.js';
-import { versionPanels, type DashboardPort } from './dashboard.js';
-import { distinctiveTerms } from './terms.js';
+import { clickhouseDashboardPort } from './dashboard-port.js';
 
 function tokenBook(cfg: GatewayConfig, log: Logger): TokenBook {
   const book = new TokenBook(parseTokens(cfg.GATEWAY_TOKENS ?? '').entries);
@@ -42,23 +38,6 @@ function views(ctx: Context, cfg: GatewayConfig) {
     driftSegments: view('drift_segments', async () =>
       (await ctx.store.query<DriftSegmentRow>(DRIFT_SEGMENTS_SQL(ctx.store.database))).map(driftSegmentView),
     ),
-  };
-}
-
-/** The status page's panels on ClickHouse; training reports from the artifact store's runs/ folder. */
-function dashboardPort(ctx: Context, modelName: string): DashboardPort {
-  const s = ctx.store;
-  const runFile = (runId: string, file: string): string =>
-    path.join(ctx.config.ULASAN_ARTIFACT_DIR, 'runs', runId, file);
-  return {
-    apps: (f) => q.apps(s, f),
-    sentiment: (f) => q.sentiment(s, f),
-    drift: (f) => q.drift(s, f),
-    timeline: (f) => q.timeline(s, f),
-    negatives: (f) => q.negatives(s, f),
-    terms: async (f) => distinctiveTerms(await q.termCounts(s, f)),
-    versions: async () => versionPanels(await q.versionHistory(s, modelName), (id, f) => existsSync(runFile(id, f))),
-    runFile: async (id, f) => (existsSync(runFile(id, f)) ? readFileSync(runFile(id, f)) : null),
   };
 }
 
@@ -125,7 +104,7 @@ export const gateway: Processor = {
       },
       trend: () => v.trend.get(),
       driftSegments: () => v.driftSegments.get(),
-      dashboard: dashboardPort(ctx, name),
+      dashboard: clickhouseDashboardPort(ctx.store, ctx.config.ULASAN_ARTIFACT_DIR, name),
       kafkaReachable: () => probe.reachable(),
       metrics: ctx.metrics,
     };

@@ -3,7 +3,10 @@
 // it; two sample apps' reviews are scored over a few hours of event time; a manual retrain from the
 // admin route is trained, registered and promoted, and one from the CLI gives a second run. Then
 // every panel must show data for all apps and for each app, filters must work, and screenshots are
-// kept in test-artifacts/.
+// kept in test-artifacts/. What the scoring processor's topic tagger and app versions and the alerts
+// processor write is inserted into ClickHouse here (those processors are tested on their own): a
+// third app's week of history with a payment-complaint burst on its new release, an open and a
+// resolved alert, and topics and versions on the sample apps' predictions.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +19,8 @@ import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
+import type { ClickHouseStore } from '../../processors/shared/clickhouse/store.js';
+import { toDateTime64 } from '../../processors/shared/time.js';
 import { DATA } from '../unit/models/fixtures.js';
 import { ROOT, freshDir, stackAddresses, stopAndDeleteTopics, uniquePrefix, waitFor } from '../helpers.js';
 
@@ -24,6 +29,8 @@ const prefix = uniquePrefix();
 const admin = newToken('status-admin', 'admin');
 const reader = newToken('status-viewer', 'read');
 const APPS = ['id.co.sample.belanja', 'id.co.sample.ojek'];
+const PAY = 'id.co.sample.bayar';
+const HOUR = 3_600_000;
 const artifacts = freshDir('status-artifacts');
 const shots = path.join(ROOT, 'test-artifacts');
 let running: Running;
@@ -50,6 +57,156 @@ function sampleReviews(): Review[] {
       created_at: start + i * 15_000,
     })),
   );
+}
+
+/** Topics by a few keywords: a stand-in for the taxonomy, enough for the page to have topics to show. */
+function standInTopics(text: string): string[] {
+  const rules: [string, RegExp][] = [
+    ['payment', /bayar|saldo|transfer|dana|ovo|gopay/i],
+    ['delivery', /kirim|kurir|paket|ongkir/i],
+    ['slow', /lambat|lemot|lama/i],
+    ['crash', /error|crash|force close|keluar sendiri/i],
+    ['refund', /refund|dikembalikan/i],
+  ];
+  return rules.filter(([, re]) => re.test(text)).map(([topic]) => topic);
+}
+
+/** A week of the payment app (hourly reviews on 2.3.1), then a day of payment complaints on 2.4.0. */
+function paymentHistory(now: number) {
+  const rows: { id: string; at: number; text: string; label: string; version: string }[] = [];
+  for (let h = 7 * 24; h > 24; h--) {
+    const negative = h % 5 === 0;
+    const text = negative
+      ? `aplikasi lemot dan sering error jam ${h % 24}`
+      : `pengiriman cepat dan barang bagus ${h % 24}`;
+    rows.push({
+      id: `${prefix}pay-${h}`,
+      at: now - h * HOUR,
+      text,
+      label: negative ? 'negative' : 'positive',
+      version: '2.3.1',
+    });
+  }
+  for (let i = 0; i < 72; i++) {
+    const burst = i % 3 !== 0;
+    const text = burst ? `saldo terpotong tapi pembayaran gagal, refund belum masuk ${i}` : `lumayan cepat ${i}`;
+    rows.push({
+      id: `${prefix}pay-b${i}`,
+      at: now - 24 * HOUR + i * 20 * 60_000,
+      text,
+      label: burst ? 'negative' : 'neutral',
+      version: '2.4.0',
+    });
+  }
+  return rows;
+}
+
+const prediction = (id: string, app: string, at: number, label: string, version: string | null, topics: string[]) => ({
+  review_id: id,
+  app_id: app,
+  source: 'google_play',
+  label,
+  prob_negative: label === 'negative' ? 0.9 : 0.05,
+  prob_neutral: label === 'neutral' ? 0.9 : 0.05,
+  prob_positive: label === 'positive' ? 0.9 : 0.05,
+  confidence: 0.9,
+  model_name: 'ulasan-compact',
+  model_version: '1',
+  feature_set_version: '1',
+  created_at: toDateTime64(at),
+  scored_at: toDateTime64(Date.now() + 60_000),
+  kafka_partition: 0,
+  kafka_offset: 0,
+  app_version: version,
+  topics,
+});
+
+/** What the topic tagger, the scrapers' app versions and the alerts processor would have written. */
+async function plantInsights(store: ClickHouseStore, reviews: Review[]): Promise<void> {
+  const now = Date.now();
+  const pay = paymentHistory(now);
+  const common = { source: 'google_play', kafka_partition: 0, kafka_offset: 0 };
+  await store.insert(
+    'reviews',
+    pay.map((r) => ({
+      ...common,
+      review_id: r.id,
+      app_id: PAY,
+      text: r.text,
+      created_at: toDateTime64(r.at),
+      ingested_at: toDateTime64(r.at),
+      app_version: r.version,
+    })),
+  );
+  const db = store.database;
+  const scored = await store.query<{ review_id: string; label: string }>(
+    `SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL WHERE review_id LIKE {p:String}`,
+    { p: `${prefix}%` },
+  );
+  const labelOf = new Map(scored.map((r) => [r.review_id, r.label]));
+  const half = now - 1.5 * HOUR;
+  await store.insert('predictions', [
+    ...pay.map((r) => prediction(r.id, PAY, r.at, r.label, r.version, standInTopics(r.text))),
+    // The sample apps' own predictions again, later scored_at, now with a version and topics.
+    ...reviews.map((r) =>
+      prediction(
+        r.review_id,
+        r.app_id,
+        r.created_at,
+        labelOf.get(r.review_id) ?? 'neutral',
+        r.created_at < half ? '7.0.0' : '7.1.0',
+        standInTopics(r.text),
+      ),
+    ),
+  ]);
+  const alert = (
+    id: string,
+    app: string,
+    kind: string,
+    status: string,
+    from: number,
+    to: number,
+    reason: string,
+    topics: string[],
+  ) => ({
+    alert_id: id,
+    app_id: app,
+    kind,
+    app_version: kind === 'sentiment_turn' ? null : '2.4.0',
+    window_start: toDateTime64(from),
+    window_end: toDateTime64(to),
+    topics,
+    status,
+    reason,
+    baseline_share: 0.2,
+    current_share: 0.67,
+    reviews: 72,
+    statistic: 6.1,
+    opened_at: toDateTime64(to),
+    updated_at: toDateTime64(to),
+  });
+  await store.insert('alerts', [
+    alert(
+      `${prefix}a1`,
+      PAY,
+      'complaint_surge',
+      'open',
+      now - 24 * HOUR,
+      now - 12 * HOUR,
+      'negative 20 % -> 67 % over 12 hours, 100 % of them about payment: saldo terpotong, pembayaran gagal',
+      ['payment'],
+    ),
+    alert(
+      `${prefix}a2`,
+      APPS[0]!,
+      'sentiment_turn',
+      'resolved',
+      now - 3 * HOUR,
+      now - 2 * HOUR,
+      'negative 18 % -> 35 % over 1 hour',
+      [],
+    ),
+  ]);
 }
 
 async function api<T>(url: string, token = admin.token, init: RequestInit = {}): Promise<T> {
@@ -120,6 +277,7 @@ beforeAll(async () => {
     120_000,
     'every review scored',
   );
+  await plantInsights(running.ctx.store, reviews);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-sync'],
@@ -136,7 +294,7 @@ afterAll(async () => {
 async function panelCounts(page: Page, after: number): Promise<Record<string, number>> {
   await page.waitForFunction(`Number(document.body.dataset.ready ?? 0) > ${after}`, undefined, { timeout: 30_000 });
   return page.evaluate<Record<string, number>>(
-    `Object.fromEntries(['sentiment', 'drift', 'events', 'negatives', 'terms', 'versions']
+    `Object.fromEntries(['sentiment', 'alerts', 'topics', 'appversions', 'drift', 'events', 'negatives', 'terms', 'versions']
       .map((id) => [id, Number(document.getElementById(id).dataset.count ?? 0)]))`,
   );
 }
@@ -219,11 +377,42 @@ describe('status page', () => {
       t = Date.now();
       await page.selectOption('#app', app);
       const counts = await panelCounts(page, t);
-      expect(Object.entries(counts).filter(([, n]) => n === 0)).toEqual([]);
+      // Only the first sample app has an alert; the other's list says it has none. Drift shows what
+      // the drift processor tested for this app's segment, and says so when it tested nothing.
+      const { windows } = await api<{ windows: unknown[] }>(
+        `/dashboard/drift?app=${encodeURIComponent(app)}&from=${Date.now() - 86_400_000}&to=${Date.now()}`,
+      );
+      expect(counts.drift).toBe(new Set(windows.map((w) => (w as { t: number }).t)).size);
+      if (!windows.length) expect(await page.textContent('#drift')).toMatch(/No tested drift window/);
+      const quiet = [...(app === APPS[0] ? [] : [['alerts', 0]]), ...(windows.length ? [] : [['drift', 0]])];
+      expect(Object.entries(counts).filter(([, n]) => n === 0)).toEqual(quiet);
+      if (app !== APPS[0]) expect(await page.textContent('#alerts')).toMatch(/No alert in this range/);
       const shown = await page.locator('#negatives td:nth-child(2)').allTextContents();
       expect(new Set(shown)).toEqual(new Set([app]));
       await page.screenshot({ path: path.join(shots, `status-page-${app}.png`), fullPage: true });
     }
+    // The payment app over a week: its burst shows as an open alert with its reason, a payment topic
+    // line, release 2.4.0 against 2.3.1, and the burst's words as emerging.
+    t = Date.now();
+    await page.selectOption('#range', '7');
+    await page.selectOption('#app', PAY);
+    const pay = await panelCounts(page, t);
+    expect(pay.alerts).toBe(1);
+    expect(await page.textContent('#alerts')).toMatch(/open complaint_surge .*v2\.4\.0.*saldo terpotong/);
+    expect(await page.textContent('#appversions')).toMatch(/2\.4\.0.*vs 2\.3\.1/);
+    expect(await page.locator('#appversions tr').count()).toBe(3);
+    const emerging = await page.textContent('#emerging');
+    expect(emerging).toMatch(/saldo|terpotong|pembayaran/);
+    expect(emerging).not.toMatch(/lemot/);
+    expect(await page.textContent('#topics')).toMatch(/payment/);
+    await page.screenshot({ path: path.join(shots, `status-page-${PAY}.png`), fullPage: true });
+    // Every app over the week, the view docs/status-page.png shows.
+    t = Date.now();
+    await page.selectOption('#app', '');
+    const week = await panelCounts(page, t);
+    expect(week.alerts).toBe(2);
+    expect(await page.textContent('#verdict')).toMatch(/\d+ of \d+ tested windows drifted/);
+    await page.screenshot({ path: path.join(shots, 'status-page-week.png'), fullPage: true });
     await page.fill('#text', 'Pengiriman cepat, aplikasinya sangat membantu');
     await page.click('#predict');
     await page.waitForFunction("document.getElementById('result')?.textContent?.includes('positive')");

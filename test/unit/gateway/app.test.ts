@@ -100,12 +100,27 @@ function fakes() {
     dashboard: {
       apps: async (f) => (filters.push(f), [{ app_id: 'id.co.app', reviews: 7 }]),
       sentiment: async (f) => (filters.push(f), [{ t: 1_700_000_000_000, negative: 1, neutral: 2, positive: 4 }]),
-      drift: async () => [{ t: 1_700_000_000_000, segment: 'id.co.app', drifted: false, scores: { char_count: 0.4 } }],
+      drift: async () => [
+        {
+          t: 1_700_000_000_000,
+          segment: 'id.co.app',
+          drifted: false,
+          scores: { char_count: 0.4 },
+          effects: { char_count: 0.02 },
+          drifted_features: [],
+          reason: '',
+          rows: 40,
+        },
+      ],
       timeline: async () => [{ at: 1_700_000_000_000, kind: 'promotion', label: 'v2 to Production' }],
       negatives: async () => [],
       terms: async () => ({ negative: [{ term: 'error', n: 3, z: 2.5 }], neutral: [], positive: [] }),
       versions: async () => [],
       runFile: async (id, file) => (id === '0123abcd-0000' && file === 'confusion.svg' ? Buffer.from('<svg/>') : null),
+      alerts: async (f) => (filters.push(f), []),
+      topics: async () => ({ t: [], reviews: [], topics: [] }),
+      appVersions: async () => [],
+      emerging: async (f) => ({ recent_from: f.from, baseline_from: f.from, to: f.to, apps: [] }),
     },
     metrics: new Registry(),
   };
@@ -215,6 +230,10 @@ describe('gateway routes', () => {
     ['POST', '/retrain', 'admin'],
     ['GET', '/dashboard/sentiment', 'read'],
     ['GET', '/dashboard/versions', 'read'],
+    ['GET', '/dashboard/alerts', 'read'],
+    ['GET', '/dashboard/topics', 'read'],
+    ['GET', '/dashboard/app-versions', 'read'],
+    ['GET', '/dashboard/emerging', 'read'],
     ['GET', '/runs/0123abcd-0000/confusion.svg', 'read'],
   ] as const)('%s %s needs the %s role: 401 without or with an unknown token, 403 below it', async (m, url, need) => {
     const app = await buildGateway(fakes().deps, options);
@@ -432,6 +451,10 @@ describe('manual retrain and the status page panels', () => {
       ['/dashboard/negatives', 'reviews'],
       ['/dashboard/terms', 'terms'],
       ['/dashboard/versions', 'versions'],
+      ['/dashboard/alerts', 'alerts'],
+      ['/dashboard/topics', 'topics'],
+      ['/dashboard/app-versions', 'apps'],
+      ['/dashboard/emerging', 'emerging'],
     ]) {
       const r = await call(app, { method: 'GET', url: url! });
       expect(r.statusCode, url).toBe(200);

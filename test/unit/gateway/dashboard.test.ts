@@ -1,7 +1,9 @@
-// The arithmetic behind the status page's panels: drift scores on one scale, distinctive words,
-// versions folded from their stage history.
+// The arithmetic behind the status page's panels: drift scores on one scale and effect sizes,
+// distinctive words, versions folded from their stage history, app releases against the previous
+// one, topic series and the emerging-words split.
 import { describe, expect, it } from 'vitest';
-import { driftScore, type TermCount } from '../../../gateway/dashboard-queries.js';
+import { driftEffect, driftScore, type TermCount } from '../../../gateway/dashboard-queries.js';
+import { appVersions, recentStart, topicSeries } from '../../../gateway/dashboard-insights.js';
 import { filterOf, versionPanels } from '../../../gateway/dashboard.js';
 import { distinctiveTerms } from '../../../gateway/terms.js';
 
@@ -71,5 +73,69 @@ describe('status page panels', () => {
     });
     expect(filterOf({ from: 0, to: 3 * 86_400_000 }).bucket).toBe('hour');
     expect(() => filterOf({ from: 5, to: 5 })).toThrow(/before/);
+  });
+
+  it('shows drift effect sizes as PSI, never negative or unbounded', () => {
+    expect(driftEffect({ psi: 0.18, p_value: 1e-40 })).toBeCloseTo(0.18, 9);
+    expect(driftEffect({ psi: -0.001 })).toBe(0);
+    expect(driftEffect({ psi: 40 })).toBe(2);
+    expect(driftEffect({ psi: Number.POSITIVE_INFINITY })).toBe(2);
+    expect(driftEffect({})).toBe(0);
+  });
+
+  it('compares each app release with the one released before it, newest first', () => {
+    const row = (app_version: string, first_seen: number, reviews: number, negative: number) => ({
+      app_id: 'a',
+      app_version,
+      reviews,
+      negative,
+      neutral: 0,
+      positive: reviews - negative,
+      first_seen,
+      last_seen: first_seen + 10,
+    });
+    // 2.10.0 came after 2.9.0 although it sorts before it as text: release order is first-seen order.
+    const apps = appVersions(
+      [row('2.10.0', 300, 50, 30), row('2.9.0', 200, 100, 20), row('2.8.0', 100, 10, 1)],
+      [
+        { app_id: 'a', app_version: '2.10.0', topic: 'crash', n: 25 },
+        { app_id: 'a', app_version: '2.9.0', topic: 'crash', n: 5 },
+        { app_id: 'a', app_version: '2.9.0', topic: 'ads', n: 9 },
+      ],
+      2,
+    );
+    expect(apps).toHaveLength(1);
+    const [latest, previous] = apps[0]!.versions;
+    expect(apps[0]!.versions).toHaveLength(2);
+    expect(latest).toMatchObject({ app_version: '2.10.0', previous_version: '2.9.0', negative_share: 0.6 });
+    expect(latest!.negative_change).toBeCloseTo(0.4, 9);
+    expect(latest!.topics).toEqual([{ topic: 'crash', reviews: 25, share: 0.5, change: 0.45 }]);
+    expect(previous!.topics.map((t) => t.topic)).toEqual(['ads', 'crash']);
+    expect(previous!.previous_version).toBe('2.8.0');
+  });
+
+  it('aligns topic counts on the buckets with reviews and keeps the most frequent topics', () => {
+    const s = topicSeries(
+      [
+        { t: 1, n: 10 },
+        { t: 2, n: 20 },
+      ],
+      [
+        { t: 1, topic: 'payment', n: 2 },
+        { t: 2, topic: 'payment', n: 9 },
+        { t: 2, topic: 'ads', n: 1 },
+        { t: 3, topic: 'ads', n: 99 }, // a bucket without reviews in the totals: not shown
+      ],
+      1,
+    );
+    expect(s).toEqual({ t: [1, 2], reviews: [10, 20], topics: [{ topic: 'payment', total: 11, counts: [2, 9] }] });
+  });
+
+  it('takes the last quarter of the range as recent, between an hour and a week', () => {
+    const day = 86_400_000;
+    expect(recentStart({ app: null, from: 0, to: 28 * day, bucket: 'day' })).toBe(21 * day);
+    expect(recentStart({ app: null, from: 0, to: 365 * day, bucket: 'day' })).toBe(358 * day);
+    expect(recentStart({ app: null, from: 0, to: 2 * 3_600_000, bucket: 'hour' })).toBe(3_600_000);
+    expect(recentStart({ app: null, from: 0, to: 1000, bucket: 'hour' })).toBe(0);
   });
 });
