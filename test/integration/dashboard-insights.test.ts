@@ -5,7 +5,8 @@
 // scoring and alerts processors that write them in production are tested on their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore, type ClickHouseStore } from '../../processors/shared/clickhouse/store.js';
+import { openStore } from '../../processors/shared/clickhouse/open.js';
+import type { ClickHouseStore } from '../../processors/shared/clickhouse/store.js';
 import { toDateTime64 } from '../../processors/shared/time.js';
 import * as insights from '../../gateway/dashboard-insights.js';
 import { drift, type Filter } from '../../gateway/dashboard-queries.js';
