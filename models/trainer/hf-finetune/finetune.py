@@ -250,7 +250,7 @@ def train(a, tokenizer, model, rows, device):
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
-            loss_sum += float(loss) * float(w.sum())
+            loss_sum += float(loss.detach()) * float(w.sum())
             weight_sum += float(w.sum())
             step += 1
         dev = dev_f1(model, tokenizer, dev_ids, [r[1] for r in dev_rows], names, device)
@@ -474,7 +474,8 @@ def main(argv):
                               fp32, int8)
         meta = package_meta(a, model, fit, check, sha256_files(a.train, a.valid), device, time.time() - t0)
         write_package(a, tokenizer, model, int8 if a.serve == "int8" else fp32, meta)
-    log(f"package written to {a.out} ({time.time() - t0:.1f} s)")
+    cpu = time.process_time()
+    log(f"package written to {a.out} ({time.time() - t0:.1f} s, {cpu:.1f} s CPU)")
     print(json.dumps({"dev_macro_f1": fit["dev_macro_f1"], "export": check}), flush=True)
 
 

@@ -70,7 +70,9 @@ child.on('exit', (code, signal) => {
   }
   measurePackage(outDir, validFile, checkFile, minAgreement).then(
     ({ report, served }) => {
-      const summary = { accuracy: report.accuracy, macro_f1: report.macro_f1, n: report.n, served };
+      const cpu = process.cpuUsage();
+      const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e5) / 10;
+      const summary = { accuracy: report.accuracy, macro_f1: report.macro_f1, n: report.n, served, cpuSeconds };
       console.log(`hf-finetune job: measured through the serving engine ${JSON.stringify(summary)}`);
       finish(0);
     },
