@@ -69,7 +69,7 @@ beforeAll(async () => {
       LAUNCHER_MODEL_NAME: 'indobert',
       LAUNCHER_JOBS: 'indobert=hf-finetune,ulasan-compact=compact',
       LAUNCHER_HF_CHECKPOINT: checkpoint,
-      LAUNCHER_JOB_ARGS: '--epochs 1 --batch-size 32 --max-length 64',
+      LAUNCHER_JOB_ARGS: '--epochs 1 --batch-size 32 --max-length 64 --threads 1',
       // A random tiny BERT after one epoch is no sentiment model (it mostly predicts the majority
       // class): the accuracy floors are opened so that the first version of `indobert`, which has no
       // Production to be compared with, is promoted. What this test gates on is the export check.
