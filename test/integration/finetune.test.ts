@@ -3,7 +3,7 @@
 // hf-finetune job that LAUNCHER_JOBS selects for the `indobert` model name, exported to ONNX and
 // int8, checked against PyTorch, registered, promoted, hot-reloaded by the scorer, and scores reviews
 // into ClickHouse under its registry version. Needs the bootstrap's .venv-train (scripts/bootstrap.sh).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,13 +33,55 @@ const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
 const artifactDir = freshDir('finetune-artifacts');
 const checkpoint = path.join(freshDir('finetune-checkpoint'), 'tiny-bert');
-const REVIEWS = 200;
+const REVIEWS = 1500;
 let running: Running;
+let launcher: ChildProcess | undefined;
+let launcherErr = '';
 
 interface PackageMeta {
   family: string;
   metrics: Record<string, number>;
   model_card: { export: Record<string, unknown>; base_checkpoint: Record<string, unknown> };
+}
+
+const base = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  KAFKA_BROKERS: brokers.join(','),
+  SCHEMA_REGISTRY_URL: registryUrl,
+  ULASAN_TOPIC_PREFIX: prefix,
+  ULASAN_ARTIFACT_DIR: artifactDir,
+  LAUNCHER_WORK_DIR: freshDir('finetune-runs'),
+  LAUNCHER_JOBS: 'indobert=hf-finetune,ulasan-compact=compact',
+  LOG_LEVEL: 'warn',
+  ...extra,
+});
+
+/** The `indobert` launcher, in its own process (one launcher trains one model name). */
+function spawnIndobertLauncher(): ChildProcess {
+  const env = base({
+    CHDB_PATH: freshDir('finetune-launcher'),
+    METRICS_PORT: '0',
+    LAUNCHER_GROUP: `${prefix}launcher-indobert`,
+    LAUNCHER_MODEL_NAME: 'indobert',
+    LAUNCHER_HF_CHECKPOINT: checkpoint,
+    LAUNCHER_JOB_ARGS: '--epochs 1 --batch-size 32 --lr 2e-3 --max-length 64 --threads 1',
+    // A random tiny BERT after one epoch is no sentiment model: the accuracy floors are opened so that
+    // the first version of `indobert`, which has no Production to be compared with, is promoted. What
+    // this test gates on is the export check.
+    LAUNCHER_GATE_REGISTER: '0',
+    LAUNCHER_GATE_PROMOTE: '0',
+  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'training-launcher'],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  child.stderr!.on('data', (d: Buffer) => (launcherErr = (launcherErr + d.toString()).slice(-4000)));
+  return child;
 }
 
 beforeAll(async () => {
@@ -50,38 +92,39 @@ beforeAll(async () => {
     { encoding: 'utf8' },
   );
   if (made.status !== 0) throw new Error(`tiny checkpoint: ${made.stderr}`);
+  // This process: reviews stored, scored by whatever `indobert` version is Production, the registry
+  // mirrored, and the compact model's launcher (the distillation).
   running = await runProcessors(
-    ['scoring', 'registry-mirror', 'training-launcher'],
-    {
-      ...process.env,
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      ULASAN_TOPIC_PREFIX: prefix,
-      ULASAN_ARTIFACT_DIR: artifactDir,
+    ['review-store', 'scoring', 'registry-mirror', 'training-launcher'],
+    base({
       CHDB_PATH: freshDir('finetune'),
+      REVIEW_STORE_GROUP: `${prefix}review-store`,
       SCORING_GROUP: `${prefix}scoring`,
       SCORING_MODEL_DIR: await ensureDefaultModel(),
       SCORING_MODEL_NAME: 'indobert',
       SCORING_INSTANCE_ID: `finetune-test-${process.pid}`,
       REGISTRY_MIRROR_GROUP: `${prefix}mirror`,
-      LAUNCHER_GROUP: `${prefix}launcher`,
-      LAUNCHER_WORK_DIR: freshDir('finetune-runs'),
-      LAUNCHER_MODEL_NAME: 'indobert',
-      LAUNCHER_JOBS: 'indobert=hf-finetune,ulasan-compact=compact',
-      LAUNCHER_HF_CHECKPOINT: checkpoint,
-      LAUNCHER_JOB_ARGS: '--epochs 1 --batch-size 32 --max-length 64 --threads 1',
-      // A random tiny BERT after one epoch is no sentiment model (it mostly predicts the majority
-      // class): the accuracy floors are opened so that the first version of `indobert`, which has no
-      // Production to be compared with, is promoted. What this test gates on is the export check.
+      LAUNCHER_GROUP: `${prefix}launcher-compact`,
+      LAUNCHER_MODEL_NAME: 'ulasan-compact',
+      LAUNCHER_JOB_ARGS: '--epochs 5 --dim 32',
+      // The student of a weak teacher: the teacher gate decides, with bounds a tiny teacher can meet.
       LAUNCHER_GATE_REGISTER: '0',
-      LAUNCHER_GATE_PROMOTE: '0',
-      LOG_LEVEL: 'warn',
-    },
+      LAUNCHER_GATE_PROMOTE: '0.99',
+      LAUNCHER_DISTILL_MIN_AGREEMENT: '0.5',
+      LAUNCHER_DISTILL_MARGIN: '0.2',
+    }),
     { opsServer: false },
   );
+  launcher = spawnIndobertLauncher();
 }, 400_000);
 
-afterAll(() => stopAndDeleteTopics(running));
+afterAll(async () => {
+  if (launcher && launcher.exitCode === null) {
+    launcher.kill('SIGTERM');
+    await new Promise((r) => launcher!.once('exit', r));
+  }
+  await stopAndDeleteTopics(running);
+});
 
 const finishedRun = async (id: string): Promise<TrainingRun | undefined> =>
   (await trainingRuns(running.ctx)).find((r) => r.request_id === id && r.status !== 'started');
@@ -106,10 +149,10 @@ describe('fine-tuning the transformer in the loop', () => {
     async () => {
       const { ctx } = running;
       const id = `${prefix}finetune-1`;
-      await sendRetrainRequest(ctx, id, { train_limit: '2000', reason: 'fine-tune test' }, 'indobert');
+      await sendRetrainRequest(ctx, id, { train_limit: '4000', reason: 'fine-tune test' }, 'indobert');
       // A few minutes of CPU; the generous bound is for a machine shared with other test files.
       const run = await waitFor(() => finishedRun(id), 720_000, 'fine-tune run');
-      expect(run.status, run.reason ?? '').toBe('succeeded');
+      expect(run.status, `${run.reason}\n${launcherErr}`).toBe('succeeded');
       expect(run.model_name).toBe('indobert');
       expect(run.params!.command).toBe('hf-finetune (models/trainer/hf-finetune)');
       expect(run.reason).toMatch(/^promoted: .*\(no Production yet\)/);
@@ -161,6 +204,48 @@ describe('fine-tuning the transformer in the loop', () => {
         'reviews scored by indobert v1',
       );
       expect(scored).toBe(REVIEWS);
+    },
+  );
+
+  it(
+    'distils the fine-tuned indobert into the compact model by the existing path (--teacher indobert@production)',
+    { timeout: 600_000 },
+    async () => {
+      const { ctx } = running;
+      const db = ctx.store.database;
+      await waitFor(
+        async () =>
+          Number((await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.reviews FINAL`))[0]!.n) ===
+          REVIEWS,
+        60_000,
+        'reviews stored',
+      );
+      const id = `${prefix}distill-1`;
+      const details = {
+        job: 'distill',
+        teacher: 'indobert@production',
+        unlabeled_rows: String(REVIEWS),
+        train_limit: '0',
+      };
+      await sendRetrainRequest(ctx, id, details, 'ulasan-compact');
+      const run = await waitFor(() => finishedRun(id), 480_000, 'distillation run');
+      expect(run.status, run.reason ?? '').toBe('succeeded');
+      expect(run.params!.command).toBe('built-in compact trainer');
+      expect(run.reason).toMatch(/\(teacher indobert v1\)$/);
+      expect(run.model_version, run.reason ?? '').toBe(1);
+      const reg = await ModelRegistry.open({ kafka: ctx.kafka, serde: ctx.serde, topics: ctx.topics, artifactDir });
+      const student = reg.state.version('ulasan-compact', 1)!;
+      const meta = JSON.parse(readFileSync(path.join(artifactDir, student.content_hash, 'ulasan.json'), 'utf8')) as {
+        family: string;
+        model_card: { distillation: { teacher: Record<string, unknown> } };
+      };
+      expect(meta.family).toBe('compact-fasttext');
+      const teacher = reg.state.production('indobert')!;
+      expect(meta.model_card.distillation.teacher).toMatchObject({
+        family: 'bert',
+        content_hash: teacher.content_hash,
+      });
+      console.log(`distilled: ${run.reason}`);
     },
   );
 });
