@@ -464,6 +464,8 @@ def main(argv):
     train_rows, valid_rows = read_rows(a.train), read_rows(a.valid)
     log(f"{len(train_rows)} training rows, {len(valid_rows)} validation rows; checkpoint {a.checkpoint}; "
         f"device {device.type}")
+    # Seeded before loading: a re-initialised classification head draws from torch's generator.
+    torch.manual_seed(a.seed)
     tokenizer, model = load_model(a.checkpoint)
     fit = train(a, tokenizer, model, train_rows, device)
     with tempfile.TemporaryDirectory(prefix="ulasan-hf-export-") as tmp:
