@@ -1,5 +1,6 @@
 // The built-in training job, run by the training launcher in a child process. The contract is the
-// same for an external job (e.g. IndoBERT fine-tuning on a GPU box):
+// same for the shipped transformer fine-tune job (models/trainer/hf-finetune/job.ts, which also reads
+// ULASAN_HF_CHECKPOINT) and for an external one (LAUNCHER_COMMAND):
 //   environment  ULASAN_JOB_TRAIN  labelled training rows (JSONL: {"text", "label", "weight"?}), assembled
 //                                  by the launcher from its data manifest plus feedback
 //                ULASAN_JOB_VALID  labelled validation rows (JSONL: the manifest's evaluation sets), the

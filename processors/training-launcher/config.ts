@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
 
+/** The shipped training jobs a model name can be mapped to (LAUNCHER_JOBS). */
+export type JobKind = 'compact' | 'hf-finetune';
+
 export const launcherShape = {
   /** Consumer group of the training launcher. */
   LAUNCHER_GROUP: z.string().min(1).default('ulasan-training-launcher'),
@@ -19,6 +22,34 @@ export const launcherShape = {
    * fine-tuning script on a GPU box. Unset: the built-in compact trainer in a child process.
    */
   LAUNCHER_COMMAND: z.string().min(1).optional(),
+  /**
+   * The job per registry model name, as `name=job` pairs (comma-separated): `compact` (the built-in
+   * compact trainer) or `hf-finetune` (models/trainer/hf-finetune: fine-tunes LAUNCHER_HF_CHECKPOINT
+   * with PyTorch, exports ONNX and int8). E.g. `indobert=hf-finetune`. A model not listed runs
+   * LAUNCHER_COMMAND when set, else the built-in compact trainer.
+   */
+  LAUNCHER_JOBS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[^=\s]+=(compact|hf-finetune)$/, 'must list name=job pairs, job one of compact, hf-finetune'),
+      ),
+    )
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => p.split('=') as [string, JobKind]))),
+  /**
+   * The local Hugging Face checkpoint directory the hf-finetune job starts from (e.g. an IndoBERT you
+   * downloaded); passed to the job as ULASAN_HF_CHECKPOINT. The hub is never contacted.
+   */
+  LAUNCHER_HF_CHECKPOINT: z.string().min(1).optional(),
   /** Extra arguments for the job, e.g. "--epochs 10". */
   LAUNCHER_JOB_ARGS: z.string().default(''),
   /** Validation accuracy a candidate needs to be registered (Staging). */

@@ -26,7 +26,7 @@ import {
   type GateDecision,
   type LabelledText,
 } from './handler.js';
-import { launchJob } from './job.js';
+import { jobLabel, launchJob } from './job.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 
 export const NAME = 'training-launcher';
@@ -258,7 +258,7 @@ function startedRun(d: LauncherDeps, req: RetrainRequest, attempt: number): Trai
     request_id: req.request_id,
     reasons: req.reasons.join(','),
     attempt: String(attempt),
-    command: d.cfg.LAUNCHER_COMMAND ?? 'built-in compact trainer',
+    command: jobLabel(d.cfg),
     job_args: d.cfg.LAUNCHER_JOB_ARGS,
     manifest: manifestOf(d, req),
     requested_by: req.requested_by,
