@@ -8,6 +8,7 @@ import type { ModelVersionEvent, ScoredReview } from '../schemas/types.generated
 import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
 import type { Logger } from '../processors/shared/logger.js';
+import { retrainDataRoots } from '../processors/shared/data-path.js';
 import { counter } from '../processors/shared/metrics.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
 import { followedRegistry } from '../processors/shared/registry/follower.js';
@@ -134,7 +135,10 @@ export const gateway: Processor = {
       maxBatch: cfg.GATEWAY_MAX_BATCH,
       bodyLimit: cfg.GATEWAY_BODY_LIMIT,
       rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
+      rateLimitAnonymousMax: cfg.GATEWAY_RATE_LIMIT_ANONYMOUS,
       rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
+      retrainRoots: retrainDataRoots(ctx.config.ULASAN_DATA_DIR, cfg.LAUNCHER_MANIFEST),
+      refusedAuditMax: cfg.GATEWAY_REFUSED_AUDIT_MAX,
       microBatch: cfg.GATEWAY_MICROBATCH === 'on',
       log,
       grafanaUrl: cfg.GRAFANA_URL,
