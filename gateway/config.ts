@@ -34,6 +34,8 @@ export const gatewayShape = {
     .default(1024 * 1024),
   /** Requests per window and valid token. */
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  /** The window GATEWAY_RATE_LIMIT and GATEWAY_RATE_LIMIT_ANONYMOUS count in. */
+  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Requests per window and client address without a valid token (no token, a wrong one: 401s count too). */
   GATEWAY_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(600),
   /** Audit records of refused admin calls (401/403) per client address and minute; the rest are only counted. */
@@ -46,8 +48,6 @@ export const gatewayShape = {
     .string()
     .min(1)
     .default(path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json')),
-  /** The window GATEWAY_RATE_LIMIT counts in. */
-  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Batch concurrent `/predict` calls into shared engine runs. */
   GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
   /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */
