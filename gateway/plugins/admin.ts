@@ -1,6 +1,6 @@
 // The admin routes (admin role, every one audited): promote, rollback, reload, retrain. A refused
 // call (401/403) is audited too, within a per-address budget (refusalAudit).
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { allowedDataPath } from '../../processors/shared/data-path.js';
@@ -34,6 +34,36 @@ const bareIsEmpty = async (req: FastifyRequest) => {
 /** /model/reload takes no parameters: an empty object or no body. */
 const NoBody = Type.Object({}, { additionalProperties: false });
 const actorOf = (req: FastifyRequest) => `gateway:${req.identity!.name}`;
+
+type Guard = { onRequest: onRequestHookHandler; preValidation: typeof bareIsEmpty };
+
+/** POST /retrain: a manual RetrainRequest, its data path held to the allowed roots first. */
+function retrainRoute(base: FastifyInstance, o: AdminOptions, guard: Guard): void {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const accepted = { 202: Type.Object({ request_id: Type.String() }), ...errorResponses };
+  app.post(
+    '/retrain',
+    { ...guard, schema: { ...schema, body: RetrainBody, response: accepted } },
+    async (req, reply) => {
+      const reason = req.body.reason ?? 'manual retrain via gateway';
+      const request = await audited(o, req, { action: 'retrain', reason }, async () => {
+        // Refused (and audited as failed) before anything reaches the launcher: DATA_PATH_REFUSED.
+        if (req.body.data !== undefined) allowedDataPath(req.body.data, o.retrainRoots);
+        const r = manualRetrainRequest({
+          modelName: o.modelName,
+          requestedBy: actorOf(req),
+          reason,
+          manifest: req.body.data,
+          teacher: req.body.teacher,
+          unlabeledRows: req.body.unlabeled_rows,
+        });
+        await o.requestRetrain(r);
+        return r;
+      });
+      return reply.status(202).send({ request_id: request.request_id });
+    },
+  );
+}
 
 export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (base, o) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -75,27 +105,5 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (base, o) => 
       ),
     }),
   );
-  const accepted = { 202: Type.Object({ request_id: Type.String() }), ...errorResponses };
-  app.post(
-    '/retrain',
-    { ...admin('retrain'), schema: { ...schema, body: RetrainBody, response: accepted } },
-    async (req, reply) => {
-      const reason = req.body.reason ?? 'manual retrain via gateway';
-      const request = await audited(o, req, { action: 'retrain', reason }, async () => {
-        // Refused (and audited as failed) before anything reaches the launcher: DATA_PATH_REFUSED.
-        if (req.body.data !== undefined) allowedDataPath(req.body.data, o.retrainRoots);
-        const r = manualRetrainRequest({
-          modelName: o.modelName,
-          requestedBy: actorOf(req),
-          reason,
-          manifest: req.body.data,
-          teacher: req.body.teacher,
-          unlabeledRows: req.body.unlabeled_rows,
-        });
-        await o.requestRetrain(r);
-        return r;
-      });
-      return reply.status(202).send({ request_id: request.request_id });
-    },
-  );
+  retrainRoute(app, o, admin('retrain'));
 };
