@@ -20,6 +20,8 @@ describe('gateway routes', () => {
     expect(res.statusCode).toBe(429);
     expect(res.json().code).toBe('RATE_LIMITED');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.headers['x-ratelimit-limit']).toBe('2');
+    expect(res.headers['x-ratelimit-remaining']).toBe('0');
   });
 
   it.each([
