@@ -1,6 +1,7 @@
-// The gateway's variables: the model-serving variables it shares with the scorer, plus its own. Tokens come as hashes with
-// roles (GATEWAY_TOKENS); the old single plain-text GATEWAY_ADMIN_TOKEN is refused with a pointer.
-import { parseConfig, z } from '../processors/shared/config.js';
+// The gateway's variables: the model-serving variables it shares with the scorer, plus its own. Tokens
+// come as hashes with roles (GATEWAY_TOKENS); the old single plain-text GATEWAY_ADMIN_TOKEN is refused with a pointer.
+import path from 'node:path';
+import { parseConfig, PROJECT_ROOT, z } from '../processors/shared/config.js';
 import { modelServingShape } from '../processors/shared/model-config.js';
 import { parseTokens } from './auth.js';
 
@@ -31,10 +32,22 @@ export const gatewayShape = {
     .int()
     .min(1024)
     .default(1024 * 1024),
-  /** Requests per window and token (per client address without a valid token). */
+  /** Requests per window and valid token. */
   GATEWAY_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
-  /** The window GATEWAY_RATE_LIMIT counts in. */
+  /** The window GATEWAY_RATE_LIMIT and GATEWAY_RATE_LIMIT_ANONYMOUS count in. */
   GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Requests per window and client address without a valid token (no token, a wrong one: 401s count too). */
+  GATEWAY_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(600),
+  /** Audit records of refused admin calls (401/403) per client address and minute; the rest are only counted. */
+  GATEWAY_REFUSED_AUDIT_MAX: z.coerce.number().int().min(0).max(10_000).default(20),
+  /**
+   * The training launcher's manifest (the launcher's variable of the same name): its directory and
+   * ULASAN_DATA_DIR are where `POST /retrain`'s `data` may point.
+   */
+  LAUNCHER_MANIFEST: z
+    .string()
+    .min(1)
+    .default(path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json')),
   /** Batch concurrent `/predict` calls into shared engine runs. */
   GATEWAY_MICROBATCH: z.enum(['on', 'off']).default('on'),
   /** How long /feedback waits for Kafka to acknowledge before answering 503 (nothing is acknowledged unwritten). */

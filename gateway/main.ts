@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import type { ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
 import { Health } from '../processors/shared/kit.js';
 import type { Context, Processor } from '../processors/shared/context.js';
+import type { Producer } from '../processors/shared/kafka.js';
 import type { Logger } from '../processors/shared/logger.js';
+import { retrainDataRoots } from '../processors/shared/data-path.js';
 import { counter } from '../processors/shared/metrics.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
 import { followedRegistry } from '../processors/shared/registry/follower.js';
-import { buildGateway, type GatewayDeps } from './app.js';
+import { buildGateway, type GatewayDeps, type GatewayOptions } from './app.js';
 import { TokenBook, parseTokens } from './auth.js';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { KafkaProbe, acknowledgedSend } from './ports.js';
@@ -41,6 +43,76 @@ function views(ctx: Context, cfg: GatewayConfig) {
   };
 }
 
+interface Wiring {
+  ctx: Context;
+  cfg: GatewayConfig;
+  log: Logger;
+  models: ModelHolder;
+  registry: Awaited<ReturnType<typeof followedRegistry>>['registry'];
+  producer: Producer;
+  send: ReturnType<typeof acknowledgedSend>;
+  probe: KafkaProbe;
+}
+
+/** The route groups' dependencies on the real engine, registry, Kafka and ClickHouse. */
+function gatewayDeps({ ctx, cfg, log, models, registry, producer, send, probe }: Wiring): GatewayDeps {
+  const v = views(ctx, cfg);
+  const name = cfg.SCORING_MODEL_NAME;
+  // Admin actions act on the followed state brought up to date with what others wrote.
+  const synced = async () => (await registry.refresh(), registry);
+  return {
+    modelName: name,
+    engine: () => models.snapshot().production,
+    registry: {
+      versions: async () => registry.state.versions(name),
+      promote: async (version, reason, actor) => (await synced()).promote(name, version, reason, actor),
+      rollback: async (reason, actor) => (await synced()).rollback(name, reason, actor),
+    },
+    reload: async () => {
+      for (const e of (await synced()).state.history(name) as ModelVersionEvent[]) models.observe(e);
+      await models.settled();
+      return models.snapshot().production.version;
+    },
+    logPredictions: (preds: ScoredReview[]) => {
+      void Promise.all(
+        preds.map(async (p) => ({ key: p.review_id, value: await ctx.serde.encode(ctx.topics.predictionLog, p) })),
+      )
+        .then((messages) => producer.send({ topic: ctx.topics.predictionLog, messages }))
+        .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
+    },
+    // Acknowledged only once Kafka has it; past the timeout the caller gets 503 and may retry (the
+    // feedback table keeps one row per review and submitter, so a late first attempt is harmless).
+    sendFeedback: (f) => send('feedback', f.review_id, f),
+    audit: (a) => send('audit', a.action_id, a),
+    requestRetrain: (r) => send('retrain', r.request_id, r),
+    stats: async () => {
+      const p = models.snapshot().production;
+      return { ...(await v.stats.get()), model: { name: p.name, version: p.version } };
+    },
+    trend: () => v.trend.get(),
+    driftSegments: () => v.driftSegments.get(),
+    dashboard: clickhouseDashboardPort(ctx.store, ctx.config.ULASAN_ARTIFACT_DIR, name),
+    kafkaReachable: () => probe.reachable(),
+    metrics: ctx.metrics,
+  };
+}
+
+function gatewayOptions(ctx: Context, cfg: GatewayConfig, log: Logger): GatewayOptions {
+  return {
+    tokens: tokenBook(cfg, log),
+    maxBatch: cfg.GATEWAY_MAX_BATCH,
+    bodyLimit: cfg.GATEWAY_BODY_LIMIT,
+    rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
+    rateLimitAnonymousMax: cfg.GATEWAY_RATE_LIMIT_ANONYMOUS,
+    rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
+    retrainRoots: retrainDataRoots(ctx.config.ULASAN_DATA_DIR, cfg.LAUNCHER_MANIFEST),
+    refusedAuditMax: cfg.GATEWAY_REFUSED_AUDIT_MAX,
+    microBatch: cfg.GATEWAY_MICROBATCH === 'on',
+    log,
+    grafanaUrl: cfg.GRAFANA_URL,
+  };
+}
+
 export const gateway: Processor = {
   name: 'gateway',
   topology: {
@@ -68,56 +140,8 @@ export const gateway: Processor = {
     await producer.connect();
     const send = acknowledgedSend(ctx, producer, health, cfg.GATEWAY_KAFKA_TIMEOUT_MS);
     const probe = new KafkaProbe(ctx.kafka);
-    const v = views(ctx, cfg);
-    const name = cfg.SCORING_MODEL_NAME;
-    // Admin actions act on the followed state brought up to date with what others wrote.
-    const synced = async () => (await registry.refresh(), registry);
-
-    const deps: GatewayDeps = {
-      modelName: name,
-      engine: () => models.snapshot().production,
-      registry: {
-        versions: async () => registry.state.versions(name),
-        promote: async (version, reason, actor) => (await synced()).promote(name, version, reason, actor),
-        rollback: async (reason, actor) => (await synced()).rollback(name, reason, actor),
-      },
-      reload: async () => {
-        for (const e of (await synced()).state.history(name) as ModelVersionEvent[]) models.observe(e);
-        await models.settled();
-        return models.snapshot().production.version;
-      },
-      logPredictions: (preds: ScoredReview[]) => {
-        void Promise.all(
-          preds.map(async (p) => ({ key: p.review_id, value: await ctx.serde.encode(ctx.topics.predictionLog, p) })),
-        )
-          .then((messages) => producer.send({ topic: ctx.topics.predictionLog, messages }))
-          .catch((err: unknown) => log.warn({ err }, 'prediction log send failed'));
-      },
-      // Acknowledged only once Kafka has it; past the timeout the caller gets 503 and may retry (the
-      // feedback table keeps one row per review and submitter, so a late first attempt is harmless).
-      sendFeedback: (f) => send('feedback', f.review_id, f),
-      audit: (a) => send('audit', a.action_id, a),
-      requestRetrain: (r) => send('retrain', r.request_id, r),
-      stats: async () => {
-        const p = models.snapshot().production;
-        return { ...(await v.stats.get()), model: { name: p.name, version: p.version } };
-      },
-      trend: () => v.trend.get(),
-      driftSegments: () => v.driftSegments.get(),
-      dashboard: clickhouseDashboardPort(ctx.store, ctx.config.ULASAN_ARTIFACT_DIR, name),
-      kafkaReachable: () => probe.reachable(),
-      metrics: ctx.metrics,
-    };
-    const app = await buildGateway(deps, {
-      tokens: tokenBook(cfg, log),
-      maxBatch: cfg.GATEWAY_MAX_BATCH,
-      bodyLimit: cfg.GATEWAY_BODY_LIMIT,
-      rateLimitMax: cfg.GATEWAY_RATE_LIMIT,
-      rateLimitWindowMs: cfg.GATEWAY_RATE_WINDOW_MS,
-      microBatch: cfg.GATEWAY_MICROBATCH === 'on',
-      log,
-      grafanaUrl: cfg.GRAFANA_URL,
-    });
+    const deps = gatewayDeps({ ctx, cfg, log, models, registry, producer, send, probe });
+    const app = await buildGateway(deps, gatewayOptions(ctx, cfg, log));
     await app.listen({ port: cfg.GATEWAY_PORT, host: cfg.GATEWAY_HOST });
     const port = (app.server.address() as AddressInfo).port;
     log.info({ port }, 'gateway listening');

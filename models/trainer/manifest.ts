@@ -127,10 +127,15 @@ export interface AssembledData {
   hash: string;
 }
 
+/** zod's message, except for unknown keys: their names come from the file (which may not be a manifest at all). */
+function issueText(i: z.core.$ZodIssue): string {
+  return i.code === 'unrecognized_keys' ? `${i.keys.length} field(s) a data manifest does not have` : i.message;
+}
+
 export function parseManifest(json: unknown, origin: string): Manifest {
   const parsed = manifestShape.safeParse(json);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${issueText(i)}`).join('; ');
     throw new UlasanError('MANIFEST_INVALID', `${origin}: ${detail}`);
   }
   const names = [...parsed.data.sources, ...parsed.data.evaluation, ...parsed.data.leakage.sets].map((s) => s.name);
@@ -144,8 +149,9 @@ export function readManifest(file: string): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UlasanError('MANIFEST_INVALID', `${file}: not JSON (${(err as Error).message})`);
+  } catch {
+    // JSON.parse's message quotes the start of the text: a file that is not JSON keeps its bytes to itself.
+    throw new UlasanError('MANIFEST_INVALID', `${file}: not a JSON document (a data manifest is JSON)`);
   }
   return parseManifest(json, file);
 }

@@ -40,11 +40,22 @@ export function parseTsv(text: string): LabelledRow[] {
     });
 }
 
+// Parse errors name the line and the kind of problem, never the text: csv-parse and JSON.parse quote
+// the offending value, and a failure reason travels into run records, logs and topics.
+function csvRecords(text: string): Record<string, string>[] {
+  try {
+    return parse(text, { columns: true, skip_empty_lines: true, relax_quotes: false, bom: true }) as Record<
+      string,
+      string
+    >[];
+  } catch (err) {
+    const e = err as { code?: string; lines?: number };
+    throw new UlasanError('DATA_INVALID', `not valid CSV (${e.code ?? 'parse error'} at line ${e.lines ?? '?'})`);
+  }
+}
+
 export function parseCsv(text: string): LabelledRow[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true, relax_quotes: false, bom: true }) as Record<
-    string,
-    string
-  >[];
+  const records = csvRecords(text);
   return records.map((r, index) => {
     const stars = r.stars !== undefined && r.stars !== '' ? Number(r.stars) : null;
     const label =
@@ -65,7 +76,12 @@ export function parseJsonl(text: string): LabelledRow[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((line, index) => {
-      const o = JSON.parse(line) as Record<string, unknown>;
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new UlasanError('DATA_INVALID', `record ${index + 1} is not a JSON line`);
+      }
       const rating = typeof o.rating === 'number' ? o.rating : typeof o.stars === 'number' ? o.stars : null;
       const rawLabel = typeof o.label === 'string' ? (LABELS[o.label] ?? null) : null;
       return {

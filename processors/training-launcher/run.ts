@@ -7,7 +7,6 @@ import path from 'node:path';
 import { InferenceEngine } from '../../models/core/engine.js';
 import { loadPackage, SENTIMENTS } from '../../models/core/package.js';
 import { evaluateRows } from '../../models/trainer/evaluate.js';
-import { readManifest } from '../../models/trainer/manifest.js';
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import type { Context } from '../shared/context.js';
 import type { Producer } from '../shared/kafka.js';
@@ -26,6 +25,7 @@ import {
   type GateDecision,
   type LabelledText,
 } from './handler.js';
+import { readRunManifest } from './data-path.js';
 import { jobLabel, launchJob } from './job.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 
@@ -78,7 +78,9 @@ const manifestOf = (d: LauncherDeps, req: RetrainRequest): string => req.details
 async function prepareDataset(d: LauncherDeps, req: RetrainRequest, dir: string) {
   const fb = await d.wait('read feedback', () => feedbackRows(d.ctx));
   const limit = req.details?.train_limit ? Number(req.details.train_limit) : undefined;
-  const ds = launcherDataset(readManifest(manifestOf(d, req)), d.ctx.config.ULASAN_DATA_DIR, fb, limit);
+  const dataDir = d.ctx.config.ULASAN_DATA_DIR;
+  const manifest = readRunManifest(manifestOf(d, req), dataDir, d.cfg.LAUNCHER_MANIFEST);
+  const ds = launcherDataset(manifest, dataDir, fb, limit);
   const files = { trainFile: path.join(dir, 'train.jsonl'), validFile: path.join(dir, 'valid.jsonl') };
   writeFileSync(files.trainFile, toJsonl(ds.train));
   writeFileSync(files.validFile, toJsonl(ds.valid));

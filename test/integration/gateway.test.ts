@@ -36,6 +36,8 @@ beforeAll(async () => {
       REGISTRY_MIRROR_GROUP: `${prefix}mirror`,
       SCORING_MODEL_DIR: await ensureDefaultModel(),
       GATEWAY_PORT: '0',
+      // Low enough for the last test to spend it; the earlier tests make a handful of token-less calls.
+      GATEWAY_RATE_LIMIT_ANONYMOUS: '100',
       GATEWAY_TOKENS: Object.values(issued)
         .map((t) => t.entry)
         .join(','),
@@ -185,18 +187,29 @@ describe('gateway on a real socket', () => {
     expect(reloaded.model_version).toBe(before);
     expect(await metric('ulasan_model_artifact_refused_total', 'reason="hash-mismatch"')).toBeGreaterThanOrEqual(1);
 
+    // The first test's refused reloads (a wrong token, then the feedback role) are on the trail too.
     let audit: AdminAction[] = [];
-    await waitFor(async () => (audit = await topic<AdminAction>('audit')).length >= 2, 20_000, 'audit records');
-    expect(audit.map((a) => [a.action, a.actor, a.to_version, a.outcome])).toEqual([
+    await waitFor(async () => (audit = await topic<AdminAction>('audit')).length >= 4, 20_000, 'audit records');
+    const refusal = (a: AdminAction) => a.error_code === 'UNAUTHENTICATED' || a.error_code === 'FORBIDDEN';
+    expect(audit.filter(refusal).map((a) => [a.action, a.actor, a.remote_address, a.error_code])).toEqual([
+      ['reload', '(unrecognised token)', '127.0.0.1', 'UNAUTHENTICATED'],
+      ['reload', 'feedback-user', '127.0.0.1', 'FORBIDDEN'],
+    ]);
+    expect(audit.filter((a) => !refusal(a)).map((a) => [a.action, a.actor, a.to_version, a.outcome])).toEqual([
       ['promote', 'admin-user', String(event.version), 'done'],
       ['reload', 'admin-user', before, 'done'],
     ]);
     const rows = async () =>
-      ctx.store.query<{ action: string; actor: string }>(
-        `SELECT action, actor FROM ${ctx.store.database}.admin_audit FINAL ORDER BY at`,
+      ctx.store.query<{ action: string; actor: string; error_code: string | null }>(
+        `SELECT action, actor, error_code FROM ${ctx.store.database}.admin_audit FINAL ORDER BY at`,
       );
-    await waitFor(async () => (await rows()).length === 2, 30_000, 'audit in ClickHouse');
-    expect((await rows()).map((r) => r.action)).toEqual(['promote', 'reload']);
+    await waitFor(async () => (await rows()).length === 4, 30_000, 'audit in ClickHouse');
+    expect((await rows()).map((r) => [r.action, r.error_code])).toEqual([
+      ['reload', 'UNAUTHENTICATED'],
+      ['reload', 'FORBIDDEN'],
+      ['promote', null],
+      ['reload', null],
+    ]);
   });
 
   it('serves 200 concurrent /models without opening a consumer or admin client, and 50 /stats with one query', async () => {
@@ -222,5 +235,27 @@ describe('gateway on a real socket', () => {
     const stats = await Promise.all(Array.from({ length: 50 }, () => get('/stats')));
     expect(stats.every((r) => r.status === 200)).toBe(true);
     expect((await queries()) - q0).toBe(1);
+  });
+
+  // Last: it spends this address's budget for requests without a valid token.
+  it('refuses retrain data outside the roots, and rate-limits wrong tokens per address with 429 and retry-after', async () => {
+    const refused = await post('/retrain', { reason: 'probe', data: '/etc/passwd' }, auth('admin'));
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { code: string; message: string };
+    expect(body.code).toBe('DATA_PATH_REFUSED');
+    expect(body.message).not.toContain('root:');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 120; i++) {
+      const res = await fetch(`${base}/stats`, { headers: { authorization: `Bearer guess-${i}` } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      await res.body?.cancel();
+    }
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);
+    expect(statuses.lastIndexOf(401)).toBeLessThan(statuses.indexOf(429));
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect((await get('/stats')).status).toBe(200); // a valid token keeps its own budget
   });
 });
