@@ -52,6 +52,7 @@ async function retrain(name: string, p: Omit<ShiftPlan, 'from'>): Promise<Traini
     `run ${name}`,
   );
   expect(run.status, run.reason ?? '').toBe('succeeded');
+  console.log(`gate run ${name} (plan ${JSON.stringify(p)}): v${run.model_version}: ${run.reason}`);
   return run;
 }
 
@@ -179,7 +180,9 @@ describe('promotion gate', () => {
       const run = await retrain('after-manual', { macro_f1_delta: -0.0045 });
       expect(m(run, 'gate_ratchet_macro_f1_version')).toBe(2);
       expect(m(run, 'gate_ratchet_macro_f1_pass')).toBe(0);
-      expect(run.reason).toMatch(/^stays Staging: .*ratchet: macro-F1 vs the best of the last 3 Production vs v2/);
+      expect(run.reason).toMatch(
+        /^stays Staging: .*ratchet: macro-F1 vs v2 \(best of the last 3 Production\): Δ -0\.00\d\d/,
+      );
       console.log(`after a manual promotion: ${run.reason}`);
       const after = await registry();
       expect(after.state.production(MODEL)?.version).toBe(step1.model_version);
@@ -200,7 +203,7 @@ describe('promotion gate', () => {
             `\\| macro-F1 non-inferiority \\| Production v\\d \\| 0\\.\\d{4} \\| 0\\.\\d{4} \\| ${sign}${f1.toFixed(4).replace('.', '\\.')} \\|`,
           ),
         );
-        expect(report).toMatch(/\| ratchet: macro-F1 vs the best of the last \d Production \|/);
+        expect(report).toMatch(/\| ratchet: macro-F1 \| v2 \(best of the last \d Production\) \|/);
         expect(report).toMatch(/\| worst name shift in a label share \| bound \|.*\| not measured/);
         const rows = readFileSync(path.join(artifactDir, 'runs', run.run_id, 'gate-rows.csv'), 'utf8')
           .trim()

@@ -15,7 +15,9 @@ import { produceReviews } from '../../processors/producer/main.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Review } from '../../schemas/types.generated.js';
+import { readEvaluationSets, readManifest } from '../../models/trainer/manifest.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
+import { writeShiftedPackage } from '../gate-job.js';
 import { DATA } from '../unit/models/fixtures.js';
 import { ROOT, freshDir, stackAddresses, stopAndDeleteTopics, uniquePrefix, waitFor } from '../helpers.js';
 
@@ -77,6 +79,16 @@ async function cliRetrain(): Promise<string> {
   return /retrain requested: ([0-9a-f-]+)/.exec(out)![1]!;
 }
 
+async function weakerPackage(from: string): Promise<string> {
+  const manifest = readManifest(path.join(ROOT, 'models/manifests/default.json'));
+  const rows = readEvaluationSets(manifest, DATA).flatMap((s) =>
+    s.rows.map((r) => ({ text: r.text, label: r.label! })),
+  );
+  const dir = freshDir('status-weaker');
+  await writeShiftedPackage({ from, macro_f1_delta: -0.1 }, rows, dir, 'status-weaker');
+  return dir;
+}
+
 beforeAll(async () => {
   const modelDir = await ensureDefaultModel();
   running = await runProcessors(
@@ -99,12 +111,14 @@ beforeAll(async () => {
       REGISTRY_MIRROR_GROUP: `${prefix}mirror`,
       LAUNCHER_GROUP: `${prefix}launcher`,
       LAUNCHER_WORK_DIR: freshDir('status-runs'),
-      LAUNCHER_BOOTSTRAP_MODEL_DIR: modelDir,
-      // Fast runs that pass the gates: this test is about what the page shows, not the gates.
+      // Fast runs that pass the gates: this test is about what the page shows, not the gates. The
+      // promotion gate's margin is at most 0.005, so version 1 is the default package made clearly
+      // worse (0.1 macro-F1 on the launcher's validation rows, test/gate-job.ts) for a 4-epoch
+      // retrain to beat it.
+      LAUNCHER_BOOTSTRAP_MODEL_DIR: await weakerPackage(modelDir),
       LAUNCHER_JOB_ARGS: '--epochs 4',
       LAUNCHER_GATE_REGISTER: '0.3',
       LAUNCHER_GATE_PROMOTE: '0.5',
-      LAUNCHER_PROMOTE_MARGIN: '0.3',
       GATEWAY_PORT: '0',
       GATEWAY_TOKENS: `${admin.entry},${reader.entry}`,
     },

@@ -251,9 +251,11 @@ describe('ratchet', () => {
     expect(d.checks.find((c) => c.id === 'macro_f1')!.outcome).toBe('pass');
     const r = d.checks.find((c) => c.id === 'ratchet_macro_f1')!;
     expect(r).toMatchObject({ outcome: 'fail', referenceVersion: 1 });
-    expect(r.against).toMatch(/^v1 \(best macro-F1 of the last 2\)/);
+    expect(r.against).toBe('v1 (best of the last 2 Production)');
     expect(d.promote).toBe(false);
-    expect(d.reason).toMatch(/ratchet: macro-F1 vs the best of the last 2 Production vs v1/);
+    expect(d.reason).toMatch(
+      /ratchet: macro-F1 vs v1 \(best of the last 2 Production\): Δ -0\.0\d{3}, 95 % lower bound/,
+    );
   });
 
   it('uses recorded metrics for a version whose package is gone, and says so', () => {
