@@ -90,7 +90,8 @@ async function weakerPackage(from: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const modelDir = await ensureDefaultModel();
+  // The start-up model is version 1: a weaker copy of the default package (see the launcher's settings).
+  const modelDir = await weakerPackage(await ensureDefaultModel());
   running = await runProcessors(
     ['review-store', 'scoring', 'drift', 'registry-mirror', 'training-launcher', 'gateway'],
     {
@@ -112,10 +113,10 @@ beforeAll(async () => {
       LAUNCHER_GROUP: `${prefix}launcher`,
       LAUNCHER_WORK_DIR: freshDir('status-runs'),
       // Fast runs that pass the gates: this test is about what the page shows, not the gates. The
-      // promotion gate's margin is at most 0.005, so version 1 is the default package made clearly
-      // worse (0.1 macro-F1 on the launcher's validation rows, test/gate-job.ts) for a 4-epoch
-      // retrain to beat it.
-      LAUNCHER_BOOTSTRAP_MODEL_DIR: await weakerPackage(modelDir),
+      // promotion gate's margin is at most 0.005, so the start-up package (version 1) is the default
+      // package made clearly worse (0.1 macro-F1 on the launcher's validation rows, test/gate-job.ts)
+      // for a 4-epoch retrain to beat it.
+      LAUNCHER_BOOTSTRAP_MODEL_DIR: modelDir,
       LAUNCHER_JOB_ARGS: '--epochs 4',
       LAUNCHER_GATE_REGISTER: '0.3',
       LAUNCHER_GATE_PROMOTE: '0.5',
