@@ -47,7 +47,7 @@ export interface DashboardPort {
   runFile(runId: string, file: RunFile): Promise<Buffer | null>;
 }
 
-export const RUN_FILES = ['confusion.svg', 'learning-curve.svg', 'report.md'] as const;
+export const RUN_FILES = ['confusion.svg', 'learning-curve.svg', 'gate.svg', 'report.md'] as const;
 export type RunFile = (typeof RUN_FILES)[number];
 
 const DAY = 86_400_000;
@@ -78,6 +78,7 @@ const RunParams = Type.Object({
 const CONTENT_TYPES: Record<RunFile, string> = {
   'confusion.svg': 'image/svg+xml',
   'learning-curve.svg': 'image/svg+xml',
+  'gate.svg': 'image/svg+xml',
   'report.md': 'text/markdown; charset=utf-8',
 };
 

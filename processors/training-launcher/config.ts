@@ -52,12 +52,39 @@ export const launcherShape = {
   LAUNCHER_HF_CHECKPOINT: z.string().min(1).optional(),
   /** Extra arguments for the job, e.g. "--epochs 10". */
   LAUNCHER_JOB_ARGS: z.string().default(''),
-  /** Validation accuracy a candidate needs to be registered (Staging). */
+  /** Validation accuracy (the launcher's own scoring of the candidate) it needs to be registered (Staging). */
   LAUNCHER_GATE_REGISTER: z.coerce.number().min(0).max(1).default(0.75),
   /** Validation accuracy a candidate must exceed to be promoted. */
   LAUNCHER_GATE_PROMOTE: z.coerce.number().min(0).max(1).default(0.8),
-  /** A candidate worse than Production by more than this on the same rows stays Staging. */
-  LAUNCHER_PROMOTE_MARGIN: z.coerce.number().min(0).max(1).default(0.01),
+  /**
+   * Non-inferiority margin of the promotion gate: the one-sided lower confidence bound of the
+   * candidate's macro-F1 and accuracy minus Production's (and minus the best of the last
+   * LAUNCHER_GATE_RATCHET_VERSIONS Production versions'), paired on the same validation rows, must be
+   * at least -margin. At most 0.005: a wider margin lets successive promotions lose real quality.
+   */
+  LAUNCHER_PROMOTE_MARGIN: z.coerce
+    .number()
+    .min(0)
+    .max(0.005, 'must be at most 0.005 (the gate allows no larger loss per promotion)')
+    .default(0.005),
+  /** One-sided confidence of the gate's bounds. */
+  LAUNCHER_GATE_CONFIDENCE: z.coerce.number().min(0.8).max(0.999).default(0.95),
+  /** Paired-bootstrap resamples of the validation rows per comparison. */
+  LAUNCHER_GATE_RESAMPLES: z.coerce.number().int().min(200).max(100_000).default(2000),
+  /** Seed of the bootstrap's draws (a fixed seed: the same rows and models give the same decision). */
+  LAUNCHER_GATE_SEED: z.coerce.number().int().min(0).default(28),
+  /** A segment (validation set, or app) must not be worse than Production beyond this, on its own lower bound. */
+  LAUNCHER_GATE_SEGMENT_MARGIN: z.coerce.number().min(0).max(0.2).default(0.05),
+  /** Segments with fewer validation rows are listed but not tested. */
+  LAUNCHER_GATE_SEGMENT_MIN_ROWS: z.coerce.number().int().min(10).default(50),
+  /** The upper bound of the candidate's ECE minus Production's must be at most this. */
+  LAUNCHER_GATE_ECE_MARGIN: z.coerce.number().min(0).max(0.1).default(0.02),
+  /** The package's invariance_worst_share_shift (0-1) must be at most this when it reports one. */
+  LAUNCHER_GATE_INVARIANCE_MAX_SHIFT: z.coerce.number().min(0).max(1).default(0.02),
+  /** The package's invariance_worst_accuracy_drop (0-1) must be at most this when it reports one. */
+  LAUNCHER_GATE_INVARIANCE_MAX_DROP: z.coerce.number().min(0).max(1).default(0.01),
+  /** The ratchet: a candidate is also held to the best of this many most recent Production versions. */
+  LAUNCHER_GATE_RATCHET_VERSIONS: z.coerce.number().int().min(1).max(50).default(5),
   /** A distilled student must pick its teacher's sentiment on at least this share of the validation rows. */
   LAUNCHER_DISTILL_MIN_AGREEMENT: z.coerce.number().min(0).max(1).default(0.9),
   /** ... and be no less accurate than its teacher on them by more than this. */

@@ -1,4 +1,5 @@
-// Pure logic of the training launcher: coalescing requests, assembling the data set, the gates.
+// Pure logic of the training launcher: coalescing requests, assembling the data set, the teacher gate
+// (the promotion gate is gate.ts).
 import { createHash } from 'node:crypto';
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import { SENTIMENTS } from '../../models/core/package.js';
@@ -10,51 +11,6 @@ import {
   type Manifest,
 } from '../../models/trainer/manifest.js';
 
-export interface GateConfig {
-  /** Register as Staging only at or above this validation accuracy. */
-  registerAccuracy: number;
-  /** Promote only above this accuracy ... */
-  promoteAccuracy: number;
-  /** ... and when not worse than Production on the same validation set by more than this. */
-  promoteMargin: number;
-}
-
-export interface GateDecision {
-  register: boolean;
-  promote: boolean;
-  reason: string;
-}
-
-export function decideGates(candidateAccuracy: number, productionAccuracy: number | null, g: GateConfig): GateDecision {
-  const acc = candidateAccuracy.toFixed(4);
-  if (!(candidateAccuracy >= g.registerAccuracy)) {
-    return {
-      register: false,
-      promote: false,
-      reason: `not registered: validation accuracy ${acc} < ${g.registerAccuracy}`,
-    };
-  }
-  if (!(candidateAccuracy > g.promoteAccuracy)) {
-    return {
-      register: true,
-      promote: false,
-      reason: `stays Staging: validation accuracy ${acc} is not > ${g.promoteAccuracy}`,
-    };
-  }
-  if (productionAccuracy !== null && candidateAccuracy < productionAccuracy - g.promoteMargin) {
-    return {
-      register: true,
-      promote: false,
-      reason: `stays Staging: accuracy ${acc} is worse than Production's ${productionAccuracy.toFixed(4)} on the same validation set by more than ${g.promoteMargin}`,
-    };
-  }
-  return {
-    register: true,
-    promote: true,
-    reason: `promoted: accuracy ${acc} > ${g.promoteAccuracy}${productionAccuracy !== null ? ` and within ${g.promoteMargin} of Production's ${productionAccuracy.toFixed(4)}` : ' (no Production yet)'}`,
-  };
-}
-
 export interface DistillGateConfig {
   /** The least share of validation rows on which the student picks its teacher's sentiment. */
   minAgreement: number;
@@ -62,17 +18,24 @@ export interface DistillGateConfig {
   margin: number;
 }
 
+export interface GateOutcome {
+  register: boolean;
+  promote: boolean;
+  reason: string;
+}
+
 /**
  * A distilled student is judged against its teacher first (agreement, and accuracy within the
- * margin of the teacher's on the same validation rows), then by the usual gates.
+ * margin of the teacher's on the same validation rows, as the job reports them), then by the
+ * promotion gate (`gate`, decided on the launcher's own scoring of the student).
  */
 export function decideDistillGates(
   student: { accuracy: number; agreement: number | null },
   teacherAccuracy: number | null,
-  productionAccuracy: number | null,
-  g: GateConfig & DistillGateConfig,
-): GateDecision {
-  const no = (reason: string): GateDecision => ({ register: false, promote: false, reason });
+  gate: GateOutcome,
+  g: DistillGateConfig,
+): GateOutcome {
+  const no = (reason: string): GateOutcome => ({ register: false, promote: false, reason });
   if (student.agreement === null || teacherAccuracy === null)
     return no('not registered: the job reported no agreement with its teacher (teacher_agreement, teacher_accuracy)');
   const agree = student.agreement.toFixed(4);
@@ -85,7 +48,6 @@ export function decideDistillGates(
       `not registered: accuracy ${student.accuracy.toFixed(4)} is below the teacher's ${teacherAccuracy.toFixed(4)} by more than ${g.margin}`,
     );
   }
-  const gate = decideGates(student.accuracy, productionAccuracy, g);
   const vsTeacher = `agreement with teacher ${agree}, teacher accuracy ${teacherAccuracy.toFixed(4)}`;
   return { ...gate, reason: `${gate.reason}; ${vsTeacher}` };
 }
@@ -112,6 +74,11 @@ export interface LabelledText {
   label: string;
 }
 
+/** A validation row with the evaluation set it came from (the gate's `source:` segment). */
+export interface ValidationRow extends LabelledText {
+  source: string;
+}
+
 /**
  * The manifest's sources plus feedback (merged by the manifest's feedback policy, evaluation texts
  * refused), optionally cut to the first `limit` rows; the validation rows are the manifest's
@@ -124,8 +91,10 @@ export function launcherDataset(
   limit?: number,
 ): {
   train: (LabelledText & { weight: number })[];
-  valid: LabelledText[];
+  valid: ValidationRow[];
   hash: string;
+  /** sha256 of the validation rows (text, label, source): equal hash, the same gate rows. */
+  validHash: string;
   sources: AssembledData['sources'];
 } {
   const fb = feedback.filter((f): f is FeedbackRow => (SENTIMENTS as readonly string[]).includes(f.label));
@@ -133,14 +102,18 @@ export function launcherDataset(
   const rows = limit !== undefined ? data.rows.slice(0, limit) : data.rows;
   const train = rows.map((r) => ({ text: r.text, label: r.label, weight: r.weight }));
   const valid = readEvaluationSets(manifest, dataDir).flatMap((s) =>
-    s.rows.map((r) => ({ text: r.text, label: r.label! })),
+    s.rows.map((r) => ({ text: r.text, label: r.label!, source: s.name })),
   );
   const hash = createHash('sha256')
     .update(data.hash)
     .update(String(limit ?? 'all'))
     .digest('hex');
-  return { train, valid, hash, sources: data.sources };
+  const validHash = createHash('sha256').update(JSON.stringify(valid)).digest('hex');
+  return { train, valid, hash, validHash, sources: data.sources };
 }
+
+/** Name-invariance metrics a package may report (fractions 0-1); the gate bounds them when present. */
+export const INVARIANCE_KEYS = ['invariance_worst_share_shift', 'invariance_worst_accuracy_drop'] as const;
 
 type History = { epoch: number; train_loss: number; dev_macro_f1: number }[][];
 
@@ -149,6 +122,7 @@ export function runMetrics(
   pkgMetrics: Record<string, unknown>,
   productionAccuracy: number | null,
   seconds: number,
+  gate: Record<string, number> = {},
 ): Record<string, number> {
   const metrics: Record<string, number> = {
     accuracy: Number(pkgMetrics.accuracy),
@@ -165,10 +139,10 @@ export function runMetrics(
     row.forEach((v, j) => (metrics[`cm_${SENTIMENTS[i]}_${SENTIMENTS[j]}`] = v)),
   );
   if (productionAccuracy !== null) metrics.production_accuracy_same_valid = productionAccuracy;
-  for (const key of ['teacher_agreement', 'teacher_accuracy', 'teacher_macro_f1']) {
+  for (const key of ['teacher_agreement', 'teacher_accuracy', 'teacher_macro_f1', ...INVARIANCE_KEYS]) {
     if (typeof pkgMetrics[key] === 'number') metrics[key] = pkgMetrics[key];
   }
-  return metrics;
+  return { ...metrics, ...gate };
 }
 
 /** The request that re-runs an interrupted run once (attempt 2), or null when it must not. */

@@ -1,5 +1,6 @@
 // A readable report per training run: Markdown with the confusion matrix and learning curve as SVG.
 // Pure: strings in, strings out.
+import type { GateCheck } from './gate.js';
 
 export interface RunReportInput {
   runId: string;
@@ -18,6 +19,8 @@ export interface RunReportInput {
   /** Per model of the ensemble, per epoch. */
   history: { epoch: number; train_loss: number; dev_macro_f1: number }[][];
   modelVersion: number | null;
+  /** The promotion gate's checks (absent: a run that was not gated). */
+  gate?: { checks: GateCheck[]; confidence: number; rows: number; validHash: string } | null;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -92,6 +95,7 @@ export function runReportMarkdown(r: RunReportInput): string {
       ([l, c]) => `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`,
     ),
     '',
+    ...gateSection(r.gate ?? null),
     '## Confusion matrix',
     '',
     '![confusion matrix](confusion.svg)',
@@ -101,4 +105,61 @@ export function runReportMarkdown(r: RunReportInput): string {
     '![learning curve](learning-curve.svg)',
     '',
   ].join('\n');
+}
+
+const cell = (v: number | null, signed = false): string =>
+  v === null ? '' : `${signed && v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+
+/** The gate's table rows: check, against, candidate, reference, estimate, bound, rule, outcome. */
+export function gateRows(checks: GateCheck[]): string[][] {
+  return checks.map((c) => [
+    c.check,
+    c.against,
+    cell(c.candidate),
+    cell(c.reference),
+    cell(c.estimate, !c.id.startsWith('invariance')),
+    cell(c.bound, !c.id.startsWith('invariance')),
+    `${c.bound === null && c.estimate !== null && !c.id.startsWith('invariance') ? 'point' : 'bound'} ${c.op} ${c.limit}`,
+    c.note ? `${c.outcome} (${c.note})` : c.outcome,
+  ]);
+}
+
+const GATE_HEADER = ['check', 'against', 'candidate', 'reference', 'estimate (Δ)', 'bound', 'rule', 'outcome'];
+
+function gateSection(g: RunReportInput['gate'] | null): string[] {
+  if (!g) return [];
+  const pct = Math.round(g.confidence * 100);
+  return [
+    '## Promotion gate',
+    '',
+    `Candidate and reference scored on the same ${g.rows} validation rows (sha256 ${g.validHash}); Δ is ` +
+      `candidate minus reference; bounds are one-sided ${pct} % paired-bootstrap bounds (the lower one for ` +
+      'macro-F1 and accuracy, the upper one for ECE). Per-row predictions: gate-rows.csv.',
+    '',
+    `| ${GATE_HEADER.join(' | ')} |`,
+    `| ${GATE_HEADER.map(() => '---').join(' | ')} |`,
+    ...gateRows(g.checks).map((r) => `| ${r.map((v) => v.replace(/\|/g, '\\|')).join(' | ')} |`),
+    '',
+  ];
+}
+
+/** The gate's table as an image (the status page shows a run's SVG reports). */
+export function gateSvg(checks: GateCheck[], title: string): string {
+  const widths = [300, 230, 70, 70, 90, 90, 110, 170];
+  const rowH = 20;
+  const rows = gateRows(checks);
+  const w = widths.reduce((a, b) => a + b, 0) + 20;
+  const h = 50 + rowH * (rows.length + 1);
+  const x = (j: number): number => 10 + widths.slice(0, j).reduce((a, b) => a + b, 0);
+  const line = (cells: string[], i: number, bold: boolean): string =>
+    cells
+      .map((v, j) => {
+        const colour =
+          j === 7 ? (v.startsWith('fail') ? '#c0392b' : v.startsWith('pass') ? '#27ae60' : '#7f8c8d') : '#1d2330';
+        const text = v.length > widths[j]! / 6.2 ? `${v.slice(0, Math.floor(widths[j]! / 6.2) - 1)}…` : v;
+        return `<text x="${x(j)}" y="${45 + i * rowH}" font-size="12" fill="${colour}"${bold ? ' font-weight="bold"' : ''}><title>${esc(v)}</title>${esc(text)}</text>`;
+      })
+      .join('');
+  const body = [line(GATE_HEADER, 0, true), ...rows.map((r, i) => line(r, i + 1, false))].join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="${w}" height="${h}" fill="#fff"/><text x="10" y="20" font-size="13">${esc(title)}</text>${body}</svg>`;
 }

@@ -4,9 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InferenceEngine } from '../../models/core/engine.js';
-import { loadPackage, SENTIMENTS } from '../../models/core/package.js';
-import { evaluateRows } from '../../models/trainer/evaluate.js';
+import { loadPackage, SENTIMENTS, type ModelPackage } from '../../models/core/package.js';
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
 import type { Context } from '../shared/context.js';
 import type { Producer } from '../shared/kafka.js';
@@ -17,17 +15,12 @@ import { parseTeacherRef } from '../shared/retrain.js';
 import { postWebhook } from './webhook.js';
 import type { ModelRegistry } from '../shared/registry/registry.js';
 import type { LauncherConfig } from './config.js';
-import {
-  decideDistillGates,
-  decideGates,
-  launcherDataset,
-  runMetrics,
-  type GateDecision,
-  type LabelledText,
-} from './handler.js';
+import { decidePromotion, gateMetrics, type GateDecision } from './gate.js';
+import { GATE_ROWS_FILE, gateScoring, validFingerprint, writeGateRows, type ScoreCache } from './gate-scoring.js';
+import { decideDistillGates, launcherDataset, runMetrics, type GateOutcome, type LabelledText } from './handler.js';
 import { readRunManifest } from './data-path.js';
 import { jobLabel, launchJob } from './job.js';
-import { confusionSvg, learningCurveSvg, runReportMarkdown } from './report.js';
+import { confusionSvg, gateSvg, learningCurveSvg, runReportMarkdown } from './report.js';
 
 export const NAME = 'training-launcher';
 
@@ -138,15 +131,103 @@ async function unlabeledFile(
   return { file, source: `clickhouse:reviews (newest ${rows.length} of at most ${n})` };
 }
 
-/** The current Production's accuracy on the very rows the candidate was validated on. */
-async function productionAccuracy(d: LauncherDeps, valid: LabelledText[]): Promise<number | null> {
+/** Re-scored versions' predictions (by content hash and validation set), kept for the process's life. */
+const scoreCache: ScoreCache = new Map();
+
+type Dataset = Awaited<ReturnType<typeof prepareDataset>>['ds'];
+
+interface Gated {
+  gate: GateOutcome;
+  decision: GateDecision;
+  /** The gate's numbers as flat metrics: the registry version's, the run's. */
+  numbers: Record<string, number>;
+}
+
+/**
+ * The promotion gate on the launcher's own scoring: the candidate, Production and the last N
+ * Production versions predict the validation rows; a distilled student meets its teacher first.
+ */
+async function gateCandidate(
+  d: LauncherDeps,
+  ds: Dataset,
+  pkg: ModelPackage,
+  teacher: Teacher | null,
+  dir: string,
+): Promise<Gated> {
+  const { cfg } = d;
   await d.registry.refresh();
-  const prod = d.registry.state.production(d.cfg.LAUNCHER_MODEL_NAME);
-  if (!prod) return null;
-  // The same evaluation code as the candidate's package metrics (npm run evaluate), on the verified package.
-  const dir = verifiedArtifactDir(prod, d.ctx.config.ULASAN_ARTIFACT_DIR);
-  const engine = await InferenceEngine.load(dir, { maxBatch: 256 });
-  return (await evaluateRows(engine, 'validation', valid).finally(() => engine.close())).accuracy;
+  const scoring = await gateScoring({
+    candidateDir: pkg.dir,
+    candidateMetrics: pkg.meta.metrics,
+    state: d.registry.state,
+    name: cfg.LAUNCHER_MODEL_NAME,
+    ratchetVersions: cfg.LAUNCHER_GATE_RATCHET_VERSIONS,
+    artifactDir: d.ctx.config.ULASAN_ARTIFACT_DIR,
+    rows: ds.valid,
+    validHash: ds.validHash,
+    cache: scoreCache,
+  });
+  if (scoreCache.size > 64) scoreCache.delete(scoreCache.keys().next().value!);
+  writeGateRows(GATE_ROWS_FILE(dir), ds.valid, scoring.probs);
+  const decision = decidePromotion(scoring.input, gateSettings(cfg));
+  const numbers = gateMetrics(decision, {
+    gate_valid_fingerprint: validFingerprint(ds.validHash),
+    gate_valid_rows: ds.valid.length,
+  });
+  if (!teacher) return { gate: decision, decision, numbers };
+  const numberOr = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const m = pkg.meta.metrics;
+  const student = { accuracy: decision.candidate.accuracy, agreement: numberOr(m.teacher_agreement) };
+  const distilled = decideDistillGates(student, numberOr(m.teacher_accuracy), decision, {
+    minAgreement: cfg.LAUNCHER_DISTILL_MIN_AGREEMENT,
+    margin: cfg.LAUNCHER_DISTILL_MARGIN,
+  });
+  return { gate: { ...distilled, reason: `${distilled.reason} (teacher ${teacher.label})` }, decision, numbers };
+}
+
+function gateSettings(cfg: LauncherConfig) {
+  return {
+    registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
+    promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,
+    margin: cfg.LAUNCHER_PROMOTE_MARGIN,
+    confidence: cfg.LAUNCHER_GATE_CONFIDENCE,
+    resamples: cfg.LAUNCHER_GATE_RESAMPLES,
+    seed: cfg.LAUNCHER_GATE_SEED,
+    segmentMargin: cfg.LAUNCHER_GATE_SEGMENT_MARGIN,
+    segmentMinRows: cfg.LAUNCHER_GATE_SEGMENT_MIN_ROWS,
+    eceMargin: cfg.LAUNCHER_GATE_ECE_MARGIN,
+    invarianceMaxShift: cfg.LAUNCHER_GATE_INVARIANCE_MAX_SHIFT,
+    invarianceMaxDrop: cfg.LAUNCHER_GATE_INVARIANCE_MAX_DROP,
+  };
+}
+
+/** Registers a candidate that passed the floor (Staging, with the gate's numbers) and promotes it if it passed all. */
+async function registerAndPromote(
+  d: LauncherDeps,
+  req: RetrainRequest,
+  runId: string,
+  outDir: string,
+  g: Gated,
+): Promise<number | null> {
+  const { cfg } = d;
+  if (!g.gate.register) return null;
+  const reg = await d.registry.register({
+    name: cfg.LAUNCHER_MODEL_NAME,
+    packageDir: outDir,
+    runId,
+    reason: g.gate.reason,
+    actor: NAME,
+    metrics: g.numbers,
+  });
+  const version = reg.event.version;
+  if (g.gate.promote) {
+    await d.registry.promote(cfg.LAUNCHER_MODEL_NAME, version, g.gate.reason, NAME);
+    await notify(
+      d,
+      `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${g.gate.reason}; reasons: ${req.reasons.join(', ')})`,
+    );
+  }
+  return version;
 }
 
 async function trainAndGate(
@@ -166,62 +247,28 @@ async function trainAndGate(
   const code = await launchJob(cfg, { trainFile, validFile, outDir, runId: base.run_id, dir, distill });
   if (code !== 0) throw new Error(`training job exited with code ${code} (see ${dir}/job.log)`);
   const pkg = loadPackage(outDir);
-  const prodAcc = await productionAccuracy(d, ds.valid);
-  const gate = gateOf(cfg, pkg.meta.metrics, prodAcc, teacher);
-  let version: number | null = null;
-  if (gate.register) {
-    const reg = await d.registry.register({
-      name: cfg.LAUNCHER_MODEL_NAME,
-      packageDir: outDir,
-      runId: base.run_id,
-      reason: gate.reason,
-      actor: NAME,
-    });
-    version = reg.event.version;
-    if (gate.promote) {
-      await d.registry.promote(cfg.LAUNCHER_MODEL_NAME, version, gate.reason, NAME);
-      await notify(
-        d,
-        `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${gate.reason}; reasons: ${req.reasons.join(', ')})`,
-      );
-    }
-  }
-  const metrics = runMetrics(pkg.meta.metrics, prodAcc, (Date.now() - t0) / 1000);
-  const rows = ds.train.length + ds.valid.length;
+  const gated = await gateCandidate(d, ds, pkg, teacher, dir);
+  const version = await registerAndPromote(d, req, base.run_id, outDir, gated);
+  const prodAcc = gated.decision.production?.accuracy ?? null;
+  const metrics = runMetrics(pkg.meta.metrics, prodAcc, (Date.now() - t0) / 1000, gated.numbers);
   const outcome: TrainingRun = {
     ...base,
+    params: { ...base.params, valid_sha256: ds.validHash },
     status: 'succeeded',
     dataset_hash: ds.hash,
-    dataset_rows: rows,
+    dataset_rows: ds.train.length + ds.valid.length,
     metrics,
-    reason: gate.reason,
+    reason: gated.gate.reason,
     model_version: version,
     event_time: Date.now(),
   };
-  writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length);
-  return outcome;
-}
-
-/** The gates for a trained candidate, or for a distilled student (judged against its teacher first). */
-function gateOf(
-  cfg: LauncherConfig,
-  metrics: Record<string, unknown>,
-  prodAcc: number | null,
-  teacher: Teacher | null,
-): GateDecision {
-  const gates = {
-    registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
-    promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,
-    promoteMargin: cfg.LAUNCHER_PROMOTE_MARGIN,
-    minAgreement: cfg.LAUNCHER_DISTILL_MIN_AGREEMENT,
-    margin: cfg.LAUNCHER_DISTILL_MARGIN,
+  const gateReport = {
+    checks: gated.decision.checks,
+    confidence: cfg.LAUNCHER_GATE_CONFIDENCE,
+    validHash: ds.validHash,
   };
-  const acc = Number(metrics.accuracy);
-  if (!teacher) return decideGates(acc, prodAcc, gates);
-  const numberOr = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const student = { accuracy: acc, agreement: numberOr(metrics.teacher_agreement) };
-  const gate = decideDistillGates(student, numberOr(metrics.teacher_accuracy), prodAcc, gates);
-  return { ...gate, reason: `${gate.reason} (teacher ${teacher.label})` };
+  writeReport(dir, outcome, pkg.meta.metrics, ds.train.length, ds.valid.length, gateReport);
+  return outcome;
 }
 
 function writeReport(
@@ -230,11 +277,14 @@ function writeReport(
   metrics: Record<string, unknown>,
   trainRows: number,
   validRows: number,
+  gate: { checks: GateDecision['checks']; confidence: number; validHash: string },
 ): void {
   const history = (metrics.history ?? []) as { epoch: number; train_loss: number; dev_macro_f1: number }[][];
   const confusion = (metrics.confusion_matrix ?? []) as number[][];
   writeFileSync(path.join(dir, 'confusion.svg'), confusionSvg([...SENTIMENTS], confusion));
   writeFileSync(path.join(dir, 'learning-curve.svg'), learningCurveSvg(history));
+  const title = `Promotion gate: ${run.reason ?? ''}`.slice(0, 160);
+  writeFileSync(path.join(dir, 'gate.svg'), gateSvg(gate.checks, title));
   const report = runReportMarkdown({
     runId: run.run_id,
     modelName: run.model_name,
@@ -251,6 +301,7 @@ function writeReport(
     confusion,
     history,
     modelVersion: run.model_version ?? null,
+    gate: { ...gate, rows: validRows },
   });
   writeFileSync(path.join(dir, 'report.md'), report);
 }

@@ -128,6 +128,12 @@ describe('training launcher', () => {
       const run = await waitFor(finished(`${prefix}req-tiny`), 180_000, 'tiny run to finish');
       expect(run.status).toBe('succeeded');
       expect(run.reason).toMatch(/^stays Staging/);
+      // The promotion gate scored both on the same rows and names the failed test with its numbers.
+      expect(run.reason).toMatch(
+        /macro-F1 non-inferiority vs Production v1: Δ -0\.\d{4}, 95 % lower bound -0\.\d{4} < -0\.005/,
+      );
+      expect(run.metrics!.gate_macro_f1_pass).toBe(0);
+      expect(run.metrics!.gate_production_accuracy).toBeCloseTo(run.metrics!.production_accuracy_same_valid!, 10);
       const reg = await ModelRegistry.open({
         kafka: running.ctx.kafka,
         serde: running.ctx.serde,

@@ -133,6 +133,8 @@ export class ModelRegistry {
     reason: string;
     actor: string;
     stage?: 'Staging' | 'None';
+    /** Recorded with the package's own metrics (the launcher's promotion gate numbers). */
+    metrics?: Record<string, number>;
   }): Promise<{ event: ModelVersionEvent; created: boolean }> {
     const metrics = packageMetrics(input.packageDir);
     const hash = packageHash(input.packageDir);
@@ -147,7 +149,7 @@ export class ModelRegistry {
       name: input.name,
       version: this.state.nextVersion(input.name),
       stage: input.stage ?? 'Staging',
-      metrics: flatMetrics(metrics),
+      metrics: { ...flatMetrics(metrics), ...input.metrics },
       artifact_uri: pathToFileURL(dest).href,
       content_hash: hash,
       run_id: input.runId,

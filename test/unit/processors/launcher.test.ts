@@ -1,47 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { parseTeacherRef, manualRetrainRequest } from '../../../processors/shared/retrain.js';
-import { coalesce, decideDistillGates, decideGates, retryOf } from '../../../processors/training-launcher/handler.js';
+import { coalesce, decideDistillGates, retryOf } from '../../../processors/training-launcher/handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { RetrainRequest } from '../../../schemas/types.generated.js';
 
-const gates = { registerAccuracy: 0.75, promoteAccuracy: 0.8, promoteMargin: 0.01 };
-
-describe('gates', () => {
-  it('does not register below 0.75', () =>
-    expect(decideGates(0.7, null, gates)).toMatchObject({ register: false, promote: false }));
-  it('registers at exactly 0.75 but does not promote at exactly 0.80', () => {
-    expect(decideGates(0.75, null, gates)).toMatchObject({ register: true, promote: false });
-    expect(decideGates(0.8, null, gates)).toMatchObject({ register: true, promote: false });
-  });
-  it('promotes above 0.80 with no Production', () =>
-    expect(decideGates(0.81, null, gates)).toMatchObject({ register: true, promote: true }));
-  it('keeps a candidate worse than Production by more than the margin in Staging', () => {
-    const d = decideGates(0.85, 0.9, gates);
-    expect(d).toMatchObject({ register: true, promote: false });
-    expect(d.reason).toMatch(/worse than Production/);
-    expect(decideGates(0.895, 0.9, gates).promote).toBe(true);
-  });
-});
-
-describe('distillation gates: the student against its teacher, then the usual gates', () => {
-  const g = { ...gates, minAgreement: 0.9, margin: 0.03 };
+// The promotion gate itself (bootstrap, checks, ratchet) is tested in launcher-gate.test.ts.
+describe('distillation gates: the student against its teacher, then the promotion gate', () => {
+  const g = { minAgreement: 0.9, margin: 0.03 };
+  const promoted = { register: true, promote: true, reason: 'promoted: accuracy 0.8800 > 0.8' };
+  const staging = { register: true, promote: false, reason: 'stays Staging: macro-F1 non-inferiority failed' };
   it('refuses a student that agrees with its teacher too rarely', () => {
-    const d = decideDistillGates({ accuracy: 0.9, agreement: 0.85 }, 0.91, null, g);
+    const d = decideDistillGates({ accuracy: 0.9, agreement: 0.85 }, 0.91, promoted, g);
     expect(d).toMatchObject({ register: false, promote: false });
     expect(d.reason).toMatch(/agrees with its teacher on 0.8500 .* < 0.9/);
   });
   it('refuses a student less accurate than its teacher by more than the margin', () => {
-    const d = decideDistillGates({ accuracy: 0.86, agreement: 0.95 }, 0.9, null, g);
+    const d = decideDistillGates({ accuracy: 0.86, agreement: 0.95 }, 0.9, promoted, g);
     expect(d.register).toBe(false);
     expect(d.reason).toMatch(/below the teacher's 0.9000 by more than 0.03/);
   });
   it('refuses a job that reported no agreement (an external job that ignored the teacher)', () =>
-    expect(decideDistillGates({ accuracy: 0.9, agreement: null }, null, null, g).reason).toMatch(/no agreement/));
-  it('then applies the accuracy gates and says how the student compares', () => {
-    const d = decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, null, g);
+    expect(decideDistillGates({ accuracy: 0.9, agreement: null }, null, promoted, g).reason).toMatch(/no agreement/));
+  it("then takes the promotion gate's decision and says how the student compares", () => {
+    const d = decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, promoted, g);
     expect(d).toMatchObject({ register: true, promote: true });
-    expect(d.reason).toMatch(/^promoted: .*agreement with teacher 0.9600, teacher accuracy 0.9000$/);
-    expect(decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, 0.95, g).promote).toBe(false);
+    expect(d.reason).toMatch(/^promoted: .*; agreement with teacher 0.9600, teacher accuracy 0.9000$/);
+    const held = decideDistillGates({ accuracy: 0.88, agreement: 0.96 }, 0.9, staging, g);
+    expect(held).toMatchObject({ register: true, promote: false });
+    expect(held.reason).toMatch(/^stays Staging: .*; agreement with teacher 0.9600/);
   });
 });
 
