@@ -1,0 +1,41 @@
+// The event-time watermark over the scored topic's partitions, pure: the slowest partition's newest
+// created_at minus the allowed lateness. Taking the minimum over partitions (not the newest review
+// seen) is what makes a replay deterministic: a partition read ahead of the others cannot close a
+// bucket the others are still filling. A partition that was empty when reading began does not hold
+// the watermark until it delivers; one silent for `idleMs` (wall clock: a live topic where one
+// partition gets nothing) stops holding it until it delivers again.
+export class Watermark {
+  private readonly newest = new Map<number, number>();
+  private readonly heardAt = new Map<number, number>();
+
+  constructor(
+    private readonly latenessMs: number,
+    private readonly idleMs: number,
+    /** Partitions that had records when reading began, and when it began (wall clock). */
+    expected: number[] = [],
+    startedAt = 0,
+  ) {
+    for (const p of expected) this.heardAt.set(p, startedAt);
+  }
+
+  /** A record of `partition` with this event time was read at wall-clock `now`. */
+  saw(partition: number, eventTime: number, now: number): void {
+    this.newest.set(partition, Math.max(this.newest.get(partition) ?? -Infinity, eventTime));
+    this.heardAt.set(partition, now);
+  }
+
+  /** The watermark at wall-clock `now` (-Infinity while an expected partition has not delivered). */
+  at(now: number): number {
+    let min = Infinity;
+    for (const [p, heard] of this.heardAt) {
+      if (now - heard >= this.idleMs) continue;
+      min = Math.min(min, this.newest.get(p) ?? -Infinity);
+    }
+    if (min === Infinity) {
+      // Every partition idle: the newest review seen anywhere bounds what can still arrive in order.
+      for (const t of this.newest.values()) min = min === Infinity ? t : Math.max(min, t);
+      if (min === Infinity) return -Infinity;
+    }
+    return min - this.latenessMs;
+  }
+}
