@@ -30,6 +30,8 @@ import { allows, bearer, submitterOf, type Identity, type Role, type TokenBook }
 import { MicroBatcher } from './microbatch.js';
 import { dashboardRoutes, type DashboardPort } from './dashboard.js';
 import { statusPage, STATUS_ASSETS } from './status-page.js';
+import { alertsPlugin } from './plugins/alerts.js';
+import type { AlertsPort } from './plugins/alerts-queries.js';
 import {
   BatchRequest,
   BatchResponse,
@@ -76,6 +78,8 @@ export interface GatewayDeps {
   driftSegments(): Promise<DriftSegmentT[]>;
   /** The status page's panels. */
   dashboard: DashboardPort;
+  /** GET /alerts reads through it; without it the route is not registered. */
+  alerts?: AlertsPort;
   metrics: Registry;
 }
 
@@ -189,6 +193,7 @@ export async function buildGateway(deps: GatewayDeps, o: GatewayOptions): Promis
   modelRoutes(app, deps, need);
   opsRoutes(app, deps, o, need);
   dashboardRoutes(app, deps.dashboard, need('read'), secured);
+  if (deps.alerts) await app.register(alertsPlugin, { port: deps.alerts, read: need('read') });
   return app;
 }
 

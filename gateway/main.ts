@@ -12,6 +12,7 @@ import { counter } from '../processors/shared/metrics.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
 import { followedRegistry } from '../processors/shared/registry/follower.js';
 import { buildGateway, type GatewayDeps } from './app.js';
+import { alertsPort } from './plugins/alerts-queries.js';
 import { TokenBook, parseTokens } from './auth.js';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { KafkaProbe, acknowledgedSend } from './ports.js';
@@ -126,6 +127,7 @@ export const gateway: Processor = {
       trend: () => v.trend.get(),
       driftSegments: () => v.driftSegments.get(),
       dashboard: dashboardPort(ctx, name),
+      alerts: alertsPort(ctx.store),
       kafkaReachable: () => probe.reachable(),
       metrics: ctx.metrics,
     };
