@@ -4,6 +4,7 @@
 // burst about one topic, and a release whose reviews crash. Texts are synthetic (a few taxonomy
 // terms and filler), so quoted terms can be checked.
 import { rng } from '../models/trainer/fasttext.js';
+import type { ScoredReview } from '../schemas/types.generated.js';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
@@ -129,4 +130,30 @@ export function steadyApps(n: number, seed: number): AppProfile[] {
     negShare: 0.1 + 0.3 * r(),
     releaseEvery: 5 + Math.floor(10 * r()),
   }));
+}
+
+/** A simulated review as the scoring processor would put it on the scored topic. */
+export function scored(r: SimReview): ScoredReview {
+  const p = r.label === 'negative' ? [0.8, 0.1, 0.1] : r.label === 'neutral' ? [0.1, 0.8, 0.1] : [0.1, 0.1, 0.8];
+  return {
+    review_id: r.review_id,
+    app_id: r.app_id,
+    source: 'google_play',
+    label: r.label,
+    prob_negative: p[0]!,
+    prob_neutral: p[1]!,
+    prob_positive: p[2]!,
+    model_name: 'ulasan-compact',
+    model_version: '1',
+    feature_set_version: 'fs',
+    shadow: false,
+    created_at: r.created_at,
+    scored_at: r.created_at,
+    origin_partition: null,
+    origin_offset: null,
+    rating: null,
+    features: {},
+    app_version: r.app_version,
+    topics: r.topics,
+  };
 }

@@ -5,37 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { parseAlertsConfig, detectorConfig } from '../../../processors/alerts/config.js';
 import { AlertDetector, type AlertDraft } from '../../../processors/alerts/detector.js';
 import { observation } from '../../../processors/alerts/handler.js';
-import type { ScoredReview } from '../../../schemas/types.generated.js';
-import { DAY, HOUR, simulate, steadyApps, type SimReview, type Simulation } from '../../alerts-sim.js';
+import { DAY, HOUR, scored, simulate, steadyApps, type SimReview, type Simulation } from '../../alerts-sim.js';
 
 const START = Date.UTC(2026, 5, 1);
 const config = detectorConfig(parseAlertsConfig({}));
 const LATENESS = HOUR;
-
-export function scored(r: SimReview): ScoredReview {
-  const p = r.label === 'negative' ? [0.8, 0.1, 0.1] : r.label === 'neutral' ? [0.1, 0.8, 0.1] : [0.1, 0.1, 0.8];
-  return {
-    review_id: r.review_id,
-    app_id: r.app_id,
-    source: 'google_play',
-    label: r.label,
-    prob_negative: p[0]!,
-    prob_neutral: p[1]!,
-    prob_positive: p[2]!,
-    model_name: 'ulasan-compact',
-    model_version: '1',
-    feature_set_version: 'fs',
-    shadow: false,
-    created_at: r.created_at,
-    scored_at: r.created_at,
-    origin_partition: null,
-    origin_offset: null,
-    rating: null,
-    features: {},
-    app_version: r.app_version,
-    topics: r.topics,
-  };
-}
 
 /** Runs a history through a fresh detector, advancing the watermark as reviews arrive. */
 function run(reviews: SimReview[], c = config): AlertDraft[] {
