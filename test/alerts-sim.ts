@@ -157,3 +157,25 @@ export function scored(r: SimReview): ScoredReview {
     topics: r.topics,
   };
 }
+
+/**
+ * The acceptance history (integration test and its pure twin): four apps over four weeks; a payment
+ * burst in app.burst from day 20 09:00 for three days, a crashing release 3.0.0 of app.release from
+ * day 16, and two quiet apps. Every app also ships an ordinary release every 9 days.
+ */
+export const ACCEPTANCE_START = Date.UTC(2026, 9, 5);
+export const BURST_FROM = 20 * DAY + 9 * HOUR;
+export const RELEASE_FROM = 16 * DAY;
+export const ACCEPTANCE: Simulation = {
+  apps: ['app.burst', 'app.release', 'app.quiet.1', 'app.quiet.2'].map((appId) => ({
+    appId,
+    perDay: 150,
+    negShare: 0.15,
+    releaseEvery: 9,
+  })),
+  start: ACCEPTANCE_START,
+  days: 28,
+  seed: 2027,
+  bursts: [{ appId: 'app.burst', from: BURST_FROM, to: BURST_FROM + 3 * DAY, topic: 'payment', intensity: 0.4 }],
+  releases: [{ appId: 'app.release', version: '3.0.0', from: RELEASE_FROM, crashShare: 0.3 }],
+};

@@ -11,6 +11,8 @@ export interface Bucket extends Counts {
   topics: Map<string, Counts>;
   /** Per version: reviews, negative ones, and crash ones. */
   versions: Map<string, Counts & { crash: number }>;
+  /** Reviews per `topic@version` (so a window can be judged without one version's reviews). */
+  versionTopics: Map<string, number>;
   /** Sample of review ids per topic and per `topic@version`. */
   samples: Map<string, string[]>;
 }
@@ -19,9 +21,10 @@ export const CRASH_TOPIC = 'crash';
 const SAMPLE_SIZE = 8;
 const MAX_SAMPLE_KEYS = 64;
 const MAX_VERSIONS_PER_BUCKET = 32;
+const MAX_VERSION_TOPICS = 512;
 
 export function emptyBucket(): Bucket {
-  return { n: 0, neg: 0, topics: new Map(), versions: new Map(), samples: new Map() };
+  return { n: 0, neg: 0, topics: new Map(), versions: new Map(), versionTopics: new Map(), samples: new Map() };
 }
 
 function sample(b: Bucket, key: string, reviewId: string): void {
@@ -58,7 +61,11 @@ export function addTo(b: Bucket, o: Observation): void {
     c.neg += neg;
     b.topics.set(t, c);
     sample(b, t, o.reviewId);
-    if (o.version !== null) sample(b, `${t}@${o.version}`, o.reviewId);
+    if (o.version === null) continue;
+    const key = `${t}@${o.version}`;
+    sample(b, key, o.reviewId);
+    if (b.versionTopics.has(key) || b.versionTopics.size < MAX_VERSION_TOPICS)
+      b.versionTopics.set(key, (b.versionTopics.get(key) ?? 0) + 1);
   }
   if (o.version !== null) {
     let v = b.versions.get(o.version);
@@ -86,6 +93,7 @@ export function merge(buckets: Iterable<Bucket>, withSamples = false): Bucket {
       const o = out.versions.get(v) ?? { n: 0, neg: 0, crash: 0 };
       out.versions.set(v, { n: o.n + c.n, neg: o.neg + c.neg, crash: o.crash + c.crash });
     }
+    for (const [k, n] of b.versionTopics) out.versionTopics.set(k, (out.versionTopics.get(k) ?? 0) + n);
     if (!withSamples) continue;
     for (const [k, ids] of b.samples) out.samples.set(k, [...new Set([...(out.samples.get(k) ?? []), ...ids])].sort());
   }

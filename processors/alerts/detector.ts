@@ -73,12 +73,15 @@ interface OpenAlert {
   quiet: number;
 }
 
-interface VersionTotal {
-  firstSeen: number;
-  lastSeen: number;
+interface VersionCounts {
   n: number;
   neg: number;
   crash: number;
+}
+
+interface VersionTotal extends VersionCounts {
+  firstSeen: number;
+  lastSeen: number;
 }
 
 interface AppState {
@@ -172,10 +175,14 @@ export class AlertDetector {
     const end = (b + 1) * this.c.bucketMs;
     for (const [appId, app] of [...this.apps].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
       this.foldVersions(app, b);
-      const cur = this.window(app, b - this.c.windowBuckets + 1, b);
-      const base = this.window(app, b - this.c.windowBuckets - this.c.baselineBuckets + 1, b - this.c.windowBuckets);
-      out.push(...this.judgeTurn(appId, cur, base, end));
       out.push(...this.judgeVersions(appId, app, b, end));
+      // A version with an open regression explains its own reviews: the app's turn is judged
+      // without them, so one bad release is one alert (the version's), not two.
+      const regressed = this.regressedVersions(appId);
+      const cur = withoutVersions(this.window(app, b - this.c.windowBuckets + 1, b), regressed);
+      const baseFrom = b - this.c.windowBuckets - this.c.baselineBuckets + 1;
+      const base = withoutVersions(this.window(app, baseFrom, b - this.c.windowBuckets), regressed);
+      out.push(...this.judgeTurn(appId, cur, base, end));
       for (const k of app.buckets.keys())
         if (k <= b - this.c.windowBuckets - this.c.baselineBuckets) app.buckets.delete(k);
     }
@@ -215,7 +222,7 @@ export class AlertDetector {
     const b = end / this.c.bucketMs - 1;
     const key = `${appId}\u0000turn`;
     const open = this.open.get(key);
-    if (open) return this.followUp(key, open, this.measured(open.measure, cur), end);
+    if (open) return cur.n === 0 ? [] : this.followUp(key, open, this.measured(open.measure, cur), end);
     if (end - (this.resolvedAt.get(key) ?? -Infinity) < this.c.cooldownMs) return [];
     const negative = finding({ k: cur.neg, n: cur.n }, { k: base.neg, n: base.n }, this.c.turn);
     const surging = [...cur.topics]
@@ -270,7 +277,10 @@ export class AlertDetector {
     return { k: cur.topics.get(what)?.n ?? 0, n: cur.n };
   }
 
-  /** An open alert after one more closed bucket: still on, or one quiet bucket nearer resolving. */
+  /**
+   * An open alert after one more closed bucket with reviews of the app: still on, or one quiet
+   * bucket nearer resolving (a silent app keeps its alerts as they are).
+   */
   private followUp(key: string, a: OpenAlert, now: Proportion, end: number): AlertDraft[] {
     const t = shareTest(now, a.frozen, this.c.turn.maxBaseline);
     const still = now.n > 0 && t.currentShare - t.baselineShare >= this.c.turn.minEffect / 2 && t.pValue < 0.05;
@@ -294,21 +304,22 @@ export class AlertDetector {
   private judgeVersions(appId: string, app: AppState, b: number, end: number): AlertDraft[] {
     const out: AlertDraft[] = [];
     const cur = this.window(app, b - this.c.windowBuckets + 1, b);
-    const recent = this.window(app, b - this.c.windowBuckets - this.c.baselineBuckets + 1, b);
+    const recentFrom = b - this.c.windowBuckets - this.c.baselineBuckets + 1;
     const byFirstSeen = [...app.versions].sort((x, y) => x[1].firstSeen - y[1].firstSeen || (x[0] < y[0] ? -1 : 1));
     for (const [version, total] of byFirstSeen) {
       const key = `${appId}\u0000version\u0000${version}`;
       const open = this.open.get(key);
       if (open) {
-        out.push(...this.followUp(key, open, this.measured(open.measure, cur), end));
+        // No reviews of the app at all says nothing; none of the version while others come in: superseded.
+        if (cur.n > 0) out.push(...this.followUp(key, open, this.measured(open.measure, cur), end));
         continue;
       }
       if (end - total.firstSeen > this.c.versionNewMs) continue;
       if (end - (this.resolvedAt.get(key) ?? -Infinity) < this.c.cooldownMs) continue;
-      const previous = byFirstSeen
-        .filter(([v, t]) => v !== version && t.firstSeen < total.firstSeen && t.n >= this.c.version.minBaseline)
-        .pop();
-      const mine = recent.versions.get(version);
+      // The same days for both: from the version's first bucket (or the recent window's start).
+      const since = this.window(app, Math.max(recentFrom, total.firstSeen / this.c.bucketMs), b);
+      const previous = this.previousVersion(version, total, byFirstSeen, since);
+      const mine = since.versions.get(version);
       if (!previous || !mine) continue;
       const draft = this.versionFinding(appId, version, mine, previous, end);
       if (draft) out.push(draft);
@@ -316,11 +327,36 @@ export class AlertDetector {
     return out;
   }
 
+  /**
+   * What a version is compared with: the older version with the most reviews over the same days
+   * (`since`: so an outage that hits every version alike cancels out), else, when the older
+   * versions are no longer reviewed, the newest older version's totals.
+   */
+  private previousVersion(
+    version: string,
+    total: VersionTotal,
+    byFirstSeen: [string, VersionTotal][],
+    recent: Bucket,
+  ): [string, VersionCounts] | null {
+    const older = byFirstSeen.filter(([v, t]) => v !== version && t.firstSeen < total.firstSeen);
+    const concurrent = older
+      .map(([v]) => [v, recent.versions.get(v)] as const)
+      .filter((x): x is readonly [string, VersionCounts] => (x[1]?.n ?? 0) >= this.c.version.minBaseline)
+      .sort((x, y) => y[1].n - x[1].n || (x[0] < y[0] ? -1 : 1));
+    if (concurrent[0]) return [concurrent[0][0], concurrent[0][1]];
+    return older.filter(([, t]) => t.n >= this.c.version.minBaseline).pop() ?? null;
+  }
+
+  private regressedVersions(appId: string): string[] {
+    const prefix = `${appId}\u0000version\u0000`;
+    return [...this.open.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
   private versionFinding(
     appId: string,
     version: string,
     mine: { n: number; neg: number; crash: number },
-    [prevVersion, prev]: [string, VersionTotal],
+    [prevVersion, prev]: [string, VersionCounts],
     end: number,
   ): AlertDraft | null {
     const b = end / this.c.bucketMs - 1;
@@ -374,4 +410,21 @@ function leadingTopic(cur: Bucket): string[] {
   for (const [t, c] of cur.topics)
     if (!best || c.neg > best[1] || (c.neg === best[1] && t < best[0])) best = [t, c.neg];
   return best && cur.neg > 0 && best[1] / cur.neg >= 0.3 ? [best[0]] : [];
+}
+
+/** A window without the reviews of some versions (their topics too; negatives among them are not kept per topic). */
+function withoutVersions(b: Bucket, versions: string[]): Bucket {
+  if (versions.length === 0) return b;
+  const out: Bucket = { ...b, topics: new Map(b.topics) };
+  for (const v of versions) {
+    const c = b.versions.get(v);
+    if (!c) continue;
+    out.n -= c.n;
+    out.neg -= c.neg;
+    for (const [t, tc] of out.topics) {
+      const gone = b.versionTopics.get(`${t}@${v}`) ?? 0;
+      if (gone) out.topics.set(t, { n: tc.n - gone, neg: Math.max(0, tc.neg - gone) });
+    }
+  }
+  return out;
 }

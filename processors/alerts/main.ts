@@ -67,6 +67,18 @@ async function alertsDeps(ctx: Context, cfg: AlertsConfig, health: Health): Prom
   return { ...base, known };
 }
 
+/** Partitions with nothing in them are read to their end from the start: they never hold the watermark. */
+async function markEmpty(ctx: Context, w: Watermark, partitions: number[]): Promise<void> {
+  const admin = ctx.kafka.admin();
+  await admin.connect();
+  try {
+    for (const p of await admin.fetchTopicOffsets(ctx.topics.scored))
+      if (partitions.includes(p.partition) && Number(p.high) <= Number(p.low)) w.caughtUp(p.partition, true);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export const alerts: Processor = {
   name: NAME,
   topology: {
@@ -95,6 +107,7 @@ export const alerts: Processor = {
           const assigned = e.payload.memberAssignment[ctx.topics.scored] ?? [];
           d.detector = new AlertDetector(detectorConfig(cfg));
           d.watermark = new Watermark(parseDuration(cfg.ALERTS_LATENESS), cfg.ALERTS_IDLE_MS, assigned, Date.now());
+          void markEmpty(ctx, d.watermark, assigned).catch((err: unknown) => d.log.warn({ err }, 'offsets unknown'));
         }),
     });
     const timer = setInterval(

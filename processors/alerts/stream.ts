@@ -79,6 +79,7 @@ export function batchHandler(d: AlertsDeps, serial: Serial): (p: EachBatchPayloa
       if (counted === 'counted') d.m.records.inc();
       else d.m.skipped.inc({ why: counted });
     }
+    if (batch.messages.length) d.watermark.caughtUp(batch.partition, BigInt(batch.offsetLag()) <= 1n);
     await d.deadLetters.send(dead, { log: d.log, heartbeat, keepGoing });
     await serial(() => advance(d));
   };

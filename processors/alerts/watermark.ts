@@ -3,10 +3,14 @@
 // seen) is what makes a replay deterministic: a partition read ahead of the others cannot close a
 // bucket the others are still filling. A partition that was empty when reading began does not hold
 // the watermark until it delivers; one silent for `idleMs` (wall clock: a live topic where one
-// partition gets nothing) stops holding it until it delivers again.
+// partition gets nothing) stops holding it until it delivers again, but only once it was read to
+// its end: a partition that is merely slow to fetch (a busy machine during a replay) keeps holding,
+// or its records would all turn late. Silent for 10 x idleMs, it stops holding regardless (a tail
+// of aborted-transaction records never reads as caught up).
 export class Watermark {
   private readonly newest = new Map<number, number>();
   private readonly heardAt = new Map<number, number>();
+  private readonly atEnd = new Set<number>();
 
   constructor(
     private readonly latenessMs: number,
@@ -24,11 +28,18 @@ export class Watermark {
     this.heardAt.set(partition, now);
   }
 
+  /** Whether `partition` has been read to its end (lag of at most one commit marker). */
+  caughtUp(partition: number, yes: boolean): void {
+    if (yes) this.atEnd.add(partition);
+    else this.atEnd.delete(partition);
+  }
+
   /** The watermark at wall-clock `now` (-Infinity while an expected partition has not delivered). */
   at(now: number): number {
     let min = Infinity;
     for (const [p, heard] of this.heardAt) {
-      if (now - heard >= this.idleMs) continue;
+      const silent = now - heard;
+      if (silent >= 10 * this.idleMs || (silent >= this.idleMs && this.atEnd.has(p))) continue;
       min = Math.min(min, this.newest.get(p) ?? -Infinity);
     }
     if (min === Infinity) {

@@ -5,7 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { parseAlertsConfig, detectorConfig } from '../../../processors/alerts/config.js';
 import { AlertDetector, type AlertDraft } from '../../../processors/alerts/detector.js';
 import { observation } from '../../../processors/alerts/handler.js';
-import { DAY, HOUR, scored, simulate, steadyApps, type SimReview, type Simulation } from '../../alerts-sim.js';
+import {
+  ACCEPTANCE,
+  ACCEPTANCE_START,
+  BURST_FROM,
+  DAY,
+  HOUR,
+  RELEASE_FROM,
+  scored,
+  simulate,
+  steadyApps,
+  type SimReview,
+  type Simulation,
+} from '../../alerts-sim.js';
 
 const START = Date.UTC(2026, 5, 1);
 const config = detectorConfig(parseAlertsConfig({}));
@@ -143,5 +155,22 @@ describe('alert detector: lifecycle and determinism', () => {
     d.advance(START + 2 * DAY);
     expect(d.observe(o)).toBe('late');
     expect(d.stats.late).toBe(1);
+  });
+});
+
+describe('alert detector: the acceptance history (pure twin of test/integration/alerts.test.ts)', () => {
+  it('one turn alert for the burst, one version_regression for the crashing release, nothing else', () => {
+    const alerts = run(simulate(ACCEPTANCE));
+    const summary = alerts.map((a) => `${a.appId} ${a.kind} ${a.status} ${a.version ?? ''}`);
+    expect(summary).toEqual([
+      'app.release version_regression open 3.0.0',
+      expect.stringMatching(/^app\.burst (sentiment_turn|complaint_surge) open $/),
+      expect.stringMatching(/^app\.burst (sentiment_turn|complaint_surge) resolved $/),
+    ]);
+    const [release, burst] = alerts;
+    expect(release!.topics).toEqual(['crash']);
+    expect(release!.openedAt - (ACCEPTANCE_START + RELEASE_FROM)).toBeLessThanOrEqual(DAY);
+    expect(burst!.topics).toContain('payment');
+    expect(burst!.openedAt - (ACCEPTANCE_START + BURST_FROM)).toBeLessThanOrEqual(DAY);
   });
 });

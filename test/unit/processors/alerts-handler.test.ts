@@ -24,6 +24,7 @@ import {
 } from '../../../processors/alerts/reason.js';
 import { betaBinomialUpperTail, finding, shareTest } from '../../../processors/alerts/stats.js';
 import { ConfigError } from '../../../processors/shared/errors.js';
+import { Watermark } from '../../../processors/alerts/watermark.js';
 import { scored } from '../../alerts-sim.js';
 
 const base = {
@@ -198,5 +199,25 @@ describe('alerts config', () => {
     expect(err({ ALERTS_BUCKET: '6h', ALERTS_WINDOW: '9h' }).variables).toEqual(['ALERTS_WINDOW']);
     expect(err({ ALERTS_WEBHOOK_URL: 'http://127.0.0.1:1/x' }).variables).toEqual(['ALERTS_WEBHOOK_SECRET']);
     expect(err({ ALERTS_ALPHA: '2' }).variables).toContain('ALERTS_ALPHA');
+  });
+});
+
+describe('event-time watermark', () => {
+  it('is the slowest partition minus the lateness; a quiet partition stops holding only once read to its end', () => {
+    const w = new Watermark(1000, 5000, [0, 1, 2], 0);
+    w.saw(0, 100_000, 0);
+    expect(w.at(10)).toBe(-Infinity); // partitions 1 and 2 have not delivered
+    w.caughtUp(2, true); // empty at start
+    w.saw(1, 50_000, 0);
+    expect(w.at(10)).toBe(-Infinity);
+    expect(w.at(6000)).toBe(49_000); // 2 is idle and at its end: out; 0 and 1 hold
+    // 1 is silent but behind (a slow fetch): it keeps holding until 10 x idle.
+    w.saw(0, 100_000, 20_000);
+    expect(w.at(20_000)).toBe(49_000);
+    // Past 10 x idle even a partition that never read as caught up stops holding.
+    expect(w.at(50_000)).toBe(99_000);
+    w.caughtUp(1, true);
+    w.saw(1, 60_000, 60_000);
+    expect(w.at(60_000)).toBe(59_000);
   });
 });
