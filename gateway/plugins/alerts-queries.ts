@@ -31,7 +31,8 @@ export interface AlertRow {
   updated_at: number;
 }
 
-const ms = (column: string): string => `toUnixTimestamp64Milli(${column}) AS ${column}`;
+// Aliased apart from the columns: ClickHouse substitutes SELECT aliases into WHERE and ORDER BY.
+const ms = (column: string): string => `toUnixTimestamp64Milli(${column}) AS ${column}_ms`;
 
 export async function listAlerts(store: ClickHouseStore, f: AlertFilter): Promise<AlertRow[]> {
   const where = [
@@ -53,8 +54,8 @@ export async function listAlerts(store: ClickHouseStore, f: AlertFilter): Promis
     app_id: String(r.app_id),
     kind: String(r.kind) as AlertKind,
     app_version: r.app_version === null ? null : String(r.app_version),
-    window_start: Number(r.window_start),
-    window_end: Number(r.window_end),
+    window_start: Number(r.window_start_ms),
+    window_end: Number(r.window_end_ms),
     topics: (r.topics as string[]) ?? [],
     status: String(r.status) as AlertStatus,
     reason: String(r.reason),
@@ -62,8 +63,8 @@ export async function listAlerts(store: ClickHouseStore, f: AlertFilter): Promis
     current_share: Number(r.current_share),
     reviews: Number(r.reviews),
     statistic: Number(r.statistic),
-    opened_at: Number(r.opened_at),
-    updated_at: Number(r.updated_at),
+    opened_at: Number(r.opened_at_ms),
+    updated_at: Number(r.updated_at_ms),
   }));
 }
 

@@ -118,6 +118,10 @@ export function reasonOf(d: AlertDraft, terms: Record<string, string[]>): string
     const crash = `crash ${pct(c.baseline)} → ${pct(c.current)}${terms.crash?.length ? ` (${italic(terms.crash)})` : ''}`;
     s = `version ${d.version}: ${crash}, negative ${pct(n.baseline)} → ${pct(n.current)} ${vs}`;
   }
+  return boundedReason(s);
+}
+
+export function boundedReason(s: string): string {
   return s.length <= MAX_REASON_CHARS ? s : `${s.slice(0, MAX_REASON_CHARS - 1)}…`;
 }
 

@@ -11,7 +11,7 @@ import type { AlertDetector, AlertDraft } from './detector.js';
 import { alertRecord, alertRow, observation } from './handler.js';
 import type { AlertsMetrics } from './metrics.js';
 import type { Notifier } from './notify.js';
-import { quotes, reasonOf, type TermMatcher } from './reason.js';
+import { boundedReason, quotes, reasonOf, type TermMatcher } from './reason.js';
 import type { Watermark } from './watermark.js';
 
 export interface AlertsDeps {
@@ -19,8 +19,8 @@ export interface AlertsDeps {
   /** Replaced on every group join: the consumer then reads from the beginning again (nothing is committed). */
   detector: AlertDetector;
   watermark: Watermark;
-  /** alert_id -> the last status the alerts topic holds. */
-  known: Map<string, Alert['status']>;
+  /** alert_id -> the last status the alerts topic holds, and the reason it opened with. */
+  known: Map<string, Known>;
   producer: Producer;
   deadLetters: DeadLetters;
   notifier: Notifier;
@@ -31,17 +31,23 @@ export interface AlertsDeps {
   wait: ReturnType<typeof outageWaiter>;
 }
 
+export interface Known {
+  status: Alert['status'];
+  openReason: string;
+}
+
 /** What the alerts topic already holds: the latest status of every alert (undecodable ones dead-lettered). */
 export async function restoreKnown(
   d: Pick<AlertsDeps, 'ctx' | 'wait' | 'deadLetters' | 'log'>,
-): Promise<Map<string, Alert['status']>> {
+): Promise<Map<string, Known>> {
   const { ctx } = d;
-  const known = new Map<string, Alert['status']>();
+  const known = new Map<string, Known>();
   await readToEnd(ctx.kafka, ctx.topics.alerts, async (v, at) => {
     if (v === null) return;
     try {
       const a = (await d.wait('decode', () => ctx.serde.decode<Alert>(v, ctx.topics.alerts))).value;
-      known.set(a.alert_id, a.status);
+      const openReason = a.status === 'open' ? a.reason : (known.get(a.alert_id)?.openReason ?? '');
+      known.set(a.alert_id, { status: a.status, openReason });
     } catch (err) {
       const { partition, message } = at;
       const origin = { topic: ctx.topics.alerts, partition, offset: message.offset, key: message.key, value: v };
@@ -73,7 +79,7 @@ export function batchHandler(d: AlertsDeps, serial: Serial): (p: EachBatchPayloa
         dead.push(await d.deadLetters.message(origin, recordFailure(err)));
         continue;
       }
-      d.watermark.saw(batch.partition, s.created_at, Date.now());
+      d.watermark.saw(batch.partition, s.created_at, Date.now(), BigInt(message.offset));
       const o = observation(s);
       const counted = o ? d.detector.observe(o) : 'shadow';
       if (counted === 'counted') d.m.records.inc();
@@ -99,6 +105,7 @@ export function serializer(): Serial {
 
 /** Closes what the watermark allows and writes the changes. */
 export async function advance(d: AlertsDeps, now = Date.now()): Promise<void> {
+  await probeEnds(d, now);
   const wm = d.watermark.at(now);
   if (wm === -Infinity) return;
   d.m.watermark.set(Math.floor(wm / 1000));
@@ -107,6 +114,24 @@ export async function advance(d: AlertsDeps, now = Date.now()): Promise<void> {
   for (const a of d.detector.openAlerts()) open.set(a.kind, (open.get(a.kind) ?? 0) + 1);
   for (const kind of ['sentiment_turn', 'complaint_surge', 'version_regression'])
     d.m.open.set({ kind }, open.get(kind) ?? 0);
+}
+
+/**
+ * Partitions gone quiet without reading as caught up (their last batch was fetched while more was
+ * being written): compared with the topic's end offsets now, so they stop holding the watermark.
+ */
+async function probeEnds(d: AlertsDeps, now: number): Promise<void> {
+  const quiet = d.watermark.dueForProbe(now);
+  if (quiet.length === 0) return;
+  const admin = d.ctx.kafka.admin();
+  await admin.connect();
+  try {
+    for (const p of await admin.fetchTopicOffsets(d.ctx.topics.scored))
+      if (quiet.includes(p.partition))
+        d.watermark.caughtUp(p.partition, d.watermark.endsAt(p.partition, BigInt(p.high)));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Quoted terms per named topic, from the sampled reviews' texts (none when the texts are not stored). */
@@ -123,14 +148,20 @@ async function quotedTerms(d: AlertsDeps, draft: AlertDraft): Promise<Record<str
 }
 
 async function emit(d: AlertsDeps, draft: AlertDraft): Promise<void> {
-  if (d.known.get(draft.alertId) === draft.status) return;
-  const alert = alertRecord(draft, reasonOf(draft, draft.status === 'open' ? await quotedTerms(d, draft) : {}));
+  const seen = d.known.get(draft.alertId);
+  if (seen?.status === draft.status) return;
+  // A resolved alert keeps what it opened with (the quoted terms) after its own sentence.
+  const reason =
+    draft.status === 'open'
+      ? reasonOf(draft, await quotedTerms(d, draft))
+      : boundedReason(`${reasonOf(draft, {})}; opened as: ${seen?.openReason ?? ''}`);
+  const alert = alertRecord(draft, reason);
   const { ctx } = d;
   await d.wait('insert alert', () => ctx.store.insert('alerts', [alertRow(alert)]));
   const value = await d.wait('encode alert', () => ctx.serde.encode(ctx.topics.alerts, alert));
   const messages = [{ key: `${alert.app_id}/${alert.alert_id}`, value }];
   await d.wait('send alert', () => d.producer.send({ topic: ctx.topics.alerts, messages, acks: -1 }));
-  d.known.set(alert.alert_id, alert.status);
+  d.known.set(alert.alert_id, { status: alert.status, openReason: seen?.openReason ?? alert.reason });
   d.m.changes.inc({ kind: alert.kind, status: alert.status });
   d.notifier.enqueue(alert);
   d.log.info({ alert_id: alert.alert_id, app_id: alert.app_id, kind: alert.kind, status: alert.status }, alert.reason);

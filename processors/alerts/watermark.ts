@@ -11,6 +11,8 @@ export class Watermark {
   private readonly newest = new Map<number, number>();
   private readonly heardAt = new Map<number, number>();
   private readonly atEnd = new Set<number>();
+  private readonly nextOffset = new Map<number, bigint>();
+  private probedAt = -Infinity;
 
   constructor(
     private readonly latenessMs: number,
@@ -22,8 +24,9 @@ export class Watermark {
     for (const p of expected) this.heardAt.set(p, startedAt);
   }
 
-  /** A record of `partition` with this event time was read at wall-clock `now`. */
-  saw(partition: number, eventTime: number, now: number): void {
+  /** A record of `partition` (at `offset`) with this event time was read at wall-clock `now`. */
+  saw(partition: number, eventTime: number, now: number, offset?: bigint): void {
+    if (offset !== undefined) this.nextOffset.set(partition, offset + 1n);
     this.newest.set(partition, Math.max(this.newest.get(partition) ?? -Infinity, eventTime));
     this.heardAt.set(partition, now);
   }
@@ -32,6 +35,23 @@ export class Watermark {
   caughtUp(partition: number, yes: boolean): void {
     if (yes) this.atEnd.add(partition);
     else this.atEnd.delete(partition);
+  }
+
+  /**
+   * Quiet partitions not known to be at their end, worth comparing with the topic's end offsets;
+   * at most once per idleMs (the caller then fetches offsets).
+   */
+  dueForProbe(now: number): number[] {
+    if (now - this.probedAt < this.idleMs) return [];
+    const due = [...this.heardAt].filter(([p, t]) => now - t >= this.idleMs && !this.atEnd.has(p)).map(([p]) => p);
+    if (due.length) this.probedAt = now;
+    return due;
+  }
+
+  /** Whether reading `partition` has reached `high` (one commit marker short counts as there). */
+  endsAt(partition: number, high: bigint): boolean {
+    const next = this.nextOffset.get(partition);
+    return next !== undefined && high - next <= 1n;
   }
 
   /** The watermark at wall-clock `now` (-Infinity while an expected partition has not delivered). */

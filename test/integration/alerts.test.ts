@@ -160,6 +160,7 @@ describe('alerts on the real stack', () => {
     };
     const rows = await waitFor(settled, 180_000, 'the burst resolved and the release alert open').catch(
       async (err: unknown) => {
+        for (const r of await everything()) console.log(`row: ${JSON.stringify(r)}`);
         for (const a of await topicAlerts())
           console.log(`topic: ${a.app_id} ${a.kind} ${a.status} ${new Date(a.updated_at).toISOString()} ${a.reason}`);
         const metricDump = await running.ctx.metrics.getMetricsAsJSON();
@@ -211,6 +212,7 @@ describe('alerts on the real stack', () => {
   it('writes no second copy when the same topic is read again', { timeout: 180_000 }, async () => {
     const { ctx } = running;
     const before = { final: (await everything()).length, raw: await rawCount(), topic: (await topicAlerts()).length };
+    for (const a of await topicAlerts()) console.log(`on the topic: ${a.alert_id} ${a.app_id} ${a.kind} ${a.status}`);
     expect(before.topic).toBe(3); // burst opened, burst resolved, release opened
     // A second instance with its own group reads the whole scored topic from the beginning: what a
     // restart does (nothing is committed).
