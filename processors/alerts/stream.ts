@@ -19,7 +19,7 @@ export interface AlertsDeps {
   /** Replaced on every group join: the consumer then reads from the beginning again (nothing is committed). */
   detector: AlertDetector;
   watermark: Watermark;
-  /** alert_id -> the last status the alerts topic holds, and the reason it opened with. */
+  /** alert_id -> the statuses the alerts topic holds, and the reason it opened with. */
   known: Map<string, Known>;
   producer: Producer;
   deadLetters: DeadLetters;
@@ -32,7 +32,8 @@ export interface AlertsDeps {
 }
 
 export interface Known {
-  status: Alert['status'];
+  /** Every status of the alert already on the topic (a replay re-derives the open one first). */
+  statuses: Set<Alert['status']>;
   openReason: string;
 }
 
@@ -46,8 +47,10 @@ export async function restoreKnown(
     if (v === null) return;
     try {
       const a = (await d.wait('decode', () => ctx.serde.decode<Alert>(v, ctx.topics.alerts))).value;
-      const openReason = a.status === 'open' ? a.reason : (known.get(a.alert_id)?.openReason ?? '');
-      known.set(a.alert_id, { status: a.status, openReason });
+      const k = known.get(a.alert_id) ?? { statuses: new Set(), openReason: '' };
+      k.statuses.add(a.status);
+      if (a.status === 'open') k.openReason = a.reason;
+      known.set(a.alert_id, k);
     } catch (err) {
       const { partition, message } = at;
       const origin = { topic: ctx.topics.alerts, partition, offset: message.offset, key: message.key, value: v };
@@ -149,7 +152,7 @@ async function quotedTerms(d: AlertsDeps, draft: AlertDraft): Promise<Record<str
 
 async function emit(d: AlertsDeps, draft: AlertDraft): Promise<void> {
   const seen = d.known.get(draft.alertId);
-  if (seen?.status === draft.status) return;
+  if (seen?.statuses.has(draft.status)) return;
   // A resolved alert keeps what it opened with (the quoted terms) after its own sentence.
   const reason =
     draft.status === 'open'
@@ -161,7 +164,8 @@ async function emit(d: AlertsDeps, draft: AlertDraft): Promise<void> {
   const value = await d.wait('encode alert', () => ctx.serde.encode(ctx.topics.alerts, alert));
   const messages = [{ key: `${alert.app_id}/${alert.alert_id}`, value }];
   await d.wait('send alert', () => d.producer.send({ topic: ctx.topics.alerts, messages, acks: -1 }));
-  d.known.set(alert.alert_id, { status: alert.status, openReason: seen?.openReason ?? alert.reason });
+  const statuses = new Set([...(seen?.statuses ?? []), alert.status]);
+  d.known.set(alert.alert_id, { statuses, openReason: seen?.openReason || alert.reason });
   d.m.changes.inc({ kind: alert.kind, status: alert.status });
   d.notifier.enqueue(alert);
   d.log.info({ alert_id: alert.alert_id, app_id: alert.app_id, kind: alert.kind, status: alert.status }, alert.reason);
