@@ -12,6 +12,8 @@ import type { Logger } from '../processors/shared/logger.js';
 import type { TokenBook } from './auth.js';
 import type { DashboardPort } from './dashboard.js';
 import { adminPlugin, type AdminDeps } from './plugins/admin.js';
+import { alertsPlugin } from './plugins/alerts.js';
+import type { AlertsPort } from './plugins/alerts-queries.js';
 import type { AuditDeps } from './plugins/audit.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -32,6 +34,8 @@ export type GatewayDeps = PredictDeps &
   OpsDeps & {
     /** The status page's panels. */
     dashboard: DashboardPort;
+    /** GET /alerts reads through it; without it the route is not registered. */
+    alerts?: AlertsPort;
   };
 
 export interface GatewayOptions {
@@ -83,6 +87,7 @@ function routeGroups(deps: GatewayDeps, o: GatewayOptions): RouteGroup[] {
     }),
     group(dashboardPlugin, { dashboard: deps.dashboard, grafanaUrl: o.grafanaUrl }),
     group(opsPlugin, deps),
+    ...(deps.alerts ? [group(alertsPlugin, { port: deps.alerts })] : []),
   ];
 }
 

@@ -11,6 +11,7 @@ import { retrainDataRoots } from '../processors/shared/data-path.js';
 import { counter } from '../processors/shared/metrics.js';
 import { ModelHolder } from '../processors/shared/model-holder.js';
 import { followedRegistry } from '../processors/shared/registry/follower.js';
+import { alertsPort } from './plugins/alerts-queries.js';
 import { buildGateway, type GatewayDeps, type GatewayOptions } from './app.js';
 import { TokenBook, parseTokens } from './auth.js';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
@@ -92,6 +93,7 @@ function gatewayDeps({ ctx, cfg, log, models, registry, producer, send, probe }:
     trend: () => v.trend.get(),
     driftSegments: () => v.driftSegments.get(),
     dashboard: clickhouseDashboardPort(ctx.store, ctx.config.ULASAN_ARTIFACT_DIR, name),
+    alerts: alertsPort(ctx.store),
     kafkaReachable: () => probe.reachable(),
     metrics: ctx.metrics,
   };

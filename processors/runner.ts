@@ -25,6 +25,7 @@ import { retrainTrigger } from './retrain-trigger/main.js';
 import { gateway } from '../gateway/main.js';
 import { deadLetterStore } from './dead-letter-store/main.js';
 import { scraper } from './scraper/main.js';
+import { alerts } from './alerts/main.js';
 
 export const PROCESSORS: Record<string, Processor> = {
   [reviewStore.name]: reviewStore,
@@ -37,6 +38,7 @@ export const PROCESSORS: Record<string, Processor> = {
   [gateway.name]: gateway,
   [deadLetterStore.name]: deadLetterStore,
   [scraper.name]: scraper,
+  [alerts.name]: alerts,
 };
 
 export interface Running {

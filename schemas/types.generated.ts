@@ -26,6 +26,43 @@ export type AdminActionKind = (typeof AdminActionKindValues)[number];
 export const AdminOutcomeValues = ["done","failed"] as const;
 export type AdminOutcome = (typeof AdminOutcomeValues)[number];
 
+/** One state change (opened or resolved) of an alert about an app's reviews, computed in event time. */
+export interface Alert {
+  /** Deterministic: app, kind, subject and the opening window, so a replay repeats it. */
+  alert_id: string;
+  app_id: string;
+  kind: AlertKind;
+  /** The regressed version (version_regression), at most 128 characters. */
+  app_version?: null | string;
+  /** Event time the current window starts. */
+  window_start: number;
+  /** Event time the current window ends. */
+  window_end: number;
+  /** Complaint topics the alert names. */
+  topics?: Array<string>;
+  status: AlertStatus;
+  /** A human sentence: the share before and after, the topics and quoted terms. */
+  reason: string;
+  /** The share in the baseline (trailing window or previous version). */
+  baseline_share: number;
+  /** The share in the current window (or the new version). */
+  current_share: number;
+  /** Reviews in the current window (or of the new version). */
+  reviews: number;
+  /** -log10 of the beta-binomial tail p-value of the test that opened the alert. */
+  statistic: number;
+  /** Event time the alert opened. */
+  opened_at: number;
+  /** Event time of this state change. */
+  updated_at: number;
+}
+
+export const AlertKindValues = ["sentiment_turn","complaint_surge","version_regression"] as const;
+export type AlertKind = (typeof AlertKindValues)[number];
+
+export const AlertStatusValues = ["open","resolved"] as const;
+export type AlertStatus = (typeof AlertStatusValues)[number];
+
 /** A record a processor could not handle, kept with the reason: the original bytes, truncated to fit the broker limit (size and sha256 of the whole). */
 export interface DeadLetter {
   reason: string;
@@ -216,5 +253,5 @@ export interface TrainingRun {
   event_time: number;
 }
 
-export const SCHEMA_NAMES = ["AdminAction","DeadLetter","DriftEvent","Feedback","ModelVersionEvent","RetrainRequest","Review","ScoredReview","ScrapeCursor","TrainingRun"] as const;
+export const SCHEMA_NAMES = ["AdminAction","Alert","DeadLetter","DriftEvent","Feedback","ModelVersionEvent","RetrainRequest","Review","ScoredReview","ScrapeCursor","TrainingRun"] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];

@@ -16,6 +16,7 @@ import { scoringShape } from '../processors/scoring/config.js';
 import { scraperShape } from '../processors/scraper/config.js';
 import { launcherShape } from '../processors/training-launcher/config.js';
 import { gatewayShape } from '../gateway/config.js';
+import { alertsShape } from '../processors/alerts/config.js';
 
 export const CONFIG_DOC = path.join(PROJECT_ROOT, 'docs', 'configuration.md');
 
@@ -61,6 +62,7 @@ const SECTIONS: Section[] = [
     exportName: 'triggerShape',
     shape: triggerShape,
   },
+  { title: 'Alerts', file: 'processors/alerts/config.ts', exportName: 'alertsShape', shape: alertsShape },
   {
     title: 'Training launcher',
     file: 'processors/training-launcher/config.ts',

@@ -19,6 +19,7 @@ export const KAFKA_IDENTITIES = [
   'ulasan-training-launcher',
   'ulasan-gateway',
   'ulasan-scraper',
+  'ulasan-alerts',
   'ulasan-producer',
 ] as const;
 export type KafkaIdentity = (typeof KAFKA_IDENTITIES)[number];

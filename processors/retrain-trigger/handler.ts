@@ -25,11 +25,21 @@ export function performance(pairs: { predicted: string; truth: string; n: string
  * feature is a mix the model does not use (app_id, in the global view) does not count: a new app
  * in the scrapers is not a reason to retrain. With `production` set, only windows judged against
  * that version's reference count (the previous model's windows say nothing about the new one).
+ * `labelMixOnly`: every window of the run drifted on label-mix features only (what people say
+ * about the app changed; the texts and the model's confidence, its label-free performance
+ * estimate, did not): the rules answer that with an alert, not a retrain.
  */
 export function segmentStreak(
   rows: SegmentWindow[],
   production: string | null = null,
-): { segment: string; consecutive: number; severity: number; features: string[]; reason: string } | null {
+): {
+  segment: string;
+  consecutive: number;
+  severity: number;
+  features: string[];
+  reason: string;
+  labelMixOnly: boolean;
+} | null {
   const bySegment = new Map<string, SegmentWindow[]>();
   for (const r of rows) {
     if (production !== null && r.reference_model_version !== production) continue;
@@ -41,12 +51,14 @@ export function segmentStreak(
       Boolean(w.drifted) && w.drifted_features.some((f) => !IGNORED_ALONE.has(f));
     const consecutive = driftStreak(windows.map((w) => ({ drifted: counts(w) })));
     const latest = windows[0]!;
+    const run = windows.slice(0, consecutive);
     const candidate = {
       segment,
       consecutive,
       severity: counts(latest) ? Number(latest.severity) : 0,
       features: latest.drifted_features,
       reason: latest.reason,
+      labelMixOnly: run.length > 0 && run.every((w) => w.drifted_features.every((f) => LABEL_MIX.has(f))),
     };
     if (
       !best ||
@@ -60,6 +72,13 @@ export function segmentStreak(
 
 /** Features that never trigger a retrain on their own: the model does not read them. */
 const IGNORED_ALONE = new Set(['app_id']);
+
+/**
+ * The mix of what reviews say (predicted labels, stars, apps), as opposed to how they are written
+ * (text features) and how sure the model is (confidence). A shift in these alone is the world
+ * changing under a model that still reads it well.
+ */
+export const LABEL_MIX = new Set(['predicted_label', 'rating_bucket', 'app_id']);
 
 /** How many of the newest windows in a row were drifted. */
 export function driftStreak(windows: { drifted: boolean | number }[]): number {

@@ -56,7 +56,18 @@ export interface TriggerInputs {
   requestInFlight?: boolean;
   force?: boolean;
   /** The segment (app, or all) the drift streak is about, its drifted features and readable reason. */
-  driftSegment?: { segment: string; features: string[]; reason: string };
+  driftSegment?: {
+    segment: string;
+    features: string[];
+    reason: string;
+    /** Every window of the streak drifted on label-mix features only (predicted_label, rating_bucket, app_id). */
+    labelMixOnly?: boolean;
+  };
+  /**
+   * Validation accuracy minus the label-free estimate (mean confidence of recent predictions, CBPE);
+   * null when unknown. A label-mix streak is a retrain reason only when this exceeds accuracyDrop.
+   */
+  estimatedAccuracyDrop?: number | null;
 }
 
 export interface TriggerDecision {
@@ -64,7 +75,7 @@ export interface TriggerDecision {
   reasons: RetrainReason[];
   /** Why each candidate reason fired, or why the whole request was suppressed. */
   detail: Record<string, string>;
-  suppressedBy: 'min_days' | 'cooldown' | 'in_flight' | null;
+  suppressedBy: 'min_days' | 'cooldown' | 'in_flight' | 'label_mix' | null;
 }
 
 export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TRIGGERS): TriggerDecision {
@@ -91,7 +102,10 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
     detail.accuracy_drop = `accuracy dropped ${(i.accuracyDrop * 100).toFixed(1)} points > ${(c.accuracyDrop * 100).toFixed(1)}`;
   }
   const severe = c.driftSeverity !== null && i.latestDriftSeverity >= c.driftSeverity;
-  if (i.consecutiveDriftedWindows >= c.driftConsecutive || severe) {
+  const drifted = i.consecutiveDriftedWindows >= c.driftConsecutive || severe;
+  const mixHeld = drifted ? labelMixHold(i, c) : null;
+  if (mixHeld) detail.drift_held = mixHeld;
+  else if (drifted) {
     reasons.push('drift');
     const bySeverity = c.driftSeverity === null ? 'off' : `>= ${c.driftSeverity} fires`;
     detail.drift = `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), latest severity ${i.latestDriftSeverity.toFixed(2)} (${bySeverity})`;
@@ -102,10 +116,29 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
       detail.drift_reason = s.reason;
     }
   }
-  if (reasons.length === 0) return { fire: false, reasons, detail, suppressedBy: null };
+  // A held label-mix streak alone is logged (suppressed, by label_mix) but requests nothing.
+  if (reasons.length === 0) return { fire: false, reasons, detail, suppressedBy: mixHeld ? 'label_mix' : null };
   const held = suppression(i, c, sinceTraining);
   if (held) return { fire: false, reasons, detail: { ...detail, suppressed: held.why }, suppressedBy: held.by };
   return { fire: true, reasons, detail, suppressedBy: null };
+}
+
+/**
+ * Why a drift streak is not a retrain reason, if it is not: it is a label-mix shift (what reviews
+ * say changed; how they are written and how confident the model is did not) and the label-free
+ * performance estimate holds. That is an alert about the app (the alerts processor raises it), not
+ * a stale model: retraining on it would teach the model that the complaints are normal.
+ */
+function labelMixHold(i: TriggerInputs, c: TriggerConfig): string | null {
+  if (!i.driftSegment?.labelMixOnly) return null;
+  const drop = i.estimatedAccuracyDrop ?? null;
+  if (drop !== null && drop > c.accuracyDrop) return null;
+  const estimate =
+    drop === null ? 'unknown' : `${(drop * 100).toFixed(1)} points <= ${(c.accuracyDrop * 100).toFixed(1)}`;
+  return (
+    `label-mix shift in ${i.driftSegment.segment} (${i.driftSegment.features.join(', ')}), estimated accuracy drop ` +
+    `${estimate}: an alert, not a retrain`
+  );
 }
 
 /** Why a request that has reasons is held back, if it is: the 7-day minimum, the cooldown, one in flight. */

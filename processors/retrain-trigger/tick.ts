@@ -128,7 +128,11 @@ async function gather(
     computed_at: toDateTime64(now),
   };
   const drift = await driftInputs(store, d.cfg.TRIGGER_DRIFT_WINDOW, prod ? String(prod.version) : null);
+  const estimated = perf.estimated_accuracy;
+  const estimatedAccuracyDrop =
+    estimated !== null && validation !== null && Number.isFinite(validation) ? validation - estimated : null;
   return {
+    estimatedAccuracyDrop,
     now,
     lastTrainingAt,
     newLabelledSinceTraining: await q.feedbackSince(store, lastTrainingAt),
@@ -162,7 +166,12 @@ async function driftInputs(
   const best = segmentStreak(segmentWindows, production);
   if (segmentWindows.length > 0 && !best) return { consecutiveDriftedWindows: 0, latestDriftSeverity: 0 };
   if (best) {
-    const driftSegment = { segment: best.segment, features: best.features, reason: best.reason };
+    const driftSegment = {
+      segment: best.segment,
+      features: best.features,
+      reason: best.reason,
+      labelMixOnly: best.labelMixOnly,
+    };
     return { consecutiveDriftedWindows: best.consecutive, latestDriftSeverity: best.severity, driftSegment };
   }
   const windows = await q.latestDriftWindows(store, windowSize);
@@ -181,7 +190,7 @@ export function ticker(d: TriggerDeps, state: TriggerState): () => Promise<void>
     const inputs = await gather(d, state, now);
     await d.ctx.store.insert('performance_windows', [inputs.perf]);
     const decision = evaluateTriggers(inputs, d.rules);
-    if (decision.reasons.length === 0) return;
+    if (decision.reasons.length === 0 && decision.suppressedBy === null) return;
     const requestId = randomUUID();
     const key = `${decision.fire}/${decision.reasons.join(',')}/${decision.suppressedBy}`;
     if (decision.fire || key !== lastLogged) {

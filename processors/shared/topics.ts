@@ -2,6 +2,7 @@
 // Avro schema its values carry. A prefix (ULASAN_TOPIC_PREFIX) lets tests run on UUID-named topics.
 import type {
   AdminAction,
+  Alert,
   DeadLetter,
   DriftEvent,
   Feedback,
@@ -26,6 +27,7 @@ export const TOPIC_KEYS = [
   'deadLetter',
   'audit',
   'scrapeCursors',
+  'alerts',
 ] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 
@@ -43,6 +45,7 @@ export interface TopicValues {
   deadLetter: DeadLetter;
   audit: AdminAction;
   scrapeCursors: ScrapeCursor;
+  alerts: Alert;
 }
 
 export interface TopicSpec {
@@ -151,6 +154,14 @@ export const CATALOGUE: Record<TopicKey, Entry> = {
     config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' },
     schema: 'ScrapeCursor',
     description: 'scraper cursors: per store and app, the newest review of the last run and a run in progress',
+  },
+  alerts: {
+    base: 'ulasan.alerts',
+    partitions: 1,
+    // One partition: the alerts processor reads it to its end at start to know what it already sent.
+    config: { 'cleanup.policy': 'delete', 'retention.ms': days(365) },
+    schema: 'Alert',
+    description: 'alert state changes (opened, resolved) per app, kind and subject, in event time',
   },
 };
 

@@ -1,6 +1,7 @@
 // Each trigger fires exactly when its condition is crossed and not before; the 7-day minimum and
 // the cooldown suppress repeats.
 import { describe, expect, it } from 'vitest';
+import { segmentStreak } from '../../../processors/retrain-trigger/handler.js';
 import { DEFAULT_TRIGGERS, evaluateTriggers, type TriggerInputs } from '../../../processors/retrain-trigger/rules.js';
 
 const DAY = 86_400_000;
@@ -78,5 +79,66 @@ describe('retrain triggers', () => {
     const i = { ...quiet, feedbackErrorRate: 0.3, lastFiredAt: NOW - DEFAULT_TRIGGERS.cooldownMs + 1 };
     expect(evaluateTriggers(i)).toMatchObject({ fire: false, suppressedBy: 'cooldown' });
     expect(evaluateTriggers({ ...i, lastFiredAt: NOW - DEFAULT_TRIGGERS.cooldownMs }).fire).toBe(true);
+  });
+});
+
+// Issue 27: an app whose reviews turn (a label-mix shift) while the model still reads them well is
+// an alert, not a retrain.
+describe('label-mix shifts are alerts, not retrain reasons', () => {
+  const streak = { ...quiet, consecutiveDriftedWindows: 4, latestDriftSeverity: 0.2 };
+  const mix = {
+    segment: 'com.shopee.id',
+    features: ['predicted_label', 'rating_bucket'],
+    reason: 'negative 12 % -> 48 %',
+  };
+
+  it('holds a label-mix streak whose estimated accuracy holds, and says why', () => {
+    const d = evaluateTriggers({
+      ...streak,
+      driftSegment: { ...mix, labelMixOnly: true },
+      estimatedAccuracyDrop: 0.01,
+    });
+    expect(d).toMatchObject({ fire: false, reasons: [], suppressedBy: 'label_mix' });
+    expect(d.detail.drift_held).toMatch(/label-mix shift in com\.shopee\.id .*an alert, not a retrain/);
+    // Unknown estimate: the segment's own confidence did not drift (labelMixOnly says so): held too.
+    expect(evaluateTriggers({ ...streak, driftSegment: { ...mix, labelMixOnly: true } }).reasons).toEqual([]);
+  });
+
+  it('still retrains when the label-free estimate drops past the accuracy threshold', () => {
+    const i = { ...streak, driftSegment: { ...mix, labelMixOnly: true }, estimatedAccuracyDrop: 0.0301 };
+    expect(evaluateTriggers(i)).toMatchObject({ fire: true, reasons: ['drift'] });
+    expect(evaluateTriggers({ ...i, estimatedAccuracyDrop: 0.03 }).reasons).toEqual([]);
+  });
+
+  it('still retrains on a streak that moved the texts or the confidence', () => {
+    const shifted = { ...mix, features: ['predicted_label', 'confidence'], labelMixOnly: false };
+    expect(evaluateTriggers({ ...streak, driftSegment: shifted, estimatedAccuracyDrop: 0 }).reasons).toEqual(['drift']);
+  });
+
+  it('does not hide the other reasons behind a held label-mix streak', () => {
+    const d = evaluateTriggers({
+      ...streak,
+      driftSegment: { ...mix, labelMixOnly: true },
+      estimatedAccuracyDrop: 0,
+      feedbackErrorRate: 0.2,
+    });
+    expect(d).toMatchObject({ fire: true, reasons: ['feedback_error'] });
+    expect(d.detail.drift_held).toBeDefined();
+  });
+
+  it('segmentStreak marks a run drifted on label-mix features only', () => {
+    const w = (features: string[]) => ({
+      segment: 'a',
+      drifted: true,
+      severity: 0.1,
+      drifted_features: features,
+      reason: '',
+      reference_model_version: '1',
+    });
+    const mixOnly = [w(['predicted_label']), w(['predicted_label', 'rating_bucket']), w(['rating_bucket'])];
+    expect(segmentStreak(mixOnly)).toMatchObject({ consecutive: 3, labelMixOnly: true });
+    const withText = [w(['predicted_label']), w(['char_count', 'predicted_label']), w(['rating_bucket'])];
+    expect(segmentStreak(withText)).toMatchObject({ consecutive: 3, labelMixOnly: false });
+    expect(segmentStreak([{ ...w([]), drifted: false }])).toMatchObject({ consecutive: 0, labelMixOnly: false });
   });
 });
