@@ -8,6 +8,7 @@ import type { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS } from '../core/package.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { UlasanError } from '../../processors/shared/errors.js';
+import type { InvariancePredict } from './invariance.js';
 import { evaluate, type ClassMetrics } from './metrics.js';
 
 export interface SliceMetrics {
@@ -199,4 +200,37 @@ export async function evaluateFile(
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationReport> {
   return evaluateRows(engine, file, readEvaluationFile(path.resolve(file)), onProgress);
+}
+
+/**
+ * An invariance predictor on the serving engine (the package's own preprocessing, name masking
+ * included): texts whose token ids are equal are run once, so a name list of hundreds whose names
+ * all mask to one placeholder costs about one pass per distinct input.
+ */
+export function enginePredictor(engine: InferenceEngine): InvariancePredict {
+  return async (texts) => {
+    const ids = texts.map((t) => engine.encode(t));
+    const firstOf = new Map<string, number>();
+    const unique: number[][] = [];
+    const slot = ids.map((row) => {
+      const key = row.join(',');
+      let at = firstOf.get(key);
+      if (at === undefined) {
+        firstOf.set(key, (at = unique.length));
+        unique.push(row);
+      }
+      return at;
+    });
+    const preds = await engine.predictEncoded(unique);
+    const sentiments = engine.pkg.sentiments;
+    const probs = preds.map((p) => {
+      const out = [0, 0, 0];
+      Object.values(p.probabilities).forEach((v, i) => {
+        const s = sentiments[i];
+        if (s) out[SENTIMENTS.indexOf(s)]! += v;
+      });
+      return out;
+    });
+    return slot.map((s) => probs[s]!);
+  };
 }
