@@ -10,8 +10,14 @@ import path from 'node:path';
 import { UlasanError } from '../../processors/shared/errors.js';
 import { modelInputText } from './features.js';
 
-/** The IndoLEM vocabulary's [MASK]: one token id that no cleaned (lower-case) review text can produce. */
-export const NAME_PLACEHOLDER = '[MASK]';
+/**
+ * Every name becomes the demonstrative `ini` ("this"): `aplikasi shopee` reads as `aplikasi ini`.
+ * A dedicated token (the vocabulary's [MASK]) was measured first and kept a 3.4-3.9 point shift in
+ * label shares against `aplikasi ini`, with or without counterfactual copies (docs/model-card.md):
+ * a token seen only where names stood learns the mood of those reviews, and the phrase
+ * `aplikasi ini` leans positive from thousands of app reviews. `ini` has that support already.
+ */
+export const NAME_PLACEHOLDER = 'ini';
 /** Version of the masking rules below (a package records it; a package that lacks it is not masked). */
 export const NAME_MASKING_VERSION = 1;
 /** The shipped list (models/features/names.json). */
@@ -80,7 +86,7 @@ export class NameMasker {
 
   /**
    * The clean text with every listed name (and every name of `extra`, e.g. the review's own app)
-   * replaced by the placeholder; `shopeenya` becomes `[MASK] nya`, as `aplikasinya` is `aplikasi nya`.
+   * replaced by the placeholder; `shopeenya` becomes `ini nya`, as `aplikasinya` is `aplikasi nya`.
    */
   mask(cleaned: string, extra?: NameMasker | null): string {
     const words = cleaned.split(' ');

@@ -58,6 +58,8 @@ interface CvOptions {
   seed: number;
   /** Names for the out-of-fold invariance of star-rated sources (none: not measured). */
   invarianceNames?: readonly string[];
+  /** Train only these folds (0-based; default all): folds are independent, so runs can split them. */
+  onlyFolds?: readonly number[];
   log: (s: string) => void;
 }
 
@@ -84,7 +86,7 @@ async function foldInvariance(
   return measureInvariance(predict, rows, names);
 }
 
-async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
+export async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
   const { folds, seed, log } = opts;
   const data = assemble(m, dataDir);
   const masking = manifestNameMasking(m, dataDir);
@@ -112,6 +114,7 @@ async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
   }));
   const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {}, invariance: [] };
   for (let k = 0; k < folds; k++) {
+    if (opts.onlyFolds && !opts.onlyFolds.includes(k)) continue;
     const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
     const items = idx.map((i) => ({ i, label: labels[i]! }));
     const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
@@ -151,7 +154,7 @@ async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
 /** Per-source metrics of out-of-fold predictions with the given offsets: per fold, then mean +- sd. */
 type Cv = Awaited<ReturnType<typeof crossValidate>>;
 
-function perSource(cv: Cv, folds: number, offsets: readonly number[]) {
+export function perSource(cv: Cv, folds: number, offsets: readonly number[]) {
   const out: Record<
     string,
     { macro_f1: { mean: number; sd: number }; accuracy: { mean: number; sd: number }; rows: number }

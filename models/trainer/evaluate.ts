@@ -6,6 +6,7 @@ import { eng as ENGLISH_STOPWORDS, ind as INDONESIAN_STOPWORDS } from 'stopword'
 import emojiRegex from 'emoji-regex';
 import type { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS } from '../core/package.js';
+import { modelInputText } from '../features/features.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { UlasanError } from '../../processors/shared/errors.js';
 import type { InvariancePredict } from './invariance.js';
@@ -202,22 +203,39 @@ export async function evaluateFile(
   return evaluateRows(engine, file, readEvaluationFile(path.resolve(file)), onProgress);
 }
 
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL on purpose
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /**
  * An invariance predictor on the serving engine (the package's own preprocessing, name masking
- * included): texts whose token ids are equal are run once, so a name list of hundreds whose names
- * all mask to one placeholder costs about one pass per distinct input.
+ * included). Each row's clean text is computed once and the prefix's once: for ASCII text,
+ * clean-text works word by word (tested in invariance.test.ts), so clean(prefix + ' ' + text) is
+ * clean(prefix) + ' ' + clean(text), handed to the engine as the scorer hands it clean_text. Inputs
+ * whose model text is equal are run once, so hundreds of names that all mask to one placeholder cost
+ * about one pass per distinct input.
  */
 export function enginePredictor(engine: InferenceEngine): InvariancePredict {
-  return async (texts) => {
-    const ids = texts.map((t) => engine.encode(t));
+  const cleanRow = new Map<string, string>();
+  const cleanOf = (t: string): string => {
+    let c = cleanRow.get(t);
+    if (c === undefined) cleanRow.set(t, (c = modelInputText(t)));
+    return c;
+  };
+  return async (texts, _rows, prefix) => {
+    const head = ASCII_ONLY.test(prefix) ? cleanOf(prefix) : null;
+    const modelTexts = texts.map((t) => {
+      const row = t.slice(prefix.length + 1);
+      if (head === null || !ASCII_ONLY.test(row)) return engine.modelText(t);
+      const body = cleanOf(row);
+      return engine.modelText(t, body ? `${head} ${body}` : head);
+    });
     const firstOf = new Map<string, number>();
     const unique: number[][] = [];
-    const slot = ids.map((row) => {
-      const key = row.join(',');
-      let at = firstOf.get(key);
+    const slot = modelTexts.map((m) => {
+      let at = firstOf.get(m);
       if (at === undefined) {
-        firstOf.set(key, (at = unique.length));
-        unique.push(row);
+        firstOf.set(m, (at = unique.length));
+        unique.push(engine.tokenizer.encode(m));
       }
       return at;
     });

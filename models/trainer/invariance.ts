@@ -11,6 +11,8 @@ import { SENTIMENTS } from '../core/package.js';
 export type InvariancePredict = (
   texts: readonly string[],
   rowIndex: readonly number[],
+  /** The prefix every one of these texts starts with (then one space, then the row's text). */
+  prefix: string,
 ) => Promise<ArrayLike<number>[]> | ArrayLike<number>[];
 
 export interface InvarianceOptions {
@@ -102,6 +104,7 @@ async function scorePrefix(
     const probs = await predict(
       idx.map((i) => `${prefix} ${rows[i]!.text}`),
       idx,
+      prefix,
     );
     probs.forEach((p, k) => {
       const best = argmax(p);

@@ -1,5 +1,8 @@
 // Name invariance: the measurement (pure), the name masker and the counterfactual copies.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { modelInputText } from '../../../models/features/features.js';
 import {
   AppNameCache,
   flattenNames,
@@ -10,7 +13,8 @@ import {
   SHIPPED_NAMES_FILE,
 } from '../../../models/features/names.js';
 import { counterfactualCopies } from '../../../models/trainer/counterfactual.js';
-import { measureInvariance, poolInvariance, REPORT_NAMES } from '../../../models/trainer/invariance.js';
+import { measureInvariance, NEUTRAL_PREFIX, poolInvariance, REPORT_NAMES } from '../../../models/trainer/invariance.js';
+import { DATA } from './fixtures.js';
 
 const ROWS = [
   { text: 'bagus sekali', label: 'positive' },
@@ -77,19 +81,19 @@ describe('NameMasker', () => {
   const mask = (t: string): string => maskedModelText(t, m);
 
   it('masks names in any case, multi-word names by the longest match', () => {
-    expect(mask('Aplikasi SHOPEE bagus')).toBe('aplikasi [MASK] bagus');
-    expect(mask('pakai Livin by Mandiri, lancar')).toBe('pakai [MASK] , lancar');
-    expect(mask('bank mandiri oke')).toBe('bank [MASK] oke');
-    expect(mask('pesan di Tiket.com saja')).toBe('pesan di [MASK] saja');
-    expect(mask('kartu By.U mantap')).toBe('kartu [MASK] mantap');
+    expect(mask('Aplikasi SHOPEE bagus')).toBe('aplikasi ini bagus');
+    expect(mask('pakai Livin by Mandiri, lancar')).toBe('pakai ini , lancar');
+    expect(mask('bank mandiri oke')).toBe('bank ini oke');
+    expect(mask('pesan di Tiket.com saja')).toBe('pesan di ini saja');
+    expect(mask('kartu By.U mantap')).toBe('kartu ini mantap');
     // "app" is slang for "aplikasi": the list is normalised like the review.
-    expect(mask('download di App Store')).toBe('download di [MASK]');
-    expect(mask('shopeenya lemot')).toBe('[MASK] nya lambat');
+    expect(mask('download di App Store')).toBe('download di ini');
+    expect(mask('shopeenya lemot')).toBe('ini nya lambat');
   });
 
   it('leaves other words alone, a common word that is only listed in a longer form too', () => {
     expect(mask('dia jago sekali')).toBe('dia jago sekali');
-    expect(mask('pakai bank jago')).toBe('pakai [MASK]');
+    expect(mask('pakai bank jago')).toBe('pakai ini');
     expect(mask('belanja online')).toBe('belanja online');
     expect(m.size).toBe(7);
   });
@@ -101,7 +105,7 @@ describe('NameMasker', () => {
     expect(namesFromAppId('1001394201')).toEqual([]);
     const apps = new AppNameCache();
     const clean = maskedModelText('kopikita sering error', null);
-    expect(m.mask(clean, apps.get('com.kopikita.android'))).toBe('[MASK] sering error');
+    expect(m.mask(clean, apps.get('com.kopikita.android'))).toBe('ini sering error');
     expect(m.mask(clean, apps.get('com.lain.app'))).toBe(clean);
   });
 
@@ -145,5 +149,24 @@ describe('counterfactualCopies', () => {
       expect(c.text).toMatch(/shopee|ovo/);
     }
     expect(counterfactualCopies(rows, [], 0.3, 7)).toEqual([]);
+  });
+});
+
+describe('clean text of a prefixed ASCII review', () => {
+  it('is the clean prefix, a space and the clean review (what enginePredictor relies on)', () => {
+    const texts = ['smsa/valid_preprocess.tsv', 'app-reviews/train.csv', 'nusax/indonesian-valid.csv']
+      .flatMap((f) => readLabelledFile(path.join(DATA, f)).map((r) => r.text))
+      // eslint-disable-next-line no-control-regex -- ASCII only, as enginePredictor's shortcut
+      .filter((t) => /^[\x00-\x7f]*$/.test(t));
+    expect(texts.length).toBeGreaterThan(8000);
+    const prefixes = [NEUTRAL_PREFIX, ...REPORT_NAMES.slice(0, 12).map((n) => `aplikasi ${n}`), 'aplikasi app store'];
+    for (const p of prefixes) {
+      const head = modelInputText(p);
+      const bad = texts.filter((t) => {
+        const body = modelInputText(t);
+        return modelInputText(`${p} ${t}`) !== (body ? `${head} ${body}` : head);
+      });
+      expect(bad).toEqual([]);
+    }
   });
 });
