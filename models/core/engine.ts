@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UlasanError } from '../../processors/shared/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { modelInputText } from '../features/features.js';
+import { AppNameCache, NAME_MASKING_VERSION, NameMasker, flattenNames, readNameList } from '../features/names.js';
 import { chunkBatches, planBatches } from './batching.js';
 import { loadPackage, type ModelPackage } from './package.js';
 import { TextTokenizer, type EncodedBatch } from './tokenizer.js';
@@ -69,6 +70,9 @@ export class InferenceEngine {
   private readonly maxBatch: number;
   private readonly bucketing: boolean;
   private readonly runs: 'plan' | 'chunks';
+  /** The package's name masker (null: the package does not mask names). */
+  readonly names: NameMasker | null;
+  private readonly appNames = new AppNameCache();
 
   private constructor(
     readonly pkg: ModelPackage,
@@ -81,6 +85,7 @@ export class InferenceEngine {
     this.maxBatch = options.maxBatch ?? 64;
     this.bucketing = options.bucketing ?? true;
     this.runs = options.runs ?? (pkg.meta.family.startsWith('compact-') ? 'chunks' : 'plan');
+    this.names = packageNameMasker(pkg);
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = this.inputNames.filter((n) => !known.has(n));
     if (unknown.length)
@@ -116,11 +121,19 @@ export class InferenceEngine {
     return this.pkg.meta.version;
   }
 
-  /** Token ids for one text, with the package's preprocessing (`cleaned`: already-computed clean_text). */
-  encode(text: string, cleaned?: string): number[] {
-    const input =
-      this.pkg.meta.preprocessing === 'clean-text' ? (cleaned ?? modelInputText(text.toWellFormed())) : text;
-    return this.tokenizer.encode(input);
+  /**
+   * The text the model sees, with the package's preprocessing (`cleaned`: already-computed clean_text;
+   * `appId`: the review's app, whose own names are masked too when the package masks names).
+   */
+  modelText(text: string, cleaned?: string, appId?: string | null): string {
+    if (this.pkg.meta.preprocessing !== 'clean-text') return text;
+    const clean = cleaned ?? modelInputText(text.toWellFormed());
+    return this.names ? this.names.mask(clean, this.appNames.get(appId)) : clean;
+  }
+
+  /** Token ids for one text, with the package's preprocessing (see modelText). */
+  encode(text: string, cleaned?: string, appId?: string | null): number[] {
+    return this.tokenizer.encode(this.modelText(text, cleaned, appId));
   }
 
   /** Raw logits for already-padded ids (benchmarks and parity tests). */
@@ -166,15 +179,22 @@ export class InferenceEngine {
    * naming its index (nothing to score); any other string gets a prediction, truncated to the
    * package's max_length tokens.
    */
-  async predict(texts: readonly string[], options: { cleaned?: readonly string[] } = {}): Promise<Prediction[]> {
+  async predict(
+    texts: readonly string[],
+    options: { cleaned?: readonly string[]; appIds?: readonly (string | null | undefined)[] } = {},
+  ): Promise<Prediction[]> {
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new UlasanError('INVALID_INPUT', `text ${i} is not a string`);
       if (t.trim() === '')
         throw new UlasanError('INVALID_INPUT', `text ${i} is empty or whitespace only`, { details: { index: i } });
     });
     // The scorer computes clean_text for the feature store anyway; reusing it saves a second pass.
-    const encoded = texts.map((t, i) => this.encode(t, options.cleaned?.[i]));
-    const out = new Array<Prediction>(texts.length);
+    return this.predictEncoded(texts.map((t, i) => this.encode(t, options.cleaned?.[i], options.appIds?.[i])));
+  }
+
+  /** Predicts already-encoded rows (ids from encode()), in input order. */
+  async predictEncoded(encoded: readonly number[][]): Promise<Prediction[]> {
+    const out = new Array<Prediction>(encoded.length);
     for (const idx of this.plan(encoded.map((e) => e.length))) {
       const started = performance.now();
       const batch = this.tokenizer.pad(idx.map((i) => encoded[i]!));
@@ -202,5 +222,22 @@ export class InferenceEngine {
 
   async close(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** The masker a package's ulasan.json asks for, from the package's own copy of the name list. */
+export function packageNameMasker(pkg: ModelPackage): NameMasker | null {
+  const m = pkg.meta.name_masking;
+  if (!m) return null;
+  if (m.version > NAME_MASKING_VERSION)
+    throw new UlasanError(
+      'MODEL_LOAD_FAILED',
+      `${pkg.dir} masks names with rules version ${m.version}; this Ulasan knows up to ${NAME_MASKING_VERSION}`,
+    );
+  const file = path.join(pkg.dir, m.file);
+  try {
+    return new NameMasker(flattenNames(readNameList(file)), m.placeholder);
+  } catch (err) {
+    throw new UlasanError('MODEL_LOAD_FAILED', `${pkg.dir}: name masking: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -22,11 +22,28 @@ export interface UlasanMeta {
   created_at: string;
   /** 'clean-text': the feature module's normalisation runs before tokenizing (compact models). */
   preprocessing: 'none' | 'clean-text';
+  /**
+   * After clean-text, app/brand names become one placeholder (models/features/names.ts) with the
+   * package's own copy of the list, so later changes to the shipped list cannot change its scoring.
+   * Absent (packages built before name masking): no masking, they score as they always did.
+   */
+  name_masking?: NameMaskingMeta;
   max_length: number;
   /** Model label -> sentiment, when id2label names are not already negative/neutral/positive. */
   label_map?: Record<string, Sentiment>;
   /** Training sources, manifest, per-set evaluation and calibration (packages built by the trainer). */
   model_card?: Record<string, unknown> | object;
+}
+
+export interface NameMaskingMeta {
+  /** Version of the masking rules (NAME_MASKING_VERSION when built). */
+  version: number;
+  /** The name list in the package directory. */
+  file: string;
+  placeholder: string;
+  /** Distinct names after normalisation. */
+  names: number;
+  sha256: string;
 }
 
 export interface HfConfig {
@@ -96,6 +113,7 @@ export function loadPackage(dir: string): ModelPackage {
       partial.max_length ??
       Math.min(128, config.max_position_embeddings ?? positionCapacity(path.join(abs, 'model.onnx'), abs) ?? 128),
     label_map: partial.label_map,
+    ...(partial.name_masking ? { name_masking: partial.name_masking } : {}),
   };
   const id2label = config.id2label ?? {};
   const n = Object.keys(id2label).length;

@@ -13,11 +13,20 @@ import { parseConfig } from '../../processors/shared/config.js';
 import { isUlasanError } from '../../processors/shared/errors.js';
 import { SENTIMENTS } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
-import { modelInputText } from '../features/features.js';
-import { predictProba, rng } from './fasttext.js';
+import { maskedModelText } from '../features/names.js';
+import { counterfactualCopies } from './counterfactual.js';
+import { predictProba, rng, type CompactParams, type HashSpec } from './fasttext.js';
+import {
+  formatInvariance,
+  measureInvariance,
+  poolInvariance,
+  REPORT_NAMES,
+  type InvarianceReport,
+} from './invariance.js';
 import {
   assemble,
   labelOf,
+  manifestNameMasking,
   normaliseFor,
   readEvaluationSets,
   readManifest,
@@ -40,6 +49,18 @@ const LABELS = SENTIMENTS as readonly string[];
 interface FoldResult {
   oof: Float32Array[];
   evaluation: Record<string, number[]>;
+  /** Per fold: the name invariance of that fold's model on its own (unseen) star-rated rows. */
+  invariance?: InvarianceReport[];
+}
+
+interface CvOptions {
+  folds: number;
+  seed: number;
+  /** Names for the out-of-fold invariance of star-rated sources (none: not measured). */
+  invarianceNames?: readonly string[];
+  /** Train only these folds (0-based; default all): folds are independent, so runs can split them. */
+  onlyFolds?: readonly number[];
+  log: (s: string) => void;
 }
 
 const meanSd = (v: number[]): { mean: number; sd: number } => {
@@ -51,8 +72,25 @@ const meanSd = (v: number[]): { mean: number; sd: number } => {
 const shift = (p: ArrayLike<number>, o: readonly number[]): number[] =>
   Array.from(p, (v, c) => Math.log(Math.max(v, 1e-12)) + o[c]!);
 
-function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number, log: (s: string) => void) {
+/** The fold model's invariance on the star-rated rows of its own fold (through the same preprocessing). */
+async function foldInvariance(
+  params: CompactParams,
+  encodeText: (t: string) => number[],
+  spec: HashSpec,
+  offsets: readonly number[],
+  rows: { text: string; label: string }[],
+  names: readonly string[],
+): Promise<InvarianceReport> {
+  const predict = (texts: readonly string[]) =>
+    texts.map((t) => shift(predictProba(params, encodeSet([encodeText(t)], [0], spec).rows[0]!), offsets));
+  return measureInvariance(predict, rows, names);
+}
+
+export async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
+  const { folds, seed, log } = opts;
   const data = assemble(m, dataDir);
+  const masking = manifestNameMasking(m, dataDir);
+  const starSources = new Set(m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name));
   const tokenizer = new TextTokenizer(bertTokenizerJson(readVocabTxt(process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB)), 128);
   const o = {
     ...DEFAULT_TRAIN_OPTIONS,
@@ -60,7 +98,8 @@ function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number
     offsets: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets,
   };
   const spec = { vocabSize: tokenizer.vocabSize, bigramBuckets: o.bigramBuckets, trigramBuckets: o.trigramBuckets };
-  const ids = data.rows.map((r) => tokenizer.encode(modelInputText(r.text)));
+  const encodeText = (t: string): number[] => tokenizer.encode(maskedModelText(t, masking?.masker ?? null));
+  const ids = data.rows.map((r) => encodeText(r.text));
   const labels = data.rows.map((r) => LABELS.indexOf(r.label));
   const r = rng(seed);
   const fold = data.rows.map(() => Math.floor(r() * folds));
@@ -68,24 +107,32 @@ function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number
     name: s.name,
     rows: s.rows,
     enc: encodeSet(
-      s.rows.map((x) => tokenizer.encode(modelInputText(x.text))),
+      s.rows.map((x) => encodeText(x.text)),
       s.rows.map((x) => LABELS.indexOf(x.label!)),
       spec,
     ),
   }));
-  const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {} };
+  const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {}, invariance: [] };
   for (let k = 0; k < folds; k++) {
+    if (opts.onlyFolds && !opts.onlyFolds.includes(k)) continue;
     const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
     const items = idx.map((i) => ({ i, label: labels[i]! }));
     const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
-    const pick = (xs: { i: number }[]): EncodedSet =>
+    const pick = (xs: { i: number }[], copies: { i: number; text: string }[] = []): EncodedSet =>
       encodeSet(
-        xs.map((x) => ids[x.i]!),
-        xs.map((x) => labels[x.i]!),
+        [...xs.map((x) => ids[x.i]!), ...copies.map((c) => encodeText(c.text))],
+        [...xs, ...copies].map((x) => labels[x.i]!),
         spec,
-        xs.map((x) => data.rows[x.i]!.weight),
+        [...xs, ...copies].map((x) => data.rows[x.i]!.weight),
       );
-    const res = trainCompact(pick(train), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
+    // As the build does: name copies of the training rows only (pipeline.ts trainMembers).
+    const copies = counterfactualCopies(
+      train.map((x) => ({ i: x.i, text: data.rows[x.i]!.text })),
+      masking?.names ?? [],
+      m.name_masking?.augment ?? 0,
+      o.seed + 11,
+    );
+    const res = trainCompact(pick(train, copies), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
     data.rows.forEach((_, i) => {
       if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
     });
@@ -93,13 +140,21 @@ function crossValidate(m: Manifest, dataDir: string, folds: number, seed: number
       const probs = s.enc.rows.map((row) => shift(predictProba(res.params, row), o.offsets));
       (result.evaluation[s.name] ??= []).push(evaluate(LABELS, s.enc.labels, probs).macro_f1);
     }
+    if (opts.invarianceNames?.length) {
+      const own = data.rows.filter((r, i) => fold[i] === k && starSources.has(r.source));
+      (result.invariance ??= []).push(
+        await foldInvariance(res.params, encodeText, spec, o.offsets, own, opts.invarianceNames),
+      );
+    }
     log(`fold ${k + 1}/${folds} done (best epoch ${res.bestEpoch})`);
   }
   return { data, labels, fold, result };
 }
 
 /** Per-source metrics of out-of-fold predictions with the given offsets: per fold, then mean +- sd. */
-function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets: readonly number[]) {
+type Cv = Awaited<ReturnType<typeof crossValidate>>;
+
+export function perSource(cv: Cv, folds: number, offsets: readonly number[]) {
   const out: Record<
     string,
     { macro_f1: { mean: number; sd: number }; accuracy: { mean: number; sd: number }; rows: number }
@@ -133,12 +188,7 @@ function perSource(cv: ReturnType<typeof crossValidate>, folds: number, offsets:
  * estimate comparable with a held-out sample, while per_source counts each distinct text once.
  * A row whose text left the training data (a dropped conflict, a leaked text) is not counted.
  */
-export function everyRow(
-  cv: Pick<ReturnType<typeof crossValidate>, 'data' | 'result'>,
-  m: Manifest,
-  dataDir: string,
-  offsets: readonly number[],
-) {
+export function everyRow(cv: Pick<Cv, 'data' | 'result'>, m: Manifest, dataDir: string, offsets: readonly number[]) {
   const byKey = new Map(cv.data.rows.map((r, i) => [r.key, i]));
   const norm = normaliseFor(m);
   const out: Record<string, { rows: number; macro_f1: number; accuracy: number }> = {};
@@ -163,7 +213,7 @@ export function everyRow(
  * OOF macro-F1, with the accuracy of star-rated sources (app reviews) as one more term: the product
  * is judged on both.
  */
-function bestOffsets(cv: ReturnType<typeof crossValidate>, sources: string[], starSources: string[]): number[] {
+function bestOffsets(cv: Cv, sources: string[], starSources: string[]): number[] {
   const idxOf = (s: string): number[] => cv.data.rows.map((_, i) => i).filter((i) => cv.data.rows[i]!.source === s);
   const terms = [
     ...sources.map((s) => ({ idx: idxOf(s), key: 'macro_f1' as const })),
@@ -198,6 +248,7 @@ async function main(): Promise<void> {
       folds: { type: 'string', default: '5' },
       seed: { type: 'string', default: '42' },
       json: { type: 'string' },
+      invariance: { type: 'boolean', default: false },
     },
   });
   const manifestFile = path.resolve(
@@ -206,7 +257,12 @@ async function main(): Promise<void> {
   const m = readManifest(manifestFile);
   const folds = Number(values.folds);
   const dataDir = parseConfig({}).ULASAN_DATA_DIR;
-  const cv = crossValidate(m, dataDir, folds, Number(values.seed), (s) => console.error(s));
+  const cv = await crossValidate(m, dataDir, {
+    folds,
+    seed: Number(values.seed),
+    invarianceNames: values.invariance ? REPORT_NAMES : undefined,
+    log: (s) => console.error(s),
+  });
   const labelledSources = m.sources.filter((s) => s.path).map((s) => s.name);
   const offsets = m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
   const report = {
@@ -221,6 +277,7 @@ async function main(): Promise<void> {
       labelledSources,
       m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name),
     ),
+    ...(cv.result.invariance?.length ? { invariance_out_of_fold: poolInvariance(cv.result.invariance) } : {}),
     evaluation_sets: Object.fromEntries(
       Object.entries(cv.result.evaluation).map(([k, v]) => [k, { macro_f1: meanSd(v) }]),
     ),
@@ -241,6 +298,8 @@ async function main(): Promise<void> {
   console.log(
     `offsets in use ${JSON.stringify(report.offsets_used)}; best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`,
   );
+  if (report.invariance_out_of_fold)
+    console.log(formatInvariance(report.invariance_out_of_fold, 'star-rated rows out of fold (distinct texts)'));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
 }
 

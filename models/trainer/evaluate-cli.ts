@@ -1,15 +1,25 @@
 // npm run evaluate -- --model <dir> --data <file> [--data <file> ...] [--json]
+//                     [--invariance [--names report|shipped|<file>]]
 // Scores each labelled file (TSV/CSV/JSONL, as for training) with the package through the serving
 // engine and prints accuracy, macro-F1, per-class P/R/F1, the confusion matrix, ECE and slices.
 // --json prints exactly one JSON object per data file, each on its own line.
+// --invariance scores each file's texts prefixed with `aplikasi <name>` for every name and with the
+// neutral `aplikasi ini`, and prints each name's shift in label shares and accuracy and the worst
+// (names: the model card's report list by default, `shipped` for models/features/names.json, or a
+// file: that JSON format or one name a line).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../core/engine.js';
 import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
-import { evaluateFile, type EvaluationReport } from './evaluate.js';
+import { flattenNames, readNameList, SHIPPED_NAMES_FILE } from '../features/names.js';
+import { enginePredictor, evaluateFile, readEvaluationFile, type EvaluationReport } from './evaluate.js';
+import { formatInvariance, measureInvariance, REPORT_NAMES } from './invariance.js';
 import { progressBar, type Progress } from '../../processors/shared/progress.js';
 
-const USAGE = 'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json]';
+const USAGE =
+  'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json] ' +
+  '[--invariance [--names report|shipped|<file>]]';
 
 function printHuman(r: EvaluationReport): void {
   console.log(
@@ -31,18 +41,52 @@ function printHuman(r: EvaluationReport): void {
   }
 }
 
+/** `report` (the card's list), `shipped` (the masking list) or a file: names.json's format or a name a line. */
+export function invarianceNames(spec: string): string[] {
+  if (spec === 'report') return [...REPORT_NAMES];
+  if (spec === 'shipped') return flattenNames(readNameList(SHIPPED_NAMES_FILE));
+  if (spec.endsWith('.json')) return flattenNames(readNameList(spec));
+  let text: string;
+  try {
+    text = readFileSync(spec, 'utf8');
+  } catch (err) {
+    throw new UlasanError(
+      'USAGE',
+      `--names ${spec}: not report, shipped or a readable file (${(err as Error).message})`,
+    );
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+async function invariance(engine: InferenceEngine, file: string, names: string[], json: boolean): Promise<void> {
+  const rows = readEvaluationFile(path.resolve(file));
+  const report = await measureInvariance(enginePredictor(engine), rows, names);
+  if (json) console.log(JSON.stringify({ file, invariance: report }));
+  else console.log(formatInvariance(report, file));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
       data: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      invariance: { type: 'boolean', default: false },
+      names: { type: 'string', default: 'report' },
     },
   });
   if (!values.model || !values.data?.length) throw new UlasanError('USAGE', USAGE);
   const engine = await InferenceEngine.load(path.resolve(values.model), { maxBatch: 256 });
   try {
+    const names = values.invariance ? invarianceNames(values.names) : [];
     for (const file of values.data) {
+      if (values.invariance) {
+        await invariance(engine, file, names, values.json);
+        continue;
+      }
       let bar: Progress | null = null;
       const report = await evaluateFile(engine, file, (done, total) => {
         bar ??= progressBar(`evaluating ${path.basename(file)}`, total, 'rows');

@@ -6,8 +6,10 @@ import { eng as ENGLISH_STOPWORDS, ind as INDONESIAN_STOPWORDS } from 'stopword'
 import emojiRegex from 'emoji-regex';
 import type { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS } from '../core/package.js';
+import { modelInputText } from '../features/features.js';
 import { readLabelledFile } from '../../processors/shared/datasets.js';
 import { UlasanError } from '../../processors/shared/errors.js';
+import type { InvariancePredict } from './invariance.js';
 import { evaluate, type ClassMetrics } from './metrics.js';
 
 export interface SliceMetrics {
@@ -199,4 +201,54 @@ export async function evaluateFile(
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvaluationReport> {
   return evaluateRows(engine, file, readEvaluationFile(path.resolve(file)), onProgress);
+}
+
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL on purpose
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * An invariance predictor on the serving engine (the package's own preprocessing, name masking
+ * included). Each row's clean text is computed once and the prefix's once: for ASCII text,
+ * clean-text works word by word (tested in invariance.test.ts), so clean(prefix + ' ' + text) is
+ * clean(prefix) + ' ' + clean(text), handed to the engine as the scorer hands it clean_text. Inputs
+ * whose model text is equal are run once, so hundreds of names that all mask to one placeholder cost
+ * about one pass per distinct input.
+ */
+export function enginePredictor(engine: InferenceEngine): InvariancePredict {
+  const cleanRow = new Map<string, string>();
+  const cleanOf = (t: string): string => {
+    let c = cleanRow.get(t);
+    if (c === undefined) cleanRow.set(t, (c = modelInputText(t)));
+    return c;
+  };
+  return async (texts, _rows, prefix) => {
+    const head = ASCII_ONLY.test(prefix) ? cleanOf(prefix) : null;
+    const modelTexts = texts.map((t) => {
+      const row = t.slice(prefix.length + 1);
+      if (head === null || !ASCII_ONLY.test(row)) return engine.modelText(t);
+      const body = cleanOf(row);
+      return engine.modelText(t, body ? `${head} ${body}` : head);
+    });
+    const firstOf = new Map<string, number>();
+    const unique: number[][] = [];
+    const slot = modelTexts.map((m) => {
+      let at = firstOf.get(m);
+      if (at === undefined) {
+        firstOf.set(m, (at = unique.length));
+        unique.push(engine.tokenizer.encode(m));
+      }
+      return at;
+    });
+    const preds = await engine.predictEncoded(unique);
+    const sentiments = engine.pkg.sentiments;
+    const probs = preds.map((p) => {
+      const out = [0, 0, 0];
+      Object.values(p.probabilities).forEach((v, i) => {
+        const s = sentiments[i];
+        if (s) out[SENTIMENTS.indexOf(s)]! += v;
+      });
+      return out;
+    });
+    return slot.map((s) => probs[s]!);
+  };
 }

