@@ -1,4 +1,4 @@
-// Starts the real stack (Kafka, Apicurio, and a ClickHouse server for the HTTP-transport check)
+// Starts the real stack (Kafka, Apicurio behind its guard, and a ClickHouse server for the HTTP-transport check)
 // before integration tests, and stops afterwards whatever it started itself: a stack the developer
 // already had running is left alone.
 import path from 'node:path';
@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export default async function setup(): Promise<() => Promise<void>> {
   const layout = layoutFor(root);
-  const wanted: ServiceName[] = ['kafka', 'registry'];
+  const wanted: ServiceName[] = ['kafka', 'registry', 'registry-guard'];
   // An external server named by CLICKHOUSE_URL replaces the local one for the transport test.
   if (!process.env.CLICKHOUSE_URL) wanted.push('clickhouse-server');
   // Built once here: test files run in parallel and must not build the same package at once.
