@@ -29,7 +29,8 @@ export interface ServiceStatus {
 
 export interface UpResult {
   name: ServiceName;
-  action: 'started' | 'already-running';
+  /** moved: a registry an earlier stack version ran on the public port, restarted on its private one. */
+  action: 'started' | 'already-running' | 'moved';
   pid: number;
   seconds: number;
 }
@@ -162,11 +163,13 @@ const portFile = (l: StackLayout): string => path.join(l.run, 'registry.port');
  * A registry started by an earlier version of the stack listens on the public port, where the guard
  * must now be: it is restarted on its private port (its H2 data stays).
  */
-async function moveRegistryBehindGuard(l: StackLayout): Promise<void> {
+async function moveRegistryBehindGuard(l: StackLayout): Promise<boolean> {
   const pid = readPid(l, 'registry');
-  if (!pid || !pidAlive(pid, SERVICES.registry.marker)) return;
+  if (!pid || !pidAlive(pid, SERVICES.registry.marker)) return false;
   const port = existsSync(portFile(l)) ? Number(readFileSync(portFile(l), 'utf8').trim()) : l.ports.registry;
-  if (port !== l.ports.registryPrivate) await downService(l, 'registry');
+  if (port === l.ports.registryPrivate) return false;
+  await downService(l, 'registry');
+  return true;
 }
 
 /** After the guard is up: the global compatibility BACKWARD, set as the admin through the guard. */
@@ -181,7 +184,7 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
   const spec = SERVICES[name];
   mkdirSync(l.logs, { recursive: true });
   mkdirSync(l.run, { recursive: true });
-  if (name === 'registry') await moveRegistryBehindGuard(l);
+  const moved = name === 'registry' && (await moveRegistryBehindGuard(l));
   const existing = readPid(l, name);
   if (existing && pidAlive(existing, spec.marker)) {
     const mode = name === 'kafka' ? kafkaDataMode(l) : null;
@@ -217,7 +220,7 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
   writeFileSync(pidFile(l, name), String(child.pid));
   await waitReady(l, name, child.pid, timeoutMs);
   await afterReady(l, name);
-  return { name, action: 'started', pid: child.pid, seconds: (Date.now() - t0) / 1000 };
+  return { name, action: moved ? 'moved' : 'started', pid: child.pid, seconds: (Date.now() - t0) / 1000 };
 }
 
 export async function up(l: StackLayout, names: ServiceName[]): Promise<UpResult[]> {

@@ -19,9 +19,13 @@ export default async function setup(): Promise<() => Promise<void>> {
   const dir = await ensureDefaultModel();
   console.log(`[model] ${dir} ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const started: ServiceName[] = [];
+  let registryWasRunning = false;
   for (const name of wanted) {
     const r = await upService(layout, name);
-    if (r.action === 'started') started.push(name);
+    if (name === 'registry') registryWasRunning = r.action !== 'started';
+    // The guard belongs to a registry that outlives the tests (a developer's stack, one moved behind
+    // its new guard): it stays with it.
+    if (r.action === 'started' && !(name === 'registry-guard' && registryWasRunning)) started.push(name);
     console.log(`[stack] ${name} ${r.action} (${r.seconds.toFixed(1)} s)`);
   }
   return async () => {
