@@ -66,7 +66,8 @@ export async function scoredOnTopic(
 ): Promise<{ records: number; distinct: number }> {
   const seen = new Set<string>();
   let records = 0;
-  const reader = kafka.consumer({ groupId: `ulasan-admin.soak-reader.${runId}` });
+  // A group of its own per read: fromBeginning only holds for a group without committed offsets.
+  const reader = kafka.consumer({ groupId: `ulasan-admin.soak-reader.${runId}.${Date.now()}` });
   await reader.connect();
   await reader.subscribe({ topic: topics.scored, fromBeginning: true });
   let last = Date.now();
@@ -79,9 +80,11 @@ export async function scoredOnTopic(
       seen.add(v.review_id);
     },
   });
-  // Read until everything expected arrived and 5 s passed without a record (a duplicate would follow).
+  // Read until everything expected arrived and 5 s passed without a record (a duplicate would
+  // follow), or 20 s without any record when some never come (a stuck scorer: the verdict says so).
   const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline && !(seen.size >= expected && Date.now() - last > 5000))
+  const quiet = (): number => Date.now() - last;
+  while (Date.now() < deadline && !(seen.size >= expected ? quiet() > 5000 : quiet() > 20_000))
     await new Promise((r) => setTimeout(r, 500));
   await reader.disconnect();
   return { records, distinct: seen.size };
