@@ -2,12 +2,15 @@
 // Kafka identity's ACLs (one per processor, from its declared topology, plus the producer), run as
 // the admin identity (KAFKA_SASL_USERNAME/PASSWORD). Processors running with one identity each
 // (KAFKA_CREDENTIALS_FILE) may neither create topics nor touch another's; this is the step that does.
+// It also sets the schema registry's global compatibility to BACKWARD as the admin (the registry
+// guard refuses that to every other identity); processors register their schemas under it.
 import { parseArgs } from 'node:util';
 import { parseConfig, processSasl } from './shared/config.js';
 import { identityOf, readKafkaIdentities } from './shared/context.js';
 import { isUlasanError } from './shared/errors.js';
 import { applyAcls, type Grant } from './shared/kafka-acls.js';
 import { createKafka, type KafkaClient } from './shared/kafka.js';
+import { setGlobalCompatibility } from './shared/serde.js';
 import { allTopics, topicNames } from './shared/topics.js';
 import { PROCESSORS } from './runner.js';
 
@@ -63,6 +66,11 @@ async function main(): Promise<void> {
   console.log(
     `topics created: ${r.created.length ? r.created.join(', ') : 'none (all existed)'}; ACL entries: ${r.acls}`,
   );
+  // The registry's admin is the Kafka admin identity (HTTP basic at the guard).
+  if (sasl) {
+    await setGlobalCompatibility(config.SCHEMA_REGISTRY_URL, sasl);
+    console.log(`schema registry: global compatibility BACKWARD (${config.SCHEMA_REGISTRY_URL})`);
+  } else console.log('schema registry: no admin identity given, global compatibility left as it is');
 }
 
 if (process.argv[1] && /provision\.(ts|js)$/.test(process.argv[1])) {

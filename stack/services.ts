@@ -24,7 +24,10 @@ export const APICURIO_VERSION = '3.0.9';
 export interface StackPorts {
   kafka: number;
   controller: number;
+  /** The registry's public port: the guard (stack/registry-guard.ts) listens here. */
   registry: number;
+  /** Apicurio's own port, on 127.0.0.1 behind the guard. */
+  registryPrivate: number;
   clickhouseHttp: number;
   clickhouseTcp: number;
 }
@@ -41,7 +44,7 @@ export interface StackLayout {
 }
 
 export interface ServiceSpec {
-  name: 'kafka' | 'registry' | 'clickhouse-server';
+  name: 'kafka' | 'registry' | 'registry-guard' | 'clickhouse-server';
   /** Text that must appear in /proc/<pid>/cmdline, so a recycled pid is never mistaken for ours. */
   marker: string;
   prepare(layout: StackLayout): void;
@@ -61,6 +64,7 @@ function portEnv(name: string, fallback: number): number {
 
 export function layoutFor(root: string): StackLayout {
   const dir = path.resolve(process.env.ULASAN_STACK_DIR ?? path.join(root, '.stack'));
+  const registry = portEnv('ULASAN_STACK_REGISTRY_PORT', 8081);
   return {
     root,
     dir,
@@ -70,7 +74,8 @@ export function layoutFor(root: string): StackLayout {
     ports: {
       kafka: portEnv('ULASAN_STACK_KAFKA_PORT', 9092),
       controller: portEnv('ULASAN_STACK_CONTROLLER_PORT', 9093),
-      registry: portEnv('ULASAN_STACK_REGISTRY_PORT', 8081),
+      registry,
+      registryPrivate: portEnv('ULASAN_STACK_REGISTRY_PRIVATE_PORT', registry + 1),
       clickhouseHttp: portEnv('ULASAN_STACK_CLICKHOUSE_HTTP_PORT', 8123),
       clickhouseTcp: portEnv('ULASAN_STACK_CLICKHOUSE_TCP_PORT', 19000),
     },
@@ -305,7 +310,8 @@ const registry: ServiceSpec = {
       cmd: 'java',
       args: [
         '-Xmx512m',
-        `-Dquarkus.http.port=${layout.ports.registry}`,
+        // Private: only the guard in front of it (registry-guard below) listens on the public port.
+        `-Dquarkus.http.port=${layout.ports.registryPrivate}`,
         '-Dquarkus.http.host=127.0.0.1',
         // H2 on disk next to Kafka's data: Kafka keeps records across restarts, so the schema ids
         // they carry must survive too (an in-memory registry would hand the same ids to new schemas).
@@ -318,6 +324,30 @@ const registry: ServiceSpec = {
       ],
     };
   },
+  url: (l) => `http://127.0.0.1:${l.ports.registryPrivate}/apis/ccompat/v7`,
+};
+
+/**
+ * The registry's guard on its public port: reads and BACKWARD-checked registrations for anyone,
+ * compatibility, rules and deletions only for the admin identity (see stack/registry-guard.ts).
+ * Its identities are the stack's Kafka credentials file; no credential is on its command line.
+ */
+const registryGuard: ServiceSpec = {
+  name: 'registry-guard',
+  marker: 'stack/registry-guard.ts',
+  prepare(layout) {
+    kafkaCredentials(layout); // made here if the stack has none yet
+  },
+  command: (layout) => ({
+    cmd: process.execPath,
+    args: ['--import', 'tsx', path.join(layout.root, 'stack/registry-guard.ts')],
+    env: {
+      REGISTRY_GUARD_HOST: '127.0.0.1',
+      REGISTRY_GUARD_PORT: String(layout.ports.registry),
+      REGISTRY_GUARD_UPSTREAM: `http://127.0.0.1:${layout.ports.registryPrivate}`,
+      REGISTRY_GUARD_CREDENTIALS_FILE: path.join(layout.dir, 'kafka', 'credentials.json'),
+    },
+  }),
   url: (l) => `http://127.0.0.1:${l.ports.registry}/apis/ccompat/v7`,
 };
 
@@ -389,6 +419,16 @@ const clickhouseServer: ServiceSpec = {
   url: (l) => `http://127.0.0.1:${l.ports.clickhouseHttp}`,
 };
 
-export const SERVICES = { kafka, registry, 'clickhouse-server': clickhouseServer } as const;
+export const SERVICES = {
+  kafka,
+  registry,
+  'registry-guard': registryGuard,
+  'clickhouse-server': clickhouseServer,
+} as const;
 export type ServiceName = keyof typeof SERVICES;
-export const DEFAULT_SERVICES: ServiceName[] = ['kafka', 'registry'];
+export const DEFAULT_SERVICES: ServiceName[] = ['kafka', 'registry', 'registry-guard'];
+
+/** The admin identity's registry credentials (HTTP basic at the guard): the Kafka admin's. */
+export function registryAdmin(layout: StackLayout): { username: string; password: string } {
+  return kafkaCredentials(layout).users['ulasan-admin'];
+}

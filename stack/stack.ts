@@ -5,11 +5,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { StackError } from '../processors/shared/errors.js';
 import { createKafka } from '../processors/shared/kafka.js';
+import { setGlobalCompatibility } from '../processors/shared/serde.js';
 import {
   addScramUsers,
   missingScramUsers,
   kafkaDataMode,
   markKafkaDataMode,
+  registryAdmin,
   SERVICES,
   stackKafkaSasl,
   type ServiceName,
@@ -27,7 +29,8 @@ export interface ServiceStatus {
 
 export interface UpResult {
   name: ServiceName;
-  action: 'started' | 'already-running';
+  /** moved: a registry an earlier stack version ran on the public port, restarted on its private one. */
+  action: 'started' | 'already-running' | 'moved';
   pid: number;
   seconds: number;
 }
@@ -89,9 +92,11 @@ export async function probe(l: StackLayout, name: ServiceName, timeoutMs = 2000)
     }
     case 'registry':
       return (
-        (await httpOk(`http://127.0.0.1:${l.ports.registry}/health/ready`)) &&
+        (await httpOk(`http://127.0.0.1:${l.ports.registryPrivate}/health/ready`)) &&
         (await httpOk(`${SERVICES.registry.url(l)}/subjects`))
       );
+    case 'registry-guard':
+      return httpOk(`${SERVICES['registry-guard'].url(l)}/subjects`);
     case 'clickhouse-server':
       return httpOk(`http://127.0.0.1:${l.ports.clickhouseHttp}/ping`);
   }
@@ -152,11 +157,34 @@ function addMissingScramUsers(l: StackLayout): void {
   if (missing.length) addScramUsers(l, missing, true);
 }
 
+const portFile = (l: StackLayout): string => path.join(l.run, 'registry.port');
+
+/**
+ * A registry started by an earlier version of the stack listens on the public port, where the guard
+ * must now be: it is restarted on its private port (its H2 data stays).
+ */
+async function moveRegistryBehindGuard(l: StackLayout): Promise<boolean> {
+  const pid = readPid(l, 'registry');
+  if (!pid || !pidAlive(pid, SERVICES.registry.marker)) return false;
+  const port = existsSync(portFile(l)) ? Number(readFileSync(portFile(l), 'utf8').trim()) : l.ports.registry;
+  if (port === l.ports.registryPrivate) return false;
+  await downService(l, 'registry');
+  return true;
+}
+
+/** After the guard is up: the global compatibility BACKWARD, set as the admin through the guard. */
+async function afterReady(l: StackLayout, name: ServiceName): Promise<void> {
+  if (name === 'kafka') addMissingScramUsers(l);
+  if (name === 'registry') writeFileSync(portFile(l), String(l.ports.registryPrivate));
+  if (name === 'registry-guard') await setGlobalCompatibility(SERVICES['registry-guard'].url(l), registryAdmin(l));
+}
+
 export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 120_000): Promise<UpResult> {
   const t0 = Date.now();
   const spec = SERVICES[name];
   mkdirSync(l.logs, { recursive: true });
   mkdirSync(l.run, { recursive: true });
+  const moved = name === 'registry' && (await moveRegistryBehindGuard(l));
   const existing = readPid(l, name);
   if (existing && pidAlive(existing, spec.marker)) {
     const mode = name === 'kafka' ? kafkaDataMode(l) : null;
@@ -168,7 +196,7 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
       );
     }
     await waitReady(l, name, existing, timeoutMs);
-    if (name === 'kafka') addMissingScramUsers(l);
+    await afterReady(l, name);
     return { name, action: 'already-running', pid: existing, seconds: (Date.now() - t0) / 1000 };
   }
   if (name === 'kafka') {
@@ -191,8 +219,8 @@ export async function upService(l: StackLayout, name: ServiceName, timeoutMs = 1
   child.unref();
   writeFileSync(pidFile(l, name), String(child.pid));
   await waitReady(l, name, child.pid, timeoutMs);
-  if (name === 'kafka') addMissingScramUsers(l);
-  return { name, action: 'started', pid: child.pid, seconds: (Date.now() - t0) / 1000 };
+  await afterReady(l, name);
+  return { name, action: moved ? 'moved' : 'started', pid: child.pid, seconds: (Date.now() - t0) / 1000 };
 }
 
 export async function up(l: StackLayout, names: ServiceName[]): Promise<UpResult[]> {

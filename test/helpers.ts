@@ -99,17 +99,8 @@ export function privateKafkaLayout(
   }
 }
 
-/** Avro's zig-zag varint of an integer (exact up to 2^53): for hand-made hostile messages. */
-export function varint(n: number): number[] {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
-  while (z >= 128) {
-    out.push((z % 128) | 0x80);
-    z = Math.floor(z / 128);
-  }
-  out.push(z);
-  return out;
-}
+/** Avro's zig-zag varint (shared with the soak's hostile records). */
+export { varint } from '../scripts/soak/faults.js';
 
 /** Sends one record; rejects with Kafka's error (an ACL refusal, an authentication failure). */
 export async function sendOne(k: KafkaClient, topic: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Avro serde through a Confluent-compatible registry (Apicurio's ccompat API in the local stack).
 // Subjects follow TopicNameStrategy (<topic>-value) with BACKWARD compatibility.
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { guardAvro } from './avro-guard.js';
 import { SerdeError } from './errors.js';
@@ -14,6 +14,43 @@ export function wireSchemaId(buf: Buffer | null | undefined): number | null {
   return buf.readInt32BE(1);
 }
 
+/** Compatibility levels under which a new version cannot break the readers of older ones. */
+const GUARDED_LEVELS = new Set(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE']);
+
+/**
+ * Sets the registry's global compatibility (new subjects inherit it) as the admin identity, through
+ * the registry guard. Used by the local stack after start and by `npm run kafka:provision`.
+ */
+export async function setGlobalCompatibility(
+  url: string,
+  admin: { username: string; password: string },
+  level = 'BACKWARD',
+): Promise<void> {
+  const auth = Buffer.from(`${admin.username}:${admin.password}`).toString('base64');
+  let res: Response;
+  try {
+    res = await fetch(`${url}/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', authorization: `Basic ${auth}` },
+      body: JSON.stringify({ compatibility: level }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw new SerdeError(
+      'REGISTRY_UNAVAILABLE',
+      `schema registry unreachable (PUT /config): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (!res.ok)
+    throw new SerdeError(
+      res.status >= 500 ? 'REGISTRY_UNAVAILABLE' : 'SCHEMA_INCOMPATIBLE',
+      `setting global compatibility ${level} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`,
+    );
+}
+
 /** How long a refused schema id stays refused without asking the registry again. */
 const NEGATIVE_TTL_MS = 60_000;
 
@@ -25,17 +62,23 @@ export class AvroSerde {
     this.registry = new SchemaRegistry({ host: url, retry: { retries: 3 } });
   }
 
-  /** Sets BACKWARD on the subject first, so the very first registration is already guarded. */
-  private async setBackward(subject: string): Promise<void> {
-    const res = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-      body: JSON.stringify({ compatibility: 'BACKWARD' }),
-    });
-    if (!res.ok)
+  /**
+   * The subject's effective compatibility must keep the schema guarantee. Setting it is the admin's
+   * (the registry guard refuses PUT /config to everyone else; the stack and `npm run
+   * kafka:provision` set the global level to BACKWARD), so a processor only checks it: registering
+   * under NONE would let any incompatible version in.
+   */
+  private async checkCompatibility(subject: string): Promise<void> {
+    type Config = { compatibilityLevel?: string };
+    // defaultToGlobal: Apicurio answers NONE for a subject without its own rule although it enforces
+    // the global one; a subject not registered yet is a 404, and the global level applies to it.
+    const own = await this.registryGet<Config>(`/config/${encodeURIComponent(subject)}?defaultToGlobal=true`);
+    const level = (own ?? (await this.registryGet<Config>('/config')))?.compatibilityLevel?.toUpperCase();
+    if (!level || !GUARDED_LEVELS.has(level))
       throw new SerdeError(
         'SCHEMA_INCOMPATIBLE',
-        `could not set BACKWARD on ${subject}: HTTP ${res.status} ${await res.text()}`,
+        `compatibility of ${subject} is ${level ?? 'unset'}, not BACKWARD: the registry admin sets it ` +
+          '(npm run kafka:provision, or npm run stack:up locally)',
       );
   }
 
@@ -45,28 +88,41 @@ export class AvroSerde {
     schema: Record<string, unknown> = loadSchema(schemaName),
   ): Promise<number> {
     const subject = valueSubject(topic);
-    await this.setBackward(subject);
+    await this.checkCompatibility(subject);
+    // Straight at the ccompat API, not the library's register(): that one compares the subject's own
+    // config (Apicurio reports NONE for a subject that inherits the global rule) and PUTs a config on
+    // a first registration, which is the admin's.
+    let res: Response;
     try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: 'BACKWARD' as never },
-      );
-      this.ids.set(topic, id);
-      return id;
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      const msg = (err as Error).message;
-      if (status === 409 || /incompatib/i.test(msg)) {
-        throw new SerdeError(
-          'SCHEMA_INCOMPATIBLE',
-          `schema ${schemaName} is not BACKWARD compatible with ${subject}: ${msg}`,
-          { cause: err },
-        );
-      }
-      throw new SerdeError('SCHEMA_NOT_FOUND', `registering ${schemaName} under ${subject} failed: ${msg}`, {
-        cause: err,
+      res = await fetch(`${this.url}/subjects/${encodeURIComponent(subject)}/versions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ schema: JSON.stringify(schema) }),
+        signal: AbortSignal.timeout(10_000),
       });
+    } catch (err) {
+      throw new SerdeError(
+        'REGISTRY_UNAVAILABLE',
+        `registering ${schemaName} under ${subject}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
+    const text = await res.text();
+    if (res.status === 409 || /incompatib/i.test(text))
+      throw new SerdeError(
+        'SCHEMA_INCOMPATIBLE',
+        `schema ${schemaName} is not BACKWARD compatible with ${subject}: ${text}`,
+      );
+    if (!res.ok)
+      throw new SerdeError(
+        res.status >= 500 ? 'REGISTRY_UNAVAILABLE' : 'SCHEMA_NOT_FOUND',
+        `registering ${schemaName} under ${subject} failed: HTTP ${res.status} ${text.slice(0, 300)}`,
+      );
+    const { id } = JSON.parse(text) as { id: number };
+    this.ids.set(topic, id);
+    return id;
   }
 
   async registerAll(specs: TopicSpec[]): Promise<Map<string, number>> {

@@ -108,7 +108,9 @@ describe('docker-compose.yml', () => {
     for (const m of text.matchAll(/- \.\/([\w/.-]+):/g)) expect(existsSync(path.join(ROOT, m[1]!)), m[1]).toBe(true);
     const names = compose(['config', '--services']).stdout.trim().split('\n').sort();
     const oneShot = ['kafka-config', 'kafka-provision'];
-    expect(names).toEqual(['clickhouse', 'gateway', 'grafana', 'kafka', ...oneShot, 'processors', 'registry'].sort());
+    expect(names).toEqual(
+      ['clickhouse', 'gateway', 'grafana', 'kafka', ...oneShot, 'processors', 'registry', 'registry-guard'].sort(),
+    );
     // In the normalised output each service's keys sit at 4 spaces: a healthcheck per long-running
     // service; the one-shot init jobs run to completion instead (restart "no").
     const byService = services(r.stdout);
@@ -116,5 +118,23 @@ describe('docker-compose.yml', () => {
       if (oneShot.includes(name)) expect(block, name).toMatch(/^ {4}restart: "?no"?$/m);
       else expect(block, name).toMatch(/^ {4}healthcheck:$/m);
     }
+  });
+
+  it('puts Apicurio on a private network behind its guard, which every client goes through', () => {
+    const byService = services(compose(['config']).stdout);
+    const networksOf = (name: string): string[] =>
+      (byService.get(name)!.split(/^ {4}networks:$/m)[1] ?? '')
+        .split(/^ {4}\w/m)[0]!
+        .match(/^ {6}[\w-]+(?=:|$)/gm)
+        ?.map((n) => n.trim()) ?? [];
+    expect(networksOf('registry')).toEqual(['registry-private']);
+    expect(networksOf('registry-guard').sort()).toEqual(['default', 'registry-private']);
+    expect(byService.get('registry-guard')).toMatch(/stack\/registry-guard\.ts/);
+    expect(byService.get('registry-guard')).toMatch(/REGISTRY_GUARD_UPSTREAM: http:\/\/registry:8080/);
+    for (const name of ['processors', 'gateway', 'kafka-provision']) {
+      expect(byService.get(name), name).toMatch(/SCHEMA_REGISTRY_URL: http:\/\/registry-guard:8081\/apis\/ccompat\/v7/);
+      expect(networksOf(name), name).not.toContain('registry-private');
+    }
+    expect(compose(['config']).stdout).toMatch(/registry-private:\n\s+internal: true/);
   });
 });

@@ -12,17 +12,12 @@ import { runProcessors, type Running } from '../../processors/runner.js';
 import type { Feedback, Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { DATA } from '../unit/models/fixtures.js';
+import { framed, garbageMessages } from '../../scripts/soak/faults.js';
 import { freshDir, stackAddresses, uniquePrefix, varint, waitFor } from '../helpers.js';
 
 const { brokers, registryUrl } = stackAddresses();
 const prefix = uniquePrefix();
 let running: Running;
-
-const framed = (schemaId: number, body: number[] | Buffer): Buffer => {
-  const head = Buffer.alloc(5);
-  head.writeInt32BE(schemaId, 1);
-  return Buffer.concat([head, Buffer.from(body)]);
-};
 
 beforeAll(async () => {
   const modelDir = await ensureDefaultModel();
@@ -119,15 +114,6 @@ async function hostileReviews(good: Review): Promise<{ code: string; message: Me
   ];
 }
 
-function garbage(n: number): Message[] {
-  let seed = 42;
-  const byte = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
-  return Array.from({ length: n }, (_, i) => ({
-    key: `g${i}`,
-    value: Buffer.from(Array.from({ length: 1 + (i % 60) }, byte)),
-  }));
-}
-
 async function send(topic: string, messages: Message[]): Promise<void> {
   const producer = running.ctx.kafka.producer();
   await producer.connect();
@@ -219,7 +205,7 @@ describe('hostile input', () => {
         ctx.topics.reviews,
         hostile.map((h) => ({ ...h.message, partition: 0 })),
       );
-      const burst = garbage(10_000).map((m) => ({ ...m, partition: 1 }));
+      const burst = garbageMessages(10_000).map((m) => ({ ...m, partition: 1 }));
       await send(ctx.topics.reviews, burst);
       await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, after);
       const others = await hostileOtherTopics();

@@ -13,6 +13,7 @@ import { allTopics, topicNames } from '../../processors/shared/topics.js';
 import { rng } from '../../models/trainer/fasttext.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
+import { exited } from '../../scripts/soak/faults.js';
 import { downService, upService } from '../../stack/stack.js';
 import {
   ROOT,
@@ -62,12 +63,6 @@ function startScorer(): ChildProcess {
   child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
   return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((r) => child.once('exit', () => r()));
 }
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-// Starts the real stack (Kafka, Apicurio, and a ClickHouse server for the HTTP-transport check)
+// Starts the real stack (Kafka, Apicurio behind its guard, and a ClickHouse server for the HTTP-transport check)
 // before integration tests, and stops afterwards whatever it started itself: a stack the developer
 // already had running is left alone.
 import path from 'node:path';
@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export default async function setup(): Promise<() => Promise<void>> {
   const layout = layoutFor(root);
-  const wanted: ServiceName[] = ['kafka', 'registry'];
+  const wanted: ServiceName[] = ['kafka', 'registry', 'registry-guard'];
   // An external server named by CLICKHOUSE_URL replaces the local one for the transport test.
   if (!process.env.CLICKHOUSE_URL) wanted.push('clickhouse-server');
   // Built once here: test files run in parallel and must not build the same package at once.
@@ -19,9 +19,13 @@ export default async function setup(): Promise<() => Promise<void>> {
   const dir = await ensureDefaultModel();
   console.log(`[model] ${dir} ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const started: ServiceName[] = [];
+  let registryWasRunning = false;
   for (const name of wanted) {
     const r = await upService(layout, name);
-    if (r.action === 'started') started.push(name);
+    if (name === 'registry') registryWasRunning = r.action !== 'started';
+    // The guard belongs to a registry that outlives the tests (a developer's stack, one moved behind
+    // its new guard): it stays with it.
+    if (r.action === 'started' && !(name === 'registry-guard' && registryWasRunning)) started.push(name);
     console.log(`[stack] ${name} ${r.action} (${r.seconds.toFixed(1)} s)`);
   }
   return async () => {
