@@ -141,7 +141,6 @@ function positionCapacity(onnxFile: string, dir: string): number | undefined {
   }
 }
 
-
 import { packageHash } from '../../processors/shared/hash.js';
 
 export { packageHash };

@@ -1,6 +1,6 @@
 // The soak's end-state checks, once the processors have stopped: ClickHouse (FINAL) and Kafka
 // offsets against what the traffic sent.
-import { openStore } from '../../processors/shared/clickhouse/store.js';
+import { openStore } from '../../processors/shared/clickhouse/open.js';
 import type { KafkaClient } from '../../processors/shared/kafka.js';
 import type { AvroSerde } from '../../processors/shared/serde.js';
 import type { TopicNames } from '../../processors/shared/topics.js';
