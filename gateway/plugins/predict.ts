@@ -50,7 +50,11 @@ function logRow(p: Prediction, appId: string, featureSet: string, now: number): 
 function predictor(deps: PredictDeps): (items: PredictRequest[]) => Promise<Prediction[]> {
   return async (items) => {
     const engine = deps.engine();
-    const preds = await engine.predict(items.map((i) => i.text));
+    // The review's own app name is masked like the listed brand names (a package with name masking).
+    const preds = await engine.predict(
+      items.map((i) => i.text),
+      { appIds: items.map((i) => i.app_id) },
+    );
     const out = preds.map((p, i) => {
       const probs = sentimentProbs(p, engine.pkg.sentiments);
       return {

@@ -16,6 +16,7 @@ export async function predictSliced(
   cleaned: string[] | undefined,
   beat: () => Promise<void>,
   beatEveryMs = BEAT_EVERY_MS,
+  appIds?: readonly (string | null | undefined)[],
 ): Promise<Prediction[]> {
   const out: Prediction[] = [];
   let size = 256;
@@ -23,7 +24,8 @@ export async function predictSliced(
     if (at > 0) await beat();
     const started = performance.now();
     const slice = texts.slice(at, at + size);
-    for (const p of await model.predict(slice, { cleaned: cleaned?.slice(at, at + size) })) out.push(p);
+    const options = { cleaned: cleaned?.slice(at, at + size), appIds: appIds?.slice(at, at + size) };
+    for (const p of await model.predict(slice, options)) out.push(p);
     at += slice.length;
     const perText = Math.max(1e-6, (performance.now() - started) / slice.length);
     size = Math.max(16, Math.floor(beatEveryMs / perText));
