@@ -32,6 +32,7 @@ describe('Avro serde through the registry', () => {
       author_hash: null,
       created_at: Date.UTC(2026, 9, 1, 12),
       ingested_at: Date.UTC(2026, 9, 1, 12, 5),
+      app_version: '4.13.0',
     };
     const value = await serde.encode(spec.name, review);
     expect(wireSchemaId(value)).toBe(id);
@@ -102,6 +103,7 @@ describe('Avro serde through the registry', () => {
       author_hash: null,
       created_at: 1,
       ingested_at: 2,
+      app_version: null,
     };
     const encode = await serde.encoderFor(spec.name);
     expect(encode(review).equals(await serde.encode(spec.name, review))).toBe(true);
