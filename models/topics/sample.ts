@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readLabelledFile, type LabelledRow } from '../../processors/shared/datasets.js';
 import { parseConfig } from '../../processors/shared/config.js';
+import { rng } from '../core/random.js';
 
 export const SAMPLE_FILES = { 'app-reviews/train.csv': 360, 'smsa/train_preprocess.tsv': 80 } as const;
 const PER_TOPIC = { 'app-reviews/train.csv': 14, 'smsa/train_preprocess.tsv': 2 } as const;
@@ -32,17 +33,6 @@ const SEEDS: Record<string, RegExp> = {
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(xs: T[], rnd: () => number): T[] {
   const a = [...xs];
@@ -83,7 +73,7 @@ function main(): void {
     options: { out: { type: 'string', default: 'models/topics/labelled-sample.tsv' } },
   });
   const data = parseConfig({}).ULASAN_DATA_DIR;
-  const rnd = mulberry32(SEED);
+  const rnd = rng(SEED);
   const lines = ['# file\trow\tsha256\thalf\ttopics'];
   for (const [file, total] of Object.entries(SAMPLE_FILES)) {
     const rows = candidates(readLabelledFile(path.join(data, file)), rnd);
