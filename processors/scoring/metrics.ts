@@ -42,6 +42,15 @@ function scoringTimings(registry: Registry) {
       labelNames: ['stage'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     }),
+    // The CPU-time twin: process CPU (user + system, every thread: onnxruntime, chdb, libuv) over the
+    // same window. Sequential stages own their window; clickhouse and kafka_send overlap, so each of
+    // their windows holds the other's CPU too, and `write` is the one window around both.
+    stageCpuSeconds: histogram(registry, {
+      name: 'ulasan_scoring_stage_cpu_seconds',
+      help: 'Process CPU time per batch in each stage (same windows as ulasan_scoring_stage_seconds, plus write)',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    }),
     batchSeconds: histogram(registry, {
       name: 'ulasan_scoring_batch_seconds',
       help: 'Consume-to-commit time per batch',
@@ -74,3 +83,14 @@ export function scoringMetrics(registry: Registry) {
   return { ...scoringCounts(registry), ...scoringTimings(registry) };
 }
 export type ScoringMetrics = ReturnType<typeof scoringMetrics>;
+
+/** Starts a stage's wall and CPU timers; the returned function records both. */
+export function stageTimer(m: ScoringMetrics, stage: string, wall = true): () => void {
+  const endWall = wall ? m.stageSeconds.startTimer({ stage }) : undefined;
+  const cpu0 = process.cpuUsage();
+  return () => {
+    endWall?.();
+    const cpu = process.cpuUsage(cpu0);
+    m.stageCpuSeconds.observe({ stage }, (cpu.user + cpu.system) / 1e6);
+  };
+}
