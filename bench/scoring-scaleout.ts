@@ -17,6 +17,9 @@ import { AvroSerde } from '../processors/shared/serde.js';
 import { allTopics, topicNames } from '../processors/shared/topics.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
+import { requireStack } from './lib/stack.js';
+
+await requireStack();
 
 const { values } = parseArgs({ options: { reviews: { type: 'string', default: '60000' } } });
 const N = Number(values.reviews);

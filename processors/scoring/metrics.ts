@@ -38,7 +38,16 @@ function scoringTimings(registry: Registry) {
     // Where a batch's time goes; clickhouse and kafka_send overlap (they run at the same time).
     stageSeconds: histogram(registry, {
       name: 'ulasan_scoring_stage_seconds',
-      help: 'Time per batch in each stage: triage, features, inference, rows, clickhouse, kafka_send, commit',
+      help: 'Time per batch in each stage: triage, features, topics, inference, rows, encode, clickhouse, kafka_send, commit',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    }),
+    // The CPU-time twin: process CPU (user + system, every thread: onnxruntime, chdb, libuv) over the
+    // same window. Sequential stages own their window; clickhouse and kafka_send overlap, so each of
+    // their windows holds the other's CPU too, and `write` is the one window around both.
+    stageCpuSeconds: histogram(registry, {
+      name: 'ulasan_scoring_stage_cpu_seconds',
+      help: 'Process CPU time per batch in each stage (same windows as ulasan_scoring_stage_seconds, plus write)',
       labelNames: ['stage'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     }),
@@ -74,3 +83,14 @@ export function scoringMetrics(registry: Registry) {
   return { ...scoringCounts(registry), ...scoringTimings(registry) };
 }
 export type ScoringMetrics = ReturnType<typeof scoringMetrics>;
+
+/** Starts a stage's wall and CPU timers; the returned function records both. */
+export function stageTimer(m: ScoringMetrics, stage: string, wall = true): () => void {
+  const endWall = wall ? m.stageSeconds.startTimer({ stage }) : undefined;
+  const cpu0 = process.cpuUsage();
+  return () => {
+    endWall?.();
+    const cpu = process.cpuUsage(cpu0);
+    m.stageCpuSeconds.observe({ stage }, (cpu.user + cpu.system) / 1e6);
+  };
+}

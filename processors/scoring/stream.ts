@@ -30,7 +30,7 @@ import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-
 import { triageReviewBatch, type Triaged } from '../shared/triage.js';
 import type { scoringShape } from './config.js';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
-import type { ScoringMetrics } from './metrics.js';
+import { stageTimer, type ScoringMetrics } from './metrics.js';
 
 type Cfg = { [K in keyof typeof scoringShape]: ReturnType<(typeof scoringShape)[K]['parse']> };
 
@@ -73,6 +73,32 @@ async function predictShadow(d: ScoringDeps, reviews: Review[], features: Featur
   };
 }
 
+/** The production model on a batch, timed in wall and CPU time. */
+async function predictProduction(
+  m: ScoringMetrics,
+  production: ReturnType<ModelHolder['snapshot']>['production'],
+  reviews: Review[],
+  features: Features[],
+  beat: () => Promise<void>,
+) {
+  // clean_text is the compact model's input only when the model was built on this feature set.
+  const cleaned =
+    production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
+  const t0 = performance.now();
+  const endInferCpu = stageTimer(m, 'inference', false);
+  const preds = await predictSliced(
+    production,
+    reviews.map((r) => r.text),
+    cleaned,
+    beat,
+  );
+  const inferMs = performance.now() - t0;
+  endInferCpu();
+  m.inferenceSeconds.observe(inferMs / 1000);
+  m.stageSeconds.observe({ stage: 'inference' }, inferMs / 1000);
+  return { preds, inferMs };
+}
+
 async function score(
   d: ScoringDeps,
   batch: { reviews: Review[]; messages: KafkaMessage[]; hashes: string[]; partition: number },
@@ -81,29 +107,17 @@ async function score(
   const { reviews, messages, hashes, partition } = batch;
   const { m } = d;
   const { production, shadow } = d.models.snapshot();
-  const endFeatures = m.stageSeconds.startTimer({ stage: 'features' });
+  const endFeatures = stageTimer(m, 'features');
   const features: Features[] = reviews.map((r) => computeFeatures(r.text));
   endFeatures();
   // Complaint topics from the clean text the features just built (same normalisation, no second pass).
-  const endTopics = m.stageSeconds.startTimer({ stage: 'topics' });
+  const endTopics = stageTimer(m, 'topics');
   const tagger = defaultTagger();
   const topics = features.map((f) => tagger.tagClean(f.clean_text));
   endTopics();
-  // clean_text is the compact model's input only when the model was built on this feature set.
-  const cleaned =
-    production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
-  const t0 = performance.now();
-  const preds = await predictSliced(
-    production,
-    reviews.map((r) => r.text),
-    cleaned,
-    beat,
-  );
-  const inferMs = performance.now() - t0;
-  m.inferenceSeconds.observe(inferMs / 1000);
-  m.stageSeconds.observe({ stage: 'inference' }, inferMs / 1000);
+  const { preds, inferMs } = await predictProduction(m, production, reviews, features, beat);
   const sh = await predictShadow(d, reviews, features, beat);
-  const endRows = m.stageSeconds.startTimer({ stage: 'rows' });
+  const endRows = stageTimer(m, 'rows');
   const now = Date.now();
   const perReviewMs = reviews.length ? inferMs / reviews.length : 0;
   const rows = reviews.map((r, i) => {
@@ -126,11 +140,14 @@ async function score(
       hashes[ri],
     );
   });
+  endRows();
+  // The ScoredReviews' Avro encoding: the produce side's own CPU, apart from the rows.
+  const endEncode = stageTimer(m, 'encode');
   const scored: Message[] = rows.map(({ probs, pos }, i) => ({
     key: reviews[i]!.review_id,
     value: d.encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false, topics[i]!)),
   }));
-  endRows();
+  endEncode();
   return { rows, shadowRows, features, scored, production, shadow, now, reviews };
 }
 
@@ -146,9 +163,10 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
   ];
   const tx = await d.producer.transaction();
   try {
+    const endWrite = stageTimer(m, 'write', false);
     const [stored, sent] = await Promise.allSettled([
       (async () => {
-        const done = m.stageSeconds.startTimer({ stage: 'clickhouse' });
+        const done = stageTimer(m, 'clickhouse');
         await ctx.store.insert(
           'predictions',
           s.rows.map((r) => r.row),
@@ -161,15 +179,16 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
         done();
       })(),
       (async () => {
-        const done = m.stageSeconds.startTimer({ stage: 'kafka_send' });
+        const done = stageTimer(m, 'kafka_send');
         for (const send of sends) await tx.send(send);
         done();
       })(),
     ]);
+    endWrite();
     if (stored.status === 'rejected') throw stored.reason;
     if (sent.status === 'rejected') throw sent.reason;
     await p.heartbeat();
-    const endCommit = m.stageSeconds.startTimer({ stage: 'commit' });
+    const endCommit = stageTimer(m, 'commit');
     const offset = (BigInt(lastHandled) + 1n).toString();
     await tx.sendOffsets({
       consumerGroupId: d.cfg.SCORING_GROUP,
@@ -204,7 +223,7 @@ export function batchHandler(d: ScoringDeps) {
     const end = d.m.batchSeconds.startTimer();
     d.m.batchSize.observe(batch.messages.length);
     d.m.consumed.inc(batch.messages.length);
-    const endTriage = d.m.stageSeconds.startTimer({ stage: 'triage' });
+    const endTriage = stageTimer(d.m, 'triage');
     const triaged = () => triageReviewBatch(d.ctx.serde, d.ctx.topics, d.name, d.limits, p, knownPredictions(d.ctx));
     const t = await d.wait('decode', triaged, waitOpts);
     endTriage();

@@ -1,0 +1,84 @@
+// npm run replay's throughput: reviews/s and process CPU µs per review of runReplay (the backtest)
+// through a given model package, over a fresh topic of N real reviews.
+//   npx tsx bench/replay-throughput.ts [--reviews 100000] [--model <package dir>]
+// Timed: runReplay alone (read the range, score, write backtest_predictions, the comparison report);
+// producing the topic beforehand is not in the figure.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { produceReviews } from '../processors/producer/main.js';
+import { rowToReview } from '../processors/producer/handler.js';
+import { parseBound, runReplay } from '../processors/replay/replay.js';
+import { parseConfig } from '../processors/shared/config.js';
+import { readLabelledFile } from '../processors/shared/datasets.js';
+import { runProcessors } from '../processors/runner.js';
+import { ensureDefaultModel } from '../scripts/model-build.js';
+import { freshDir, uniquePrefix } from '../test/helpers.js';
+import { cpuMicros, machine, writeResult } from './lib/report.js';
+import { requireStack } from './lib/stack.js';
+
+const host = machine();
+await requireStack();
+const { values } = parseArgs({
+  options: { reviews: { type: 'string', default: '100000' }, model: { type: 'string' } },
+});
+const N = Number(values.reviews);
+const prefix = uniquePrefix();
+const data = parseConfig({}).ULASAN_DATA_DIR;
+const rows = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+].filter((r) => r.text.trim() !== '');
+const now = Date.now();
+const reviews = Array.from({ length: N }, (_, i) => ({
+  ...rowToReview(
+    { ...rows[i % rows.length]!, index: i },
+    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
+  ),
+  review_id: `${prefix}r-${i}`,
+}));
+const modelDir = values.model ?? (await ensureDefaultModel({ log: console.log }));
+const chdbDir = freshDir('bench-replay');
+const stateDir = freshDir('bench-replay-state');
+const running = await runProcessors(
+  [],
+  { ...process.env, CHDB_PATH: chdbDir, ULASAN_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
+  { opsServer: false },
+);
+const { ctx } = running;
+await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews, { batchSize: 2000 });
+
+const t = performance.now();
+const cpu0 = process.cpuUsage();
+const report = await runReplay(ctx, {
+  topic: ctx.topics.reviews,
+  from: parseBound('0'),
+  to: parseBound(String(Number.MAX_SAFE_INTEGER)),
+  modelDir,
+  stateDir,
+});
+const secs = (performance.now() - t) / 1000;
+const cpuPerReview = cpuMicros(cpu0) / N;
+await running.stop();
+await ctx.kafka.deleteTopics(Object.values(ctx.topics)).catch(() => undefined);
+rmSync(chdbDir, { recursive: true, force: true });
+rmSync(stateDir, { recursive: true, force: true });
+
+const rate = N / secs;
+const file = writeResult('replay', {
+  bench: 'bench/replay-throughput.ts',
+  reviews: N,
+  replayed: report.replayed,
+  model: modelDir,
+  model_version: report.model_version,
+  machine: host,
+  seconds: secs,
+  reviews_per_s: rate,
+  cpu_us_per_review: cpuPerReview,
+});
+console.log(`results: ${path.relative(process.cwd(), file)}`);
+console.log(`replayed ${report.replayed} of ${N} reviews through ${report.model_version} in ${secs.toFixed(2)} s`);
+console.log(`replay rate: ${Math.round(rate)} reviews/s`);
+console.log(`replay CPU: ${cpuPerReview.toFixed(1)} µs/review`);
+process.exit(0);

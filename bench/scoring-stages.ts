@@ -1,0 +1,137 @@
+// CPU time per review of the scorer's pure, non-model steps, one at a time, on real texts, with
+// no stack: which of them the e2e stage windows (bench:scoring) are made of.
+//   npx tsx bench/scoring-stages.ts [--reviews 20000] [--batch 3000]
+// Each step runs over all N reviews after a warm-up pass; the figure is process CPU / N.
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import avro from 'avsc';
+import { computeFeatures } from '../models/features/features.js';
+import { rowToReview } from '../processors/producer/handler.js';
+import { featureRow, predictionRow } from '../processors/scoring/handler.js';
+import { guardAvro } from '../processors/shared/avro-guard.js';
+import { ChdbStore } from '../processors/shared/clickhouse/chdb.js';
+import { migrate } from '../processors/shared/clickhouse/migrations.js';
+import { parseConfig, PROJECT_ROOT } from '../processors/shared/config.js';
+import { readLabelledFile } from '../processors/shared/datasets.js';
+import { validateReview } from '../processors/shared/review.js';
+import { knownReviewsQuery, textHash } from '../processors/shared/review-identity.js';
+import { freshDir } from '../test/helpers.js';
+import { cpuMicros, machine, writeResult } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: { reviews: { type: 'string', default: '20000' }, batch: { type: 'string', default: '3000' } },
+});
+const N = Number(values.reviews);
+const BATCH = Number(values.batch);
+const host = machine();
+const data = parseConfig({}).ULASAN_DATA_DIR;
+const rows = [
+  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
+  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
+].filter((r) => r.text.trim() !== '');
+const now = Date.now();
+const reviews = Array.from({ length: N }, (_, i) => ({
+  ...rowToReview(
+    { ...rows[i % rows.length]!, index: i },
+    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
+  ),
+  review_id: `b-${i}`,
+}));
+const reviewType = avro.Type.forSchema(
+  JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schemas/Review.avsc'), 'utf8')) as avro.Schema,
+);
+const buffers = reviews.map((r) => reviewType.toBuffer(r));
+
+const results: { step: string; cpu_us: number }[] = [];
+function step(name: string, fn: () => void): void {
+  fn(); // warm-up: the JIT and any caches
+  const c0 = process.cpuUsage();
+  fn();
+  results.push({ step: name, cpu_us: Number((cpuMicros(c0) / N).toFixed(2)) });
+}
+async function stepAsync(name: string, fn: () => Promise<void>): Promise<void> {
+  await fn();
+  const c0 = process.cpuUsage();
+  await fn();
+  results.push({ step: name, cpu_us: Number((cpuMicros(c0) / N).toFixed(2)) });
+}
+
+step('avro decode (compiled avsc reader)', () => buffers.forEach((b) => reviewType.fromBuffer(b)));
+step('guardAvro (the hostile-length walk before avsc)', () => buffers.forEach((b) => guardAvro(reviewType, b, 0)));
+step('validateReview', () => reviews.forEach((r) => validateReview(r, now)));
+step('textHash (sha256 hex)', () => reviews.forEach((r) => textHash(r.text)));
+const features = reviews.map((r) => computeFeatures(r.text));
+step('computeFeatures', () => reviews.forEach((r) => computeFeatures(r.text)));
+const pred = {
+  label: 'positive',
+  sentiment: 'positive',
+  confidence: 0.9,
+  probabilities: {},
+  modelName: 'm',
+  modelVersion: '1',
+};
+const probs = { negative: 0.05, neutral: 0.05, positive: 0.9 };
+const pRows = reviews.map((r, i) =>
+  predictionRow(r, pred as never, probs, features[i]!, { partition: 0, offset: String(i) }, now, 0.1, [], 'h'),
+);
+const fRows = reviews.map((r, i) => featureRow(r, features[i]!, now));
+step('predictionRow + featureRow', () =>
+  reviews.forEach((r, i) => {
+    predictionRow(r, pred as never, probs, features[i]!, { partition: 0, offset: String(i) }, now, 0.1, [], 'h');
+    featureRow(r, features[i]!, now);
+  }),
+);
+
+const dir = freshDir('bench-stages');
+const store = new ChdbStore(dir, 'bench');
+await store.exec('CREATE DATABASE IF NOT EXISTS bench');
+await migrate(store);
+const inBatches = async (fn: (p: typeof pRows, f: typeof fRows) => Promise<void>) => {
+  for (let i = 0; i < N; i += BATCH) await fn(pRows.slice(i, i + BATCH), fRows.slice(i, i + BATCH));
+};
+await stepAsync(`chdb insert, store.insert (JSONColumns), batches of ${BATCH}`, () =>
+  inBatches(async (p, f) => {
+    await store.insert('predictions', p);
+    await store.insert('review_features', f);
+  }),
+);
+const session = (store as unknown as { session: { queryAsync: (q: string, o: object) => Promise<unknown> } }).session;
+for (const format of ['JSONEachRow', 'JSONCompactEachRow']) {
+  await stepAsync(`chdb insert, ${format}, batches of ${BATCH}`, () =>
+    inBatches(async (p, f) => {
+      for (const [table, rs] of [
+        ['predictions', p],
+        ['review_features', f],
+      ] as const) {
+        const cols = Object.keys(rs[0]!);
+        const body =
+          format === 'JSONEachRow'
+            ? rs.map((r) => JSON.stringify(r)).join('\n')
+            : rs.map((r) => JSON.stringify(cols.map((c) => r[c]))).join('\n');
+        const colList = format === 'JSONEachRow' ? '' : ` (${cols.join(', ')})`;
+        await session.queryAsync(`INSERT INTO bench.${table}${colList} FORMAT ${format}\n${body}`, {
+          format: 'TabSeparated',
+        });
+      }
+    }),
+  );
+}
+// The triage's lookup of what the predictions table holds for a batch's ids (N rows are in it now).
+const knownSql = knownReviewsQuery('bench.predictions', 'text_hash');
+await stepAsync(`chdb known-ids query (FINAL, IN list), batches of ${BATCH}`, async () => {
+  for (let i = 0; i < N; i += BATCH)
+    await store.query(knownSql, { ids: reviews.slice(i, i + BATCH).map((r) => r.review_id) });
+});
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+
+console.table(results);
+const file = writeResult('scoring-stages', {
+  bench: 'bench/scoring-stages.ts',
+  reviews: N,
+  batch: BATCH,
+  machine: host,
+  results,
+});
+console.log(`results: ${path.relative(process.cwd(), file)}`);
