@@ -69,6 +69,8 @@ async function predictShadow(d: ScoringDeps, reviews: Review[], features: Featur
       idx.map((i) => reviews[i]!.text),
       cleaned,
       beat,
+      undefined,
+      idx.map((i) => reviews[i]!.app_id),
     ),
   };
 }
@@ -86,11 +88,15 @@ async function predictProduction(
     production.pkg.meta.feature_set_version === FEATURE_SET_VERSION ? features.map((f) => f.clean_text) : undefined;
   const t0 = performance.now();
   const endInferCpu = stageTimer(m, 'inference', false);
+  // The review's own app name is masked like the listed brand names (packages with name masking).
+  const appIds = reviews.map((r) => r.app_id);
   const preds = await predictSliced(
     production,
     reviews.map((r) => r.text),
     cleaned,
     beat,
+    undefined,
+    appIds,
   );
   const inferMs = performance.now() - t0;
   endInferCpu();
