@@ -115,7 +115,7 @@ async function startStack(layout: StackLayout): Promise<string> {
   const modelDir = await ensureDefaultModel({ log: (m) => console.log(`    ${m}`) });
   console.log(`    ${modelDir}`);
   console.log('1/6 starting the local stack (first run downloads Kafka and Apicurio from Maven Central)');
-  for (const s of ['kafka', 'registry'] as const) {
+  for (const s of ['kafka', 'registry', 'registry-guard'] as const) {
     const r = await upService(layout, s);
     console.log(`    ${s}: ${r.action} in ${r.seconds.toFixed(1)} s`);
   }
@@ -424,14 +424,28 @@ async function firstRetrain(base: string, token: string): Promise<void> {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ reason: 'demo: first manual retrain' }),
   });
-  console.log(`gateway POST /retrain -> ${res.status} ${await res.text()}; waiting for the run and its promotion`);
+  console.log(`gateway POST /retrain -> ${res.status} ${await res.text()}; waiting for the run and the gate`);
+  printVersions(await gateDecision(base, token));
+}
+
+/**
+ * The registry once the retrain's version has its gate decision: promoted, or left in Staging (the
+ * gate promotes a candidate only when it is not worse than Production; the reason says why).
+ */
+async function gateDecision(base: string, token: string): Promise<VersionView[]> {
   const deadline = Date.now() + 10 * 60_000;
-  let versions = before;
-  while (Date.now() < deadline && !versions.some((v) => v.version > 1 && v.stage === 'Production')) {
+  let versions = await versionsOf(base, token);
+  let stagingSince: number | null = null;
+  while (Date.now() < deadline) {
+    const candidate = versions.find((v) => v.version > 1);
+    if (candidate?.stage === 'Production') break;
+    // Promotion follows registration within a second: a candidate still in Staging after 15 s stays.
+    if (candidate) stagingSince ??= Date.now();
+    if (stagingSince !== null && Date.now() - stagingSince > 15_000) break;
     await new Promise((r) => setTimeout(r, 2000));
     versions = await versionsOf(base, token);
   }
-  printVersions(versions);
+  return versions;
 }
 
 /** The registry as the gateway follows it, once the launcher's first-run registration has arrived. */
