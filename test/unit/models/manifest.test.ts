@@ -122,7 +122,8 @@ describe('assemble', () => {
       3,
     );
     expect(ds.train).toHaveLength(3);
-    expect(ds.valid).toEqual([{ text: 'rahasia ujian', label: 'positive' }]);
+    // Validation rows carry their evaluation set's name: the gate tests each set as a segment.
+    expect(ds.valid).toEqual([{ text: 'rahasia ujian', label: 'positive', source: 'valid' }]);
   });
 });
 
