@@ -14,6 +14,7 @@
 //                The package's metrics must then include teacher_agreement and teacher_accuracy on
 //                the ULASAN_JOB_VALID rows: the launcher's teacher gate reads them.
 //   output       a model package at ULASAN_JOB_OUT (HF layout + ulasan.json with metrics)
+//   masking      ULASAN_JOB_NAME_MASKING  the built-in job's name masking: shipped (default), off, or a list file
 //   exit code    0 = package written; anything else = the run failed (stderr says why)
 // Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
 import { parseArgs } from 'node:util';
@@ -68,10 +69,21 @@ const distillFromEnv = () =>
       }
     : undefined;
 
+/**
+ * The built-in job trains name-blind, like the default package: app, brand and operator names are
+ * masked at train and serve time (models/features/names.ts), so the gate's name-shift check holds.
+ * ULASAN_JOB_NAME_MASKING=off trains without it; another value names a list file.
+ */
+function nameBlind(input: ReturnType<typeof filesInput>): ReturnType<typeof filesInput> {
+  const names = process.env.ULASAN_JOB_NAME_MASKING ?? 'shipped';
+  if (names === 'off') return input;
+  return { ...input, manifest: { ...input.manifest, name_masking: { names, augment: 0 } } };
+}
+
 Promise.resolve()
   .then(() =>
     runPipeline({
-      ...filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')]),
+      ...nameBlind(filesInput([need('ULASAN_JOB_TRAIN')], [need('ULASAN_JOB_VALID')])),
       distill: distillFromEnv(),
       outDir: need('ULASAN_JOB_OUT'),
       runId: need('ULASAN_JOB_RUN_ID'),
