@@ -108,10 +108,12 @@ beforeAll(async () => {
       LAUNCHER_MODEL_NAME: 'ulasan-compact',
       LAUNCHER_JOB_ARGS: '--epochs 5 --dim 32',
       // The student of a weak teacher: the teacher gate decides, with bounds a tiny teacher can meet.
+      // The teacher is a random tiny BERT, and the student masks app and brand names the teacher
+      // reads, so their agreement is measured (0.45-0.70 in our runs), not high.
       LAUNCHER_GATE_REGISTER: '0',
       LAUNCHER_GATE_PROMOTE: '0.99',
-      LAUNCHER_DISTILL_MIN_AGREEMENT: '0.5',
-      LAUNCHER_DISTILL_MARGIN: '0.2',
+      LAUNCHER_DISTILL_MIN_AGREEMENT: '0.3',
+      LAUNCHER_DISTILL_MARGIN: '0.3',
     }),
     { opsServer: false },
   );
