@@ -426,8 +426,12 @@ describe('status page', () => {
     }
     // The payment app over a week: its burst shows as an open alert with its reason, a payment topic
     // line, release 2.4.0 against 2.3.1, and the burst's words as emerging.
+    // Each change re-renders the page: wait for the week's render before choosing the app, so the
+    // counts read are the payment app's.
     t = Date.now();
     await page.selectOption('#range', '7');
+    await panelCounts(page, t);
+    t = Date.now();
     await page.selectOption('#app', PAY);
     const pay = await panelCounts(page, t);
     expect(pay.alerts).toBe(1);
