@@ -8,15 +8,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { produceReviews } from '../processors/producer/main.js';
-import { rowToReview } from '../processors/producer/handler.js';
 import { parseBound, runReplay } from '../processors/replay/replay.js';
-import { parseConfig } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
 import { runProcessors } from '../processors/runner.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
 import { cpuMicros, machine, writeResult } from './lib/report.js';
 import { requireStack } from './lib/stack.js';
+import { benchReviews } from './lib/reviews.js';
 
 const host = machine();
 await requireStack();
@@ -25,19 +23,7 @@ const { values } = parseArgs({
 });
 const N = Number(values.reviews);
 const prefix = uniquePrefix();
-const data = parseConfig({}).ULASAN_DATA_DIR;
-const rows = [
-  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
-  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
-].filter((r) => r.text.trim() !== '');
-const now = Date.now();
-const reviews = Array.from({ length: N }, (_, i) => ({
-  ...rowToReview(
-    { ...rows[i % rows.length]!, index: i },
-    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
-  ),
-  review_id: `${prefix}r-${i}`,
-}));
+const reviews = benchReviews(N, `${prefix}r-`);
 const modelDir = values.model ?? (await ensureDefaultModel({ log: console.log }));
 const chdbDir = freshDir('bench-replay');
 const stateDir = freshDir('bench-replay-state');

@@ -19,14 +19,12 @@ import { produceReviews } from '../processors/producer/main.js';
 import { scoredMessage } from '../processors/scoring/handler.js';
 import { chunkBySize } from '../processors/shared/kafka.js';
 import type { Message } from '../processors/shared/kafka.js';
-import { rowToReview } from '../processors/producer/handler.js';
-import { parseConfig } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
 import { runProcessors } from '../processors/runner.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
 import { cpuMicros, machine, writeResult } from './lib/report.js';
 import { requireStack } from './lib/stack.js';
+import { benchReviews } from './lib/reviews.js';
 
 const host = machine();
 await requireStack();
@@ -34,19 +32,8 @@ await requireStack();
 const { values } = parseArgs({ options: { reviews: { type: 'string', default: '200000' } } });
 const N = Number(values.reviews);
 const prefix = uniquePrefix();
-const data = parseConfig({}).ULASAN_DATA_DIR;
-const rows = [
-  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
-  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
-].filter((r) => r.text.trim() !== '');
 const now = Date.now();
-const reviews = Array.from({ length: N }, (_, i) => {
-  const r = rowToReview(
-    { ...rows[i % rows.length]!, index: i },
-    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
-  );
-  return { ...r, review_id: `${prefix}b-${i}` };
-});
+const reviews = benchReviews(N, `${prefix}b-`);
 
 const modelDir = await ensureDefaultModel({ log: console.log });
 const chdbDir = freshDir('bench-e2e');

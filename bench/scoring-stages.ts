@@ -7,17 +7,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { computeFeatures } from '../models/features/features.js';
-import { rowToReview } from '../processors/producer/handler.js';
 import { featureRow, predictionRow } from '../processors/scoring/handler.js';
 import { guardAvro } from '../processors/shared/avro-guard.js';
 import { ChdbStore } from '../processors/shared/clickhouse/chdb.js';
 import { migrate } from '../processors/shared/clickhouse/migrations.js';
-import { parseConfig, PROJECT_ROOT } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
+import { PROJECT_ROOT } from '../processors/shared/config.js';
 import { validateReview } from '../processors/shared/review.js';
 import { knownReviewsQuery, textHash } from '../processors/shared/review-identity.js';
 import { freshDir } from '../test/helpers.js';
 import { cpuMicros, machine, writeResult } from './lib/report.js';
+import { benchReviews } from './lib/reviews.js';
 
 const { values } = parseArgs({
   options: { reviews: { type: 'string', default: '20000' }, batch: { type: 'string', default: '3000' } },
@@ -25,19 +24,8 @@ const { values } = parseArgs({
 const N = Number(values.reviews);
 const BATCH = Number(values.batch);
 const host = machine();
-const data = parseConfig({}).ULASAN_DATA_DIR;
-const rows = [
-  ...readLabelledFile(path.join(data, 'app-reviews/train.csv')),
-  ...readLabelledFile(path.join(data, 'smsa/valid_preprocess.tsv')),
-].filter((r) => r.text.trim() !== '');
 const now = Date.now();
-const reviews = Array.from({ length: N }, (_, i) => ({
-  ...rowToReview(
-    { ...rows[i % rows.length]!, index: i },
-    { appId: 'bench', source: 'bench', startMs: now - N, spacingMs: 1, now },
-  ),
-  review_id: `b-${i}`,
-}));
+const reviews = benchReviews(N, 'b-');
 const reviewType = avro.Type.forSchema(
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schemas/Review.avsc'), 'utf8')) as avro.Schema,
 );
