@@ -11,4 +11,4 @@ COPY . .
 # The ops server listens on 127.0.0.1 by default; containers expose it.
 ENV METRICS_HOST=0.0.0.0
 USER node
-CMD ["node", "--import", "tsx", "processors/runner.ts"]
+CMD ["node", "--import", "tsx", "app/runner.ts"]

@@ -27,8 +27,8 @@ import { InferenceEngine } from '../models/core/engine.js';
 import { quantizeOnnx } from '../models/core/quantize.js';
 import { quantizePackage } from '../scripts/model-quantize.js';
 import { TextTokenizer } from '../models/core/tokenizer.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
-import { parseConfig } from '../processors/shared/config.js';
+import { readLabelledFile } from '../platform/datasets.js';
+import { parseConfig } from '../platform/config.js';
 import { DEFAULT_VOCAB } from '../models/trainer/pipeline.js';
 
 const { values } = parseArgs({

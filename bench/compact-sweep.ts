@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../processors/shared/config.js';
+import { parseConfig } from '../platform/config.js';
 import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import { readManifest } from '../models/trainer/manifest.js';
 import type { TrainOptions } from '../models/trainer/train.js';

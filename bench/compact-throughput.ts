@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../models/core/engine.js';
 import { TextTokenizer } from '../models/core/tokenizer.js';
 import { modelInputText } from '../models/features/features.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
-import { parseConfig } from '../processors/shared/config.js';
+import { readLabelledFile } from '../platform/datasets.js';
+import { parseConfig } from '../platform/config.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 
 const data = parseConfig({}).ULASAN_DATA_DIR;

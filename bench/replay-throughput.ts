@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { produceReviews } from '../processors/producer/main.js';
 import { parseBound, runReplay } from '../processors/replay/replay.js';
-import { runProcessors } from '../processors/runner.js';
+import { runProcessors } from '../app/runner.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
 import { cpuMicros, machine, writeResult } from './lib/report.js';

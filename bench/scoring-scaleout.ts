@@ -10,11 +10,11 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { produceReviews } from '../processors/producer/main.js';
 import { rowToReview } from '../processors/producer/handler.js';
-import { PROJECT_ROOT, parseConfig, processSasl } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
-import { createKafka } from '../processors/shared/kafka.js';
-import { AvroSerde } from '../processors/shared/serde.js';
-import { allTopics, topicNames } from '../processors/shared/topics.js';
+import { PROJECT_ROOT, parseConfig, processSasl } from '../platform/config.js';
+import { readLabelledFile } from '../platform/datasets.js';
+import { createKafka } from '../platform/kafka/kafka.js';
+import { AvroSerde } from '../platform/serde/serde.js';
+import { allTopics, topicNames } from '../platform/kafka/topics.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
 import { requireStack } from './lib/stack.js';
@@ -58,7 +58,7 @@ async function run(instances: number): Promise<number> {
   const children: ChildProcess[] = [];
   for (let i = 0; i < instances; i++) {
     children.push(
-      spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'processors/runner.ts'), 'scoring'], {
+      spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'app/runner.ts'), 'scoring'], {
         cwd: PROJECT_ROOT,
         stdio: 'ignore',
         env: {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeFeatures } from '../models/features/features.js';
 import { defaultTagger } from '../models/topics/tagger.js';
-import { parseConfig } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
+import { parseConfig } from '../platform/config.js';
+import { readLabelledFile } from '../platform/datasets.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' } } });
 const reps = Number(values.reps);

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from '../processors/shared/logger.js';
+import type { Logger } from '../platform/logger.js';
 import type { TokenBook } from './auth.js';
 import type { DashboardPort } from './dashboard.js';
 import { adminPlugin, type AdminDeps } from './plugins/admin.js';

@@ -1,8 +1,8 @@
 // The gateway's variables: the model-serving variables it shares with the scorer, plus its own. Tokens
 // come as hashes with roles (GATEWAY_TOKENS); the old single plain-text GATEWAY_ADMIN_TOKEN is refused with a pointer.
 import path from 'node:path';
-import { parseConfig, PROJECT_ROOT, z } from '../processors/shared/config.js';
-import { modelServingShape } from '../processors/shared/model-config.js';
+import { parseConfig, PROJECT_ROOT, z } from '../platform/config.js';
+import { modelServingShape } from '../models/serving/config.js';
 import { parseTokens } from './auth.js';
 
 const tokens = z.string().superRefine((spec, ctx) => {

@@ -4,7 +4,7 @@
 // folding on top is pure TypeScript below, unit-tested. App versions and topic names come from
 // outside (scrapers, a user-editable taxonomy): they are cut to VERSION_CHARS / TOPIC_CHARS here so
 // a hostile 1 MB version string costs the page nothing.
-import type { ClickHouseStore } from '../processors/shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../platform/clickhouse/store.js';
 import type { Filter } from './dashboard-queries.js';
 import { emergingTerms, type AppEmergingTerms, type PeriodTermCount, type PeriodTotal } from './terms.js';
 

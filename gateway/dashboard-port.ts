@@ -2,7 +2,7 @@
 // store's runs/ folder. Kept beside the routes so the gateway's wiring only passes the store in.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClickHouseStore } from '../processors/shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../platform/clickhouse/store.js';
 import * as q from './dashboard-queries.js';
 import * as insights from './dashboard-insights.js';
 import { versionPanels, type DashboardPort } from './dashboard.js';

@@ -1,7 +1,7 @@
 // What the status page's panels read from ClickHouse. Plain SQL with query parameters that runs the
 // same on embedded chdb and on a ClickHouse server (tested on chdb); the arithmetic a panel needs on
 // top (drift scores, distinctive terms) is pure TypeScript below, unit-tested.
-import type { ClickHouseStore } from '../processors/shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../platform/clickhouse/store.js';
 import { SENTIMENTS } from '../models/core/package.js';
 import type { Sentiment } from '../schemas/types.generated.js';
 

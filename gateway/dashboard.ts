@@ -5,7 +5,7 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Sentiment } from '../schemas/types.generated.js';
-import { UlasanError } from '../processors/shared/errors.js';
+import { UlasanError } from '../platform/errors.js';
 import type {
   DriftPoint,
   Filter,

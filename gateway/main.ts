@@ -3,14 +3,14 @@
 //   npm run gateway
 import type { AddressInfo } from 'node:net';
 import type { ModelVersionEvent, ScoredReview } from '../schemas/types.generated.js';
-import { Health } from '../processors/shared/kit.js';
-import type { Context, Processor } from '../processors/shared/context.js';
-import type { Producer } from '../processors/shared/kafka.js';
-import type { Logger } from '../processors/shared/logger.js';
-import { retrainDataRoots } from '../processors/shared/data-path.js';
-import { counter } from '../processors/shared/metrics.js';
-import { ModelHolder } from '../processors/shared/model-holder.js';
-import { followedRegistry } from '../processors/shared/registry/follower.js';
+import { Health } from '../processors/kit/kit.js';
+import type { Context, Processor } from '../processors/kit/context.js';
+import type { Producer } from '../platform/kafka/kafka.js';
+import type { Logger } from '../platform/logger.js';
+import { retrainDataRoots } from '../platform/data-path.js';
+import { counter } from '../platform/metrics.js';
+import { ModelHolder } from '../models/serving/model-holder.js';
+import { followedRegistry } from '../platform/registry/follower.js';
 import { alertsPort } from './plugins/alerts-queries.js';
 import { buildGateway, type GatewayDeps, type GatewayOptions } from './app.js';
 import { TokenBook, parseTokens } from './auth.js';

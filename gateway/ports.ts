@@ -1,11 +1,11 @@
 // The gateway's Kafka-side dependencies: sends that wait for Kafka's acknowledgement for a bounded
 // time, and a readiness probe that reuses one admin connection instead of opening one per call.
 import type { Admin, Producer } from 'kafkajs';
-import type { Context } from '../processors/shared/context.js';
-import { UlasanError } from '../processors/shared/errors.js';
-import type { KafkaClient } from '../processors/shared/kafka.js';
-import type { Health } from '../processors/shared/kit.js';
-import type { TopicKey, TopicValues } from '../processors/shared/topics.js';
+import type { Context } from '../processors/kit/context.js';
+import { UlasanError } from '../platform/errors.js';
+import type { KafkaClient } from '../platform/kafka/kafka.js';
+import type { Health } from '../processors/kit/kit.js';
+import type { TopicKey, TopicValues } from '../platform/kafka/topics.js';
 
 /** Resolves or rejects with `p`, or rejects with `error()` after `ms` (p keeps running: it may still land). */
 export function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {

@@ -1,5 +1,5 @@
 // What the gateway reads from ClickHouse for its views.
-import type { ClickHouseStore } from '../processors/shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../platform/clickhouse/store.js';
 import type { DriftSegment, Stats } from './schemas.js';
 
 export type Trend = { day: string; negative: number; neutral: number; positive: number }[];

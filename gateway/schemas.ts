@@ -1,6 +1,6 @@
 // Route schemas: the single source of the gateway's request/response types (TypeBox gives both the
 // JSON schema Fastify validates with and the TypeScript type), and of the OpenAPI document.
-import { TEACHER_REF } from '../processors/shared/retrain.js';
+import { TEACHER_REF } from '../processors/kit/retrain.js';
 import { Type, type Static } from 'typebox';
 
 export const Sentiment = Type.Union([Type.Literal('negative'), Type.Literal('neutral'), Type.Literal('positive')]);

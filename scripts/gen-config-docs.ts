@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { z } from 'zod';
-import { PROJECT_ROOT, baseShape } from '../processors/shared/config.js';
+import { PROJECT_ROOT, baseShape } from '../platform/config.js';
 import { driftShape } from '../processors/drift/config.js';
 import { triggerShape } from '../processors/retrain-trigger/config.js';
 import { reviewStoreShape } from '../processors/review-store/config.js';
-import { modelServingShape } from '../processors/shared/model-config.js';
+import { modelServingShape } from '../models/serving/config.js';
 import { scoringShape } from '../processors/scoring/config.js';
 import { scraperShape } from '../processors/scraper/config.js';
 import { launcherShape } from '../processors/training-launcher/config.js';
@@ -31,7 +31,7 @@ interface Section {
 const SECTIONS: Section[] = [
   {
     title: 'Every process',
-    file: 'processors/shared/config.ts',
+    file: 'platform/config.ts',
     exportName: 'baseShape',
     shape: baseShape,
     note: 'Read by every processor, the gateway and the CLIs.',
@@ -44,7 +44,7 @@ const SECTIONS: Section[] = [
   },
   {
     title: 'Model serving (the scorer and the gateway)',
-    file: 'processors/shared/model-config.ts',
+    file: 'models/serving/config.ts',
     exportName: 'modelServingShape',
     shape: modelServingShape,
     note: 'Which package or registry model is served, and how the engine runs it.',

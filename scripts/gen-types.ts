@@ -4,7 +4,7 @@
 // second Avro implementation; this one uses the same loader the serde registers with.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SCHEMA_DIR, listSchemaFiles, loadSchema } from '../processors/shared/schemas.js';
+import { SCHEMA_DIR, listSchemaFiles, loadSchema } from '../platform/serde/schemas.js';
 
 const OUT = path.join(SCHEMA_DIR, 'types.generated.ts');
 

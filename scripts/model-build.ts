@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, parseConfig } from '../processors/shared/config.js';
-import { isUlasanError } from '../processors/shared/errors.js';
+import { PROJECT_ROOT, parseConfig } from '../platform/config.js';
+import { isUlasanError } from '../platform/errors.js';
 import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import { readManifest } from '../models/trainer/manifest.js';
 import { DRIFT_REFERENCE_FILE } from '../models/features/monitored.js';
-import { progressBar, type Progress } from '../processors/shared/progress.js';
+import { progressBar, type Progress } from '../platform/progress.js';
 
 export const DEFAULT_PACKAGE_DIR = path.join(PROJECT_ROOT, 'models', 'packages', 'ulasan-compact');
 export const DEFAULT_MANIFEST = path.join(PROJECT_ROOT, 'models', 'manifests', 'default.json');

@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../models/core/engine.js';
 import { loadPackage, packageHash } from '../models/core/package.js';
 import { quantizeOnnx, type QuantizeReport } from '../models/core/quantize.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
-import { isUlasanError, UlasanError } from '../processors/shared/errors.js';
+import { readLabelledFile } from '../platform/datasets.js';
+import { isUlasanError, UlasanError } from '../platform/errors.js';
 
 const USAGE =
   'usage: npm run model:quantize -- --in <package dir> --out <dir> [--reduce-range] [--texts <file>] [--limit N]';

@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseConfig, processSasl } from '../processors/shared/config.js';
-import { isUlasanError, UlasanError } from '../processors/shared/errors.js';
-import { createKafka } from '../processors/shared/kafka.js';
-import { manualRetrainRequest } from '../processors/shared/retrain.js';
-import { AvroSerde } from '../processors/shared/serde.js';
-import { topicSpec } from '../processors/shared/topics.js';
+import { parseConfig, processSasl } from '../platform/config.js';
+import { isUlasanError, UlasanError } from '../platform/errors.js';
+import { createKafka } from '../platform/kafka/kafka.js';
+import { manualRetrainRequest } from '../processors/kit/retrain.js';
+import { AvroSerde } from '../platform/serde/serde.js';
+import { topicSpec } from '../platform/kafka/topics.js';
 
 /** The OS user, for requested_by; some containers have no passwd entry for theirs. */
 function userName(): string {

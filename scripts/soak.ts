@@ -8,11 +8,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../processors/shared/config.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
-import { provisionKafka } from '../processors/provision.js';
-import { AvroSerde } from '../processors/shared/serde.js';
-import { allTopics, topicNames } from '../processors/shared/topics.js';
+import { PROJECT_ROOT } from '../platform/config.js';
+import { readLabelledFile } from '../platform/datasets.js';
+import { provisionKafka } from '../app/provision.js';
+import { AvroSerde } from '../platform/serde/serde.js';
+import { allTopics, topicNames } from '../platform/kafka/topics.js';
 import { layoutFor, type StackLayout } from '../stack/services.js';
 import { upService } from '../stack/stack.js';
 import { ensureDefaultModel } from './model-build.js';

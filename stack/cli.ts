@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isUlasanError } from '../processors/shared/errors.js';
+import { isUlasanError } from '../platform/errors.js';
 import {
   DEFAULT_SERVICES,
   KAFKA_VERSION,

@@ -14,7 +14,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { z } from 'zod';
-import { readKafkaIdentities } from '../processors/shared/context.js';
+import { readKafkaIdentities } from '../processors/kit/context.js';
 
 export type Access = 'read' | 'register' | 'admin' | 'bad';
 

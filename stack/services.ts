@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { StackError } from '../processors/shared/errors.js';
+import { StackError } from '../platform/errors.js';
 import {
   clientProperties,
   credentialsFile,

@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { StackError } from '../processors/shared/errors.js';
-import { createKafka } from '../processors/shared/kafka.js';
-import { setGlobalCompatibility } from '../processors/shared/serde.js';
+import { StackError } from '../platform/errors.js';
+import { createKafka } from '../platform/kafka/kafka.js';
+import { setGlobalCompatibility } from '../platform/serde/serde.js';
 import {
   addScramUsers,
   missingScramUsers,

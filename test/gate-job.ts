@@ -18,7 +18,7 @@ import { decodeModel, encodeModel } from '../models/core/onnx-builder.js';
 import { SENTIMENTS } from '../models/core/package.js';
 import { predictProbs, reportOf, type LabelledText } from '../models/trainer/evaluate.js';
 import { evaluate } from '../models/trainer/metrics.js';
-import { readLabelledFile } from '../processors/shared/datasets.js';
+import { readLabelledFile } from '../platform/datasets.js';
 
 export interface ShiftPlan {
   from: string;

@@ -28,10 +28,10 @@ export async function waitFor<T>(
 }
 
 import { fileURLToPath } from 'node:url';
-import type { KafkaClient } from '../processors/shared/kafka.js';
-import type { Running } from '../processors/runner.js';
-import type { Context } from '../processors/shared/context.js';
-import { readToEnd } from '../processors/shared/read-to-end.js';
+import type { KafkaClient } from '../platform/kafka/kafka.js';
+import type { Running } from '../app/runner.js';
+import type { Context } from '../processors/kit/context.js';
+import { readToEnd } from '../platform/kafka/read-to-end.js';
 import type { RetrainRequest, TrainingRun } from '../schemas/types.generated.js';
 import { clickhouseCredentials, layoutFor, stackKafkaSasl, type ClickHouseCredentials } from '../stack/services.js';
 

@@ -2,8 +2,8 @@
 // unique ids, one millisecond apart in event time.
 import path from 'node:path';
 import { rowToReview } from '../../processors/producer/handler.js';
-import { parseConfig } from '../../processors/shared/config.js';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
+import { parseConfig } from '../../platform/config.js';
+import { readLabelledFile } from '../../platform/datasets.js';
 import type { Review } from '../../schemas/types.generated.js';
 
 export function benchReviews(n: number, idPrefix: string): Review[] {

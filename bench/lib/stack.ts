@@ -2,7 +2,7 @@
 // dying after kafkajs's retries with a KafkaJSNumberOfRetriesExceeded stack trace.
 import { connect } from 'node:net';
 import { layoutFor, stackKafkaSasl } from '../../stack/services.js';
-import { parseConfig } from '../../processors/shared/config.js';
+import { parseConfig } from '../../platform/config.js';
 import { ROOT } from '../../test/helpers.js';
 
 const PROBE_MS = 2000;

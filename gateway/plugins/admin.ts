@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { allowedDataPath } from '../../processors/shared/data-path.js';
-import { manualRetrainRequest } from '../../processors/shared/retrain.js';
+import { allowedDataPath } from '../../platform/data-path.js';
+import { manualRetrainRequest } from '../../processors/kit/retrain.js';
 import type { RetrainRequest } from '../../schemas/types.generated.js';
 import { ModelVersion, ReasonBody, RetrainBody, VersionParams } from '../schemas.js';
 import { audited, refusalAudit, type RefusalAuditOptions } from './audit.js';
@@ -20,7 +20,7 @@ export interface AdminDeps {
 }
 
 export interface AdminOptions extends AdminDeps, RefusalAuditOptions {
-  /** Where /retrain's `data` may point (processors/shared/data-path.ts); empty: no `data` is accepted. */
+  /** Where /retrain's `data` may point (platform/data-path.ts); empty: no `data` is accepted. */
   retrainRoots: string[];
 }
 

@@ -1,6 +1,6 @@
 // What GET /alerts reads from ClickHouse `alerts` (FINAL: the latest state of each alert_id).
 // Plain SQL with query parameters, the same on embedded chdb and a ClickHouse server.
-import type { ClickHouseStore } from '../../processors/shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../../platform/clickhouse/store.js';
 import type { AlertKind, AlertStatus } from '../../schemas/types.generated.js';
 
 export interface AlertFilter {

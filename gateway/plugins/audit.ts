@@ -2,9 +2,9 @@
 // AdminAction on the audit topic (mirrored into ClickHouse admin_audit by registry-mirror).
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isUlasanError } from '../../processors/shared/errors.js';
-import type { Logger } from '../../processors/shared/logger.js';
-import { counter } from '../../processors/shared/metrics.js';
+import { isUlasanError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import { counter } from '../../platform/metrics.js';
 import type { AdminAction, ModelVersionEvent } from '../../schemas/types.generated.js';
 import type { OnRefused, Refusal } from './security.js';
 

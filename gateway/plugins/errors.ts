@@ -1,11 +1,11 @@
 // The gateway's one error shape, set on the root instance (fastify-plugin lets the handlers escape
 // encapsulation, so every route group answers the same way): every 4xx/5xx body is
 // { code, message, statusCode, request_id }, its code and status from the error registry
-// (processors/shared/errors.ts: code, title, status).
+// (platform/errors.ts: code, title, status).
 import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
-import { ERROR_INFO, UlasanError, isUlasanError, type ErrorCode } from '../../processors/shared/errors.js';
-import type { Logger } from '../../processors/shared/logger.js';
+import { ERROR_INFO, UlasanError, isUlasanError, type ErrorCode } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
 import { ErrorBody } from '../schemas.js';
 
 export function fail(code: ErrorCode, message?: string): UlasanError {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { InferenceEngine } from '../../models/core/engine.js';
-import { sentimentProbs, topSentiment } from '../../processors/shared/sentiment.js';
+import { sentimentProbs, topSentiment } from '../../models/serving/sentiment.js';
 import type { ScoredReview } from '../../schemas/types.generated.js';
 import { MicroBatcher } from '../microbatch.js';
 import { BatchRequest, BatchResponse, Prediction, PredictRequest } from '../schemas.js';

@@ -6,7 +6,7 @@
 // its padding, takes the sorted order in runs of maxBatch.
 import * as ort from 'onnxruntime-node';
 import path from 'node:path';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { UlasanError } from '../../platform/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { modelInputText } from '../features/features.js';
 import { AppNameCache, NAME_MASKING_VERSION, NameMasker, flattenNames, readNameList } from '../features/names.js';

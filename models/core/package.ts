@@ -5,7 +5,7 @@
 // created_at). A package without ulasan.json still loads, with metadata derived from config.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { UlasanError } from '../../platform/errors.js';
 import { decodeModel } from './onnx-builder.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 
@@ -141,7 +141,7 @@ function positionCapacity(onnxFile: string, dir: string): number | undefined {
   }
 }
 
-import { packageHash } from '../../processors/shared/hash.js';
+import { packageHash } from '../../platform/hash.js';
 
 export { packageHash };
 

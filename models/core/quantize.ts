@@ -9,7 +9,7 @@
 // MatMuls, Gemm, LayerNorm, ...) is left as it is. BERT, DistilBERT and XLM-R exports, with or
 // without token_type_ids, all fit this.
 import onnxProto from 'onnx-proto';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { UlasanError } from '../../platform/errors.js';
 import { decodeModel, encodeModel, type ModelProto } from './onnx-builder.js';
 
 const { onnx } = onnxProto;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { UlasanError } from '../../platform/errors.js';
 
 export type TokenizerJson = Record<string, unknown>;
 

@@ -7,7 +7,7 @@
 // names ("livin by mandiri", "tiket.com" -> "tiket . com") take the longest match, case cannot differ.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { UlasanError } from '../../platform/errors.js';
 import { modelInputText } from './features.js';
 
 /**

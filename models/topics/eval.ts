@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../../processors/shared/config.js';
-import { readLabelledFile, type LabelledRow } from '../../processors/shared/datasets.js';
+import { parseConfig } from '../../platform/config.js';
+import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
 import { sha256 } from './sample.js';
 import { compileTagger, DEFAULT_TAXONOMY_FILE, loadTaxonomy } from './tagger.js';
 

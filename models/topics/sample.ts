@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readLabelledFile, type LabelledRow } from '../../processors/shared/datasets.js';
-import { parseConfig } from '../../processors/shared/config.js';
+import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
+import { parseConfig } from '../../platform/config.js';
 import { rng } from '../core/random.js';
 
 export const SAMPLE_FILES = { 'app-reviews/train.csv': 360, 'smsa/train_preprocess.tsv': 80 } as const;

@@ -11,9 +11,9 @@
 // and the card reports the teacher's metrics and the student's agreement with it per evaluation set.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../../processors/shared/config.js';
-import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
-import { progressBar, type Progress } from '../../processors/shared/progress.js';
+import { parseConfig } from '../../platform/config.js';
+import { isUlasanError, UlasanError } from '../../platform/errors.js';
+import { progressBar, type Progress } from '../../platform/progress.js';
 import { readManifest } from './manifest.js';
 import type { DistillInput } from './distill.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline, type PipelineInput } from './pipeline.js';

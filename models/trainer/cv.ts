@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../../processors/shared/config.js';
-import { isUlasanError } from '../../processors/shared/errors.js';
+import { parseConfig } from '../../platform/config.js';
+import { isUlasanError } from '../../platform/errors.js';
 import { SENTIMENTS } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
 import { maskedModelText } from '../features/names.js';

@@ -4,8 +4,8 @@
 // teacher runs through the same InferenceEngine as the scorers, so it is judged as it would serve.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import { UlasanError } from '../../platform/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { packageHash, SENTIMENTS } from '../core/package.js';
 import { predictProbs } from './evaluate.js';

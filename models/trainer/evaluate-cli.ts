@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../core/engine.js';
-import { isUlasanError, UlasanError } from '../../processors/shared/errors.js';
+import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { flattenNames, readNameList, SHIPPED_NAMES_FILE } from '../features/names.js';
 import { enginePredictor, evaluateFile, readEvaluationFile, type EvaluationReport } from './evaluate.js';
 import { formatInvariance, measureInvariance, REPORT_NAMES } from './invariance.js';
-import { progressBar, type Progress } from '../../processors/shared/progress.js';
+import { progressBar, type Progress } from '../../platform/progress.js';
 
 const USAGE =
   'usage: npm run evaluate -- --model <package dir> --data <file> [--data <file> ...] [--json] ' +

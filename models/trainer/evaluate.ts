@@ -7,8 +7,8 @@ import emojiRegex from 'emoji-regex';
 import type { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS } from '../core/package.js';
 import { modelInputText } from '../features/features.js';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import { UlasanError } from '../../platform/errors.js';
 import type { InvariancePredict } from './invariance.js';
 import { evaluate, type ClassMetrics } from './metrics.js';
 

@@ -18,7 +18,7 @@
 //   exit code    0 = package written; anything else = the run failed (stderr says why)
 // Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
 import { parseArgs } from 'node:util';
-import { isUlasanError } from '../../processors/shared/errors.js';
+import { isUlasanError } from '../../platform/errors.js';
 import { readUnlabeledFile } from './distill.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline } from './pipeline.js';
 

@@ -3,8 +3,8 @@
 // scorers use, so they describe what is served.
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../processors/shared/config.js';
-import { UlasanError } from '../../processors/shared/errors.js';
+import { PROJECT_ROOT } from '../../platform/config.js';
+import { UlasanError } from '../../platform/errors.js';
 import { InferenceEngine } from '../core/engine.js';
 import { SENTIMENTS, writePackage } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';

@@ -4,13 +4,13 @@
 //            reviews topic, all of it); bounds are offsets (every partition) or ISO times.
 // Topic records are Avro Reviews read through the schema registry; records that do not decode are
 // counted and left out (they are dead letters to the scorers too).
-import { createKafka } from '../../processors/shared/kafka.js';
-import { processSasl, type BaseConfig } from '../../processors/shared/config.js';
-import { UlasanError } from '../../processors/shared/errors.js';
-import { AvroSerde } from '../../processors/shared/serde.js';
-import { isRetriable } from '../../processors/shared/outage.js';
-import { parseBound, readRange, type Bound } from '../../processors/shared/topic-range.js';
-import { topicNames } from '../../processors/shared/topics.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { processSasl, type BaseConfig } from '../../platform/config.js';
+import { UlasanError } from '../../platform/errors.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { isRetriable } from '../../platform/outage.js';
+import { parseBound, readRange, type Bound } from '../../platform/kafka/topic-range.js';
+import { topicNames } from '../../platform/kafka/topics.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { readUnlabeledFile } from './distill.js';
 

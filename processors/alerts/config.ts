@@ -1,7 +1,7 @@
 // Alerts processor configuration, parsed once at start-up (a bad value names its variable).
-import { parseConfig, z } from '../shared/config.js';
-import { ConfigError } from '../shared/errors.js';
-import { DURATION, parseDuration } from '../shared/time.js';
+import { parseConfig, z } from '../../platform/config.js';
+import { ConfigError } from '../../platform/errors.js';
+import { DURATION, parseDuration } from '../../platform/time.js';
 import type { DetectorConfig } from './detector.js';
 import type { Thresholds } from './stats.js';
 

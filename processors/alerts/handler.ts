@@ -3,7 +3,7 @@
 // its ClickHouse row.
 import { createHash } from 'node:crypto';
 import type { Alert, ScoredReview } from '../../schemas/types.generated.js';
-import { toDateTime64 } from '../shared/time.js';
+import { toDateTime64 } from '../../platform/time.js';
 import type { Observation } from './buckets.js';
 import type { AlertDraft } from './detector.js';
 

@@ -7,9 +7,9 @@
 // topic from its beginning and re-derives the same buckets and alerts (the detector is a function
 // of the history); the alerts topic, read to its end first, says which changes were already written
 // and sent, so a restart or a replay writes and notifies nothing twice. Wiring only.
-import type { Context, Processor } from '../shared/context.js';
-import { consume, DeadLetters, Health, outageWaiter } from '../shared/kit.js';
-import { parseDuration } from '../shared/time.js';
+import type { Context, Processor } from '../kit/context.js';
+import { consume, DeadLetters, Health, outageWaiter } from '../kit/kit.js';
+import { parseDuration } from '../../platform/time.js';
 import { detectorConfig, parseAlertsConfig, type AlertsConfig } from './config.js';
 import { AlertDetector } from './detector.js';
 import { alertsMetrics, type AlertsMetrics } from './metrics.js';
@@ -18,7 +18,7 @@ import { reviewTexts } from './queries.js';
 import { DEFAULT_TERMS, patternMatcher } from './reason.js';
 import { advance, batchHandler, restoreKnown, serializer, type AlertsDeps } from './stream.js';
 import { Watermark } from './watermark.js';
-import type { Schedule } from '../shared/scheduler.js';
+import type { Schedule } from '../../platform/scheduler.js';
 
 const NAME = 'alerts';
 

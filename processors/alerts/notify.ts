@@ -11,7 +11,7 @@
 // timestamp (unix seconds) in X-Ulasan-Timestamp, so a receiver can refuse replays and forgeries.
 import { createHmac } from 'node:crypto';
 import type { Alert } from '../../schemas/types.generated.js';
-import type { Punctuation, Schedule } from '../shared/scheduler.js';
+import type { Punctuation, Schedule } from '../../platform/scheduler.js';
 
 export type MessageKind = 'firing' | 'resolved' | 'repeat';
 

@@ -1,6 +1,6 @@
 // What the alerts processor reads from ClickHouse: the texts of a few sampled reviews, to quote the
 // terms an alert's topics matched (the scored topic carries no text).
-import type { ClickHouseStore } from '../shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../../platform/clickhouse/store.js';
 import { MAX_SCANNED_CHARS } from './reason.js';
 
 /** Texts by review id (the first MAX_SCANNED_CHARS characters of each); unknown ids are absent. */

@@ -2,11 +2,11 @@
 // forward, and each alert change out (ClickHouse row, then the alerts topic, then the notifier),
 // skipping changes the alerts topic already holds (a restart or a replay re-derives them).
 import type { Alert, ScoredReview } from '../../schemas/types.generated.js';
-import type { Context } from '../shared/context.js';
-import type { EachBatchPayload, Producer } from '../shared/kafka.js';
-import { recordFailure, type DeadLetters, type outageWaiter } from '../shared/kit.js';
-import type { Logger } from '../shared/logger.js';
-import { readToEnd } from '../shared/read-to-end.js';
+import type { Context } from '../kit/context.js';
+import type { EachBatchPayload, Producer } from '../../platform/kafka/kafka.js';
+import { recordFailure, type DeadLetters, type outageWaiter } from '../kit/kit.js';
+import type { Logger } from '../../platform/logger.js';
+import { readToEnd } from '../../platform/kafka/read-to-end.js';
 import type { AlertDetector, AlertDraft } from './detector.js';
 import { alertRecord, alertRow, observation } from './handler.js';
 import type { AlertsMetrics } from './metrics.js';

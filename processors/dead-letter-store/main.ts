@@ -1,11 +1,11 @@
 // Dead-letter store: the dead-letter topic -> ClickHouse `dead_letters` (reason, code, origin), for
 // the dashboards. The original bytes stay on the topic; offsets are committed after the insert.
 import type { DeadLetter } from '../../schemas/types.generated.js';
-import type { Context, Processor } from '../shared/context.js';
-import { parseConfig, z } from '../shared/config.js';
-import { toDateTime64 } from '../shared/time.js';
-import { decodeFrom } from '../shared/kit.js';
-import { sinkTopology, startSink } from '../shared/sink.js';
+import type { Context, Processor } from '../kit/context.js';
+import { parseConfig, z } from '../../platform/config.js';
+import { toDateTime64 } from '../../platform/time.js';
+import { decodeFrom } from '../kit/kit.js';
+import { sinkTopology, startSink } from '../kit/sink.js';
 
 export function deadLetterRow(d: DeadLetter): Record<string, unknown> {
   return {

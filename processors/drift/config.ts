@@ -1,7 +1,7 @@
 // Drift processor configuration, parsed once at start-up (a bad value names its variable).
 import path from 'node:path';
-import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
-import { DURATION } from '../shared/time.js';
+import { parseConfig, PROJECT_ROOT, z } from '../../platform/config.js';
+import { DURATION } from '../../platform/time.js';
 
 const duration = (example: string) =>
   z.string().refine((s) => DURATION.test(s.trim()), `must be a duration like ${example}`);

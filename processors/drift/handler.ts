@@ -2,8 +2,8 @@
 // closed window becomes (ClickHouse rows and DriftEvents). No I/O.
 import { randomUUID } from 'node:crypto';
 import type { DriftEvent, ScoredReview } from '../../schemas/types.generated.js';
-import { UlasanError } from '../shared/errors.js';
-import { toDateTime64 } from '../shared/time.js';
+import { UlasanError } from '../../platform/errors.js';
+import { toDateTime64 } from '../../platform/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
 import { monitoredRecord } from '../../models/features/monitored.js';
 import { SegmentedSummary, type MonitoredRecord } from './summary.js';

@@ -5,17 +5,17 @@
 // never records. Offsets are committed only up to the oldest record still in an unstored window, so
 // after a restart the open windows are rebuilt from Kafka. Wiring only: see stream.ts and handler.ts.
 import path from 'node:path';
-import type { Context, Processor } from '../shared/context.js';
-import type { Consumer } from '../shared/kafka.js';
-import type { Logger } from '../shared/logger.js';
-import { consume, DeadLetters, Health, outageWaiter } from '../shared/kit.js';
+import type { Context, Processor } from '../kit/context.js';
+import type { Consumer } from '../../platform/kafka/kafka.js';
+import type { Logger } from '../../platform/logger.js';
+import { consume, DeadLetters, Health, outageWaiter } from '../kit/kit.js';
 import { parseDriftConfig, type DriftConfig } from './config.js';
 import { SegmentReferences, type ReferenceRow } from './references.js';
-import { parseDuration } from '../shared/time.js';
+import { parseDuration } from '../../platform/time.js';
 import { driftMetrics } from './metrics.js';
 import { packageReferenceLoader, referenceFor } from './reference.js';
 import { ModelReferences } from './model-references.js';
-import { RegistryFollower } from '../shared/registry/follower.js';
+import { RegistryFollower } from '../../platform/registry/follower.js';
 import { batchHandler, commitHeld, windowCloser, windowSets, type DriftDeps } from './stream.js';
 
 const NAME = 'drift';

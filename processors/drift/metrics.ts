@@ -1,6 +1,6 @@
 // Drift processor metrics.
 import type { Registry } from 'prom-client';
-import { counter, gauge } from '../shared/metrics.js';
+import { counter, gauge } from '../../platform/metrics.js';
 
 export function driftMetrics(registry: Registry) {
   return {

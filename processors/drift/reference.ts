@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InferenceEngine } from '../../models/core/engine.js';
 import { DRIFT_REFERENCE_FILE, type PackageDriftReference } from '../../models/features/monitored.js';
-import { verifiedArtifactDir } from '../shared/artifact.js';
-import { unregisteredVersion } from '../shared/model-holder.js';
-import type { RegistryState } from '../shared/registry/state.js';
+import { verifiedArtifactDir } from '../../models/serving/artifact.js';
+import { unregisteredVersion } from '../../models/serving/model-holder.js';
+import type { RegistryState } from '../../platform/registry/state.js';
 import type { ReferenceLoader } from './model-references.js';
 import { computeFeatures } from '../../models/features/features.js';
-import { readLabelledFile } from '../shared/datasets.js';
+import { readLabelledFile } from '../../platform/datasets.js';
 import { buildReference, type ReferenceProfile } from './detector.js';
 import { monitoredRecord } from '../../models/features/monitored.js';
 

@@ -1,7 +1,7 @@
 // Pure: one closed window, per segment (every app, and 'all'), against that segment's own reference
 // (references.ts): rows for `drift_segment_windows` with a readable reason per drifted window, and
 // DriftEvents that name the segment.
-import { toDateTime64 } from '../shared/time.js';
+import { toDateTime64 } from '../../platform/time.js';
 import { detect, type DetectorOptions, type FeatureResult, type ReferenceProfile } from './detector.js';
 import { driftEvent } from './handler.js';
 import type { DriftEvent } from '../../schemas/types.generated.js';

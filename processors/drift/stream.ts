@@ -3,11 +3,11 @@
 // Closing is serialised (batches and the wall-clock punctuator share it), and a window is released
 // only after its rows are stored and its events sent, so a failed store loses nothing.
 import type { ScoredReview } from '../../schemas/types.generated.js';
-import type { Context } from '../shared/context.js';
-import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer } from '../shared/kafka.js';
-import { DeadLetters, outageWaiter, recordFailure } from '../shared/kit.js';
-import type { Logger } from '../shared/logger.js';
-import { parseDuration, toDateTime64 } from '../shared/time.js';
+import type { Context } from '../kit/context.js';
+import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer } from '../../platform/kafka/kafka.js';
+import { DeadLetters, outageWaiter, recordFailure } from '../kit/kit.js';
+import type { Logger } from '../../platform/logger.js';
+import { parseDuration, toDateTime64 } from '../../platform/time.js';
 import type { DriftConfig } from './config.js';
 import type { ReferenceProfile } from './detector.js';
 import { monitoredOf, summaryWindows, windowOutput, type Monitored } from './handler.js';

@@ -3,12 +3,12 @@
 // (the submitter is the hashed gateway token, or the source when the feedback came some other way).
 // Offsets after the insert.
 import type { Feedback } from '../../schemas/types.generated.js';
-import type { Context, Processor } from '../shared/context.js';
-import { parseConfig, z } from '../shared/config.js';
-import { toDateTime64 } from '../shared/time.js';
-import { counter } from '../shared/metrics.js';
-import { decodeFrom } from '../shared/kit.js';
-import { sinkTopology, startSink } from '../shared/sink.js';
+import type { Context, Processor } from '../kit/context.js';
+import { parseConfig, z } from '../../platform/config.js';
+import { toDateTime64 } from '../../platform/time.js';
+import { counter } from '../../platform/metrics.js';
+import { decodeFrom } from '../kit/kit.js';
+import { sinkTopology, startSink } from '../kit/sink.js';
 
 const NAME = 'feedback-store';
 

@@ -2,9 +2,9 @@
 // same review_id, so re-running the producer re-sends the same reviews (and ClickHouse keeps one).
 import { createHash } from 'node:crypto';
 import type { Review } from '../../schemas/types.generated.js';
-import { boundAppVersion } from '../shared/app-version.js';
-import type { LabelledRow } from '../shared/datasets.js';
-import { validateReview } from '../shared/review.js';
+import { boundAppVersion } from '../kit/app-version.js';
+import type { LabelledRow } from '../../platform/datasets.js';
+import { validateReview } from '../kit/review.js';
 
 export interface ToReviewOptions {
   appId: string;
@@ -38,7 +38,7 @@ export function rowToReview(row: LabelledRow, o: ToReviewOptions): Review {
     author_hash: null,
     created_at: created,
     ingested_at: o.now,
-    // Bounded like every writer does (processors/shared/app-version.ts): a 1 MB version is cut, not sent.
+    // Bounded like every writer does (processors/kit/app-version.ts): a 1 MB version is cut, not sent.
     app_version: boundAppVersion(extra.app_version) ?? boundAppVersion(o.appVersion),
   };
 }

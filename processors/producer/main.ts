@@ -7,12 +7,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Review } from '../../schemas/types.generated.js';
-import { parseConfig, processSasl } from '../shared/config.js';
-import { isUlasanError, UlasanError } from '../shared/errors.js';
-import { createKafka, type KafkaClient } from '../shared/kafka.js';
-import { readLabelledFile } from '../shared/datasets.js';
-import { AvroSerde } from '../shared/serde.js';
-import { topicSpec } from '../shared/topics.js';
+import { parseConfig, processSasl } from '../../platform/config.js';
+import { isUlasanError, UlasanError } from '../../platform/errors.js';
+import { createKafka, type KafkaClient } from '../../platform/kafka/kafka.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { topicSpec } from '../../platform/kafka/topics.js';
 import { rowProblems, rowToReview } from './handler.js';
 
 export interface ProduceOptions {

@@ -1,6 +1,6 @@
 // Pure: registry and training-run events as ClickHouse rows.
 import type { AdminAction, ModelVersionEvent, TrainingRun } from '../../schemas/types.generated.js';
-import { toDateTime64 } from '../shared/time.js';
+import { toDateTime64 } from '../../platform/time.js';
 
 export function modelVersionRow(e: ModelVersionEvent): Record<string, unknown> {
   return {

@@ -3,10 +3,10 @@
 // admin_audit, which keep the full history.
 // Offsets are committed after the insert; both tables are ReplacingMergeTree on the whole event
 // key, so a redelivered batch changes nothing.
-import type { Context, Processor } from '../shared/context.js';
-import { parseConfig, z } from '../shared/config.js';
-import { decodeFrom } from '../shared/kit.js';
-import { sinkTopology, startSink } from '../shared/sink.js';
+import type { Context, Processor } from '../kit/context.js';
+import { parseConfig, z } from '../../platform/config.js';
+import { decodeFrom } from '../kit/kit.js';
+import { sinkTopology, startSink } from '../kit/sink.js';
 import { adminActionRow, modelVersionRow, trainingRunRow } from './handler.js';
 
 const NAME = 'registry-mirror';

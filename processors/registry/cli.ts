@@ -3,15 +3,15 @@
 //                     [--reason "..."] [--actor who] [--json]
 // Reads and writes the registry topic (the source of truth), so it works while processors run.
 import { parseArgs } from 'node:util';
-import { parseConfig, processSasl } from '../shared/config.js';
-import { isUlasanError, UlasanError } from '../shared/errors.js';
-import { createKafka } from '../shared/kafka.js';
-import { AvroSerde } from '../shared/serde.js';
-import { allTopics, topicNames } from '../shared/topics.js';
+import { parseConfig, processSasl } from '../../platform/config.js';
+import { isUlasanError, UlasanError } from '../../platform/errors.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { allTopics, topicNames } from '../../platform/kafka/topics.js';
 import { fileURLToPath } from 'node:url';
 import { loadPackage, type UlasanMeta } from '../../models/core/package.js';
 import { modelCardLines } from '../../models/trainer/card.js';
-import { ModelRegistry } from '../shared/registry/registry.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
 
 /** The package's metadata, or null when its artifact is not on this machine. */
 function packageMeta(uri: string): UlasanMeta | null {

@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { parseConfig } from '../shared/config.js';
-import { createContext } from '../shared/context.js';
-import { isUlasanError } from '../shared/errors.js';
-import { ModelRegistry } from '../shared/registry/registry.js';
-import { verifiedArtifactDir } from '../shared/artifact.js';
+import { parseConfig } from '../../platform/config.js';
+import { createContext } from '../kit/context.js';
+import { isUlasanError } from '../../platform/errors.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
+import { verifiedArtifactDir } from '../../models/serving/artifact.js';
 import { parseBound, runReplay } from './replay.js';
 
 async function main(): Promise<void> {

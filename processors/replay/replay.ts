@@ -10,19 +10,19 @@ import type { Feedback, Review, ScoredReview, Sentiment } from '../../schemas/ty
 import { InferenceEngine } from '../../models/core/engine.js';
 import { SENTIMENTS } from '../../models/core/package.js';
 import { evaluate } from '../../models/trainer/metrics.js';
-import type { Context } from '../shared/context.js';
-import { toDateTime64 } from '../shared/time.js';
-import { sentimentProbs, topSentiment } from '../shared/sentiment.js';
-import { readToEnd } from '../shared/read-to-end.js';
-import { offsetsFor, type Bound } from '../shared/topic-range.js';
-import { UlasanError } from '../shared/errors.js';
-import type { KafkaMessage } from '../shared/kafka.js';
-import { recordFailure } from '../shared/kit.js';
-import { predictSliced } from '../shared/predict.js';
-import { isRetriable } from '../shared/outage.js';
-import { validateReview } from '../shared/review.js';
+import type { Context } from '../kit/context.js';
+import { toDateTime64 } from '../../platform/time.js';
+import { sentimentProbs, topSentiment } from '../../models/serving/sentiment.js';
+import { readToEnd } from '../../platform/kafka/read-to-end.js';
+import { offsetsFor, type Bound } from '../../platform/kafka/topic-range.js';
+import { UlasanError } from '../../platform/errors.js';
+import type { KafkaMessage } from '../../platform/kafka/kafka.js';
+import { recordFailure } from '../kit/kit.js';
+import { predictSliced } from '../../models/serving/predict.js';
+import { isRetriable } from '../../platform/outage.js';
+import { validateReview } from '../kit/review.js';
 
-export { parseBound, type Bound } from '../shared/topic-range.js';
+export { parseBound, type Bound } from '../../platform/kafka/topic-range.js';
 
 export interface ReplayOptions {
   topic: string;

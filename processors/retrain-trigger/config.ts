@@ -1,6 +1,6 @@
 // Retrain trigger configuration, parsed once at start-up (a bad value names its variable).
-import { parseConfig, z } from '../shared/config.js';
-import { DURATION, parseDuration } from '../shared/time.js';
+import { parseConfig, z } from '../../platform/config.js';
+import { DURATION, parseDuration } from '../../platform/time.js';
 import { DEFAULT_TRIGGERS, type TriggerConfig as TriggerRules } from './rules.js';
 
 const dur = z.string().refine((s) => DURATION.test(s), 'must be a duration like 30s, 1h, 1d');

@@ -3,7 +3,7 @@
 import { SENTIMENTS } from '../../models/core/package.js';
 import { evaluate as classificationMetrics } from '../../models/trainer/metrics.js';
 import type { RetrainRequest } from '../../schemas/types.generated.js';
-import { toDateTime64 } from '../shared/time.js';
+import { toDateTime64 } from '../../platform/time.js';
 import type { SegmentWindow } from './queries.js';
 import type { TriggerDecision } from './rules.js';
 

@@ -4,10 +4,10 @@
 // baseline and the last request fired) lives in the compacted trigger-state topic, so a restart
 // neither forgets nor fires twice. Every decision with a reason, fired or suppressed, is logged to
 // ClickHouse `retrain_events`. Wiring only: the tick is in tick.ts.
-import type { Context, Processor } from '../shared/context.js';
-import { DeadLetters, Health, outageWaiter } from '../shared/kit.js';
-import { counter } from '../shared/metrics.js';
-import { followedRegistry } from '../shared/registry/follower.js';
+import type { Context, Processor } from '../kit/context.js';
+import { DeadLetters, Health, outageWaiter } from '../kit/kit.js';
+import { counter } from '../../platform/metrics.js';
+import { followedRegistry } from '../../platform/registry/follower.js';
 import { parseTriggerConfig, triggerRules } from './config.js';
 import { NAME, restoreState, ticker, type TriggerDeps } from './tick.js';
 

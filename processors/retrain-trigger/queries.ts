@@ -1,6 +1,6 @@
 // What the trigger reads from ClickHouse each tick: training runs, feedback joined with the
 // predictions it judges, and the latest drift windows.
-import type { ClickHouseStore } from '../shared/clickhouse/store.js';
+import type { ClickHouseStore } from '../../platform/clickhouse/store.js';
 
 async function num(store: ClickHouseStore, sql: string, params?: Record<string, unknown>): Promise<number | null> {
   const rows = await store.query<{ v: number | string | null }>(sql, params);

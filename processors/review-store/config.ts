@@ -1,4 +1,4 @@
-import { z } from '../shared/config.js';
+import { z } from '../../platform/config.js';
 
 export const reviewStoreShape = {
   /** Consumer group of the review store. */

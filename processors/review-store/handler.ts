@@ -1,7 +1,7 @@
 // Pure logic of the review store: a validated Review and its Kafka position become a ClickHouse row.
 import type { Review } from '../../schemas/types.generated.js';
-import { boundAppVersion } from '../shared/app-version.js';
-import { toDateTime64 } from '../shared/time.js';
+import { boundAppVersion } from '../kit/app-version.js';
+import { toDateTime64 } from '../../platform/time.js';
 
 export function reviewRow(review: Review, partition: number, offset: string): Record<string, unknown> {
   return {

@@ -2,13 +2,13 @@
 // At-least-once delivery made exactly-once in effect: offsets are committed only after the dead
 // letters are acknowledged and the insert succeeded; a redelivered batch re-inserts the same
 // review_ids, which ReplacingMergeTree collapses (queries use FINAL).
-import { parseConfig } from '../shared/config.js';
-import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload } from '../shared/kafka.js';
-import { DEFAULT_LIMITS } from '../shared/review.js';
-import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-identity.js';
-import { triageReviewBatch } from '../shared/triage.js';
-import type { Context, Processor } from '../shared/context.js';
-import { consume, Health, outageWaiter } from '../shared/kit.js';
+import { parseConfig } from '../../platform/config.js';
+import { chunkBySize, SEND_CHUNK_BYTES, type EachBatchPayload } from '../../platform/kafka/kafka.js';
+import { DEFAULT_LIMITS } from '../kit/review.js';
+import { knownReviewsQuery, toKnown, type KnownReviews } from '../kit/review-identity.js';
+import { triageReviewBatch } from '../kit/triage.js';
+import type { Context, Processor } from '../kit/context.js';
+import { consume, Health, outageWaiter } from '../kit/kit.js';
 import { reviewStoreShape } from './config.js';
 import { reviewRow } from './handler.js';
 import { reviewStoreMetrics } from './metrics.js';

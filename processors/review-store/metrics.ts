@@ -1,4 +1,4 @@
-import { counter, histogram, type Registry } from '../shared/metrics.js';
+import { counter, histogram, type Registry } from '../../platform/metrics.js';
 
 export function reviewStoreMetrics(registry: Registry) {
   return {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { z } from '../shared/config.js';
-import { modelServingShape } from '../shared/model-config.js';
+import { z } from '../../platform/config.js';
+import { modelServingShape } from '../../models/serving/config.js';
 
 export const scoringShape = {
   ...modelServingShape,

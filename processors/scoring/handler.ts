@@ -5,10 +5,10 @@ import type { Prediction } from '../../models/core/engine.js';
 import type { Features } from '../../models/features/features.js';
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
-import { boundAppVersion } from '../shared/app-version.js';
-import { textHash } from '../shared/review-identity.js';
-import { topSentiment } from '../shared/sentiment.js';
-import { toDateTime64 } from '../shared/time.js';
+import { boundAppVersion } from '../kit/app-version.js';
+import { textHash } from '../kit/review-identity.js';
+import { topSentiment } from '../../models/serving/sentiment.js';
+import { toDateTime64 } from '../../platform/time.js';
 
 export interface Position {
   partition: number;

@@ -2,16 +2,16 @@
 // review_features, shadow_predictions) and the scored topic; bad records -> dead-letter topic.
 // Wiring only: the stream work (and its exactly-once argument) is in stream.ts, the pure row
 // building in handler.ts.
-import type { Logger } from '../shared/logger.js';
-import { parseConfig } from '../shared/config.js';
-import type { Context, Processor } from '../shared/context.js';
-import { consume, Health, outageWaiter } from '../shared/kit.js';
+import type { Logger } from '../../platform/logger.js';
+import { parseConfig } from '../../platform/config.js';
+import type { Context, Processor } from '../kit/context.js';
+import { consume, Health, outageWaiter } from '../kit/kit.js';
 import { defaultTagger } from '../../models/topics/tagger.js';
-import { ModelHolder } from '../shared/model-holder.js';
-import { DEFAULT_LIMITS } from '../shared/review.js';
+import { ModelHolder } from '../../models/serving/model-holder.js';
+import { DEFAULT_LIMITS } from '../kit/review.js';
 import { scoringShape } from './config.js';
 import { scoringMetrics, type ScoringMetrics } from './metrics.js';
-import { RegistryFollower } from '../shared/registry/follower.js';
+import { RegistryFollower } from '../../platform/registry/follower.js';
 import { batchHandler } from './stream.js';
 
 const NAME = 'scoring';

@@ -1,4 +1,4 @@
-import { counter, gauge, histogram, type Registry } from '../shared/metrics.js';
+import { counter, gauge, histogram, type Registry } from '../../platform/metrics.js';
 
 /** Counts and gauges: what flowed through, what is in use. */
 function scoringCounts(registry: Registry) {

@@ -12,7 +12,7 @@ import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
 import type { Prediction } from '../../models/core/engine.js';
 import { defaultTagger } from '../../models/topics/tagger.js';
-import type { Context } from '../shared/context.js';
+import type { Context } from '../kit/context.js';
 import {
   chunkBySize,
   SEND_CHUNK_BYTES,
@@ -20,14 +20,14 @@ import {
   type KafkaMessage,
   type Message,
   type Producer,
-} from '../shared/kafka.js';
-import type { outageWaiter } from '../shared/kit.js';
-import type { ModelHolder } from '../shared/model-holder.js';
-import type { ValidationLimits } from '../shared/review.js';
-import { predictSliced } from '../shared/predict.js';
-import { sentimentProbs } from '../shared/sentiment.js';
-import { knownReviewsQuery, toKnown, type KnownReviews } from '../shared/review-identity.js';
-import { triageReviewBatch, type Triaged } from '../shared/triage.js';
+} from '../../platform/kafka/kafka.js';
+import type { outageWaiter } from '../kit/kit.js';
+import type { ModelHolder } from '../../models/serving/model-holder.js';
+import type { ValidationLimits } from '../kit/review.js';
+import { predictSliced } from '../../models/serving/predict.js';
+import { sentimentProbs } from '../../models/serving/sentiment.js';
+import { knownReviewsQuery, toKnown, type KnownReviews } from '../kit/review-identity.js';
+import { triageReviewBatch, type Triaged } from '../kit/triage.js';
 import type { scoringShape } from './config.js';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
 import { stageTimer, type ScoringMetrics } from './metrics.js';

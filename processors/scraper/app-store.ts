@@ -3,7 +3,7 @@
 // JSON document per page that needs no more than fetch and a mapper. The feed gives at most 10
 // pages of 50 reviews, newest first, and no continuation token: the page number is the cursor.
 // The lookup API tells an unknown app id apart from an app without reviews (both give an empty feed).
-import { ScrapeError } from '../shared/errors.js';
+import { ScrapeError } from '../../platform/errors.js';
 import type { StorePage, StoreReview } from './handler.js';
 import { httpFailure, type StoreClient, type StoreQuery } from './store-client.js';
 

@@ -4,14 +4,14 @@
 // transaction), and prints a progress line per page. A second run produces only newer reviews; a
 // killed run resumes from its cursor. Exit status 1 when any app's run failed (not with --follow).
 import { parseArgs } from 'node:util';
-import { parseConfig, processSasl } from '../shared/config.js';
-import { isUlasanError, UlasanError } from '../shared/errors.js';
-import { createKafka } from '../shared/kafka.js';
-import { createLogger } from '../shared/logger.js';
-import { createRegistry } from '../shared/metrics.js';
-import { AvroSerde } from '../shared/serde.js';
-import { parseDuration, DURATION } from '../shared/time.js';
-import { topicNames, topicSpec } from '../shared/topics.js';
+import { parseConfig, processSasl } from '../../platform/config.js';
+import { isUlasanError, UlasanError } from '../../platform/errors.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { createLogger } from '../../platform/logger.js';
+import { createRegistry } from '../../platform/metrics.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { parseDuration, DURATION } from '../../platform/time.js';
+import { topicNames, topicSpec } from '../../platform/kafka/topics.js';
 import { parseStore, SCRAPER_REQUIRED_IN_PRODUCTION, scraperSettings, scraperShape, type AppRef } from './config.js';
 import { scraperMetrics } from './metrics.js';
 import { buildScraper, type PageReport, type RunReport } from './scrape.js';

@@ -1,5 +1,5 @@
-import { z } from '../shared/config.js';
-import { DURATION } from '../shared/time.js';
+import { z } from '../../platform/config.js';
+import { DURATION } from '../../platform/time.js';
 import { STORES, type Store } from './handler.js';
 import type { ScraperConfig } from './scrape.js';
 

@@ -7,7 +7,7 @@
 // - a beforeRequest hook sends requests to another origin when one is configured (the tests' local
 //   store, or a proxy).
 import gplay from 'google-play-scraper';
-import { ScrapeError } from '../shared/errors.js';
+import { ScrapeError } from '../../platform/errors.js';
 import type { StorePage, StoreReview } from './handler.js';
 import { httpFailure, type StoreClient, type StoreQuery } from './store-client.js';
 

@@ -7,8 +7,8 @@
 //   reviews written while a run was going are picked up by the next one.
 import { createHash, createHmac } from 'node:crypto';
 import type { Review, ScrapeCursor, ScrapeMark } from '../../schemas/types.generated.js';
-import { boundAppVersion } from '../shared/app-version.js';
-import { validateReview } from '../shared/review.js';
+import { boundAppVersion } from '../kit/app-version.js';
+import { validateReview } from '../kit/review.js';
 
 export const STORES = ['google_play', 'app_store'] as const;
 export type Store = (typeof STORES)[number];

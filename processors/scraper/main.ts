@@ -1,11 +1,11 @@
 // Scraper processor: keeps a deployment fed. Every SCRAPER_EVERY it runs each app of SCRAPER_APPS
 // in turn (the same engine as `npm run scrape`), resuming from each app's cursor. With no apps it
 // idles and says so. Health turns bad when an app has failed for longer than ULASAN_STALL_MS.
-import type { Context, Processor } from '../shared/context.js';
-import { identityOf } from '../shared/context.js';
-import { Health } from '../shared/kit.js';
-import { parseConfig } from '../shared/config.js';
-import { parseDuration } from '../shared/time.js';
+import type { Context, Processor } from '../kit/context.js';
+import { identityOf } from '../kit/context.js';
+import { Health } from '../kit/kit.js';
+import { parseConfig } from '../../platform/config.js';
+import { parseDuration } from '../../platform/time.js';
 import { SCRAPER_REQUIRED_IN_PRODUCTION, scraperSettings, scraperShape } from './config.js';
 import { scraperMetrics } from './metrics.js';
 import { buildScraper } from './scrape.js';

@@ -1,4 +1,4 @@
-import { counter, type Registry } from '../shared/metrics.js';
+import { counter, type Registry } from '../../platform/metrics.js';
 
 export function scraperMetrics(registry: Registry) {
   const byStore = (name: string, help: string) => counter(registry, { name, help, labelNames: ['store'] });

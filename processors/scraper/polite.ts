@@ -4,7 +4,7 @@
 // cannot be parsed is not retried: retrying cannot fix it.
 import pRetry from 'p-retry';
 import pThrottle from 'p-throttle';
-import { ScrapeError } from '../shared/errors.js';
+import { ScrapeError } from '../../platform/errors.js';
 import type { StorePage } from './handler.js';
 import type { StoreClient, StoreQuery } from './store-client.js';
 

@@ -4,13 +4,19 @@
 // the last committed cursor; a page is never half-produced (consumers read committed).
 import { createHash } from 'node:crypto';
 import type { Review, ScrapeCursor } from '../../schemas/types.generated.js';
-import { deadLetter } from '../shared/dead-letter.js';
-import { isUlasanError, ScrapeError } from '../shared/errors.js';
-import { chunkBySize, SEND_CHUNK_BYTES, type KafkaClient, type Message, type Producer } from '../shared/kafka.js';
-import type { Logger } from '../shared/logger.js';
-import { readToEnd } from '../shared/read-to-end.js';
-import type { AvroSerde } from '../shared/serde.js';
-import type { TopicNames } from '../shared/topics.js';
+import { deadLetter } from '../kit/dead-letter.js';
+import { isUlasanError, ScrapeError } from '../../platform/errors.js';
+import {
+  chunkBySize,
+  SEND_CHUNK_BYTES,
+  type KafkaClient,
+  type Message,
+  type Producer,
+} from '../../platform/kafka/kafka.js';
+import type { Logger } from '../../platform/logger.js';
+import { readToEnd } from '../../platform/kafka/read-to-end.js';
+import type { AvroSerde } from '../../platform/serde/serde.js';
+import type { TopicNames } from '../../platform/kafka/topics.js';
 import type { AppRef } from './config.js';
 import { applyPage, cursorKey, emptyCursor, withRun, type PageStep, type StorePage } from './handler.js';
 import type { ScraperMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
 // What a store client is to the scraper: one page per call, newest first, and errors that say what
 // went wrong (unknown app, a wait worth retrying, or a page that cannot be parsed).
-import { ScrapeError } from '../shared/errors.js';
+import { ScrapeError } from '../../platform/errors.js';
 import type { Store, StorePage } from './handler.js';
 
 export interface StoreQuery {

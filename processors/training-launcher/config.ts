@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseConfig, PROJECT_ROOT, z } from '../shared/config.js';
+import { parseConfig, PROJECT_ROOT, z } from '../../platform/config.js';
 
 /** The shipped training jobs a model name can be mapped to (LAUNCHER_JOBS). */
 export type JobKind = 'compact' | 'hf-finetune';

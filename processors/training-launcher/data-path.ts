@@ -1,8 +1,8 @@
-// The launcher's side of the data allow-list (processors/shared/data-path.ts): a run's manifest, and
+// The launcher's side of the data allow-list (platform/data-path.ts): a run's manifest, and
 // every data set it names, must lie inside the allowed roots before anything is opened, so a
 // RetrainRequest put straight on the topic is held to the same rule as one through the gateway.
 import { readManifest, resolveDataPath, type Manifest } from '../../models/trainer/manifest.js';
-import { allowedDataPath, retrainDataRoots } from '../shared/data-path.js';
+import { allowedDataPath, retrainDataRoots } from '../../platform/data-path.js';
 
 /** Every file a manifest reads: its sources (lexicons have none), evaluation sets and leakage sets. */
 function manifestFiles(m: Manifest): { name: string; path: string }[] {

@@ -7,13 +7,13 @@
 // request is dead-lettered, and its offset is never committed past a request still waiting.
 // Wiring only: one run is run.ts, the queue queue.ts.
 import type { RetrainRequest, TrainingRun } from '../../schemas/types.generated.js';
-import type { Context, Processor } from '../shared/context.js';
-import type { Consumer, EachMessagePayload } from '../shared/kafka.js';
-import { consume, DeadLetters, Health, outageWaiter, recordFailure } from '../shared/kit.js';
-import { counter, gauge } from '../shared/metrics.js';
-import { readToEnd } from '../shared/read-to-end.js';
-import { registerFirstVersion } from '../shared/registry/bootstrap.js';
-import { followedRegistry } from '../shared/registry/follower.js';
+import type { Context, Processor } from '../kit/context.js';
+import type { Consumer, EachMessagePayload } from '../../platform/kafka/kafka.js';
+import { consume, DeadLetters, Health, outageWaiter, recordFailure } from '../kit/kit.js';
+import { counter, gauge } from '../../platform/metrics.js';
+import { readToEnd } from '../../platform/kafka/read-to-end.js';
+import { registerFirstVersion } from '../../platform/registry/bootstrap.js';
+import { followedRegistry } from '../../platform/registry/follower.js';
 import { parseLauncherConfig } from './config.js';
 import { retryOf } from './handler.js';
 import { gitSha } from './job.js';

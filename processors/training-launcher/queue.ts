@@ -3,8 +3,8 @@
 // unhandled rejection: a run that fails before its outcome (Kafka down for the `started` event, a
 // full disk) is kept and retried with backoff, and health reports it.
 import type { RetrainRequest } from '../../schemas/types.generated.js';
-import type { Health } from '../shared/kit.js';
-import type { Logger } from '../shared/logger.js';
+import type { Health } from '../kit/kit.js';
+import type { Logger } from '../../platform/logger.js';
 import { coalesce } from './handler.js';
 
 export interface QueuedRun {

@@ -1,7 +1,7 @@
 // Fault helpers shared by the soak (scripts/soak.ts) and the fault suites in test/integration:
 // a child process's exit, registry-framed hostile messages and a seeded garbage burst.
 import type { ChildProcess } from 'node:child_process';
-import type { Message } from '../../processors/shared/kafka.js';
+import type { Message } from '../../platform/kafka/kafka.js';
 import type { Review } from '../../schemas/types.generated.js';
 
 /** Resolves once the child has exited (at once if it already has). */

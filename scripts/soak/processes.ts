@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../processors/shared/config.js';
+import { PROJECT_ROOT } from '../../platform/config.js';
 
 export const SOAK_PROCESSORS = [
   'review-store',
@@ -70,7 +70,7 @@ export function startProcessors(o: ProcessorsOptions): ChildProcess {
     ...groups,
   };
   const preload = path.join(PROJECT_ROOT, 'scripts/soak/slow-clickhouse.ts');
-  const runner = path.join(PROJECT_ROOT, 'processors/runner.ts');
+  const runner = path.join(PROJECT_ROOT, 'app/runner.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', preload, runner, ...SOAK_PROCESSORS], {
     env,
     cwd: PROJECT_ROOT,

@@ -3,10 +3,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createKafka, type KafkaClient } from '../../processors/shared/kafka.js';
-import { loadSchema } from '../../processors/shared/schemas.js';
-import { AvroSerde } from '../../processors/shared/serde.js';
-import { topicNames, type TopicNames } from '../../processors/shared/topics.js';
+import { createKafka, type KafkaClient } from '../../platform/kafka/kafka.js';
+import { loadSchema } from '../../platform/serde/schemas.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { topicNames, type TopicNames } from '../../platform/kafka/topics.js';
 import { kafkaCredentials, SERVICES, type StackLayout } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
 import { exited, garbageMessages, hostileReviewMessages } from './faults.js';

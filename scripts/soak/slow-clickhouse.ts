@@ -3,7 +3,7 @@
 // of milliseconds written in it. A slow ClickHouse, honestly: the processors' own calls are delayed,
 // in their own process, and nothing else changes. Never loaded outside scripts/soak.ts.
 import { existsSync, readFileSync } from 'node:fs';
-import { ChdbStore } from '../../processors/shared/clickhouse/chdb.js';
+import { ChdbStore } from '../../platform/clickhouse/chdb.js';
 
 const flag = process.env.SOAK_SLOW_CLICKHOUSE_FILE;
 

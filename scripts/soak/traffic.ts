@@ -3,8 +3,8 @@
 // the verdict can count what was sent without keeping the ids. An outage is a wait: a failed send is
 // retried with the same records until it goes through.
 import type { Producer } from 'kafkajs';
-import type { KafkaClient, Message } from '../../processors/shared/kafka.js';
-import type { AvroSerde } from '../../processors/shared/serde.js';
+import type { KafkaClient, Message } from '../../platform/kafka/kafka.js';
+import type { AvroSerde } from '../../platform/serde/serde.js';
 import type { Feedback, Review } from '../../schemas/types.generated.js';
 
 export interface TrafficOptions {

@@ -1,9 +1,9 @@
 // The soak's end-state checks, once the processors have stopped: ClickHouse (FINAL) and Kafka
 // offsets against what the traffic sent.
-import { openStore } from '../../processors/shared/clickhouse/open.js';
-import type { KafkaClient } from '../../processors/shared/kafka.js';
-import type { AvroSerde } from '../../processors/shared/serde.js';
-import type { TopicNames } from '../../processors/shared/topics.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import type { KafkaClient } from '../../platform/kafka/kafka.js';
+import type { AvroSerde } from '../../platform/serde/serde.js';
+import type { TopicNames } from '../../platform/kafka/topics.js';
 import type { ScoredReview } from '../../schemas/types.generated.js';
 
 export interface StoreCounts {

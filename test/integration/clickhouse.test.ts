@@ -2,9 +2,9 @@
 // server (the local stack's Debian clickhouse-server 18.16, or CLICKHOUSE_URL when set).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MIGRATED_TABLES, MIGRATIONS, migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore } from '../../processors/shared/clickhouse/open.js';
-import { toJsonColumns } from '../../processors/shared/clickhouse/store.js';
+import { MIGRATED_TABLES, MIGRATIONS, migrate } from '../../processors/kit/migrations.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import { toJsonColumns } from '../../platform/clickhouse/store.js';
 import { freshDir, stackAddresses } from '../helpers.js';
 
 describe('migrations on chdb', () => {

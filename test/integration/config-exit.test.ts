@@ -5,15 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 
 function runProcessors(env: Record<string, string>): { code: number | null; stderr: string } {
-  const r = spawnSync(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [path.join(ROOT, 'processors/runner.ts'), 'review-store'],
-    {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'app/runner.ts'), 'review-store'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stderr: r.stderr };
 }
 

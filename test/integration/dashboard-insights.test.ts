@@ -4,10 +4,10 @@
 // and drift windows with the verdict's effect sizes and reason. Rows are inserted here: the
 // scoring and alerts processors that write them in production are tested on their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore } from '../../processors/shared/clickhouse/open.js';
-import type { ClickHouseStore } from '../../processors/shared/clickhouse/store.js';
-import { toDateTime64 } from '../../processors/shared/time.js';
+import { migrate } from '../../processors/kit/migrations.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import type { ClickHouseStore } from '../../platform/clickhouse/store.js';
+import { toDateTime64 } from '../../platform/time.js';
 import * as insights from '../../gateway/dashboard-insights.js';
 import { drift, type Filter } from '../../gateway/dashboard-queries.js';
 import { freshDir } from '../helpers.js';

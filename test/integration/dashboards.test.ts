@@ -5,9 +5,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../../processors/shared/clickhouse/migrations.js';
-import { openStore } from '../../processors/shared/clickhouse/open.js';
-import { toDateTime64 } from '../../processors/shared/time.js';
+import { migrate } from '../../processors/kit/migrations.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import { toDateTime64 } from '../../platform/time.js';
 import { ROOT, freshDir } from '../helpers.js';
 
 interface Target {

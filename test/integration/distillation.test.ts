@@ -9,10 +9,10 @@ import { writeGeneratedBertPackage } from '../../models/core/bert-package.js';
 import { readUnlabeled } from '../../models/trainer/unlabeled.js';
 import { produceReviews } from '../../processors/producer/main.js';
 import { rowToReview } from '../../processors/producer/handler.js';
-import { parseConfig } from '../../processors/shared/config.js';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
-import { ModelRegistry } from '../../processors/shared/registry/registry.js';
-import { runProcessors, type Running } from '../../processors/runner.js';
+import { parseConfig } from '../../platform/config.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
+import { runProcessors, type Running } from '../../app/runner.js';
 import type { TrainingRun } from '../../schemas/types.generated.js';
 import { VOCAB } from '../unit/models/fixtures.js';
 import {

@@ -2,9 +2,9 @@
 // within its bounded wait (GATEWAY_KAFKA_TIMEOUT_MS), and every feedback it acknowledged is on the
 // topic once the broker is back. Nothing is acknowledged and then lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../processors/shared/kafka.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
 import { newToken } from '../../gateway/auth.js';
-import { runProcessors, type Running } from '../../processors/runner.js';
+import { runProcessors, type Running } from '../../app/runner.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { downService, upService } from '../../stack/stack.js';
 import {

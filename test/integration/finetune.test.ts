@@ -9,11 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
 import { rowToReview } from '../../processors/producer/handler.js';
-import { runProcessors, type Running } from '../../processors/runner.js';
-import { parseConfig } from '../../processors/shared/config.js';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
-import type { ModelHolder } from '../../processors/shared/model-holder.js';
-import { ModelRegistry } from '../../processors/shared/registry/registry.js';
+import { runProcessors, type Running } from '../../app/runner.js';
+import { parseConfig } from '../../platform/config.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import type { ModelHolder } from '../../models/serving/model-holder.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
 import type { TrainingRun } from '../../schemas/types.generated.js';
 import { TRAIN_PYTHON } from '../../models/trainer/hf-finetune/python.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
@@ -71,15 +71,11 @@ function spawnIndobertLauncher(): ChildProcess {
     LAUNCHER_GATE_REGISTER: '0',
     LAUNCHER_GATE_PROMOTE: '0',
   });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'training-launcher'],
-    {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/runner.ts'), 'training-launcher'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr!.on('data', (d: Buffer) => (launcherErr = (launcherErr + d.toString()).slice(-4000)));
   return child;
 }

@@ -3,9 +3,9 @@
 // write its own outputs and read its inputs, and nothing else (ACLs from its declared topology).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoring } from '../../processors/scoring/main.js';
-import { applyAcls } from '../../processors/shared/kafka-acls.js';
-import { createKafka, type KafkaClient } from '../../processors/shared/kafka.js';
-import { allTopics, topicNames } from '../../processors/shared/topics.js';
+import { applyAcls } from '../../platform/kafka/acls.js';
+import { createKafka, type KafkaClient } from '../../platform/kafka/kafka.js';
+import { allTopics, topicNames } from '../../platform/kafka/topics.js';
 import { kafkaCredentials } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
 import { privateKafkaLayout, sendOne, uniquePrefix } from '../helpers.js';

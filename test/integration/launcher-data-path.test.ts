@@ -5,7 +5,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcessors, type Running } from '../../processors/runner.js';
+import { runProcessors, type Running } from '../../app/runner.js';
 import type { TrainingRun } from '../../schemas/types.generated.js';
 import { ROOT, freshDir, sendRetrainRequest, stackAddresses, stopAndDeleteTopics, trainingRuns } from '../helpers.js';
 import { uniquePrefix, waitFor } from '../helpers.js';

@@ -8,9 +8,9 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
-import { loadSchema } from '../../processors/shared/schemas.js';
-import { AvroSerde } from '../../processors/shared/serde.js';
-import { runProcessors, type Running } from '../../processors/runner.js';
+import { loadSchema } from '../../platform/serde/schemas.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { runProcessors, type Running } from '../../app/runner.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';

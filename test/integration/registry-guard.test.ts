@@ -3,7 +3,7 @@
 // works; deletes are the admin's too; registering a version stays open but BACKWARD-checked.
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AvroSerde } from '../../processors/shared/serde.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
 import { kafkaCredentials, layoutFor } from '../../stack/services.js';
 import { ROOT, stackAddresses, uniquePrefix } from '../helpers.js';
 

@@ -4,10 +4,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcessors, type Running } from '../../processors/runner.js';
-import { productionAt, stageHistory } from '../../processors/shared/registry/history.js';
-import { ModelRegistry } from '../../processors/shared/registry/registry.js';
-import type { ModelHolder } from '../../processors/shared/model-holder.js';
+import { runProcessors, type Running } from '../../app/runner.js';
+import { productionAt, stageHistory } from '../../platform/registry/history.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
+import type { ModelHolder } from '../../models/serving/model-holder.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
 import { rowToReview } from '../../processors/producer/handler.js';
-import { parseConfig } from '../../processors/shared/config.js';
-import { readLabelledFile } from '../../processors/shared/datasets.js';
-import { runProcessors, type Running } from '../../processors/runner.js';
+import { parseConfig } from '../../platform/config.js';
+import { readLabelledFile } from '../../platform/datasets.js';
+import { runProcessors, type Running } from '../../app/runner.js';
 import type { DeadLetter } from '../../schemas/types.generated.js';
 import { freshDir, stackAddresses, uniquePrefix, waitFor } from '../helpers.js';
 

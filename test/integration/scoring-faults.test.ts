@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produceReviews } from '../../processors/producer/main.js';
-import { openStore } from '../../processors/shared/clickhouse/open.js';
-import { createKafka } from '../../processors/shared/kafka.js';
-import { AvroSerde } from '../../processors/shared/serde.js';
-import { allTopics, topicNames } from '../../processors/shared/topics.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { allTopics, topicNames } from '../../platform/kafka/topics.js';
 import { rng } from '../../models/trainer/fasttext.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
@@ -43,7 +43,7 @@ const log: string[] = [];
 function startScorer(): ChildProcess {
   // node --import tsx, not the tsx binary: the binary runs the script in a child process, and a
   // SIGKILL to the wrapper would leave the real scorer running.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'scoring'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/runner.ts'), 'scoring'], {
     env: {
       ...withoutStackIdentity(),
       KAFKA_BROKERS: brokers.join(','),

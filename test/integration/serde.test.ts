@@ -1,10 +1,10 @@
 // Real Kafka + real Apicurio registry: Avro through the registry and back, and BACKWARD enforcement.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../processors/shared/kafka.js';
-import { SerdeError } from '../../processors/shared/errors.js';
-import { loadSchema } from '../../processors/shared/schemas.js';
-import { AvroSerde, wireSchemaId } from '../../processors/shared/serde.js';
-import { allTopics, topicSpec, valueSubject } from '../../processors/shared/topics.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { SerdeError } from '../../platform/errors.js';
+import { loadSchema } from '../../platform/serde/schemas.js';
+import { AvroSerde, wireSchemaId } from '../../platform/serde/serde.js';
+import { allTopics, topicSpec, valueSubject } from '../../platform/kafka/topics.js';
 import type { Review } from '../../schemas/types.generated.js';
 import { stackAddresses, uniquePrefix } from '../helpers.js';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createKafka } from '../../processors/shared/kafka.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
 import { kafkaCredentials, kafkaDataMode, layoutFor } from '../../stack/services.js';
 import { downService, upService } from '../../stack/stack.js';
 import { ROOT, freshDir, privateKafkaLayout } from '../helpers.js';

@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProcessors, type Running } from '../../processors/runner.js';
-import { ModelRegistry } from '../../processors/shared/registry/registry.js';
-import type { ModelHolder } from '../../processors/shared/model-holder.js';
+import { runProcessors, type Running } from '../../app/runner.js';
+import { ModelRegistry } from '../../platform/registry/registry.js';
+import type { ModelHolder } from '../../models/serving/model-holder.js';
 import type { TrainingRun } from '../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../scripts/model-build.js';
 import { ROOT, freshDir, sendRetrainRequest, stackAddresses, trainingRuns, uniquePrefix, waitFor } from '../helpers.js';
@@ -152,7 +152,7 @@ describe('training launcher', () => {
     { timeout: 300_000 },
     async () => {
       const spawnLauncher = (): ChildProcess =>
-        spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'processors/runner.ts'), 'training-launcher'], {
+        spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/runner.ts'), 'training-launcher'], {
           cwd: ROOT,
           env: env({
             CHDB_PATH: freshDir('launcher-child'),

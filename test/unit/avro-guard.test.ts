@@ -2,8 +2,8 @@
 // quickly, every well-formed value passes, and nothing the guard accepts makes avsc throw or hang.
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { AvroGuardError, guardAvro } from '../../processors/shared/avro-guard.js';
-import { listSchemaFiles, loadSchema } from '../../processors/shared/schemas.js';
+import { AvroGuardError, guardAvro } from '../../platform/serde/avro-guard.js';
+import { listSchemaFiles, loadSchema } from '../../platform/serde/schemas.js';
 import path from 'node:path';
 import { varint } from '../helpers.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, z } from '../../processors/shared/config.js';
+import { parseConfig, z } from '../../platform/config.js';
 import { parseGatewayConfig } from '../../gateway/config.js';
 import { hashToken, newToken } from '../../gateway/auth.js';
-import { ConfigError, ERROR_CODES, ERROR_INFO } from '../../processors/shared/errors.js';
+import { ConfigError, ERROR_CODES, ERROR_INFO } from '../../platform/errors.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, parseJsonl, parseTsv, starsToSentiment } from '../../processors/shared/datasets.js';
+import { parseCsv, parseJsonl, parseTsv, starsToSentiment } from '../../platform/datasets.js';
 import { rowToReview, stableReviewId } from '../../processors/producer/handler.js';
 
 describe('dataset readers', () => {

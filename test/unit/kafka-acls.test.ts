@@ -4,10 +4,10 @@ import {
   AclResourceTypes,
   ResourcePatternTypes,
   type AclResource,
-} from '../../processors/shared/kafka.js';
+} from '../../platform/kafka/kafka.js';
 import { describe, expect, it } from 'vitest';
-import { aclsFor } from '../../processors/shared/kafka-acls.js';
-import { topicNames } from '../../processors/shared/topics.js';
+import { aclsFor } from '../../platform/kafka/acls.js';
+import { topicNames } from '../../platform/kafka/topics.js';
 
 describe('aclsFor', () => {
   const names = topicNames('');
@@ -46,10 +46,10 @@ describe('aclsFor', () => {
 
 describe('identities and grants of every processor', () => {
   it('has a stack identity for every processor and the producer, and a grant for each', async () => {
-    const { PROCESSORS } = await import('../../processors/runner.js');
-    const { kafkaGrants, PRODUCER_IDENTITY } = await import('../../processors/provision.js');
+    const { PROCESSORS } = await import('../../app/runner.js');
+    const { kafkaGrants, PRODUCER_IDENTITY } = await import('../../app/provision.js');
     const { KAFKA_IDENTITIES } = await import('../../stack/kafka-auth.js');
-    const { identityOf } = await import('../../processors/shared/context.js');
+    const { identityOf } = await import('../../processors/kit/context.js');
     const wanted = [...Object.keys(PROCESSORS).map(identityOf), PRODUCER_IDENTITY];
     expect([...KAFKA_IDENTITIES].sort()).toEqual(['ulasan-admin', ...wanted].sort());
     expect(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateReview } from '../../processors/shared/review.js';
-import { deadLetter } from '../../processors/shared/dead-letter.js';
+import { validateReview } from '../../processors/kit/review.js';
+import { deadLetter } from '../../processors/kit/dead-letter.js';
 
 const NOW = Date.UTC(2026, 10, 1);
 const good = {
@@ -100,7 +100,7 @@ describe('slang lookup', () => {
 describe('dead letters that always fit', () => {
   it('truncate the original value to the budget and keep its size and sha256', async () => {
     const { createHash } = await import('node:crypto');
-    const { DEAD_LETTER_VALUE_BYTES } = await import('../../processors/shared/dead-letter.js');
+    const { DEAD_LETTER_VALUE_BYTES } = await import('../../processors/kit/dead-letter.js');
     const value = Buffer.alloc(1_048_000, 7);
     const dl = deadLetter(
       { topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 1), value },
@@ -120,7 +120,7 @@ describe('dead letters that always fit', () => {
 
 describe('review identity', () => {
   it('classifies a known id: edit, repeat, conflict, superseded', async () => {
-    const { classify, textHash } = await import('../../processors/shared/review-identity.js');
+    const { classify, textHash } = await import('../../processors/kit/review-identity.js');
     const r = { review_id: 'r', app_id: 'a', source: 's', text: 'bagus', created_at: 2000, ingested_at: 2000 };
     const h = textHash('bagus');
     expect(classify(r, h, undefined)).toBe('new');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_DIR, listSchemaFiles, loadSchema } from '../../processors/shared/schemas.js';
+import { SCHEMA_DIR, listSchemaFiles, loadSchema } from '../../platform/serde/schemas.js';
 import { generate } from '../../scripts/gen-types.js';
 import type { Review, ScoredReview } from '../../schemas/types.generated.js';
 

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AvroSerde } from '../../processors/shared/serde.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
 
 let requests = 0;
 const server = createServer((req, res) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, TOPIC_KEYS, allTopics, topicNames, valueSubject } from '../../processors/shared/topics.js';
-import { listSchemaFiles } from '../../processors/shared/schemas.js';
+import { CATALOGUE, TOPIC_KEYS, allTopics, topicNames, valueSubject } from '../../platform/kafka/topics.js';
+import { listSchemaFiles } from '../../platform/serde/schemas.js';
 
 describe('topic catalogue', () => {
   it('prefixes every topic name', () => {

@@ -1,9 +1,9 @@
 // Every processor declares its topology; the declarations must name real topics and tables, and
 // together they show which topics nothing in Ulasan consumes (on purpose).
 import { describe, expect, it } from 'vitest';
-import { PROCESSORS, topologyTable } from '../../processors/runner.js';
-import { MIGRATED_TABLES } from '../../processors/shared/clickhouse/migrations.js';
-import { TOPIC_KEYS } from '../../processors/shared/topics.js';
+import { PROCESSORS, topologyTable } from '../../app/runner.js';
+import { MIGRATED_TABLES } from '../../processors/kit/migrations.js';
+import { TOPIC_KEYS } from '../../platform/kafka/topics.js';
 
 const all = Object.values(PROCESSORS);
 

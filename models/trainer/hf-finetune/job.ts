@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isUlasanError } from '../../../processors/shared/errors.js';
+import { isUlasanError } from '../../../platform/errors.js';
 import { measurePackage } from './measure.js';
 import { trainPython } from './python.js';
 

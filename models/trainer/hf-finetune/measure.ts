@@ -4,7 +4,7 @@
 // the PyTorch logits finetune.py recorded. The metrics go into the package's ulasan.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UlasanError } from '../../../processors/shared/errors.js';
+import { UlasanError } from '../../../platform/errors.js';
 import { InferenceEngine } from '../../core/engine.js';
 import { evaluateRows, readEvaluationFile, type EvaluationReport } from '../evaluate.js';
 

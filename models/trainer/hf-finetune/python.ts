@@ -1,7 +1,7 @@
 // Where the fine-tune job's Python lives: the bootstrap's training environment (scripts/bootstrap.sh
 // installs models/trainer/hf-finetune/requirements.txt into it), unless ULASAN_HF_PYTHON names another.
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../../processors/shared/config.js';
+import { PROJECT_ROOT } from '../../../platform/config.js';
 
 export const TRAIN_PYTHON = path.join(PROJECT_ROOT, '.venv-train', 'bin', 'python');
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { adminPlugin, type AdminOptions } from '../../../gateway/plugins/admin.js';
 import { AddressBudget } from '../../../gateway/plugins/audit.js';
-import { UlasanError } from '../../../processors/shared/errors.js';
+import { UlasanError } from '../../../platform/errors.js';
 import { as, call, fakes, pluginApp } from './harness.js';
 
 // A data root of its own (the launcher's manifest directory in production), a manifest inside it,

@@ -1,7 +1,7 @@
 // The ops route group on its own (gateway root + opsPlugin), with inject().
 import { describe, expect, it } from 'vitest';
 import { opsPlugin } from '../../../gateway/plugins/ops.js';
-import { UlasanError } from '../../../processors/shared/errors.js';
+import { UlasanError } from '../../../platform/errors.js';
 import { call, fakes, pluginApp } from './harness.js';
 
 describe('ops routes', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import emojiRegex from 'emoji-regex';
 import { describe, expect, it } from 'vitest';
 import { computeFeatures, modelInputText } from '../../../models/features/features.js';
-import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { readLabelledFile } from '../../../platform/datasets.js';
 import { DATA } from './fixtures.js';
 import { referenceCleanText, referenceFeatures } from './features-reference.js';
 

@@ -1,7 +1,7 @@
 // Paths of the real Hugging Face fixtures in ../shared (never copied into the repo).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../../processors/shared/config.js';
+import { PROJECT_ROOT } from '../../../platform/config.js';
 
 export const FIXTURES = path.resolve(
   process.env.ULASAN_FIXTURES_DIR ?? path.join(PROJECT_ROOT, '..', 'shared', 'fixtures'),

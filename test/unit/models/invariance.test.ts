@@ -1,7 +1,7 @@
 // Name invariance: the measurement (pure), the name masker and the counterfactual copies.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { readLabelledFile } from '../../../platform/datasets.js';
 import { modelInputText } from '../../../models/features/features.js';
 import {
   AppNameCache,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TextTokenizer } from '../../../models/core/tokenizer.js';
 import { modelInputText } from '../../../models/features/features.js';
-import { readLabelledFile } from '../../../processors/shared/datasets.js';
+import { readLabelledFile } from '../../../platform/datasets.js';
 import { BERT_TINY, DATA, VOCAB, XLMR_TINY } from './fixtures.js';
 
 describe('tokenizer parity with reference ids', () => {

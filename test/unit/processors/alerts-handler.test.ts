@@ -23,7 +23,7 @@ import {
   reasonOf,
 } from '../../../processors/alerts/reason.js';
 import { betaBinomialUpperTail, finding, shareTest } from '../../../processors/alerts/stats.js';
-import { ConfigError } from '../../../processors/shared/errors.js';
+import { ConfigError } from '../../../platform/errors.js';
 import { Watermark } from '../../../processors/alerts/watermark.js';
 import { scored } from '../../alerts-sim.js';
 

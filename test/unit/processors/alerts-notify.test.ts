@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Notifier, signature, signedChannel, slackChannel, type Channel } from '../../../processors/alerts/notify.js';
 import type { Alert } from '../../../schemas/types.generated.js';
 import { waitFor } from '../../helpers.js';
-import { Scheduler } from '../../../processors/shared/scheduler.js';
+import { Scheduler } from '../../../platform/scheduler.js';
 
 const SECRET = 'a-test-secret-of-enough-length';
 

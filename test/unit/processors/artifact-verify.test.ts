@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageHash } from '../../../models/core/package.js';
-import { ModelHolder } from '../../../processors/shared/model-holder.js';
-import { createLogger } from '../../../processors/shared/logger.js';
+import { ModelHolder } from '../../../models/serving/model-holder.js';
+import { createLogger } from '../../../platform/logger.js';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../../scripts/model-build.js';
 

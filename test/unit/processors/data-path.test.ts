@@ -1,4 +1,4 @@
-// The retrain data allow-list (processors/shared/data-path.ts) and the launcher's use of it
+// The retrain data allow-list (platform/data-path.ts) and the launcher's use of it
 // (processors/training-launcher/data-path.ts), on real files in temp directories: traversal,
 // absolute paths, symbolic links, and failure reasons that carry no byte of the file.
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest } from '../../../models/trainer/manifest.js';
-import { allowedDataPath, retrainDataRoots } from '../../../processors/shared/data-path.js';
-import { parseCsv, parseJsonl } from '../../../processors/shared/datasets.js';
-import { UlasanError } from '../../../processors/shared/errors.js';
+import { allowedDataPath, retrainDataRoots } from '../../../platform/data-path.js';
+import { parseCsv, parseJsonl } from '../../../platform/datasets.js';
+import { UlasanError } from '../../../platform/errors.js';
 import { readRunManifest } from '../../../processors/training-launcher/data-path.js';
-import { PROJECT_ROOT } from '../../../processors/shared/config.js';
+import { PROJECT_ROOT } from '../../../platform/config.js';
 
 const SECRET = 'root:x:0:0:root:/root:/bin/bash';
 const temp = (label: string) => mkdtempSync(path.join(tmpdir(), `ulasan-dp-${label}-`));

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InferenceEngine } from '../../../models/core/engine.js';
 import { computeFeatures } from '../../../models/features/features.js';
 import { rng } from '../../../models/trainer/fasttext.js';
-import { readLabelledFile, type LabelledRow } from '../../../processors/shared/datasets.js';
+import { readLabelledFile, type LabelledRow } from '../../../platform/datasets.js';
 import {
   buildReference,
   detect,

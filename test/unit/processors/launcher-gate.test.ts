@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../../models/trainer/fasttext.js';
 import { evaluate } from '../../../models/trainer/metrics.js';
-import { ConfigError } from '../../../processors/shared/errors.js';
-import { RegistryState } from '../../../processors/shared/registry/state.js';
+import { ConfigError } from '../../../platform/errors.js';
+import { RegistryState } from '../../../platform/registry/state.js';
 import { parseLauncherConfig } from '../../../processors/training-launcher/config.js';
 import {
   decidePromotion,

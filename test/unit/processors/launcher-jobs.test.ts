@@ -2,7 +2,7 @@
 // built-in compact trainer), and what it hands the hf-finetune job.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../processors/shared/errors.js';
+import { ConfigError } from '../../../platform/errors.js';
 import { parseLauncherConfig } from '../../../processors/training-launcher/config.js';
 import { jobCommand, jobLabel, selectJob, type JobFiles } from '../../../processors/training-launcher/job.js';
 

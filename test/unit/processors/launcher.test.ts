@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTeacherRef, manualRetrainRequest } from '../../../processors/shared/retrain.js';
+import { parseTeacherRef, manualRetrainRequest } from '../../../processors/kit/retrain.js';
 import { coalesce, decideDistillGates, retryOf } from '../../../processors/training-launcher/handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { RetrainRequest } from '../../../schemas/types.generated.js';
@@ -143,7 +143,7 @@ describe('run queue', () => {
 
   it('never commits an unreadable request past one still waiting: the skip moves to the waiting request', async () => {
     const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
-    const { Health } = await import('../../../processors/shared/kit.js');
+    const { Health } = await import('../../../processors/kit/kit.js');
     const commits: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -170,7 +170,7 @@ describe('run queue', () => {
 
   it('commits a skip at once when nothing waits', async () => {
     const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
-    const { Health } = await import('../../../processors/shared/kit.js');
+    const { Health } = await import('../../../processors/kit/kit.js');
     const commits: string[] = [];
     const queue = new RunQueue(async () => undefined, new Health(), log);
     await queue.skip(async () => void commits.push('offset-9'));
@@ -179,7 +179,7 @@ describe('run queue', () => {
 
   it('keeps a run whose start failed and retries it, reporting the failure to health', async () => {
     const { RunQueue } = await import('../../../processors/training-launcher/queue.js');
-    const { Health } = await import('../../../processors/shared/kit.js');
+    const { Health } = await import('../../../processors/kit/kit.js');
     const health = new Health(0);
     let attempts = 0;
     const queue = new RunQueue(

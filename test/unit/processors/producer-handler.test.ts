@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { rowToReview } from '../../../processors/producer/handler.js';
 import { reviewsFromFile } from '../../../processors/producer/main.js';
 import { reviewRow } from '../../../processors/review-store/handler.js';
-import { APP_VERSION_MAX_CHARS, boundAppVersion } from '../../../processors/shared/app-version.js';
-import { parseCsv } from '../../../processors/shared/datasets.js';
+import { APP_VERSION_MAX_CHARS, boundAppVersion } from '../../../processors/kit/app-version.js';
+import { parseCsv } from '../../../platform/datasets.js';
 import { freshDir } from '../../helpers.js';
 
 const opts = { appId: 'app', source: 'play', startMs: 1000, spacingMs: 10, now: 5000 };

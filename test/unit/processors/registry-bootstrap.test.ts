@@ -2,8 +2,8 @@
 // with any version of the model) changes nothing.
 import { describe, expect, it } from 'vitest';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
-import { BOOTSTRAP_REASON, registerFirstVersion } from '../../../processors/shared/registry/bootstrap.js';
-import type { ModelRegistry } from '../../../processors/shared/registry/registry.js';
+import { BOOTSTRAP_REASON, registerFirstVersion } from '../../../platform/registry/bootstrap.js';
+import type { ModelRegistry } from '../../../platform/registry/registry.js';
 
 function fakeRegistry(existing: ModelVersionEvent[] = []) {
   const events = [...existing];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryState } from '../../../processors/shared/registry/state.js';
+import { RegistryState } from '../../../platform/registry/state.js';
 import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
 
 const ev = (version: number, stage: ModelStage, timestamp: number): ModelVersionEvent => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, Scheduler } from '../../../processors/shared/scheduler.js';
+import { ManualClock, Scheduler } from '../../../platform/scheduler.js';
 
 /** A health double that records what the scheduler reported, in order. */
 function recordingHealth() {

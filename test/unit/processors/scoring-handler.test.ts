@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
-import { predictSliced } from '../../../processors/shared/predict.js';
-import { chunkBySize } from '../../../processors/shared/kafka.js';
-import { sentimentProbs, topSentiment } from '../../../processors/shared/sentiment.js';
-import { toDateTime64 } from '../../../processors/shared/time.js';
+import { predictSliced } from '../../../models/serving/predict.js';
+import { chunkBySize } from '../../../platform/kafka/kafka.js';
+import { sentimentProbs, topSentiment } from '../../../models/serving/sentiment.js';
+import { toDateTime64 } from '../../../platform/time.js';
 import { computeFeatures } from '../../../models/features/features.js';
 import { defaultTagger } from '../../../models/topics/tagger.js';
 import type { Prediction } from '../../../models/core/engine.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScrapeCursor } from '../../../schemas/types.generated.js';
-import { parseConfig } from '../../../processors/shared/config.js';
+import { parseConfig } from '../../../platform/config.js';
 import { parseAppList, SCRAPER_REQUIRED_IN_PRODUCTION, scraperShape } from '../../../processors/scraper/config.js';
 import { fromAppStore } from '../../../processors/scraper/app-store.js';
 import { fromGooglePlay } from '../../../processors/scraper/google-play.js';

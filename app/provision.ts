@@ -5,13 +5,13 @@
 // It also sets the schema registry's global compatibility to BACKWARD as the admin (the registry
 // guard refuses that to every other identity); processors register their schemas under it.
 import { parseArgs } from 'node:util';
-import { parseConfig, processSasl } from './shared/config.js';
-import { identityOf, readKafkaIdentities } from './shared/context.js';
-import { isUlasanError } from './shared/errors.js';
-import { applyAcls, type Grant } from './shared/kafka-acls.js';
-import { createKafka, type KafkaClient } from './shared/kafka.js';
-import { setGlobalCompatibility } from './shared/serde.js';
-import { allTopics, topicNames } from './shared/topics.js';
+import { parseConfig, processSasl } from '../platform/config.js';
+import { identityOf, readKafkaIdentities } from '../processors/kit/context.js';
+import { isUlasanError } from '../platform/errors.js';
+import { applyAcls, type Grant } from '../platform/kafka/acls.js';
+import { createKafka, type KafkaClient } from '../platform/kafka/kafka.js';
+import { setGlobalCompatibility } from '../platform/serde/serde.js';
+import { allTopics, topicNames } from '../platform/kafka/topics.js';
 import { PROCESSORS } from './runner.js';
 
 /**

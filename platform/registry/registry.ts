@@ -6,13 +6,13 @@ import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageHash } from '../hash.js';
-import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
+import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
 import { UlasanError } from '../errors.js';
-import type { KafkaClient } from '../kafka.js';
-import type { AvroSerde } from '../serde.js';
-import type { TopicNames } from '../topics.js';
+import type { KafkaClient } from '../kafka/kafka.js';
+import type { AvroSerde } from '../serde/serde.js';
+import type { TopicNames } from '../kafka/topics.js';
 import { RegistryState } from './state.js';
-import { readToEnd } from '../read-to-end.js';
+import { readToEnd } from '../kafka/read-to-end.js';
 
 export { readToEnd };
 

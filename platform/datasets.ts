@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UlasanError } from './errors.js';
-import type { Sentiment } from '../../schemas/types.generated.js';
+import type { Sentiment } from '../schemas/types.generated.js';
 
 export interface LabelledRow {
   index: number;

@@ -1,8 +1,8 @@
 // Versioned, idempotent DDL. Every statement is IF NOT EXISTS, so a migration is safe to re-run even
 // if its bookkeeping row was lost; applied ids are recorded in schema_migrations.
 // Written for current ClickHouse (chdb 26.x in CI; the compose file pins a current server).
-import { UlasanError } from '../errors.js';
-import type { ClickHouseStore } from './store.js';
+import { UlasanError } from '../../platform/errors.js';
+import type { ClickHouseStore } from '../../platform/clickhouse/store.js';
 
 export interface Migration {
   id: number;

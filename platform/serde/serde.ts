@@ -3,9 +3,9 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { guardAvro } from './avro-guard.js';
-import { SerdeError } from './errors.js';
+import { SerdeError } from '../errors.js';
 import { loadSchema } from './schemas.js';
-import { valueSubject, type TopicSpec } from './topics.js';
+import { valueSubject, type TopicSpec } from '../kafka/topics.js';
 import type { SchemaName } from '../../schemas/types.generated.js';
 
 /** Confluent wire format: magic byte 0, then a 4-byte big-endian schema id. */

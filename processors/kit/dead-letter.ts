@@ -5,7 +5,7 @@
 // are kept so the original can still be identified.
 import { createHash } from 'node:crypto';
 import type { DeadLetter } from '../../schemas/types.generated.js';
-import type { IHeaders } from './kafka.js';
+import type { IHeaders } from '../../platform/kafka/kafka.js';
 
 export interface Origin {
   topic: string;

@@ -2,20 +2,20 @@
 // Context and never construct clients themselves, so the runner can host any subset in one process
 // (required with embedded chdb, which one process owns).
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors.js';
-import { createKafka } from './kafka.js';
-import { createLogger } from './logger.js';
-import { createRegistry } from './metrics.js';
-import { AvroSerde } from './serde.js';
-import { openStore } from './clickhouse/open.js';
-import { migrate } from './clickhouse/migrations.js';
-import { allTopics, topicNames } from './topics.js';
-import { processSasl, type BaseConfig } from './config.js';
-import { Scheduler } from './scheduler.js';
-import { identityOf, type Context } from './host.js';
+import { ConfigError } from '../../platform/errors.js';
+import { createKafka } from '../../platform/kafka/kafka.js';
+import { createLogger } from '../../platform/logger.js';
+import { createRegistry } from '../../platform/metrics.js';
+import { AvroSerde } from '../../platform/serde/serde.js';
+import { openStore } from '../../platform/clickhouse/open.js';
+import { migrate } from './migrations.js';
+import { allTopics, topicNames } from '../../platform/kafka/topics.js';
+import { processSasl, type BaseConfig } from '../../platform/config.js';
+import { Scheduler } from '../../platform/scheduler.js';
+import { identityOf, type Context } from '../../platform/host.js';
 
-export type { Context, Processor, ProcessorHandle } from './host.js';
-export { identityOf } from './host.js';
+export type { Context, Processor, ProcessorHandle } from '../../platform/host.js';
+export { identityOf } from '../../platform/host.js';
 
 export type KafkaIdentities = Record<string, { username: string; password: string }>;
 

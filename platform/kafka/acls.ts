@@ -13,7 +13,7 @@ import {
   type Admin,
   type ResourcePattern,
 } from './kafka.js';
-import type { Topology } from './host.js';
+import type { Topology } from '../host.js';
 import type { TopicNames } from './topics.js';
 
 export interface Grant {

@@ -3,7 +3,7 @@
 // and notifications, and shows on the status page timeline like any other run.
 import { randomUUID } from 'node:crypto';
 import type { ModelStage, RetrainRequest } from '../../schemas/types.generated.js';
-import { UlasanError } from './errors.js';
+import { UlasanError } from '../../platform/errors.js';
 
 /**
  * A registry version to distil from: `<model>@<version>`, `<model>@production|staging`, or `<model>`

@@ -1,6 +1,6 @@
 // A model's label probabilities as the three product sentiments. Shared by the scorers, replay and
 // the gateway so they agree on what a prediction means.
-import type { Prediction } from '../../models/core/engine.js';
+import type { Prediction } from '../core/engine.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 
 /** Probability per sentiment (labels the model does not map count as 0). */

@@ -27,7 +27,7 @@ import kafkajs, {
 // off the default export (vitest's transform would hide this; tsx and node do not).
 export const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 export type { AclEntry, AclOperation, AclResource, ResourcePattern };
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import type { TopicSpec } from './topics.js';
 
 export type {

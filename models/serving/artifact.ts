@@ -4,9 +4,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageHash } from '../../models/core/package.js';
+import { packageHash } from '../core/package.js';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
-import { ArtifactError } from './errors.js';
+import { ArtifactError } from '../../platform/errors.js';
 
 export type RefusalReason = 'not-a-file-uri' | 'missing' | 'outside-store' | 'hash-mismatch';
 

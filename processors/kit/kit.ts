@@ -8,8 +8,8 @@
 // - `consume`: a consumer bound to its topics, with crash tracking and graceful stop.
 import type { Counter } from 'prom-client';
 import { deadLetter, type Origin } from './dead-letter.js';
-import { SerdeError, UlasanError } from './errors.js';
-import type { Context } from './host.js';
+import { SerdeError, UlasanError } from '../../platform/errors.js';
+import type { Context } from '../../platform/host.js';
 import {
   chunkBySize,
   SEND_CHUNK_BYTES,
@@ -17,15 +17,15 @@ import {
   type ConsumerRunConfig,
   type Message,
   type Producer,
-} from './kafka.js';
-import type { Logger } from './logger.js';
-import { counter } from './metrics.js';
-import type { TopicKey, TopicValues } from './topics.js';
-import { isRetriable, waitOutOutage, type WaitOptions } from './outage.js';
-import { Health } from './host.js';
+} from '../../platform/kafka/kafka.js';
+import type { Logger } from '../../platform/logger.js';
+import { counter } from '../../platform/metrics.js';
+import type { TopicKey, TopicValues } from '../../platform/kafka/topics.js';
+import { isRetriable, waitOutOutage, type WaitOptions } from '../../platform/outage.js';
+import { Health } from '../../platform/host.js';
 
-export type { CommitPolicy, Topology } from './host.js';
-export { Health } from './host.js';
+export type { CommitPolicy, Topology } from '../../platform/host.js';
+export { Health } from '../../platform/host.js';
 
 /** Decodes a record of one of the processor's inputs as that topic's type. */
 export async function decodeFrom<K extends TopicKey>(

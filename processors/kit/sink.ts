@@ -6,10 +6,10 @@
 // (registry, ClickHouse, Kafka) are waited out in place, so nothing is committed past unwritten
 // rows and no valid record is dead-lettered because a dependency was down.
 import type { Context } from './context.js';
-import type { EachBatchPayload, Message } from './kafka.js';
+import type { EachBatchPayload, Message } from '../../platform/kafka/kafka.js';
 import { consume, DeadLetters, Health, outageWaiter, recordFailure, type Topology } from './kit.js';
-import type { TopicKey } from './topics.js';
-import type { Logger } from './logger.js';
+import type { TopicKey } from '../../platform/kafka/topics.js';
+import type { Logger } from '../../platform/logger.js';
 
 export interface SinkRoute {
   input: TopicKey;

@@ -1,6 +1,6 @@
 // The model registry's state, rebuilt from ModelVersionEvents (the compacted registry topic keeps
 // the newest event per name/version/stage). Pure: no I/O.
-import type { ModelStage, ModelVersionEvent } from '../../../schemas/types.generated.js';
+import type { ModelStage, ModelVersionEvent } from '../../schemas/types.generated.js';
 
 export class RegistryState {
   private readonly events: ModelVersionEvent[] = [];

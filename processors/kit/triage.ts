@@ -2,10 +2,10 @@
 // processor on the reviews topic, so they agree on what a bad record is.
 import type { Review } from '../../schemas/types.generated.js';
 import { deadLetter } from './dead-letter.js';
-import { SerdeError } from './errors.js';
-import type { KafkaMessage, Message } from './kafka.js';
+import { SerdeError } from '../../platform/errors.js';
+import type { KafkaMessage, Message } from '../../platform/kafka/kafka.js';
 import { REJECT_CODES, validateReview, type RejectCode, type ValidationLimits } from './review.js';
-import type { AvroSerde } from './serde.js';
+import type { AvroSerde } from '../../platform/serde/serde.js';
 import { classify, textHash, type KnownReview, type KnownReviews } from './review-identity.js';
 
 export interface Triaged {

@@ -2,7 +2,7 @@
 // (or ULASAN_PROCESSORS=a,b). One process is what embedded chdb requires; with a ClickHouse server
 // each processor can equally run in its own process.
 import { parseArgs } from 'node:util';
-import { parseConfig, z } from './shared/config.js';
+import { parseConfig, z } from '../platform/config.js';
 import {
   createContext,
   processorContext,
@@ -10,22 +10,22 @@ import {
   type Context,
   type Processor,
   type ProcessorHandle,
-} from './shared/context.js';
-import { isUlasanError } from './shared/errors.js';
-import { startOpsServer } from './shared/http.js';
-import { Lifecycle } from './shared/lifecycle.js';
-import { createLogger } from './shared/logger.js';
-import { reviewStore } from './review-store/main.js';
-import { scoring } from './scoring/main.js';
-import { registryMirror } from './registry-mirror/main.js';
-import { trainingLauncher } from './training-launcher/main.js';
-import { drift } from './drift/main.js';
-import { feedbackStore } from './feedback-store/main.js';
-import { retrainTrigger } from './retrain-trigger/main.js';
+} from '../processors/kit/context.js';
+import { isUlasanError } from '../platform/errors.js';
+import { startOpsServer } from '../platform/ops-server.js';
+import { Lifecycle } from '../platform/lifecycle.js';
+import { createLogger } from '../platform/logger.js';
+import { reviewStore } from '../processors/review-store/main.js';
+import { scoring } from '../processors/scoring/main.js';
+import { registryMirror } from '../processors/registry-mirror/main.js';
+import { trainingLauncher } from '../processors/training-launcher/main.js';
+import { drift } from '../processors/drift/main.js';
+import { feedbackStore } from '../processors/feedback-store/main.js';
+import { retrainTrigger } from '../processors/retrain-trigger/main.js';
 import { gateway } from '../gateway/main.js';
-import { deadLetterStore } from './dead-letter-store/main.js';
-import { scraper } from './scraper/main.js';
-import { alerts } from './alerts/main.js';
+import { deadLetterStore } from '../processors/dead-letter-store/main.js';
+import { scraper } from '../processors/scraper/main.js';
+import { alerts } from '../processors/alerts/main.js';
 
 export const PROCESSORS: Record<string, Processor> = {
   [reviewStore.name]: reviewStore,

@@ -3,12 +3,12 @@
 // small class only, so every floor above can depend on it without pulling in the clients it names.
 import type { Registry } from 'prom-client';
 import type { BaseConfig } from './config.js';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from './kafka/kafka.js';
 import type { Logger } from './logger.js';
-import type { AvroSerde } from './serde.js';
+import type { AvroSerde } from './serde/serde.js';
 import type { ClickHouseStore } from './clickhouse/store.js';
 import type { PunctuationKind, Scheduler } from './scheduler.js';
-import type { TopicKey, TopicNames } from './topics.js';
+import type { TopicKey, TopicNames } from './kafka/topics.js';
 
 /**
  * When a processor commits its input offsets:

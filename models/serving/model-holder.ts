@@ -4,13 +4,13 @@
 // background and then swapped in with one assignment, so a batch always runs on one engine and no
 // record waits for a load. Rollback is the same path: an older version becomes Production again.
 import { fileURLToPath } from 'node:url';
-import { InferenceEngine, type EngineOptions } from '../../models/core/engine.js';
-import { packageHash } from '../../models/core/package.js';
+import { InferenceEngine, type EngineOptions } from '../core/engine.js';
+import { packageHash } from '../core/package.js';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
 import { refusalReason, verifiedArtifactDir } from './artifact.js';
-import type { Logger } from './logger.js';
-import { counter, type Registry } from './metrics.js';
-import { RegistryState } from './registry/state.js';
+import type { Logger } from '../../platform/logger.js';
+import { counter, type Registry } from '../../platform/metrics.js';
+import { RegistryState } from '../../platform/registry/state.js';
 
 /**
  * The version every prediction of the start-up package records: it is no registry version, so it

@@ -7,9 +7,9 @@
 // A registry outage while decoding is waited out (an event is never skipped for it). An unreadable
 // event is counted and left to the registry mirror, which owns the topic's dead letters.
 import { randomUUID } from 'node:crypto';
-import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
+import type { ModelVersionEvent } from '../../schemas/types.generated.js';
 import type { Context } from '../host.js';
-import type { Consumer } from '../kafka.js';
+import type { Consumer } from '../kafka/kafka.js';
 import { counter } from '../metrics.js';
 import { isRetriable, waitOutOutage } from '../outage.js';
 import { ModelRegistry } from './registry.js';

@@ -1,5 +1,5 @@
 // Inference on a consumer's batch without starving its heartbeat (the scorer and replay).
-import type { InferenceEngine, Prediction } from '../../models/core/engine.js';
+import type { InferenceEngine, Prediction } from '../core/engine.js';
 
 /** A slice of a batch's inference takes about this long at most, then the consumer heartbeats. */
 const BEAT_EVERY_MS = 3000;

@@ -1,7 +1,7 @@
 // The model-serving variables that the scorer and the gateway share: which package or registry model
 // they serve, and how the engine runs it. Each reader spreads this shape into its own.
 import path from 'node:path';
-import { PROJECT_ROOT, z } from './config.js';
+import { PROJECT_ROOT, z } from '../../platform/config.js';
 
 export const modelServingShape = {
   /** Package scored with until the registry names a Production version. */
