@@ -16,11 +16,26 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/**
+ * kafkajs wraps ANY failure during the SASL handshake in a non-retriable
+ * KafkaJSSASLAuthenticationError, keeping only the message: a broker that closes the connection
+ * while it restarts ("Closed connection") or answers late ("... timed out") reads as wrong
+ * credentials (kafkajs issue #1550). Those are transport failures, and waits; a refused
+ * password, signature or nonce is not.
+ */
+const TRANSIENT_SASL = /closed connection|connection (?:error|closed|timeout)|timed out|ECONNRESET|ECONNREFUSED|EPIPE/i;
+
+export function isTransientSaslFailure(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; message?: unknown };
+  return e.name === 'KafkaJSSASLAuthenticationError' && TRANSIENT_SASL.test(String(e.message));
+}
+
 export function isRetriable(err: unknown): boolean {
   if (err instanceof UlasanError) return err.retriable;
   if (!err || typeof err !== 'object') return false;
   const e = err as { retriable?: unknown; code?: unknown; name?: unknown; cause?: unknown };
-  if (e.retriable === true) return true;
+  if (e.retriable === true || isTransientSaslFailure(err)) return true;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   if (e.name === 'TimeoutError' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError')
     return true;

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
 import type { Context } from '../host.js';
 import type { Consumer } from '../kafka/kafka.js';
+import { ConsumerSupervisor } from '../kafka/supervisor.js';
 import { counter } from '../metrics.js';
 import { isRetriable, waitOutOutage } from '../outage.js';
 import { ModelRegistry } from './registry.js';
@@ -29,7 +30,10 @@ export class RegistryFollower {
   private joinedAt = 0;
   private crashed = false;
 
-  /** False once the follower's consumer has crashed for good (its state would go stale). */
+  /**
+   * False while the follower's consumer is down after a crash kafkajs does not restart (its state
+   * would go stale), until the supervisor's rebuild joins again.
+   */
   healthy(): boolean {
     return !this.crashed;
   }
@@ -82,23 +86,29 @@ export class RegistryFollower {
       this.crashed = !e.payload.restart;
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'registry follower crashed');
     });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        try {
-          const decode = () => ctx.serde.decode<ModelVersionEvent>(message.value, ctx.topics.registry);
-          this.apply((await waitOutOutage(decode, { what: 'registry decode', log })).value);
-        } catch (err) {
-          if (isRetriable(err)) throw err;
-          unreadable.inc();
-          log.warn(
-            { err: (err as Error).message, offset: message.offset },
-            'unreadable registry event (the mirror dead-letters it)',
-          );
-        }
-        this.advance(partition, BigInt(message.offset) + 1n);
+    // Supervised: a crash kafkajs gives up on (a SCRAM broker restart) is rebuilt, not left stale.
+    const supervisor = new ConsumerSupervisor(
+      consumer,
+      {
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          try {
+            const decode = () => ctx.serde.decode<ModelVersionEvent>(message.value, ctx.topics.registry);
+            this.apply((await waitOutOutage(decode, { what: 'registry decode', log })).value);
+          } catch (err) {
+            if (isRetriable(err)) throw err;
+            unreadable.inc();
+            log.warn(
+              { err: (err as Error).message, offset: message.offset },
+              'unreadable registry event (the mirror dead-letters it)',
+            );
+          }
+          this.advance(partition, BigInt(message.offset) + 1n);
+        },
       },
-    });
+      { log, hangMs: ctx.config.ULASAN_STALL_MS },
+    );
+    await supervisor.run();
     await this.sync();
   }
 

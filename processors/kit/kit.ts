@@ -5,7 +5,8 @@
 //   in our own plumbing is never blamed on the record (it is rethrown, or waited out);
 // - health from real signals (`Health`): a crashed consumer, or a dependency wait longer than
 //   `stallMs` (a stalled partition, a failing sink), makes /health answer 503;
-// - `consume`: a consumer bound to its topics, with crash tracking and graceful stop.
+// - `consume`: a consumer bound to its topics, with crash tracking, rebuilt when kafkajs gives up on
+//   it (`ConsumerSupervisor`), and graceful stop.
 import type { Counter } from 'prom-client';
 import { deadLetter, type Origin } from './dead-letter.js';
 import { SerdeError, UlasanError } from '../../platform/errors.js';
@@ -22,6 +23,7 @@ import type { Logger } from '../../platform/logger.js';
 import { counter } from '../../platform/metrics.js';
 import type { TopicKey, TopicValues } from '../../platform/kafka/topics.js';
 import { isRetriable, waitOutOutage, type WaitOptions } from '../../platform/outage.js';
+import { ConsumerSupervisor } from '../../platform/kafka/supervisor.js';
 import { Health } from '../../platform/host.js';
 
 export type { CommitPolicy, Topology } from '../../platform/host.js';
@@ -129,10 +131,13 @@ export interface ConsumeOptions {
   beforeRun?: (consumer: Consumer) => void;
 }
 
-/** Connects, subscribes and runs a consumer; a crash is reported to health (kafkajs restarts it). */
+/**
+ * Connects, subscribes and runs a consumer under a ConsumerSupervisor: a crash is reported to health,
+ * and a consumer kafkajs does not restart (a non-retriable crash, such as the SCRAM handshake a
+ * restarting broker cuts off) or that hangs in a restart is rebuilt in place, with backoff.
+ */
 export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer> {
-  // Restart after any crash (kafkajs gives up on non-retriable ones): health reports the crash, and
-  // a processor that stays down silently is worse than one that retries.
+  // kafkajs asks restartOnFailure about retriable crashes only; the supervisor handles the others.
   const retry = { restartOnFailure: async () => true };
   const consumer = ctx.kafka.consumer({ groupId: o.groupId, retry, ...o.consumerConfig });
   await consumer.connect();
@@ -143,6 +148,20 @@ export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer
   });
   consumer.on(consumer.events.GROUP_JOIN, () => o.health.recovered());
   o.beforeRun?.(consumer);
-  await consumer.run(o.run);
+  const rebuilds = counter(ctx.metrics, {
+    name: 'ulasan_consumer_rebuilds_total',
+    help: 'Kafka consumers rebuilt after a crash kafkajs does not restart, or a hung restart, by group',
+    labelNames: ['group'],
+  });
+  const supervisor = new ConsumerSupervisor(consumer, o.run, {
+    log: o.log,
+    // The stall detector's threshold: a consumer down that long is restarted, not only reported.
+    hangMs: ctx.config.ULASAN_STALL_MS,
+    onRebuild: (reason) => {
+      rebuilds.inc({ group: o.groupId });
+      o.health.crash(reason);
+    },
+  });
+  await supervisor.run();
   return consumer;
 }
