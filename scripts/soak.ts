@@ -17,7 +17,7 @@ import { layoutFor, type StackLayout } from '../stack/services.js';
 import { upService } from '../stack/stack.js';
 import { ensureDefaultModel } from './model-build.js';
 import { exited } from './soak/faults.js';
-import { markdownTable, svgChart, type FaultResult, type MinuteRow } from './soak/report.js';
+import { markdownTable, rssGrowth, svgChart, type FaultResult, type MinuteRow } from './soak/report.js';
 import {
   FAULTS,
   kafkaAs,
@@ -161,6 +161,7 @@ async function minuteRow(run: SoakRun, t0: number, points: LagPoint[], notes: st
     errors: p ? Object.values(p.errors).reduce((a, b) => a + b, 0) : 0,
     errorDetail: p?.errors ?? {},
     note: notes.splice(0).join('; '),
+    processStartMinute: p?.startedAtMs ? Math.round(((p.startedAtMs - t0) / 60_000) * 10) / 10 : null,
   } as MinuteRow;
 }
 
@@ -369,10 +370,7 @@ function checks(o: Outcome): Check[] {
   const c = o.counts;
   const lost = c.missing;
   const dupTopic = o.scored.records - o.scored.distinct;
-  const mem = o.rows.filter((r) => r.minute >= WARM_UP_MINUTES && r.rssMb !== null);
-  const base = mem[0]?.rssMb ?? null;
-  const end = mem.at(-1)?.rssMb ?? null;
-  const growth = base && end ? ((end - base) / base) * 100 : null;
+  const rss = rssGrowth(o.rows, WARM_UP_MINUTES);
   const expectedRecords = sent + o.run.hostileSent;
   const dl = c.deadLettersByProcessor;
   const finalLag = o.finalLag.reduce((s, g) => s + g.lag, 0);
@@ -404,9 +402,13 @@ function checks(o: Outcome): Check[] {
       pass: (dl['review-store'] ?? 0) === o.run.hostileSent && (dl.scoring ?? 0) === o.run.hostileSent,
     },
     {
-      name: `RSS growth after minute ${WARM_UP_MINUTES}`,
-      value: growth === null ? 'no samples' : `${growth.toFixed(1)} % (${base!.toFixed(0)} → ${end!.toFixed(0)} MB)`,
-      pass: growth !== null && growth <= 10,
+      name: `RSS growth after minute ${WARM_UP_MINUTES} (one process)`,
+      value:
+        rss === null
+          ? 'no samples'
+          : `${rss.percent.toFixed(1)} % (${rss.baseMb.toFixed(0)} MB at minute ${rss.baseMinute} → ${rss.endMb.toFixed(0)} MB)` +
+            (rss.restartedAtMinute === null ? '' : `, process restarted at minute ${rss.restartedAtMinute}`),
+      pass: rss !== null && rss.percent <= 10,
     },
     ...o.faults.map((f) => ({
       name: `lag recovered after ${f.kind}`,

@@ -11,6 +11,41 @@ export interface MinuteRow {
   lag: Record<string, number>;
   errors: number;
   note: string;
+  /** Minute of the soak at which the sampled process started (negative: before the soak's t0). */
+  processStartMinute?: number | null;
+}
+
+export interface RssGrowth {
+  baseMb: number;
+  endMb: number;
+  percent: number;
+  baseMinute: number;
+  /** Set when the process sampled at the end started after the warm-up (then judged on its own). */
+  restartedAtMinute: number | null;
+}
+
+/**
+ * RSS growth after the warm-up, of ONE process: the one sampled at the end. Samples of a process
+ * that was replaced are left out (comparing two processes' RSS measures no growth), and a process
+ * that started after the warm-up is judged after a warm-up of its own. Null: no samples to judge.
+ */
+export function rssGrowth(
+  rows: Pick<MinuteRow, 'minute' | 'rssMb' | 'processStartMinute'>[],
+  warmUpMinutes: number,
+): RssGrowth | null {
+  const sampled = rows.filter((r) => r.rssMb !== null);
+  const last = sampled.at(-1);
+  if (!last) return null;
+  const start = last.processStartMinute ?? null;
+  const same = start === null ? sampled : sampled.filter((r) => r.processStartMinute === start);
+  const restartedAtMinute = start !== null && start > warmUpMinutes ? start : null;
+  const from = restartedAtMinute === null ? warmUpMinutes : restartedAtMinute + warmUpMinutes;
+  const judged = same.filter((r) => r.minute >= from);
+  const base = judged[0];
+  const end = judged.at(-1);
+  if (!base || !end) return null;
+  const percent = ((end.rssMb! - base.rssMb!) / base.rssMb!) * 100;
+  return { baseMb: base.rssMb!, endMb: end.rssMb!, percent, baseMinute: base.minute, restartedAtMinute };
 }
 
 export interface FaultResult {

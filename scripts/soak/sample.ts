@@ -7,6 +7,8 @@ export interface ProcessSample {
   heapUsedMb: number;
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
+  /** When the sampled process started (unix ms): tells one process's samples from another's. */
+  startedAtMs: number | null;
   /** Counters that count failures: dead letters, outage retries, errors. */
   errors: Record<string, number>;
 }
@@ -45,6 +47,7 @@ export async function sampleProcess(metricsUrl: string): Promise<ProcessSample |
     heapUsedMb: mb('ulasan_nodejs_heap_size_used_bytes'),
     eventLoopP99Ms: (m.get('ulasan_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000,
     eventLoopMaxMs: (m.get('ulasan_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000,
+    startedAtMs: m.has('ulasan_process_start_time_seconds') ? m.get('ulasan_process_start_time_seconds')! * 1000 : null,
     errors,
   };
 }

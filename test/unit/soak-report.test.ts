@@ -1,6 +1,6 @@
 // The soak's pure parts: Prometheus text, the drained-past-backlog rule for lag recovery, the report.
 import { describe, expect, it } from 'vitest';
-import { markdownTable, svgChart } from '../../scripts/soak/report.js';
+import { markdownTable, rssGrowth, svgChart } from '../../scripts/soak/report.js';
 import { drainedPast, parsePrometheus, type GroupLag } from '../../scripts/soak/sample.js';
 
 describe('soak sampling and report', () => {
@@ -48,5 +48,21 @@ describe('soak sampling and report', () => {
     );
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('>kill</text>');
+  });
+
+  it('judges RSS growth on the process sampled at the end, after its own warm-up if it restarted late', () => {
+    const row = (minute: number, rssMb: number | null, processStartMinute: number) => ({
+      minute,
+      rssMb,
+      processStartMinute,
+    });
+    // The planned kill inside the warm-up: the rule as before, from minute 5.
+    const planned = [row(4, 600, 2.4), row(5, 650, 2.4), row(6, null, 2.4), row(30, 700, 2.4)];
+    expect(rssGrowth(planned, 5)).toMatchObject({ baseMb: 650, endMb: 700, baseMinute: 5, restartedAtMinute: null });
+    expect(rssGrowth(planned, 5)!.percent).toBeCloseTo(7.69, 2);
+    // A process replaced at minute 15: the first one's samples are not its growth.
+    const replaced = [row(5, 675, 0), row(14, 610, 0), row(16, 900, 15.1), row(21, 787, 15.1), row(30, 770, 15.1)];
+    expect(rssGrowth(replaced, 5)).toMatchObject({ baseMb: 787, endMb: 770, baseMinute: 21, restartedAtMinute: 15.1 });
+    expect(rssGrowth([row(3, 500, 0)], 5)).toBeNull();
   });
 });
