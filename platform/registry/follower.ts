@@ -106,7 +106,7 @@ export class RegistryFollower {
           this.advance(partition, BigInt(message.offset) + 1n);
         },
       },
-      { log, hangMs: ctx.config.ULASAN_STALL_MS },
+      { log, hangMs: 2 * ctx.config.ULASAN_STALL_MS },
     );
     await supervisor.run();
     await this.sync();

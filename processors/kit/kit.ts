@@ -155,8 +155,9 @@ export async function consume(ctx: Context, o: ConsumeOptions): Promise<Consumer
   });
   const supervisor = new ConsumerSupervisor(consumer, o.run, {
     log: o.log,
-    // The stall detector's threshold: a consumer down that long is restarted, not only reported.
-    hangMs: ctx.config.ULASAN_STALL_MS,
+    // Twice the stall detector's threshold (a rejoin may wait out a dead member's session): a
+    // consumer down that long after a kafkajs restart is rebuilt, not only reported.
+    hangMs: 2 * ctx.config.ULASAN_STALL_MS,
     onRebuild: (reason) => {
       rebuilds.inc({ group: o.groupId });
       o.health.crash(reason);
