@@ -206,7 +206,8 @@ for (const t of chosen) {
   console.log(
     `\n${t.name}: ${N} ${t.input} records, ${Math.round(r.rate)} records/s (bounded by the fill's produce ` +
       `rate when the processor keeps up), ${r.cpu_us_per_record.toFixed(1)} µs CPU/record ` +
-      `(main thread ${r.main_thread_cpu_us_per_record.toFixed(1)}); start-up ${r.startup_seconds.toFixed(1)} s, not counted`,
+      `(main thread ${r.main_thread_cpu_us_per_record.toFixed(1)}); ` +
+      `start-up ${r.startup_seconds.toFixed(1)} s, not counted`,
   );
   console.table(r.stages.map((s) => ({ stage: s.stage, 'cpu µs / record': s.cpu_us })));
 }

@@ -89,7 +89,8 @@ export class ChdbStore implements ClickHouseStore {
   async insertColumns(table: string, columns: ColumnBatch, options: InsertOptions = {}): Promise<void> {
     const n = columnBatchRows(columns);
     if (n === 0) return;
-    const sql = `INSERT INTO ${qualify(this.database, table)}${this.settings(options)} FORMAT JSONColumns\n${JSON.stringify(columns)}`;
+    const into = `INSERT INTO ${qualify(this.database, table)}${this.settings(options)}`;
+    const sql = `${into} FORMAT JSONColumns\n${JSON.stringify(columns)}`;
     await this.run(() => this.session.queryAsync(sql, { format: 'TabSeparated' }), `INSERT INTO ${table} (${n} rows)`);
   }
 
