@@ -205,7 +205,9 @@ const ATTRIBUTION =
 const setting = (k: string, d: string): string => `${k}=${process.env[k] ?? d}`;
 console.log(`\n${N} reviews (real texts), 6 partitions, compact model ${modelDir}`);
 console.log(
-  `scorer: ${setting('SCORING_MAX_BATCH_BYTES', '1048576 (default)')} ${setting('SCORING_INTRA_OP_THREADS', '1 (default)')}; start-up (model, producer, group join) ${startupSecs.toFixed(2)} s, not in the rate`,
+  `scorer: ${setting('SCORING_MAX_BATCH_BYTES', '1048576 (default)')} ` +
+    `${setting('SCORING_INTRA_OP_THREADS', '1 (default)')}; ` +
+    `start-up (model, producer, group join) ${startupSecs.toFixed(2)} s, not in the rate`,
 );
 console.table([
   { stage: 'produce (idempotent, acks=all)', 'reviews/s': Math.round(produceRate) },
@@ -224,7 +226,8 @@ console.log(
   `ratio end-to-end / ceiling (transactional produce only) = ${(e2eRate / ceilingRate).toFixed(2)} (target >= 0.5)`,
 );
 console.log(
-  `ratio end-to-end / raw consume = ${(e2eRate / rawRate).toFixed(2)}; ceiling / raw consume = ${(ceilingRate / rawRate).toFixed(2)} (what the scored topic's writes alone allow)`,
+  `ratio end-to-end / raw consume = ${(e2eRate / rawRate).toFixed(2)}; ` +
+    `ceiling / raw consume = ${(ceilingRate / rawRate).toFixed(2)} (what the scored topic's writes alone allow)`,
 );
 const file = writeResult('scoring', {
   bench: 'bench:scoring',
