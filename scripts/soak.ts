@@ -17,7 +17,7 @@ import { layoutFor, type StackLayout } from '../stack/services.js';
 import { upService } from '../stack/stack.js';
 import { ensureDefaultModel } from './model-build.js';
 import { exited } from './soak/faults.js';
-import { markdownTable, rssGrowth, svgChart, type FaultResult, type MinuteRow } from './soak/report.js';
+import { markdownTable, rssGrowth, rssText, svgChart, type FaultResult, type MinuteRow } from './soak/report.js';
 import {
   FAULTS,
   kafkaAs,
@@ -405,11 +405,7 @@ function checks(o: Outcome): Check[] {
     },
     {
       name: `RSS growth after minute ${WARM_UP_MINUTES} (one process)`,
-      value:
-        rss === null
-          ? 'no samples'
-          : `${rss.percent.toFixed(1)} % (${rss.baseMb.toFixed(0)} MB at minute ${rss.baseMinute} → ${rss.endMb.toFixed(0)} MB)` +
-            (rss.restartedAtMinute === null ? '' : `, process restarted at minute ${rss.restartedAtMinute}`),
+      value: rssText(rss),
       pass: rss !== null && rss.percent <= 10,
     },
     ...o.faults.map((f) => ({

@@ -48,6 +48,14 @@ export function rssGrowth(
   return { baseMb: base.rssMb!, endMb: end.rssMb!, percent, baseMinute: base.minute, restartedAtMinute };
 }
 
+/** The verdict's value cell for the RSS rule. */
+export function rssText(r: RssGrowth | null): string {
+  if (r === null) return 'no samples';
+  const mb = (n: number): string => `${n.toFixed(0)} MB`;
+  const growth = `${r.percent.toFixed(1)} % (${mb(r.baseMb)} at minute ${r.baseMinute} → ${mb(r.endMb)})`;
+  return r.restartedAtMinute === null ? growth : `${growth}, process restarted at minute ${r.restartedAtMinute}`;
+}
+
 export interface FaultResult {
   kind: string;
   atMinute: number;
