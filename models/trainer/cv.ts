@@ -88,10 +88,27 @@ async function foldInvariance(
 
 export async function crossValidate(m: Manifest, dataDir: string, opts: CvOptions) {
   const { folds, seed, log } = opts;
+  const setup = cvSetup(m, dataDir);
+  const r = rng(seed);
+  const fold = setup.data.rows.map(() => Math.floor(r() * folds));
+  const result: FoldResult = { oof: new Array(setup.data.rows.length), evaluation: {}, invariance: [] };
+  for (let k = 0; k < folds; k++) {
+    if (opts.onlyFolds && !opts.onlyFolds.includes(k)) continue;
+    const bestEpoch = await runFold(setup, fold, k, result, opts.invarianceNames);
+    log(`fold ${k + 1}/${folds} done (best epoch ${bestEpoch})`);
+  }
+  return { data: setup.data, labels: setup.labels, fold, result };
+}
+
+/** What every fold shares: the assembled rows encoded once, the options and the held-out sets. */
+type CvSetup = ReturnType<typeof cvSetup>;
+
+function cvSetup(m: Manifest, dataDir: string) {
   const data = assemble(m, dataDir);
   const masking = manifestNameMasking(m, dataDir);
   const starSources = new Set(m.sources.filter((s) => s.label_from === 'stars').map((s) => s.name));
-  const tokenizer = new TextTokenizer(bertTokenizerJson(readVocabTxt(process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB)), 128);
+  const vocab = readVocabTxt(process.env.ULASAN_VOCAB ?? DEFAULT_VOCAB);
+  const tokenizer = new TextTokenizer(bertTokenizerJson(vocab), 128);
   const o = {
     ...DEFAULT_TRAIN_OPTIONS,
     ...manifestModelOptions(m),
@@ -101,8 +118,6 @@ export async function crossValidate(m: Manifest, dataDir: string, opts: CvOption
   const encodeText = (t: string): number[] => tokenizer.encode(maskedModelText(t, masking?.masker ?? null));
   const ids = data.rows.map((r) => encodeText(r.text));
   const labels = data.rows.map((r) => LABELS.indexOf(r.label));
-  const r = rng(seed);
-  const fold = data.rows.map(() => Math.floor(r() * folds));
   const evalSets = readEvaluationSets(m, dataDir).map((s) => ({
     name: s.name,
     rows: s.rows,
@@ -112,43 +127,48 @@ export async function crossValidate(m: Manifest, dataDir: string, opts: CvOption
       spec,
     ),
   }));
-  const result: FoldResult = { oof: new Array(data.rows.length), evaluation: {}, invariance: [] };
-  for (let k = 0; k < folds; k++) {
-    if (opts.onlyFolds && !opts.onlyFolds.includes(k)) continue;
-    const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
-    const items = idx.map((i) => ({ i, label: labels[i]! }));
-    const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
-    const pick = (xs: { i: number }[], copies: { i: number; text: string }[] = []): EncodedSet =>
-      encodeSet(
-        [...xs.map((x) => ids[x.i]!), ...copies.map((c) => encodeText(c.text))],
-        [...xs, ...copies].map((x) => labels[x.i]!),
-        spec,
-        [...xs, ...copies].map((x) => data.rows[x.i]!.weight),
-      );
-    // As the build does: name copies of the training rows only (pipeline.ts trainMembers).
-    const copies = counterfactualCopies(
-      train.map((x) => ({ i: x.i, text: data.rows[x.i]!.text })),
-      masking?.names ?? [],
-      m.name_masking?.augment ?? 0,
-      o.seed + 11,
+  const names = masking?.names ?? [];
+  const augment = m.name_masking?.augment ?? 0;
+  return { data, starSources, o, spec, encodeText, ids, labels, evalSets, names, augment };
+}
+
+/** Trains fold k on the other folds and records its out-of-fold predictions and scores; its best epoch. */
+async function runFold(
+  s: CvSetup,
+  fold: number[],
+  k: number,
+  result: FoldResult,
+  invarianceNames: readonly string[] | undefined,
+): Promise<number> {
+  const { data, o, spec, ids, labels } = s;
+  const idx = data.rows.map((_, i) => i).filter((i) => fold[i] !== k);
+  const items = idx.map((i) => ({ i, label: labels[i]! }));
+  const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
+  const pick = (xs: { i: number }[], copies: { i: number; text: string }[] = []): EncodedSet =>
+    encodeSet(
+      [...xs.map((x) => ids[x.i]!), ...copies.map((c) => s.encodeText(c.text))],
+      [...xs, ...copies].map((x) => labels[x.i]!),
+      spec,
+      [...xs, ...copies].map((x) => data.rows[x.i]!.weight),
     );
-    const res = trainCompact(pick(train, copies), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
-    data.rows.forEach((_, i) => {
-      if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
-    });
-    for (const s of evalSets) {
-      const probs = s.enc.rows.map((row) => shift(predictProba(res.params, row), o.offsets));
-      (result.evaluation[s.name] ??= []).push(evaluate(LABELS, s.enc.labels, probs).macro_f1);
-    }
-    if (opts.invarianceNames?.length) {
-      const own = data.rows.filter((r, i) => fold[i] === k && starSources.has(r.source));
-      (result.invariance ??= []).push(
-        await foldInvariance(res.params, encodeText, spec, o.offsets, own, opts.invarianceNames),
-      );
-    }
-    log(`fold ${k + 1}/${folds} done (best epoch ${res.bestEpoch})`);
+  // As the build does: name copies of the training rows only (pipeline.ts trainMembers).
+  const trainTexts = train.map((x) => ({ i: x.i, text: data.rows[x.i]!.text }));
+  const copies = counterfactualCopies(trainTexts, s.names, s.augment, o.seed + 11);
+  const res = trainCompact(pick(train, copies), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
+  data.rows.forEach((_, i) => {
+    if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
+  });
+  for (const set of s.evalSets) {
+    const probs = set.enc.rows.map((row) => shift(predictProba(res.params, row), o.offsets));
+    (result.evaluation[set.name] ??= []).push(evaluate(LABELS, set.enc.labels, probs).macro_f1);
   }
-  return { data, labels, fold, result };
+  if (invarianceNames?.length) {
+    const own = data.rows.filter((r, i) => fold[i] === k && s.starSources.has(r.source));
+    (result.invariance ??= []).push(
+      await foldInvariance(res.params, s.encodeText, spec, o.offsets, own, invarianceNames),
+    );
+  }
+  return res.bestEpoch;
 }
 
 /** Per-source metrics of out-of-fold predictions with the given offsets: per fold, then mean +- sd. */
@@ -241,7 +261,7 @@ function bestOffsets(cv: Cv, sources: string[], starSources: string[]): number[]
   return best.o;
 }
 
-async function main(): Promise<void> {
+function cliArgs() {
   const { values } = parseArgs({
     options: {
       manifest: { type: 'string' },
@@ -254,6 +274,11 @@ async function main(): Promise<void> {
   const manifestFile = path.resolve(
     values.manifest ?? path.join(import.meta.dirname, '..', 'manifests', 'default.json'),
   );
+  return { values, manifestFile };
+}
+
+async function main(): Promise<void> {
+  const { values, manifestFile } = cliArgs();
   const m = readManifest(manifestFile);
   const folds = Number(values.folds);
   const dataDir = parseConfig({}).ULASAN_DATA_DIR;
@@ -263,15 +288,22 @@ async function main(): Promise<void> {
     invarianceNames: values.invariance ? REPORT_NAMES : undefined,
     log: (s) => console.error(s),
   });
+  const report = cvReport(cv, m, { manifestFile, folds, dataDir });
+  printReport(report, folds);
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+}
+
+function cvReport(cv: Cv, m: Manifest, at: { manifestFile: string; folds: number; dataDir: string }) {
+  const { folds } = at;
   const labelledSources = m.sources.filter((s) => s.path).map((s) => s.name);
   const offsets = m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
-  const report = {
-    manifest: manifestFile,
+  return {
+    manifest: at.manifestFile,
     folds,
     offsets_used: offsets,
     per_source: perSource(cv, folds, offsets),
     per_source_without_offsets: perSource(cv, folds, [0, 0, 0]),
-    star_sources_every_row: everyRow(cv, m, dataDir, offsets),
+    star_sources_every_row: everyRow(cv, m, at.dataDir, offsets),
     best_offsets_out_of_fold: bestOffsets(
       cv,
       labelledSources,
@@ -282,25 +314,30 @@ async function main(): Promise<void> {
       Object.entries(cv.result.evaluation).map(([k, v]) => [k, { macro_f1: meanSd(v) }]),
     ),
   };
+}
+
+const plusMinus = (v: { mean: number; sd: number }): string => `${v.mean.toFixed(4)} +- ${v.sd.toFixed(4)}`;
+
+function printReport(report: ReturnType<typeof cvReport>, folds: number): void {
   for (const [source, r] of Object.entries(report.per_source)) {
     console.log(
-      `${source.padEnd(18)} rows ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)}  accuracy ${r.accuracy.mean.toFixed(4)} +- ${r.accuracy.sd.toFixed(4)}`,
+      `${source.padEnd(18)} rows ${String(r.rows).padStart(6)}  ` +
+        `macro-F1 ${plusMinus(r.macro_f1)}  accuracy ${plusMinus(r.accuracy)}`,
     );
   }
   for (const [source, r] of Object.entries(report.star_sources_every_row))
     console.log(
-      `${source.padEnd(18)} every row ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.toFixed(4)}  accuracy ${r.accuracy.toFixed(4)} (duplicates counted, as a sample of reviews is)`,
+      `${source.padEnd(18)} every row ${String(r.rows).padStart(6)}  macro-F1 ${r.macro_f1.toFixed(4)}  ` +
+        `accuracy ${r.accuracy.toFixed(4)} (duplicates counted, as a sample of reviews is)`,
     );
   for (const [set, r] of Object.entries(report.evaluation_sets))
-    console.log(
-      `${set.padEnd(18)} (held out) macro-F1 ${r.macro_f1.mean.toFixed(4)} +- ${r.macro_f1.sd.toFixed(4)} over the ${folds} fold models`,
-    );
+    console.log(`${set.padEnd(18)} (held out) macro-F1 ${plusMinus(r.macro_f1)} over the ${folds} fold models`);
   console.log(
-    `offsets in use ${JSON.stringify(report.offsets_used)}; best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`,
+    `offsets in use ${JSON.stringify(report.offsets_used)}; ` +
+      `best out-of-fold ${JSON.stringify(report.best_offsets_out_of_fold)}`,
   );
   if (report.invariance_out_of_fold)
     console.log(formatInvariance(report.invariance_out_of_fold, 'star-rated rows out of fold (distinct texts)'));
-  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
 }
 
 if (process.argv[1] && /cv\.(ts|js)$/.test(process.argv[1])) {

@@ -283,88 +283,12 @@ export interface FeedbackRow {
  */
 export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] = []): AssembledData {
   const norm = normaliseFor(m);
-  const leaks = leakageKeys(m, dataDir, norm);
-  const reports: SourceReport[] = [];
-  const groups = new Map<string, Candidate[]>();
-  const feedbackPriority = m.feedback.policy === 'feedback-wins' ? -1 : m.sources.length;
-  const inputs = m.sources.map((src, priority) => {
-    const { file, rows } = src.lexicon ? lexiconRows(src) : readSet(src.path!, dataDir, src.name);
-    const report: SourceReport = {
-      name: src.name,
-      path: file,
-      sha256: sha256File(file),
-      rows: rows.length,
-      labelled: 0,
-      kept: 0,
-      duplicates: 0,
-      conflicts_resolved: 0,
-      conflicts_dropped: 0,
-      leaked: 0,
-    };
-    reports.push(report);
-    const labelled = rows.flatMap((r) => {
-      const label = labelOf(r, src);
-      // A JSONL row may carry its own weight (the launcher's assembled files do).
-      const own = typeof r.extra?.weight === 'number' && r.extra.weight > 0 ? r.extra.weight : 1;
-      return label && r.text.trim() ? [{ text: r.text, label, weight: own }] : [];
-    });
-    return { name: src.name, weight: src.weight, priority, rows: labelled, report };
-  });
-  if (feedback.length) {
-    const report: SourceReport = {
-      name: 'feedback',
-      path: 'clickhouse:feedback',
-      sha256: createHash('sha256').update(JSON.stringify(feedback)).digest('hex'),
-      rows: feedback.length,
-      labelled: 0,
-      kept: 0,
-      duplicates: 0,
-      conflicts_resolved: 0,
-      conflicts_dropped: 0,
-      leaked: 0,
-    };
-    reports.push(report);
-    const rows = feedback.map((f) => ({ ...f, weight: 1 }));
-    inputs.push({ name: 'feedback', weight: m.feedback.weight, priority: feedbackPriority, rows, report });
-  }
-  for (const input of inputs) {
-    for (const r of input.rows) {
-      input.report.labelled += 1;
-      const key = norm(r.text);
-      const leakedInto = leaks.get(key);
-      if (leakedInto !== undefined) {
-        if (m.leakage.on_overlap === 'fail') {
-          throw new UlasanError(
-            'DATA_LEAKAGE',
-            `source "${input.name}" contains a text of the evaluation set "${leakedInto}": "${r.text.slice(0, 80)}"`,
-          );
-        }
-        input.report.leaked += 1;
-        continue;
-      }
-      const group = groups.get(key) ?? [];
-      if (group.length) input.report.duplicates += 1;
-      group.push({
-        text: r.text,
-        key,
-        label: r.label,
-        weight: input.weight * r.weight,
-        source: input.name,
-        priority: input.priority,
-      });
-      groups.set(key, group);
-    }
-  }
-  const byName = new Map(reports.map((r) => [r.name, r]));
-  const rows: TrainingRow[] = [];
-  for (const group of groups.values()) {
-    const { row, conflict } = resolveGroup(group, m.dedup.conflicts);
-    const owner = byName.get((row ?? group[0]!).source)!;
-    if (conflict) owner[row ? 'conflicts_resolved' : 'conflicts_dropped'] += 1;
-    if (!row) continue;
-    owner.kept += 1;
-    rows.push(row);
-  }
+  const inputs = sourceInputs(m, dataDir);
+  const fromFeedback = feedbackInput(m, feedback);
+  if (fromFeedback) inputs.push(fromFeedback);
+  const reports = inputs.map((i) => i.report);
+  const groups = groupByText(m, inputs, norm, leakageKeys(m, dataDir, norm));
+  const rows = resolveGroups(groups, reports, m.dedup.conflicts);
   const evaluation = m.evaluation.map((e) => {
     const file = resolveDataPath(e.path, dataDir);
     return { name: e.name, path: file, sha256: sha256File(file), rows: readSet(e.path, dataDir, e.name).rows.length };
@@ -374,6 +298,109 @@ export function assemble(m: Manifest, dataDir: string, feedback: FeedbackRow[] =
     .update(JSON.stringify(rows.map((r) => [r.text, r.label, r.weight])))
     .digest('hex');
   return { rows, sources: reports, evaluation, hash };
+}
+
+/** One source's labelled rows before de-duplication, with the report its counts go into. */
+interface SourceInput {
+  name: string;
+  weight: number;
+  /** Lower wins a label conflict under the `priority` rule. */
+  priority: number;
+  rows: { text: string; label: Sentiment; weight: number }[];
+  report: SourceReport;
+}
+
+function emptyReport(name: string, file: string, sha256: string, rows: number): SourceReport {
+  return {
+    name,
+    path: file,
+    sha256,
+    rows,
+    labelled: 0,
+    kept: 0,
+    duplicates: 0,
+    conflicts_resolved: 0,
+    conflicts_dropped: 0,
+    leaked: 0,
+  };
+}
+
+/** Every manifest source read and labelled, in manifest order (its index is its priority). */
+function sourceInputs(m: Manifest, dataDir: string): SourceInput[] {
+  return m.sources.map((src, priority) => {
+    const { file, rows } = src.lexicon ? lexiconRows(src) : readSet(src.path!, dataDir, src.name);
+    const report = emptyReport(src.name, file, sha256File(file), rows.length);
+    const labelled = rows.flatMap((r) => {
+      const label = labelOf(r, src);
+      // A JSONL row may carry its own weight (the launcher's assembled files do).
+      const own = typeof r.extra?.weight === 'number' && r.extra.weight > 0 ? r.extra.weight : 1;
+      return label && r.text.trim() ? [{ text: r.text, label, weight: own }] : [];
+    });
+    return { name: src.name, weight: src.weight, priority, rows: labelled, report };
+  });
+}
+
+/** The labelled feedback as one more source, ranked first or last by the manifest's policy. */
+function feedbackInput(m: Manifest, feedback: FeedbackRow[]): SourceInput | null {
+  if (!feedback.length) return null;
+  const sha256 = createHash('sha256').update(JSON.stringify(feedback)).digest('hex');
+  const report = emptyReport('feedback', 'clickhouse:feedback', sha256, feedback.length);
+  const priority = m.feedback.policy === 'feedback-wins' ? -1 : m.sources.length;
+  const rows = feedback.map((f) => ({ ...f, weight: 1 }));
+  return { name: 'feedback', weight: m.feedback.weight, priority, rows, report };
+}
+
+/** Rows grouped by normalised text; a text of an evaluation or leakage set is refused or left out. */
+function groupByText(
+  m: Manifest,
+  inputs: SourceInput[],
+  norm: (t: string) => string,
+  leaks: Map<string, string>,
+): Map<string, Candidate[]> {
+  const groups = new Map<string, Candidate[]>();
+  for (const input of inputs) {
+    for (const r of input.rows) {
+      input.report.labelled += 1;
+      const key = norm(r.text);
+      const leakedInto = leaks.get(key);
+      if (leakedInto !== undefined) {
+        if (m.leakage.on_overlap === 'fail') {
+          throw new UlasanError(
+            'DATA_LEAKAGE',
+            `source "${input.name}" contains a text of the evaluation set "${leakedInto}": ` +
+              `"${r.text.slice(0, 80)}"`,
+          );
+        }
+        input.report.leaked += 1;
+        continue;
+      }
+      const group = groups.get(key) ?? [];
+      if (group.length) input.report.duplicates += 1;
+      const candidate = { text: r.text, key, label: r.label, source: input.name, priority: input.priority };
+      group.push({ ...candidate, weight: input.weight * r.weight });
+      groups.set(key, group);
+    }
+  }
+  return groups;
+}
+
+/** One row per group (or none after a dropped conflict), counted into its owning source's report. */
+function resolveGroups(
+  groups: Map<string, Candidate[]>,
+  reports: SourceReport[],
+  rule: Manifest['dedup']['conflicts'],
+): TrainingRow[] {
+  const byName = new Map(reports.map((r) => [r.name, r]));
+  const rows: TrainingRow[] = [];
+  for (const group of groups.values()) {
+    const { row, conflict } = resolveGroup(group, rule);
+    const owner = byName.get((row ?? group[0]!).source)!;
+    if (conflict) owner[row ? 'conflicts_resolved' : 'conflicts_dropped'] += 1;
+    if (!row) continue;
+    owner.kept += 1;
+    rows.push(row);
+  }
+  return rows;
 }
 
 export interface ManifestNameMasking {

@@ -452,6 +452,53 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 async function trainPackage(input: PipelineInput, teacher: Teacher | null): Promise<PipelineResult> {
   const t0 = Date.now();
   const log = input.log ?? (() => undefined);
+  const options = trainOptions(input);
+  const prep = await prepareData(input, options, teacher);
+  const { enc, items } = prep;
+  const trained = trainMembers(enc, items, input, options, prep.masking?.names ?? []);
+  const cal = calibrate(trained.params, trained.devSet, options.offsets);
+  log(
+    `calibration: temperature ${cal.calibration.temperature.toFixed(3)}, ` +
+      `offsets ${JSON.stringify(cal.calibration.offsets)}`,
+  );
+  const runId = input.runId ?? randomUUID();
+  const writeAll = packageWriter(input, prep, options, cal.params, runId);
+  writeAll({});
+
+  const scored = await scoreEvaluationSets(input, enc, cal.params, prep.split.sets, teacher, prep.invarianceNames);
+  log(
+    `name invariance (${prep.invarianceNames.length} names, ${scored.invariance.rows} evaluation rows): ` +
+      `worst share shift ${scored.invariance.worst_share_shift.value.toFixed(4)}, ` +
+      `worst accuracy drop ${scored.invariance.worst_accuracy_drop.value.toFixed(4)}`,
+  );
+  const drift: PackageDriftReference = {
+    format: 1,
+    feature_set_version: FEATURE_SET_VERSION,
+    sources: scored.profiles,
+  };
+  const { accuracy, macro_f1, per_class, confusion_matrix, ece, n } = scored.pooled;
+  const metrics = { accuracy, macro_f1, per_class, confusion_matrix, ece, n };
+  const packageMetrics = { ...metrics, ...flatMetrics(input, prep, options, scored, trained) };
+  const contentHash = writeAll(packageMetrics, modelCard(input, prep, cal.calibration, scored, teacher), drift);
+  return {
+    outDir: input.outDir,
+    contentHash,
+    runId,
+    metrics,
+    evaluation: scored.reports,
+    devMetrics: trained.devMetrics,
+    history: trained.histories,
+    bestEpochs: trained.bestEpochs,
+    datasetHash: prep.datasetHash,
+    trainRows: items.length,
+    seconds: (Date.now() - t0) / 1000,
+    exportMaxAbsDiff: scored.maxDiff,
+    teacherAgreement: scored.teacher?.agreement,
+  };
+}
+
+/** The training options: defaults, then the manifest's model, then the caller's; an ensemble is fastText's. */
+function trainOptions(input: PipelineInput): TrainOptions {
   // A student copies its teacher's decisions: the labelled model's tuned offsets do not apply.
   const offsets =
     input.options?.offsets ??
@@ -468,6 +515,13 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
       'USAGE',
       `an ensemble takes fastText members only (the ${options.model} model is deterministic)`,
     );
+  return options;
+}
+
+type Prepared = Awaited<ReturnType<typeof prepareData>>;
+
+/** The encoder, the assembled (and distilled) rows, their split into training and evaluation, and their hash. */
+async function prepareData(input: PipelineInput, options: TrainOptions, teacher: Teacher | null) {
   const maxLength = input.maxLength ?? 128;
   const vocab = readVocabTxt(input.vocabFile);
   const masking = manifestNameMasking(input.manifest, input.dataDir);
@@ -488,39 +542,45 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
         .digest('hex')
     : data.hash;
   const items = split.train;
-  log(
+  input.log?.(
     `manifest "${input.manifest.name}": ${items.length} training rows from ${[
       ...data.sources.map((s) => `${s.name} ${s.kept}`),
       ...(distilled ? [`the teacher's labels on ${distilled.items.length} unlabeled texts`] : []),
     ].join(', ')}`,
   );
-  const trained = trainMembers(enc, items, input, options, masking?.names ?? []);
-  const cal = calibrate(trained.params, trained.devSet, options.offsets);
-  log(
-    `calibration: temperature ${cal.calibration.temperature.toFixed(3)}, offsets ${JSON.stringify(cal.calibration.offsets)}`,
-  );
-  const params = cal.params;
+  return { maxLength, vocab, masking, enc, invarianceNames, data, distilled, split, datasetHash, items };
+}
 
-  const runId = input.runId ?? randomUUID();
+type PackageWriter = (metrics: Record<string, unknown>, card?: ModelCard, drift?: PackageDriftReference) => string;
+
+/** Writes the package (the ONNX export, tokenizer, manifest, names, meta); returns its content hash. */
+function packageWriter(
+  input: PipelineInput,
+  prep: Prepared,
+  options: TrainOptions,
+  params: CompactParams,
+  runId: string,
+): PackageWriter {
+  const { masking, enc } = prep;
   const meta = {
     name: input.name,
     version: input.version,
     family: `compact-${options.model.replace('+', '-')}`,
     training_run_id: runId,
     metrics: {},
-    dataset_hash: datasetHash,
+    dataset_hash: prep.datasetHash,
     feature_set_version: FEATURE_SET_VERSION,
     created_at: new Date().toISOString(),
     preprocessing: 'clean-text' as const,
     ...(masking ? { name_masking: nameMaskingMeta(masking) } : {}),
-    max_length: maxLength,
+    max_length: prep.maxLength,
   };
   const onnx = exportCompactOnnx(params);
-  const writeAll = (metrics: Record<string, unknown>, card?: ModelCard, drift?: PackageDriftReference): string =>
+  return (metrics, card, drift) =>
     writePackage(input.outDir, {
       onnx,
       tokenizerJson: enc.tokenizer.json,
-      vocabTxt: vocab,
+      vocabTxt: prep.vocab,
       labels: [...LABELS],
       meta: { ...meta, metrics, ...(card ? { model_card: card } : {}) },
       extraConfig: { ulasan_compact: { dim: params.dim, ...enc.spec, ensemble: input.ensemble ?? 1 } },
@@ -530,23 +590,26 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
         ...(drift ? { [DRIFT_REFERENCE_FILE]: JSON.stringify(drift) + '\n' } : {}),
       },
     });
-  writeAll({});
+}
 
-  const scored = await scoreEvaluationSets(input, enc, params, split.sets, teacher, invarianceNames);
-  log(
-    `name invariance (${invarianceNames.length} names, ${scored.invariance.rows} evaluation rows): worst share shift ` +
-      `${scored.invariance.worst_share_shift.value.toFixed(4)}, worst accuracy drop ${scored.invariance.worst_accuracy_drop.value.toFixed(4)}`,
-  );
-  const card: ModelCard = {
+function modelCard(
+  input: PipelineInput,
+  prep: Prepared,
+  calibration: Calibration,
+  scored: Scored,
+  teacher: Teacher | null,
+): ModelCard {
+  const { data, distilled } = prep;
+  return {
     manifest: input.manifest,
     training: {
-      rows: items.length,
-      dataset_hash: datasetHash,
+      rows: prep.items.length,
+      dataset_hash: prep.datasetHash,
       sources: data.sources,
       evaluation_sets: data.evaluation,
     },
     evaluation: Object.fromEntries(scored.reports.map((r) => [r.file, r])),
-    calibration: cal.calibration,
+    calibration,
     export_max_abs_diff: scored.maxDiff,
     invariance: invarianceCard(
       scored.invariance,
@@ -560,50 +623,33 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
       ? { distillation: distillationCard(input.distill!, teacher!, distilled.card, scored) }
       : {}),
   };
-  const drift: PackageDriftReference = {
-    format: 1,
-    feature_set_version: FEATURE_SET_VERSION,
-    sources: scored.profiles,
-  };
-  const { accuracy, macro_f1, per_class, confusion_matrix, ece, n } = scored.pooled;
-  const metrics = { accuracy, macro_f1, per_class, confusion_matrix, ece, n };
-  const contentHash = writeAll(
-    {
-      ...metrics,
-      ...Object.fromEntries(
-        scored.reports.flatMap((r) => [
-          [`${r.file}_accuracy`, r.accuracy],
-          [`${r.file}_macro_f1`, r.macro_f1],
-        ]),
-      ),
-      ...teacherMetrics(scored),
-      // The promotion gate reads these two (fractions: 0.02 is 2 points).
-      invariance_worst_share_shift: scored.invariance.worst_share_shift.value,
-      invariance_worst_accuracy_drop: scored.invariance.worst_accuracy_drop.value,
-      dev_macro_f1: trained.devMetrics.macro_f1,
-      best_epochs: trained.bestEpochs,
-      train_rows: items.length,
-      eval_rows: n,
-      eval_file: scored.reports.map((r) => r.file).join(', '),
-      params: { ...options, ensemble: input.ensemble ?? 1, max_length: maxLength },
-      history: trained.histories,
-    },
-    card,
-    drift,
-  );
+}
+
+/** ulasan.json's metrics after the pooled ones: per set, the teacher's, the gates' and the run's own. */
+function flatMetrics(
+  input: PipelineInput,
+  prep: Prepared,
+  options: TrainOptions,
+  scored: Scored,
+  trained: ReturnType<typeof trainMembers>,
+): Record<string, unknown> {
   return {
-    outDir: input.outDir,
-    contentHash,
-    runId,
-    metrics,
-    evaluation: scored.reports,
-    devMetrics: trained.devMetrics,
+    ...Object.fromEntries(
+      scored.reports.flatMap((r) => [
+        [`${r.file}_accuracy`, r.accuracy],
+        [`${r.file}_macro_f1`, r.macro_f1],
+      ]),
+    ),
+    ...teacherMetrics(scored),
+    // The promotion gate reads these two (fractions: 0.02 is 2 points).
+    invariance_worst_share_shift: scored.invariance.worst_share_shift.value,
+    invariance_worst_accuracy_drop: scored.invariance.worst_accuracy_drop.value,
+    dev_macro_f1: trained.devMetrics.macro_f1,
+    best_epochs: trained.bestEpochs,
+    train_rows: prep.items.length,
+    eval_rows: scored.pooled.n,
+    eval_file: scored.reports.map((r) => r.file).join(', '),
+    params: { ...options, ensemble: input.ensemble ?? 1, max_length: prep.maxLength },
     history: trained.histories,
-    bestEpochs: trained.bestEpochs,
-    datasetHash,
-    trainRows: items.length,
-    seconds: (Date.now() - t0) / 1000,
-    exportMaxAbsDiff: scored.maxDiff,
-    teacherAgreement: scored.teacher?.agreement,
   };
 }

@@ -33,18 +33,27 @@ export function confusionSvg(labels: string[], m: number[][]): string {
     .flatMap((row, i) =>
       row.map((v, j) => {
         const shade = Math.round(255 - (200 * v) / max);
-        return `<rect x="${pad + j * cell}" y="${pad + i * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#fff"/><text x="${pad + j * cell + cell / 2}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="middle" font-size="14">${v}</text>`;
+        return (
+          `<rect x="${pad + j * cell}" y="${pad + i * cell}" width="${cell}" height="${cell}" ` +
+          `fill="rgb(${shade},${shade},255)" stroke="#fff"/>` +
+          `<text x="${pad + j * cell + cell / 2}" y="${pad + i * cell + cell / 2 + 5}" ` +
+          `text-anchor="middle" font-size="14">${v}</text>`
+        );
       }),
     )
     .join('');
   const axes = labels
     .map(
       (l, i) =>
-        `<text x="${pad - 8}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="end" font-size="12">${esc(l)}</text><text x="${pad + i * cell + cell / 2}" y="${pad - 10}" text-anchor="middle" font-size="12">${esc(l)}</text>`,
+        `<text x="${pad - 8}" y="${pad + i * cell + cell / 2 + 5}" text-anchor="end" font-size="12">${esc(l)}</text>` +
+        `<text x="${pad + i * cell + cell / 2}" y="${pad - 10}" text-anchor="middle" font-size="12">${esc(l)}</text>`,
     )
     .join('');
   const size = pad + labels.length * cell + 20;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" font-family="sans-serif"><text x="${pad}" y="20" font-size="13">rows: true label, columns: predicted</text>${axes}${cells}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" font-family="sans-serif">` +
+    `<text x="${pad}" y="20" font-size="13">rows: true label, columns: predicted</text>${axes}${cells}</svg>`
+  );
 }
 
 export function learningCurveSvg(history: { epoch: number; train_loss: number; dev_macro_f1: number }[][]): string {
@@ -59,11 +68,22 @@ export function learningCurveSvg(history: { epoch: number; train_loss: number; d
   const lines = history
     .map(
       (run) =>
-        `<polyline fill="none" stroke="#2a7" stroke-width="2" points="${run.map((r) => `${x(r.epoch)},${yF1(r.dev_macro_f1)}`).join(' ')}"/>` +
-        `<polyline fill="none" stroke="#c44" stroke-width="1.5" stroke-dasharray="4 3" points="${run.map((r) => `${x(r.epoch)},${yLoss(r.train_loss)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="#2a7" stroke-width="2" ` +
+        `points="${run.map((r) => `${x(r.epoch)},${yF1(r.dev_macro_f1)}`).join(' ')}"/>` +
+        `<polyline fill="none" stroke="#c44" stroke-width="1.5" stroke-dasharray="4 3" ` +
+        `points="${run.map((r) => `${x(r.epoch)},${yLoss(r.train_loss)}`).join(' ')}"/>`,
     )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="${w}" height="${h}" fill="#fff"/><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/><text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">epoch (1-${epochs})</text><text x="${pad + 4}" y="${pad - 10}" font-size="12" fill="#2a7">dev macro-F1 (0-1)</text><text x="${w - pad}" y="${pad - 10}" text-anchor="end" font-size="12" fill="#c44">train loss (scaled)</text>${lines}</svg>`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">`,
+    `<rect width="${w}" height="${h}" fill="#fff"/>`,
+    `<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/>`,
+    `<line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/>`,
+    `<text x="${w / 2}" y="${h - 8}" text-anchor="middle" font-size="12">epoch (1-${epochs})</text>`,
+    `<text x="${pad + 4}" y="${pad - 10}" font-size="12" fill="#2a7">dev macro-F1 (0-1)</text>`,
+    `<text x="${w - pad}" y="${pad - 10}" text-anchor="end" font-size="12" fill="#c44">train loss (scaled)</text>`,
+    `${lines}</svg>`,
+  ].join('');
 }
 
 export function runReportMarkdown(r: RunReportInput): string {
@@ -119,7 +139,8 @@ export function gateRows(checks: GateCheck[]): string[][] {
     cell(c.reference),
     cell(c.estimate, !c.id.startsWith('invariance')),
     cell(c.bound, !c.id.startsWith('invariance')),
-    `${c.bound === null && c.estimate !== null && !c.id.startsWith('invariance') ? 'point' : 'bound'} ${c.op} ${c.limit}`,
+    `${c.bound === null && c.estimate !== null && !c.id.startsWith('invariance') ? 'point' : 'bound'} ` +
+      `${c.op} ${c.limit}`,
     c.note ? `${c.outcome} (${c.note})` : c.outcome,
   ]);
 }
@@ -157,9 +178,16 @@ export function gateSvg(checks: GateCheck[], title: string): string {
         const colour =
           j === 7 ? (v.startsWith('fail') ? '#c0392b' : v.startsWith('pass') ? '#27ae60' : '#7f8c8d') : '#1d2330';
         const text = v.length > widths[j]! / 6.2 ? `${v.slice(0, Math.floor(widths[j]! / 6.2) - 1)}…` : v;
-        return `<text x="${x(j)}" y="${45 + i * rowH}" font-size="12" fill="${colour}"${bold ? ' font-weight="bold"' : ''}><title>${esc(v)}</title>${esc(text)}</text>`;
+        const weight = bold ? ' font-weight="bold"' : '';
+        return (
+          `<text x="${x(j)}" y="${45 + i * rowH}" font-size="12" fill="${colour}"${weight}>` +
+          `<title>${esc(v)}</title>${esc(text)}</text>`
+        );
       })
       .join('');
   const body = [line(GATE_HEADER, 0, true), ...rows.map((r, i) => line(r, i + 1, false))].join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><rect width="${w}" height="${h}" fill="#fff"/><text x="10" y="20" font-size="13">${esc(title)}</text>${body}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">` +
+    `<rect width="${w}" height="${h}" fill="#fff"/><text x="10" y="20" font-size="13">${esc(title)}</text>${body}</svg>`
+  );
 }

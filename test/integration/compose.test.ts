@@ -73,7 +73,7 @@ describe('docker-compose.yml', () => {
     expect(byService.get('kafka')).toMatch(/kafka-storage\.sh format[\s\S]*scram\[@\]/);
     expect(byService.get('kafka')).toMatch(/--command-config \/etc\/ulasan-kafka\/admin\.properties/);
     expect(byService.get('kafka')).toMatch(/condition: service_completed_successfully/);
-    expect(byService.get('kafka-provision')).toMatch(/processors\/provision\.ts/);
+    expect(byService.get('kafka-provision')).toMatch(/app\/provision\.ts/);
     for (const name of ['processors', 'gateway']) {
       const block = byService.get(name)!;
       expect(block, name).toMatch(/KAFKA_CREDENTIALS_FILE: \/etc\/ulasan-kafka-clients\/credentials\.json/);
