@@ -61,8 +61,11 @@ function measuredPeak(): { gflops: number; bits: number } | null {
 const measured = measuredPeak();
 const peakGflops = measured?.gflops ?? null;
 const peakNote = measured
-  ? `peak fp32 = ${measured.gflops.toFixed(1)} GFLOP/s measured by bench/native/peak-fma.c (${measured.bits}-bit FMA) on ${cores} cores (nominal from /proc/cpuinfo: ${cores} x ${mhz.toFixed(0)} MHz x 32 = ${nominalGflops.toFixed(1)})`
-  : `peak fp32 NOT MEASURED (gcc with OpenMP and AVX2/AVX-512 FMA needed for bench/native/peak-fma.c): no % of peak is printed`;
+  ? `peak fp32 = ${measured.gflops.toFixed(1)} GFLOP/s measured by bench/native/peak-fma.c ` +
+    `(${measured.bits}-bit FMA) on ${cores} cores ` +
+    `(nominal from /proc/cpuinfo: ${cores} x ${mhz.toFixed(0)} MHz x 32 = ${nominalGflops.toFixed(1)})`
+  : 'peak fp32 NOT MEASURED (gcc with OpenMP and AVX2/AVX-512 FMA needed for bench/native/peak-fma.c): ' +
+    'no % of peak is printed';
 console.log(peakNote);
 
 // Real token lengths: app reviews + SmSA valid through the IndoBERT tokenizer, capped at 128.

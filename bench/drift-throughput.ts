@@ -120,7 +120,8 @@ if (args.soak) {
     });
   }
   console.log(
-    `${N} scored records (app-review features), reference ${ref.rows} rows, up to 17 tests per window (13 numeric features + confidence, 3 categorical)`,
+    `${N} scored records (app-review features), reference ${ref.rows} rows, ` +
+      'up to 17 tests per window (13 numeric features + confidence, 3 categorical)',
   );
   console.table(results);
 }

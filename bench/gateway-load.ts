@@ -89,7 +89,8 @@ for (const mb of ['off', 'on']) {
   const ok = rows.filter((r) => r.micro_batching === mb && Number(r['p99 ms']) < 50);
   const best = ok.sort((a, b) => Number(b['req/s']) - Number(a['req/s']))[0];
   console.log(
-    `micro-batching ${mb}: highest rate with p99 < 50 ms = ${best ? `${best['req/s']} req/s at ${best.connections} connections` : 'none'}`,
+    `micro-batching ${mb}: highest rate with p99 < 50 ms = ` +
+      (best ? `${best['req/s']} req/s at ${best.connections} connections` : 'none'),
   );
 }
 await engine.close();

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { computeFeatures } from '../models/features/features.js';
-import { featureRow, predictionRow } from '../processors/scoring/handler.js';
+import {
+  FeatureColumns,
+  featureRow,
+  PredictionColumns,
+  predictionRow,
+  scoredMessageOf,
+  type PredictionInput,
+} from '../processors/scoring/handler.js';
+import { loadSchema } from '../platform/serde/schemas.js';
+import { AvroSerde } from '../platform/serde/serde.js';
 import { guardAvro } from '../platform/serde/avro-guard.js';
 import { ChdbStore } from '../platform/clickhouse/chdb.js';
 import { migrate } from '../processors/kit/migrations.js';
@@ -71,6 +80,53 @@ step('predictionRow + featureRow', () =>
   }),
 );
 
+const inputs: PredictionInput[] = reviews.map((r, i) => ({
+  review: r,
+  prediction: pred as never,
+  probs,
+  features: features[i]!,
+  partition: 0,
+  offset: String(i),
+  topics: [],
+  textHash: 'h',
+  appVersion: null,
+}));
+const columnsOf = (from: number, to: number) => {
+  const p = new PredictionColumns(now, 0.1);
+  const f = new FeatureColumns(now);
+  for (let i = from; i < to; i++) {
+    p.push(inputs[i]!);
+    f.push(reviews[i]!, features[i]!);
+  }
+  return { p: p.batch(), f: f.batch() };
+};
+step('PredictionColumns + FeatureColumns (the scorer now)', () => void columnsOf(0, N));
+
+// The ScoredReview encoding: per record (encoderFor) against one batch encoder (the scorer now).
+const serde = new AvroSerde('http://127.0.0.1:1');
+(serde as unknown as { ids: Map<string, number> }).ids.set('scored', 1);
+(serde as unknown as { types: Map<number, avro.Type> }).types.set(
+  1,
+  avro.Type.forSchema(loadSchema('ScoredReview') as avro.Schema),
+);
+const one = await serde.encoderFor('scored');
+const batchEncode = await serde.batchEncoderFor('scored');
+step('ScoredReview message + encode, per record (before)', () =>
+  inputs.forEach((x) => one(scoredMessageOf(x, now, false))),
+);
+step('ScoredReview message + encode, batch encoder (now)', () => {
+  for (let i = 0; i < N; i += BATCH) batchEncode(inputs.slice(i, i + BATCH).map((x) => scoredMessageOf(x, now, false)));
+});
+
+// Decode: the async registry path per record (before) against decodeSync on the cached type (now).
+const framed = buffers.map((b) => Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), b]));
+(serde as unknown as { ids: Map<string, number> }).ids.set('reviews', 2);
+(serde as unknown as { types: Map<number, avro.Type> }).types.set(2, reviewType);
+await stepAsync('serde.decode per record, awaited (before)', async () => {
+  for (const b of framed) await serde.decode(b, 'reviews');
+});
+step('serde.decodeSync per record (now)', () => framed.forEach((b) => serde.decodeSync(b, 'reviews')));
+
 const dir = freshDir('bench-stages');
 const store = new ChdbStore(dir, 'bench');
 await store.exec('CREATE DATABASE IF NOT EXISTS bench');
@@ -84,6 +140,34 @@ await stepAsync(`chdb insert, store.insert (JSONColumns), batches of ${BATCH}`, 
     await store.insert('review_features', f);
   }),
 );
+await stepAsync(`chdb insertColumns (JSONColumns from columns, the scorer now), batches of ${BATCH}`, async () => {
+  for (let i = 0; i < N; i += BATCH) {
+    const { p, f } = columnsOf(i, Math.min(N, i + BATCH));
+    await store.insertColumns('predictions', p);
+    await store.insertColumns('review_features', f);
+  }
+});
+type RawInsert = (o: { table: string; values: Buffer; format: string; columns: string[] }) => Promise<unknown>;
+await stepAsync(`chdb raw Buffer insert, JSONCompactEachRow from columns, batches of ${BATCH}`, async () => {
+  const chdbSession = (store as unknown as { session: { insert: RawInsert } }).session;
+  for (let i = 0; i < N; i += BATCH) {
+    const { p, f } = columnsOf(i, Math.min(N, i + BATCH));
+    for (const [table, cols] of [
+      ['predictions', p],
+      ['review_features', f],
+    ] as const) {
+      const names = Object.keys(cols);
+      const lines: string[] = [];
+      for (let r = 0; r < cols[names[0]!]!.length; r++) lines.push(JSON.stringify(names.map((c) => cols[c]![r])));
+      await chdbSession.insert({
+        table: `bench.${table}`,
+        values: Buffer.from(lines.join('\n')),
+        format: 'JSONCompactEachRow',
+        columns: names,
+      });
+    }
+  }
+});
 const session = (store as unknown as { session: { queryAsync: (q: string, o: object) => Promise<unknown> } }).session;
 for (const format of ['JSONEachRow', 'JSONCompactEachRow']) {
   await stepAsync(`chdb insert, ${format}, batches of ${BATCH}`, () =>

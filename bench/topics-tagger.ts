@@ -69,5 +69,6 @@ console.table([
   },
 ]);
 console.log(
-  `topics / features = ${(topics.cpu / features.cpu).toFixed(2)}; reviews with a topic ${((100 * tagged) / texts.length).toFixed(1)} % (${sink > 0 ? 'ok' : ''})`,
+  `topics / features = ${(topics.cpu / features.cpu).toFixed(2)}; ` +
+    `reviews with a topic ${((100 * tagged) / texts.length).toFixed(1)} % (${sink > 0 ? 'ok' : ''})`,
 );

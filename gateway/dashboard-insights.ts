@@ -42,8 +42,10 @@ export async function alerts(store: ClickHouseStore, f: Filter, limit = 200): Pr
   // Aliases differ from the column names: an alias named like a column would shadow it in WHERE.
   const ms = (c: string) => `toUnixTimestamp64Milli(${c}) AS ${c}_ms`;
   const rows = await store.query<Record<string, unknown>>(
-    `SELECT alert_id, app_id, toString(kind) AS alert_kind, if(isNull(app_version), NULL, ${version('app_version')}) AS version,
-       ${ms('window_start')}, ${ms('window_end')}, arrayMap(t -> substring(t, 1, ${TOPIC_CHARS}), topics) AS topic_names,
+    `SELECT alert_id, app_id, toString(kind) AS alert_kind,
+       if(isNull(app_version), NULL, ${version('app_version')}) AS version,
+       ${ms('window_start')}, ${ms('window_end')},
+       arrayMap(t -> substring(t, 1, ${TOPIC_CHARS}), topics) AS topic_names,
        toString(status) AS state, substring(reason, 1, 2000) AS why, baseline_share, current_share, reviews, statistic,
        ${ms('opened_at')}, ${ms('updated_at')}
      FROM ${store.database}.alerts FINAL
@@ -90,7 +92,8 @@ export async function topicsOverTime(store: ClickHouseStore, f: Filter, top = 8)
       params(f),
     ),
     store.query<{ t: string; topic_name: string; n: string }>(
-      `SELECT toUnixTimestamp(${start}(created_at)) * 1000 AS t, substring(topic, 1, ${TOPIC_CHARS}) AS topic_name, count() AS n
+      `SELECT toUnixTimestamp(${start}(created_at)) * 1000 AS t, substring(topic, 1, ${TOPIC_CHARS}) AS topic_name,
+         count() AS n
        FROM ${db}.predictions FINAL ARRAY JOIN arrayDistinct(topics) AS topic
        WHERE ${range}${byApp(f)} GROUP BY t, topic_name ORDER BY t LIMIT 50000`,
       params(f),

@@ -169,7 +169,8 @@ export async function timeline(store: ClickHouseStore, f: Filter): Promise<Timel
     ),
     store.query<{ at: string; status: string; by: string; why: string; version: string | null }>(
       `SELECT toUnixTimestamp64Milli(event_time) AS at, toString(status) AS status, params['requested_by'] AS by,
-         if(params['request_reason'] != '', params['request_reason'], params['reasons']) AS why, model_version AS version
+         if(params['request_reason'] != '', params['request_reason'], params['reasons']) AS why,
+         model_version AS version
        FROM ${db}.training_runs FINAL WHERE ${within('event_time')}`,
       p,
     ),
@@ -215,8 +216,10 @@ export async function negatives(store: ClickHouseStore, f: Filter, limit = 20): 
     `SELECT p.review_id AS review_id, p.app_id AS app_id, toUnixTimestamp64Milli(p.created_at) AS created_at,
        p.confidence AS confidence, r.text AS text
      FROM (SELECT review_id, app_id, created_at, confidence FROM ${db}.predictions FINAL
-           WHERE label = 'negative' AND ${range}${byApp(f)} ORDER BY created_at DESC, review_id LIMIT {limit:UInt32}) AS p
-     INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL WHERE ${range}${byApp(f)}) AS r ON r.review_id = p.review_id
+           WHERE label = 'negative' AND ${range}${byApp(f)}
+           ORDER BY created_at DESC, review_id LIMIT {limit:UInt32}) AS p
+     INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL WHERE ${range}${byApp(f)}) AS r
+       ON r.review_id = p.review_id
      ORDER BY p.created_at DESC, p.review_id`,
     { ...params(f), limit },
   );
@@ -247,7 +250,8 @@ export async function termCounts(store: ClickHouseStore, f: Filter): Promise<Ter
     `SELECT toString(p.label) AS label, term, count() AS n
      FROM (SELECT review_id, label FROM ${db}.predictions FINAL WHERE ${range}${byApp(f)}
            ORDER BY created_at DESC LIMIT ${TERM_SAMPLE}) AS p
-     INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL WHERE ${range}${byApp(f)}) AS r ON r.review_id = p.review_id
+     INNER JOIN (SELECT review_id, text FROM ${db}.reviews FINAL WHERE ${range}${byApp(f)}) AS r
+       ON r.review_id = p.review_id
      ARRAY JOIN arrayDistinct(extractAll(lower(r.text), '[a-z]{3,}')) AS term
      GROUP BY label, term HAVING n >= 2 ORDER BY n DESC LIMIT 6000`,
     params(f),

@@ -1,9 +1,8 @@
 // The gateway's Kafka-side dependencies: sends that wait for Kafka's acknowledgement for a bounded
 // time, and a readiness probe that reuses one admin connection instead of opening one per call.
-import type { Admin, Producer } from 'kafkajs';
 import type { Context } from '../processors/kit/context.js';
 import { UlasanError } from '../platform/errors.js';
-import type { KafkaClient } from '../platform/kafka/kafka.js';
+import type { Admin, KafkaClient, Producer } from '../platform/kafka/kafka.js';
 import type { Health } from '../processors/kit/kit.js';
 import type { TopicKey, TopicValues } from '../platform/kafka/topics.js';
 

@@ -232,10 +232,12 @@ async function printSummary(ctx: Context, limit: number): Promise<void> {
   console.log('share of positive predictions next to the share of 4-5-star reviews, per app:');
   console.table(
     await ctx.store.query(
-      `SELECT r.app_id AS app_id, count() AS reviews, round(countIf(p.label = 'positive') / count(), 3) AS predicted_positive,
+      `SELECT r.app_id AS app_id, count() AS reviews,
+         round(countIf(p.label = 'positive') / count(), 3) AS predicted_positive,
          round(if(countIf(r.rating > 0) = 0, nan, countIf(r.rating >= 4) / countIf(r.rating > 0)), 3) AS rated_4_5_stars
        FROM (SELECT review_id, app_id, rating FROM ${db}.reviews FINAL) AS r
-       INNER JOIN (SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL) AS p ON p.review_id = r.review_id
+       INNER JOIN (SELECT review_id, toString(label) AS label FROM ${db}.predictions FINAL) AS p
+         ON p.review_id = r.review_id
        GROUP BY r.app_id ORDER BY r.app_id`,
     ),
   );

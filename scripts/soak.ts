@@ -48,7 +48,8 @@ function soakLayout(): StackLayout {
   // The default ports are the shared stack's: a soak restarts brokers and registries, never that one.
   if (layout.ports.kafka === 9092 || layout.ports.registry === 8081)
     throw new Error(
-      `the soak needs a stack of its own: got kafka ${layout.ports.kafka}, registry ${layout.ports.registry} (${layout.dir})`,
+      `the soak needs a stack of its own: got kafka ${layout.ports.kafka}, ` +
+        `registry ${layout.ports.registry} (${layout.dir})`,
     );
   return layout;
 }
@@ -304,7 +305,8 @@ async function main(): Promise<void> {
   const runId = `soak-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 12)}`;
   const log = (m: string): void => console.log(`${new Date().toISOString()} ${m}`);
   log(
-    `soak ${runId}: ${a.minutes} min at ${a.rate} reviews/s on ${layout.dir} (kafka ${layout.ports.kafka}, registry ${layout.ports.registry})`,
+    `soak ${runId}: ${a.minutes} min at ${a.rate} reviews/s on ${layout.dir} ` +
+      `(kafka ${layout.ports.kafka}, registry ${layout.ports.registry})`,
   );
   const run = await setUp(layout, runId, log);
   // A sampler or fault helper failing mid-run is logged, not fatal; the processors never outlive the soak.
@@ -430,7 +432,8 @@ function report(o: Outcome, svgRef: string): { markdown: string; passed: boolean
     .map((k) => `${k}=${process.env[k]}`)
     .join(' ');
   const md = [
-    `# Soak: ${o.minutes} minutes at ${o.rate} reviews/s with ${o.faults.length} faults — ${passed ? 'PASSED' : 'FAILED'}`,
+    `# Soak: ${o.minutes} minutes at ${o.rate} reviews/s with ${o.faults.length} faults — ` +
+      `${passed ? 'PASSED' : 'FAILED'}`,
     '',
     `Run \`${o.run.runId}\`, started ${o.startedAt.toISOString()}, made by:`,
     '',
@@ -453,7 +456,8 @@ function report(o: Outcome, svgRef: string): { markdown: string; passed: boolean
     '| --- | --- | --- | --- | --- |',
     ...o.faults.map(
       (f) =>
-        `| ${f.atMinute.toFixed(1)} | ${f.kind} | ${f.what} | ${f.recoverySeconds === null ? 'never' : `${f.recoverySeconds.toFixed(0)} s`} | ${f.peakLag} |`,
+        `| ${f.atMinute.toFixed(1)} | ${f.kind} | ${f.what} | ` +
+        `${f.recoverySeconds === null ? 'never' : `${f.recoverySeconds.toFixed(0)} s`} | ${f.peakLag} |`,
     ),
     '',
     '## Each minute',

@@ -60,11 +60,13 @@ async function main(): Promise<number> {
       for (const r of results)
         console.log(`${r.name.padEnd(18)} ${r.action.padEnd(16)} pid ${r.pid}  ${r.seconds.toFixed(1)} s`);
       console.log(
-        `stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Kafka ${KAFKA_VERSION}, Apicurio Registry ${APICURIO_VERSION})`,
+        `stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+          `(Kafka ${KAFKA_VERSION}, Apicurio Registry ${APICURIO_VERSION})`,
       );
-      console.log(
-        `clickhouse         ${process.env.CLICKHOUSE_URL ? `server ${process.env.CLICKHOUSE_URL}` : `embedded chdb (data under ${layout.dir}/chdb)`}`,
-      );
+      const clickhouse = process.env.CLICKHOUSE_URL
+        ? `server ${process.env.CLICKHOUSE_URL}`
+        : `embedded chdb (data under ${layout.dir}/chdb)`;
+      console.log(`clickhouse         ${clickhouse}`);
       return 0;
     }
     case 'down': {
@@ -81,7 +83,8 @@ async function main(): Promise<number> {
       else
         for (const s of st)
           console.log(
-            `${s.name.padEnd(18)} ${s.alive ? `pid ${s.pid}` : 'stopped'.padEnd(10)} ${s.ready ? 'ready' : 'not ready'}  ${s.url}`,
+            `${s.name.padEnd(18)} ${s.alive ? `pid ${s.pid}` : 'stopped'.padEnd(10)} ` +
+              `${s.ready ? 'ready' : 'not ready'}  ${s.url}`,
           );
       return st.filter((s) => DEFAULT_SERVICES.includes(s.name)).every((s) => s.ready) ? 0 : 3;
     }

@@ -85,6 +85,9 @@ export function singleNodeProperties(o: { controllerVoter: string; logDir: strin
   ];
 }
 
+const PLAIN_LOGIN = 'org.apache.kafka.common.security.plain.PlainLoginModule required';
+const SCRAM_LOGIN = 'org.apache.kafka.common.security.scram.ScramLoginModule required';
+
 /**
  * Broker settings for SASL: SCRAM-SHA-512 for clients and between brokers, SASL/PLAIN on the
  * controller listener (KRaft controllers cannot use SCRAM: its credentials live in the metadata the
@@ -107,8 +110,10 @@ export function scramBrokerProperties(o: {
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
     'sasl.mechanism.controller.protocol=PLAIN',
     'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
-    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${ctl.username}" password="${ctl.password}" user_${ctl.username}="${ctl.password}";`,
-    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+    'listener.name.controller.plain.sasl.jaas.config=' +
+      `${PLAIN_LOGIN} username="${ctl.username}" password="${ctl.password}" user_${ctl.username}="${ctl.password}";`,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=' +
+      `${SCRAM_LOGIN} username="${admin.username}" password="${admin.password}";`,
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     `super.users=User:${admin.username};User:${ctl.username}`,
     'allow.everyone.if.no.acl.found=false',
@@ -139,6 +144,6 @@ export function clientProperties(user: { username: string; password: string }): 
   return [
     'security.protocol=SASL_PLAINTEXT',
     'sasl.mechanism=SCRAM-SHA-512',
-    `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${user.username}" password="${user.password}";`,
+    `sasl.jaas.config=${SCRAM_LOGIN} username="${user.username}" password="${user.password}";`,
   ];
 }

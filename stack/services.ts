@@ -388,7 +388,8 @@ const clickhouseServer: ServiceSpec = {
     writeFileSync(
       path.join(home, 'users.xml'),
       `<yandex><profiles><default/></profiles><quotas><default/></quotas><users><default><password></password>` +
-        `<networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users></yandex>\n`,
+        `<networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>` +
+        `</default></users></yandex>\n`,
     );
     writeFileSync(
       path.join(home, 'config.xml'),

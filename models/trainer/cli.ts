@@ -21,8 +21,12 @@ import { readUnlabeled } from './unlabeled.js';
 
 const MODEL_KINDS: readonly string[] = ['fasttext', 'linear', 'fasttext+linear'];
 
-const USAGE =
-  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir> [--name n] [--version v] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10] [--seed 42] [--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1] [--distill-weight 1]]';
+const USAGE = [
+  'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir>',
+  '[--name n] [--version v] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10] [--seed 42]',
+  '[--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1]',
+  '[--distill-weight 1]]',
+].join(' ');
 
 function dataInput(values: {
   manifest?: string;

@@ -23,15 +23,18 @@ const USAGE =
 
 function printHuman(r: EvaluationReport): void {
   console.log(
-    `\n${r.file}: ${r.n} rows  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
+    `\n${r.file}: ${r.n} rows  accuracy ${r.accuracy.toFixed(4)}  ` +
+      `macro-F1 ${r.macro_f1.toFixed(4)}  ECE ${r.ece.toFixed(4)}`,
   );
   for (const [label, c] of Object.entries(r.per_class)) {
     console.log(
-      `  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  n ${c.support}`,
+      `  ${label.padEnd(9)} P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  ` +
+        `F1 ${c.f1.toFixed(3)}  n ${c.support}`,
     );
   }
   console.log(
-    `  confusion (rows true, columns predicted; ${Object.keys(r.per_class).join('/')}): ${JSON.stringify(r.confusion_matrix)}`,
+    `  confusion (rows true, columns predicted; ${Object.keys(r.per_class).join('/')}): ` +
+      JSON.stringify(r.confusion_matrix),
   );
   for (const [slice, values] of Object.entries(r.slices)) {
     const parts = Object.entries(values).map(

@@ -194,21 +194,24 @@ export function formatInvariance(r: InvarianceReport, title: string): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1)}`.padStart(5);
   const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`.padStart(6);
   const labels = Object.keys(r.neutral.shares);
+  const shares = (of: Record<string, number>): string => labels.map((l) => pct(of[l]!).padStart(6)).join(' ');
   const head = `${'prefix'.padEnd(24)} acc %  ${labels.map((l) => `${l.slice(0, 3)} %`.padStart(6)).join(' ')}`;
   const lines = [
     `\n${title}: ${r.rows} rows, each prefixed with "aplikasi <name>" vs "${r.neutral.prefix}"`,
     `${head}   shift in points (${labels.map((l) => l.slice(0, 3)).join('/')}), accuracy drop`,
-    `${r.neutral.prefix.padEnd(24)} ${pct(r.neutral.accuracy)}  ${labels.map((l) => pct(r.neutral.shares[l]!).padStart(6)).join(' ')}`,
+    `${r.neutral.prefix.padEnd(24)} ${pct(r.neutral.accuracy)}  ${shares(r.neutral.shares)}`,
   ];
   for (const n of r.names) {
     const shifts = labels.map((l) => signed(n.share_shift[l]!)).join(' ');
     lines.push(
-      `${n.prefix.slice(0, 24).padEnd(24)} ${pct(n.accuracy)}  ${labels.map((l) => pct(n.shares[l]!).padStart(6)).join(' ')}   ${shifts}  ${signed(n.accuracy_drop)}`,
+      `${n.prefix.slice(0, 24).padEnd(24)} ${pct(n.accuracy)}  ${shares(n.shares)}   ${shifts}  ` +
+        `${signed(n.accuracy_drop)}`,
     );
   }
   lines.push(
     `worst share shift ${(r.worst_share_shift.value * 100).toFixed(2)} points (${r.worst_share_shift.name}); ` +
-      `worst accuracy drop ${(r.worst_accuracy_drop.value * 100).toFixed(2)} points (${r.worst_accuracy_drop.name || 'none'})`,
+      `worst accuracy drop ${(r.worst_accuracy_drop.value * 100).toFixed(2)} points ` +
+      `(${r.worst_accuracy_drop.name || 'none'})`,
   );
   return lines.join('\n');
 }

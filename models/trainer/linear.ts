@@ -13,7 +13,7 @@
 import type { CompactParams, HashSpec } from './fasttext.js';
 import { tableRows } from './fasttext.js';
 import { evaluate } from './metrics.js';
-import type { EncodedSet, TrainResult } from './train.js';
+import type { EncodedSet, TrainResult } from './encoded.js';
 
 export interface LinearOptions {
   /** Inverse L2 strength, as scikit-learn's C: the penalty is ||W||^2 / (2 C) per unit of row weight. */

@@ -6,6 +6,10 @@ import { featureRows, initParams, predictProba, sgdStep, rng, type CompactParams
 import { evaluate, type EvalMetrics } from './metrics.js';
 import { trainLinear } from './linear.js';
 import { mixLinear } from './ensemble.js';
+import type { EncodedSet, EpochRecord, TrainResult } from './encoded.js';
+
+// The shared shapes live in encoded.ts, under both this module and linear.ts (which this one calls).
+export type { EncodedSet, EpochRecord, TrainResult };
 
 export interface TrainOptions {
   /**
@@ -56,30 +60,6 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   patience: 3,
   offsets: [0, 0, 0],
 };
-
-export interface EncodedSet {
-  rows: Int32Array[];
-  labels: number[];
-  /** Per-row weights (source weight x manifest); absent = 1. */
-  weights?: number[];
-  /** Per-row soft targets (a teacher's probabilities when distilling); null or absent = the hard label. */
-  targets?: (ArrayLike<number> | null)[];
-}
-
-export interface EpochRecord {
-  epoch: number;
-  train_loss: number;
-  dev_accuracy: number;
-  dev_macro_f1: number;
-  lr: number;
-}
-
-export interface TrainResult {
-  params: CompactParams;
-  history: EpochRecord[];
-  bestEpoch: number;
-  dev: EvalMetrics;
-}
 
 export function encodeSet(
   tokenIds: number[][],

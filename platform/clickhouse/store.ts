@@ -5,6 +5,13 @@ import { ClickHouseError } from '../errors.js';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * A batch as columns: one array per column, all of the same length (one value per row). Hot paths
+ * (the scorer) build these directly instead of one object per row; DateTime64 columns may hold epoch
+ * milliseconds (ClickHouse reads an integer as ticks of the column's precision).
+ */
+export type ColumnBatch = Record<string, readonly unknown[]>;
+
 export interface InsertOptions {
   /** ClickHouse insert_deduplication_token: a retried insert with the same token is dropped. */
   dedupToken?: string;
@@ -18,6 +25,8 @@ export interface ClickHouseStore {
   /** Runs a SELECT and returns JSONEachRow rows; params bind as {name:Type} placeholders. */
   query<T extends Row = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<void>;
+  /** Inserts a columnar batch (every column given for every row; see columnBatchRows). */
+  insertColumns(table: string, columns: ColumnBatch, options?: InsertOptions): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -63,6 +72,17 @@ export function toJsonColumns(rows: readonly Row[]): string | null {
     }
   }
   return JSON.stringify(out);
+}
+
+/** Rows in a columnar batch; a batch whose columns differ in length is a bug, refused here. */
+export function columnBatchRows(columns: ColumnBatch): number {
+  let n: number | undefined;
+  for (const [name, values] of Object.entries(columns)) {
+    if (n === undefined) n = values.length;
+    else if (values.length !== n)
+      throw new ClickHouseError('CLICKHOUSE_QUERY_FAILED', `column ${name} has ${values.length} values, not ${n}`);
+  }
+  return n ?? 0;
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {

@@ -28,7 +28,9 @@ export function alertsMetrics(registry: Registry) {
     }),
     notifyDropped: counter(registry, {
       name: 'ulasan_alerts_notifications_dropped_total',
-      help: 'Notification messages given up: expired (undelivered past ALERTS_NOTIFY_MAX_AGE) or overflow (outbox full)',
+      help:
+        'Notification messages given up: expired (undelivered past ALERTS_NOTIFY_MAX_AGE) ' +
+        'or overflow (outbox full)',
       labelNames: ['channel', 'why'],
     }),
     outbox: gauge(registry, {

@@ -105,17 +105,22 @@ export function reasonOf(d: AlertDraft, terms: Record<string, string[]>): string
     const about = d.detail.topicShares.map(
       (x) => `${pct(x.share)} of them about ${topicClause(x.topic, terms[x.topic])}`,
     );
-    s = `negative ${pct(d.baselineShare)} → ${pct(d.currentShare)} over ${span(d.detail.windowMs)} (${d.reviews} reviews)`;
+    s =
+      `negative ${pct(d.baselineShare)} → ${pct(d.currentShare)} ` +
+      `over ${span(d.detail.windowMs)} (${d.reviews} reviews)`;
     if (about.length) s += `, ${about.join('; ')}`;
   } else if (d.kind === 'complaint_surge') {
     const [lead, ...rest] = d.topics;
-    s = `${topicClause(lead!, terms[lead!])}: ${pct(d.baselineShare)} → ${pct(d.currentShare)} of reviews over ${span(d.detail.windowMs)} (${d.reviews} reviews)`;
+    s =
+      `${topicClause(lead!, terms[lead!])}: ${pct(d.baselineShare)} → ${pct(d.currentShare)} of reviews ` +
+      `over ${span(d.detail.windowMs)} (${d.reviews} reviews)`;
     if (rest.length) s += `; also rising: ${rest.join(', ')}`;
   } else {
     const n = d.detail.negative!;
     const c = d.detail.crash!;
     const vs = `vs ${d.detail.previousVersion} (${d.reviews} vs ${d.detail.previousReviews} reviews)`;
-    const crash = `crash ${pct(c.baseline)} → ${pct(c.current)}${terms.crash?.length ? ` (${italic(terms.crash)})` : ''}`;
+    const crashTerms = terms.crash?.length ? ` (${italic(terms.crash)})` : '';
+    const crash = `crash ${pct(c.baseline)} → ${pct(c.current)}${crashTerms}`;
     s = `version ${d.version}: ${crash}, negative ${pct(n.baseline)} → ${pct(n.current)} ${vs}`;
   }
   return boundedReason(s);

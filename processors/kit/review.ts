@@ -37,11 +37,44 @@ export const DEFAULT_LIMITS: ValidationLimits = {
   minCreatedAt: Date.UTC(2008, 0, 1), // before app stores existed
 };
 
-// C0 controls other than tab, newline and carriage return, plus DEL and C1 controls.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const ID = /^[\w.:@/-]{1,256}$/;
+// The checks below are loops over char codes, not regular expressions: they run on every review of
+// every reviews-topic processor, and one pass over the text answers all of its character checks.
+
+/** [A-Za-z0-9_.:@/-], 1-256 characters (what the former /^[\w.:@/-]{1,256}$/ allowed). */
+function isId(s: string): boolean {
+  if (s.length < 1 || s.length > 256) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || // a-z
+      (c >= 0x40 && c <= 0x5a) || // @, A-Z
+      (c >= 0x2d && c <= 0x3a) || // - . / 0-9 :
+      c === 0x5f; // _
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * C0 controls other than tab, newline and carriage return, DEL and C1 controls ('control'); else a
+ * lone surrogate or U+FFFD, the trace of broken UTF-8 ('unicode'); else null. Controls win, as
+ * they did when two regular expressions ran in that order.
+ */
+function badCharacters(text: string): 'control' | 'unicode' | null {
+  let unicode = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20) {
+      if (c !== 0x09 && c !== 0x0a && c !== 0x0d) return 'control';
+    } else if (c >= 0x7f && c <= 0x9f) return 'control';
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else unicode = true;
+    } else if ((c >= 0xdc00 && c <= 0xdfff) || c === 0xfffd) unicode = true;
+  }
+  return unicode ? 'unicode' : null;
+}
 
 export function validateReview(value: unknown, now = Date.now(), limits: ValidationLimits = DEFAULT_LIMITS): Verdict {
   if (!value || typeof value !== 'object')
@@ -51,18 +84,18 @@ export function validateReview(value: unknown, now = Date.now(), limits: Validat
     if (r[f] === undefined || r[f] === null)
       return { ok: false, code: 'MISSING_FIELD', reason: `field ${f} is missing` };
   }
-  if (!ID.test(String(r.review_id)))
+  if (!isId(String(r.review_id)))
     return { ok: false, code: 'BAD_ID', reason: 'review_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
-  if (!ID.test(String(r.app_id)))
+  if (!isId(String(r.app_id)))
     return { ok: false, code: 'BAD_ID', reason: 'app_id must be 1-256 chars of [A-Za-z0-9_.:@/-]' };
   const text = String(r.text);
   if (text.trim() === '') return { ok: false, code: 'EMPTY_TEXT', reason: 'text is empty or whitespace only' };
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxTextBytes)
     return { ok: false, code: 'TEXT_TOO_LARGE', reason: `text is ${bytes} bytes; limit ${limits.maxTextBytes}` };
-  if (CONTROL.test(text)) return { ok: false, code: 'CONTROL_CHARACTERS', reason: 'text contains control characters' };
-  if (LONE_SURROGATE.test(text) || text.includes('\uFFFD'))
-    return { ok: false, code: 'INVALID_UNICODE', reason: 'text contains invalid UTF-16/UTF-8' };
+  const bad = badCharacters(text);
+  if (bad === 'control') return { ok: false, code: 'CONTROL_CHARACTERS', reason: 'text contains control characters' };
+  if (bad === 'unicode') return { ok: false, code: 'INVALID_UNICODE', reason: 'text contains invalid UTF-16/UTF-8' };
   if (r.rating !== undefined && r.rating !== null && !(Number.isInteger(r.rating) && r.rating >= 1 && r.rating <= 5)) {
     return { ok: false, code: 'BAD_RATING', reason: `rating must be 1-5, got ${r.rating}` };
   }

@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   });
   if (!values.file || !values.app) {
     console.error(
-      'usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> [--source s] [--rate N] [--limit N] [--app-version v]',
+      'usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> ' +
+        '[--source s] [--rate N] [--limit N] [--app-version v]',
     );
     process.exit(2);
   }

@@ -38,7 +38,8 @@ export async function judgedPairs(
   const db = store.database;
   return store.query(
     `SELECT toString(p.label) AS predicted, toString(f.true_label) AS truth, count() AS n
-     FROM ${db}.feedback AS f FINAL INNER JOIN (SELECT review_id, label FROM ${db}.predictions FINAL) AS p ON p.review_id = f.review_id
+     FROM ${db}.feedback AS f FINAL
+     INNER JOIN (SELECT review_id, label FROM ${db}.predictions FINAL) AS p ON p.review_id = f.review_id
      WHERE f.given_at >= fromUnixTimestamp64Milli({from:Int64}) GROUP BY predicted, truth`,
     { from },
   );

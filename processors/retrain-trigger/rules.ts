@@ -95,11 +95,13 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
   }
   if (i.feedbackErrorRate !== null && i.feedbackErrorRate > c.feedbackError) {
     reasons.push('feedback_error');
-    detail.feedback_error = `feedback error rate ${(i.feedbackErrorRate * 100).toFixed(1)} % > ${(c.feedbackError * 100).toFixed(1)} %`;
+    const [rate, limit] = [i.feedbackErrorRate, c.feedbackError].map((x) => (x * 100).toFixed(1));
+    detail.feedback_error = `feedback error rate ${rate} % > ${limit} %`;
   }
   if (i.accuracyDrop !== null && i.accuracyDrop > c.accuracyDrop) {
     reasons.push('accuracy_drop');
-    detail.accuracy_drop = `accuracy dropped ${(i.accuracyDrop * 100).toFixed(1)} points > ${(c.accuracyDrop * 100).toFixed(1)}`;
+    const [drop, limit] = [i.accuracyDrop, c.accuracyDrop].map((x) => (x * 100).toFixed(1));
+    detail.accuracy_drop = `accuracy dropped ${drop} points > ${limit}`;
   }
   const severe = c.driftSeverity !== null && i.latestDriftSeverity >= c.driftSeverity;
   const drifted = i.consecutiveDriftedWindows >= c.driftConsecutive || severe;
@@ -108,7 +110,9 @@ export function evaluateTriggers(i: TriggerInputs, c: TriggerConfig = DEFAULT_TR
   else if (drifted) {
     reasons.push('drift');
     const bySeverity = c.driftSeverity === null ? 'off' : `>= ${c.driftSeverity} fires`;
-    detail.drift = `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), latest severity ${i.latestDriftSeverity.toFixed(2)} (${bySeverity})`;
+    detail.drift =
+      `${i.consecutiveDriftedWindows} consecutive drifted windows (>= ${c.driftConsecutive} fires), ` +
+      `latest severity ${i.latestDriftSeverity.toFixed(2)} (${bySeverity})`;
     if (i.driftSegment) {
       const s = i.driftSegment;
       detail.drift_segment = s.segment;

@@ -70,7 +70,7 @@ export const scoring: Processor = {
     const producer = ctx.kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true });
     await producer.connect();
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.SCORING_MAX_TEXT_BYTES };
-    const encodeScored = await ctx.serde.encoderFor(ctx.topics.scored);
+    const encodeScored = await ctx.serde.batchEncoderFor(ctx.topics.scored);
     const wait = outageWaiter(ctx, NAME, health, log);
     const eachBatch = batchHandler({ ctx, cfg, name: NAME, limits, models, producer, encodeScored, m, wait });
     const consumer = await consume(ctx, {

@@ -38,7 +38,9 @@ function scoringTimings(registry: Registry) {
     // Where a batch's time goes; clickhouse and kafka_send overlap (they run at the same time).
     stageSeconds: histogram(registry, {
       name: 'ulasan_scoring_stage_seconds',
-      help: 'Time per batch in each stage: triage, features, topics, inference, rows, encode, clickhouse, kafka_send, commit',
+      help:
+        'Time per batch in each stage: ' +
+        'triage, features, topics, inference, rows, encode, clickhouse, kafka_send, commit',
       labelNames: ['stage'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     }),

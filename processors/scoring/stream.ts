@@ -29,7 +29,8 @@ import { sentimentProbs } from '../../models/serving/sentiment.js';
 import { knownReviewsQuery, toKnown, type KnownReviews } from '../kit/review-identity.js';
 import { triageReviewBatch, type Triaged } from '../kit/triage.js';
 import type { scoringShape } from './config.js';
-import { featureRow, inShadowSample, predictionRow, scoredMessage } from './handler.js';
+import { FeatureColumns, inShadowSample, PredictionColumns, scoredMessageOf, type PredictionInput } from './handler.js';
+import { boundAppVersion } from '../kit/app-version.js';
 import { stageTimer, type ScoringMetrics } from './metrics.js';
 
 type Cfg = { [K in keyof typeof scoringShape]: ReturnType<(typeof scoringShape)[K]['parse']> };
@@ -41,7 +42,8 @@ export interface ScoringDeps {
   limits: ValidationLimits;
   models: ModelHolder;
   producer: Producer;
-  encodeScored: (value: unknown) => Buffer;
+  /** The batch encoder of the scored topic (SerdeAvro.batchEncoderFor). */
+  encodeScored: (values: readonly unknown[]) => Buffer[];
   m: ScoringMetrics;
   wait: ReturnType<typeof outageWaiter>;
 }
@@ -105,12 +107,38 @@ async function predictProduction(
   return { preds, inferMs };
 }
 
+/**
+ * One review's prediction input (probabilities, bounded app version), for the row and the message.
+ * `i` indexes the batch; `k` the predictions (the shadow's are a subset).
+ */
+function inputOf(
+  b: { reviews: Review[]; messages: KafkaMessage[]; hashes: string[]; partition: number },
+  i: number,
+  prediction: Prediction,
+  sentiments: Parameters<typeof sentimentProbs>[1],
+  features: Features[],
+  topics: string[][],
+): PredictionInput {
+  const review = b.reviews[i]!;
+  return {
+    review,
+    prediction,
+    probs: sentimentProbs(prediction, sentiments),
+    features: features[i]!,
+    partition: b.partition,
+    offset: b.messages[i]!.offset,
+    topics: topics[i]!,
+    textHash: b.hashes[i]!,
+    appVersion: boundAppVersion(review.app_version),
+  };
+}
+
 async function score(
   d: ScoringDeps,
   batch: { reviews: Review[]; messages: KafkaMessage[]; hashes: string[]; partition: number },
   beat: () => Promise<void>,
 ) {
-  const { reviews, messages, hashes, partition } = batch;
+  const { reviews } = batch;
   const { m } = d;
   const { production, shadow } = d.models.snapshot();
   const endFeatures = stageTimer(m, 'features');
@@ -123,38 +151,28 @@ async function score(
   endTopics();
   const { preds, inferMs } = await predictProduction(m, production, reviews, features, beat);
   const sh = await predictShadow(d, reviews, features, beat);
+  // Rows are built as columns (no object per row); the inputs are kept for the messages below.
   const endRows = stageTimer(m, 'rows');
   const now = Date.now();
-  const perReviewMs = reviews.length ? inferMs / reviews.length : 0;
-  const rows = reviews.map((r, i) => {
-    const probs = sentimentProbs(preds[i]!, production.pkg.sentiments);
-    const pos = { partition, offset: messages[i]!.offset };
-    const row = predictionRow(r, preds[i]!, probs, features[i]!, pos, now, perReviewMs, topics[i]!, hashes[i]);
-    return { probs, pos, row };
-  });
-  const shadowRows = sh.idx.map((ri, k) => {
-    const probs = sentimentProbs(sh.preds[k]!, shadow!.pkg.sentiments);
-    return predictionRow(
-      reviews[ri]!,
-      sh.preds[k]!,
-      probs,
-      features[ri]!,
-      { partition, offset: messages[ri]!.offset },
-      now,
-      0,
-      topics[ri]!,
-      hashes[ri],
-    );
-  });
+  const rows = new PredictionColumns(now, reviews.length ? inferMs / reviews.length : 0);
+  const featureRows = new FeatureColumns(now);
+  const inputs = new Array<PredictionInput>(reviews.length);
+  for (let i = 0; i < reviews.length; i++) {
+    inputs[i] = inputOf(batch, i, preds[i]!, production.pkg.sentiments, features, topics);
+    rows.push(inputs[i]!);
+    featureRows.push(reviews[i]!, features[i]!);
+  }
+  const shadowRows = new PredictionColumns(now, 0);
+  sh.idx.forEach((ri, k) =>
+    shadowRows.push(inputOf(batch, ri, sh.preds[k]!, shadow!.pkg.sentiments, features, topics)),
+  );
   endRows();
   // The ScoredReviews' Avro encoding: the produce side's own CPU, apart from the rows.
   const endEncode = stageTimer(m, 'encode');
-  const scored: Message[] = rows.map(({ probs, pos }, i) => ({
-    key: reviews[i]!.review_id,
-    value: d.encodeScored(scoredMessage(reviews[i]!, preds[i]!, probs, features[i]!, pos, now, false, topics[i]!)),
-  }));
+  const values = d.encodeScored(inputs.map((x) => scoredMessageOf(x, now, false)));
+  const scored: Message[] = values.map((value, i) => ({ key: reviews[i]!.review_id, value }));
   endEncode();
-  return { rows, shadowRows, features, scored, production, shadow, now, reviews };
+  return { rows, featureRows, shadowRows, scored, production, shadow, now, reviews };
 }
 
 /** ClickHouse rows and the Kafka transaction (records + offsets) for one batch: one attempt. */
@@ -173,15 +191,9 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
     const [stored, sent] = await Promise.allSettled([
       (async () => {
         const done = stageTimer(m, 'clickhouse');
-        await ctx.store.insert(
-          'predictions',
-          s.rows.map((r) => r.row),
-        );
-        await ctx.store.insert(
-          'review_features',
-          s.reviews.map((r, i) => featureRow(r, s.features[i]!, s.now)),
-        );
-        if (s.shadowRows.length) await ctx.store.insert('shadow_predictions', s.shadowRows);
+        await ctx.store.insertColumns('predictions', s.rows.batch());
+        await ctx.store.insertColumns('review_features', s.featureRows.batch());
+        if (s.shadowRows.length) await ctx.store.insertColumns('shadow_predictions', s.shadowRows.batch());
         done();
       })(),
       (async () => {
@@ -212,7 +224,7 @@ function record(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Scored): voi
   const { m } = d;
   for (const code of t.codes) m.deadLettered.inc({ code });
   m.scored.inc({ model_version: s.production.version }, s.reviews.length);
-  if (s.shadow && s.shadowRows.length) m.shadowScored.inc({ model_version: s.shadow.version }, s.shadowRows.length);
+  if (s.shadow && s.shadowRows.length > 0) m.shadowScored.inc({ model_version: s.shadow.version }, s.shadowRows.length);
   for (const r of s.reviews) m.lagSeconds.observe(Math.max(0, (s.now - r.created_at) / 1000));
   const lastHandled = Number(p.batch.messages[t.handled - 1]!.offset);
   m.consumerLag.set(
@@ -246,7 +258,8 @@ export function batchHandler(d: ScoringDeps) {
     const s = await score(d, good, heartbeat);
     await heartbeat();
     await d.wait('store and commit', () => writeOnce(d, p, t, s), waitOpts);
-    for (const msg of batch.messages.slice(0, t.handled)) resolveOffset(msg.offset);
+    // kafkajs keeps one resolved offset per partition: the last handled one says it for all before it.
+    resolveOffset(batch.messages[t.handled - 1]!.offset);
     await heartbeat();
     record(d, p, t, s);
     end();

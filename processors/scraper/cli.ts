@@ -12,7 +12,8 @@ import { createRegistry } from '../../platform/metrics.js';
 import { AvroSerde } from '../../platform/serde/serde.js';
 import { parseDuration, DURATION } from '../../platform/time.js';
 import { topicNames, topicSpec } from '../../platform/kafka/topics.js';
-import { parseStore, SCRAPER_REQUIRED_IN_PRODUCTION, scraperSettings, scraperShape, type AppRef } from './config.js';
+import { parseStore, SCRAPER_REQUIRED_IN_PRODUCTION, scraperSettings, scraperShape } from './config.js';
+import type { AppRef } from './handler.js';
 import { scraperMetrics } from './metrics.js';
 import { buildScraper, type PageReport, type RunReport } from './scrape.js';
 

@@ -1,13 +1,7 @@
 import { z } from '../../platform/config.js';
 import { DURATION } from '../../platform/time.js';
-import { STORES, type Store } from './handler.js';
+import { STORES, type AppRef, type Store } from './handler.js';
 import type { ScraperConfig } from './scrape.js';
-
-/** `google_play:<package>` or `app_store:<numeric id>` (google-play / app-store also accepted). */
-export interface AppRef {
-  store: Store;
-  appId: string;
-}
 
 export function parseStore(s: string): Store | null {
   const norm = s.trim().toLowerCase().replace(/-/g, '_');

@@ -13,6 +13,12 @@ import { validateReview } from '../kit/review.js';
 export const STORES = ['google_play', 'app_store'] as const;
 export type Store = (typeof STORES)[number];
 
+/** `google_play:<package>` or `app_store:<numeric id>` (google-play / app-store also accepted). */
+export interface AppRef {
+  store: Store;
+  appId: string;
+}
+
 /** A review as a store client hands it over, before any checks. */
 export interface StoreReview {
   id: string | null;

@@ -227,7 +227,8 @@ export function describeCheck(c: GateCheck, confidence: number): string {
   const bound =
     c.bound === null
       ? `point ${signed(c.estimate!)} ${rel} ${c.limit}`
-      : `Δ ${signed(c.estimate!)}, ${pct} ${c.op === '>=' ? 'lower' : 'upper'} bound ${signed(c.bound)} ${rel} ${c.limit}`;
+      : `Δ ${signed(c.estimate!)}, ${pct} ${c.op === '>=' ? 'lower' : 'upper'} bound ` +
+        `${signed(c.bound)} ${rel} ${c.limit}`;
   return `${c.check} vs ${c.against}: ${bound}`;
 }
 

@@ -46,7 +46,8 @@ export function decideDistillGates(
     );
   if (student.accuracy < teacherAccuracy - g.margin) {
     return no(
-      `not registered: accuracy ${student.accuracy.toFixed(4)} is below the teacher's ${teacherAccuracy.toFixed(4)} by more than ${g.margin}`,
+      `not registered: accuracy ${student.accuracy.toFixed(4)} is below the teacher's ` +
+        `${teacherAccuracy.toFixed(4)} by more than ${g.margin}`,
     );
   }
   const vsTeacher = `agreement with teacher ${agree}, teacher accuracy ${teacherAccuracy.toFixed(4)}`;

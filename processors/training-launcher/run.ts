@@ -224,7 +224,8 @@ async function registerAndPromote(
     await d.registry.promote(cfg.LAUNCHER_MODEL_NAME, version, g.gate.reason, NAME);
     await notify(
       d,
-      `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production (${g.gate.reason}; reasons: ${req.reasons.join(', ')})`,
+      `Ulasan: ${cfg.LAUNCHER_MODEL_NAME} v${version} promoted to Production ` +
+        `(${g.gate.reason}; reasons: ${req.reasons.join(', ')})`,
     );
   }
   return version;

@@ -97,13 +97,17 @@ export function svgChart(
   const marks = faults
     .map(
       (f) =>
-        `<line x1="${x(f.atMinute)}" y1="20" x2="${x(f.atMinute)}" y2="${2 * H - 20}" stroke="#ff7f0e" stroke-dasharray="4 3"/>` +
+        `<line x1="${x(f.atMinute)}" y1="20" x2="${x(f.atMinute)}" y2="${2 * H - 20}" ` +
+        `stroke="#ff7f0e" stroke-dasharray="4 3"/>` +
         `<text x="${x(f.atMinute) + 2}" y="${2 * H - 6}" fill="#ff7f0e">${f.kind}</text>`,
     )
     .join('');
-  const axis = `<text x="${W - 60}" y="${2 * H + 12}">minutes</text><text x="${left}" y="${2 * H + 12}">0</text><text x="${x(maxMin) - 10}" y="${2 * H + 12}">${maxMin}</text>`;
+  const axis =
+    `<text x="${W - 60}" y="${2 * H + 12}">minutes</text><text x="${left}" y="${2 * H + 12}">0</text>` +
+    `<text x="${x(maxMin) - 10}" y="${2 * H + 12}">${maxMin}</text>`;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 20}" font-family="sans-serif" font-size="11">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 20}" ` +
+    `font-family="sans-serif" font-size="11">` +
     `<rect width="100%" height="100%" fill="white"/>${mem}${lag}${marks}${axis}</svg>\n`
   );
 }

@@ -1,6 +1,6 @@
 // What the soak samples: the processors' own /metrics (prom-client: RSS, heap, event-loop delay,
 // error counters) and every consumer group's lag from the broker.
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../platform/kafka/kafka.js';
 
 export interface ProcessSample {
   rssMb: number;

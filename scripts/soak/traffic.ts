@@ -2,8 +2,7 @@
 // uses), every 20th with a feedback event (as the gateway sends it), each review id sequential so
 // the verdict can count what was sent without keeping the ids. An outage is a wait: a failed send is
 // retried with the same records until it goes through.
-import type { Producer } from 'kafkajs';
-import type { KafkaClient, Message } from '../../platform/kafka/kafka.js';
+import type { KafkaClient, Message, Producer } from '../../platform/kafka/kafka.js';
 import type { AvroSerde } from '../../platform/serde/serde.js';
 import type { Feedback, Review } from '../../schemas/types.generated.js';
 

@@ -27,7 +27,8 @@ export async function storeCounts(
   const mine = `review_id LIKE '${runId}-r-%'`;
   try {
     const dl = await store.query<{ p: string; n: string }>(
-      `SELECT processor AS p, count() AS n FROM ulasan.dead_letters FINAL WHERE origin_topic = '${reviewsTopic}' GROUP BY p`,
+      `SELECT processor AS p, count() AS n FROM ulasan.dead_letters FINAL
+       WHERE origin_topic = '${reviewsTopic}' GROUP BY p`,
     );
     return {
       predictionsFinal: await one(`SELECT count() AS n FROM ulasan.predictions FINAL WHERE ${mine}`),
@@ -37,7 +38,8 @@ export async function storeCounts(
       feedbackFinal: await one(`SELECT count() AS n FROM ulasan.feedback FINAL WHERE ${mine}`),
       deadLettersByProcessor: Object.fromEntries(dl.map((r) => [r.p, Number(r.n)])),
       missing: await one(
-        `SELECT count() AS n FROM (SELECT arrayJoin(range(${sent})) AS i) WHERE concat('${runId}-r-', toString(i)) NOT IN (SELECT review_id FROM ulasan.predictions)`,
+        `SELECT count() AS n FROM (SELECT arrayJoin(range(${sent})) AS i)
+         WHERE concat('${runId}-r-', toString(i)) NOT IN (SELECT review_id FROM ulasan.predictions)`,
       ),
     };
   } finally {
