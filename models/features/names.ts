@@ -176,7 +176,8 @@ export function readNameList(file: string): NameList {
   if (!ok)
     throw new UlasanError(
       'DATA_INVALID',
-      `${file}: expected {"version", "names": {category: [name, ...]}, "in_context"?: {"names": [...], "after": [...]}}`,
+      `${file}: expected {"version", "names": {category: [name, ...]}, ` +
+        '"in_context"?: {"names": [...], "after": [...]}}',
     );
   return list;
 }
