@@ -9,7 +9,7 @@ import path from 'node:path';
 import { UlasanError } from '../../platform/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { modelInputText } from '../features/features.js';
-import { AppNameCache, NAME_MASKING_VERSION, NameMasker, flattenNames, readNameList } from '../features/names.js';
+import { AppNameCache, NAME_MASKING_VERSION, NameMasker, nameMaskerOf, readNameList } from '../features/names.js';
 import { chunkBatches, planBatches } from './batching.js';
 import { loadPackage, type ModelPackage } from './package.js';
 import { TextTokenizer, type EncodedBatch } from './tokenizer.js';
@@ -236,7 +236,7 @@ export function packageNameMasker(pkg: ModelPackage): NameMasker | null {
     );
   const file = path.join(pkg.dir, m.file);
   try {
-    return new NameMasker(flattenNames(readNameList(file)), m.placeholder);
+    return nameMaskerOf(readNameList(file), m.placeholder);
   } catch (err) {
     throw new UlasanError('MODEL_LOAD_FAILED', `${pkg.dir}: name masking: ${(err as Error).message}`, { cause: err });
   }

@@ -18,8 +18,11 @@ import { modelInputText } from './features.js';
  * `aplikasi ini` leans positive from thousands of app reviews. `ini` has that support already.
  */
 export const NAME_PLACEHOLDER = 'ini';
-/** Version of the masking rules below (a package records it; a package that lacks it is not masked). */
-export const NAME_MASKING_VERSION = 1;
+/**
+ * Version of the masking rules below (a package records it; a package that lacks it is not masked).
+ * 2: a list's `in_context` names are masked only after one of its `after` words (a v1 list has none).
+ */
+export const NAME_MASKING_VERSION = 2;
 /** The shipped list (models/features/names.json). */
 export const SHIPPED_NAMES_FILE = path.join(import.meta.dirname, 'names.json');
 
@@ -28,6 +31,11 @@ export interface NameList {
   description?: string;
   /** Names by category (the categories only document the list). */
   names: Record<string, string[]>;
+  /**
+   * One-word names that are also ordinary words (`dana` is "funds", `airy` an English adjective):
+   * masked only right after one of `after` (`aplikasi dana`, `pakai dana`) or as the review's own app.
+   */
+  in_context?: { names: string[]; after: string[] };
 }
 
 interface TrieNode {
@@ -45,11 +53,17 @@ const SUFFIX = 'nya';
 export class NameMasker {
   private readonly root = node();
   readonly size: number;
+  private readonly inContext: ReadonlySet<string>;
+  private readonly after: ReadonlySet<string>;
 
   constructor(
     names: Iterable<string>,
     readonly placeholder = NAME_PLACEHOLDER,
+    inContext?: NameList['in_context'],
   ) {
+    const words = (list: string[] = []) => new Set(list.map((w) => modelInputText(w)).filter(Boolean));
+    this.inContext = words(inContext?.names);
+    this.after = words(inContext?.after);
     let size = 0;
     for (const name of names) {
       const words = modelInputText(name).split(' ').filter(Boolean);
@@ -84,6 +98,23 @@ export class NameMasker {
     return this.root.next.get(word.slice(0, -SUFFIX.length))?.end === true;
   }
 
+  /** An `in_context` name (bare or with `-nya`) at words[i] that no `after` word precedes: left as it is. */
+  private outOfContext(words: readonly string[], i: number, matched: number): boolean {
+    if (matched > 1 || !this.inContext.size) return false;
+    const w = words[i]!;
+    const bare = matched === 1 ? w : w.slice(0, -SUFFIX.length);
+    return this.inContext.has(bare) && !(i > 0 && this.after.has(words[i - 1]!));
+  }
+
+  private matchHere(words: readonly string[], i: number): number {
+    const n = this.matchAt(words, i);
+    return n > 0 && this.outOfContext(words, i, n) ? 0 : n;
+  }
+
+  private suffixedHere(words: readonly string[], i: number): boolean {
+    return this.suffixed(words[i]!) && !this.outOfContext(words, i, 0);
+  }
+
   /**
    * The clean text with every listed name (and every name of `extra`, e.g. the review's own app)
    * replaced by the placeholder; `shopeenya` becomes `ini nya`, as `aplikasinya` is `aplikasi nya`.
@@ -93,12 +124,12 @@ export class NameMasker {
     const out: string[] = [];
     let changed = false;
     for (let i = 0; i < words.length;) {
-      const n = Math.max(this.matchAt(words, i), extra ? extra.matchAt(words, i) : 0);
+      const n = Math.max(this.matchHere(words, i), extra ? extra.matchAt(words, i) : 0);
       if (n > 0) {
         out.push(this.placeholder);
         i += n;
         changed = true;
-      } else if (this.suffixed(words[i]!) || extra?.suffixed(words[i]!)) {
+      } else if (this.suffixedHere(words, i) || extra?.suffixed(words[i]!)) {
         out.push(this.placeholder, SUFFIX);
         i += 1;
         changed = true;
@@ -112,6 +143,11 @@ export class NameMasker {
 export function maskedModelText(text: string, masker: NameMasker | null, extra?: NameMasker | null): string {
   const clean = modelInputText(text);
   return masker ? masker.mask(clean, extra) : clean;
+}
+
+/** A list compiled with its `in_context` rule. */
+export function nameMaskerOf(list: NameList, placeholder = NAME_PLACEHOLDER): NameMasker {
+  return new NameMasker(flattenNames(list), placeholder, list.in_context);
 }
 
 /** Every name of a list, in file order. */
@@ -132,8 +168,17 @@ export function readNameList(file: string): NameList {
     list !== null &&
     typeof list === 'object' &&
     typeof list.names === 'object' &&
-    Object.values(list.names).every((v) => Array.isArray(v) && v.every((n) => typeof n === 'string'));
-  if (!ok) throw new UlasanError('DATA_INVALID', `${file}: expected {"version", "names": {category: [name, ...]}}`);
+    Object.values(list.names).every((v) => Array.isArray(v) && v.every((n) => typeof n === 'string')) &&
+    (list.in_context === undefined ||
+      [list.in_context.names, list.in_context.after].every(
+        (v) => Array.isArray(v) && v.every((n) => typeof n === 'string'),
+      ));
+  if (!ok)
+    throw new UlasanError(
+      'DATA_INVALID',
+      `${file}: expected {"version", "names": {category: [name, ...]}, ` +
+        '"in_context"?: {"names": [...], "after": [...]}}',
+    );
   return list;
 }
 

@@ -104,16 +104,10 @@ beforeAll(async () => {
       LAUNCHER_MODEL_NAME: 'ulasan-compact',
       LAUNCHER_JOB_ARGS: '--epochs 5 --dim 32',
       // The student of a weak teacher: the teacher gate decides, with bounds a tiny teacher can meet.
-      // The teacher is a random tiny BERT, and the student masks app and brand names the teacher
-      // reads, so their agreement is measured (0.45-0.70 in our runs), not high.
       LAUNCHER_GATE_REGISTER: '0',
       LAUNCHER_GATE_PROMOTE: '0.99',
-      LAUNCHER_DISTILL_MIN_AGREEMENT: '0.3',
-      LAUNCHER_DISTILL_MARGIN: '0.3',
-      // This test is about the distillation path; the student trains without name masking, as the
-      // teacher reads names (a masked student of this random teacher measured accuracy 0.32).
-      LAUNCHER_JOB_ENV: 'ULASAN_JOB_NAME_MASKING',
-      ULASAN_JOB_NAME_MASKING: 'off',
+      LAUNCHER_DISTILL_MIN_AGREEMENT: '0.5',
+      LAUNCHER_DISTILL_MARGIN: '0.2',
     }),
     { opsServer: false },
   );
@@ -182,10 +176,14 @@ describe('fine-tuning the transformer in the loop', () => {
       expect(run.metrics!.epoch_01_train_loss).toBeGreaterThan(0);
       const log = readFileSync(path.join(artifactDir, 'runs', run.run_id, 'job.log'), 'utf8');
       expect(log).toMatch(/export check on 300 texts: fp32 max \|dlogit\| [\d.e+-]+, int8 top-label agreement/);
+      // The acceptance bounds the fine-tune at 3 minutes on 2 cores: its durations are reported here
+      // (the run record's, from request to gate decision, and the Python job's own), not asserted.
+      const job = /package written to .* \(([\d.]+) s, ([\d.]+) s CPU\)/.exec(log);
+      expect(job, 'the job logs its wall and CPU seconds').not.toBeNull();
       console.log(
         `fine-tuned: ${run.reason}; fp32 max |dlogit| ${m.export_fp32_max_abs_logit_diff}, int8 agreement ` +
-          `${m.export_int8_top_label_agreement}, served agreement ${m.served_top_label_agreement}, ` +
-          `${run.metrics!.duration_seconds} s`,
+          `${m.export_int8_top_label_agreement}, served agreement ${m.served_top_label_agreement}; ` +
+          `run ${run.metrics!.duration_seconds} s, job ${job![1]} s wall / ${job![2]} s CPU`,
       );
 
       const models = running.handles.scoring!.models as ModelHolder;
@@ -209,11 +207,10 @@ describe('fine-tuning the transformer in the loop', () => {
     },
   );
 
-  // Skipped, with a known defect: since this session's merges the compact student distilled from this
-  // tiny fine-tuned teacher scores accuracy 0.3232 (twice, deterministic; 0.554 before), so the teacher
-  // gate refuses to register it. The distillation path itself is covered by distillation.test.ts
-  // (compact teacher). Left open in issue 28's note; un-skip once the student's drop is explained.
-  it.skip(
+  // The teacher was fine-tuned on `train_limit` 4000 rows. They used to be the manifest's first 4000,
+  // all SmSA: the teacher had never read an app review, labelled 92 % of the stored reviews negative,
+  // and its student learned one class (accuracy 0.3232). The limit is now a sample of every source.
+  it(
     'distils the fine-tuned indobert into the compact model by the existing path (--teacher indobert@production)',
     { timeout: 600_000 },
     async () => {
@@ -227,11 +224,14 @@ describe('fine-tuning the transformer in the loop', () => {
         'reviews stored',
       );
       const id = `${prefix}distill-1`;
+      // The student learns the teacher's labels on the stored reviews next to a sample of the labelled
+      // rows, as a distillation does. On the reviews alone (train_limit 0) it agreed with its teacher on
+      // 0.867 of those reviews but on 0.2785 of the validation rows (SmSA and NusaX, another domain).
       const details = {
         job: 'distill',
         teacher: 'indobert@production',
         unlabeled_rows: String(REVIEWS),
-        train_limit: '0',
+        train_limit: '2000',
       };
       await sendRetrainRequest(ctx, id, details, 'ulasan-compact');
       const run = await waitFor(() => finishedRun(id), 480_000, 'distillation run');

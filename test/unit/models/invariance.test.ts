@@ -8,6 +8,7 @@ import {
   flattenNames,
   maskedModelText,
   NameMasker,
+  nameMaskerOf,
   namesFromAppId,
   readNameList,
   SHIPPED_NAMES_FILE,
@@ -96,6 +97,22 @@ describe('NameMasker', () => {
     expect(mask('pakai bank jago')).toBe('pakai ini');
     expect(mask('belanja online')).toBe('belanja online');
     expect(m.size).toBe(7);
+  });
+
+  it('masks an in-context name (also an ordinary word) only after an app word, or as the own app', () => {
+    const list = { version: 2, names: { wallets: ['dana', 'ovo'] }, in_context: { names: ['dana'], after: ['app'] } };
+    const ctx = nameMaskerOf(list);
+    const masked = (t: string, appId?: string): string =>
+      maskedModelText(t, ctx, appId ? new AppNameCache().get(appId) : null);
+    // "dana" is "funds": a refund of funds keeps its word, the DANA app is masked.
+    expect(masked('pengembalian dana belum masuk')).toBe('pengembalian dana belum masuk');
+    expect(masked('danamu aman')).toBe('danamu aman');
+    expect(masked('Aplikasi DANA error terus')).toBe('aplikasi ini error terus');
+    // "app" is normalised like the review: it is "aplikasi" in clean text.
+    expect(masked('app dananya lemot')).toBe('aplikasi ini nya lambat');
+    expect(masked('pengembalian dana belum masuk', 'id.dana')).toBe('pengembalian ini belum masuk');
+    expect(masked('pakai ovo saja')).toBe('pakai ini saja');
+    expect(nameMaskerOf({ version: 1, names: list.names }).mask('dana')).toBe('ini');
   });
 
   it("adds the review's own app names from its app id", () => {

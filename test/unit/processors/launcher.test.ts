@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseTeacherRef, manualRetrainRequest } from '../../../processors/kit/retrain.js';
-import { coalesce, decideDistillGates, retryOf } from '../../../processors/training-launcher/handler.js';
+import {
+  coalesce,
+  decideDistillGates,
+  proportionalSample,
+  retryOf,
+} from '../../../processors/training-launcher/handler.js';
 import { confusionSvg, learningCurveSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { RetrainRequest } from '../../../schemas/types.generated.js';
 
@@ -64,6 +69,29 @@ describe('distillation requests', () => {
       'launcher',
     );
     expect(retry?.req.details).toMatchObject({ job: 'distill', teacher: 'bert@2', unlabeled_rows: '5000' });
+  });
+});
+
+describe('train_limit: a sample of every source in its proportion', () => {
+  // 600 rows of "a", 300 of "b", 100 of "c", in file order: a cut of the first rows would be all "a".
+  const rows = [...Array(1000).keys()].map((i) => ({ id: i, source: i < 600 ? 'a' : i < 900 ? 'b' : 'c' }));
+  const share = (picked: { source: string }[], s: string) => picked.filter((r) => r.source === s).length;
+  it('keeps each source in proportion, exactly `limit` rows, in file order', () => {
+    const picked = proportionalSample(rows, 101);
+    expect(picked).toHaveLength(101);
+    // 60.6, 30.3, 10.1: the largest remainder gives the spare row to "a".
+    expect([share(picked, 'a'), share(picked, 'b'), share(picked, 'c')]).toEqual([61, 30, 10]);
+    expect(picked.map((r) => r.id)).toEqual([...picked.map((r) => r.id)].sort((x, y) => x - y));
+    expect(new Set(picked.map((r) => r.id)).size).toBe(101);
+  });
+  it('draws within a source (not its first rows), the same draw every time', () => {
+    const picked = proportionalSample(rows, 100);
+    expect(Math.max(...picked.filter((r) => r.source === 'a').map((r) => r.id))).toBeGreaterThan(300);
+    expect(proportionalSample(rows, 100)).toEqual(picked);
+  });
+  it('keeps every row when the limit is not below the row count, and none for 0', () => {
+    expect(proportionalSample(rows, 5000)).toEqual(rows);
+    expect(proportionalSample(rows, 0)).toEqual([]);
   });
 });
 
