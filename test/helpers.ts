@@ -73,13 +73,10 @@ export function privateKafkaLayout(
   label: string,
   kafkaPort: number,
   auth: 'plaintext' | 'scram' = 'plaintext',
-  o: { allowEphemeralPort?: boolean } = {},
 ): ReturnType<typeof layoutFor> {
   // A port inside Linux's ephemeral range (32768-60999 by default) can be taken by any outgoing
-  // connection while the broker is down, and the broker then fails to bind on its restart. A test
-  // given such a port (the ports below are shared by parallel sessions) says so explicitly.
-  if (kafkaPort >= 32768 && !o.allowEphemeralPort)
-    throw new Error(`private Kafka port ${kafkaPort} is in the ephemeral range`);
+  // connection while the broker is down, and the broker then fails to bind on its restart.
+  if (kafkaPort >= 32768) throw new Error(`private Kafka port ${kafkaPort} is in the ephemeral range`);
   const saved = { ...process.env };
   process.env.ULASAN_STACK_LIB_DIR = layoutFor(ROOT).lib;
   process.env.ULASAN_STACK_DIR = freshDir(label);

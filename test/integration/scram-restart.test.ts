@@ -3,10 +3,12 @@
 // after such a restart: while the restarted broker still loads its coordinators it closes some
 // connections in the middle of the SCRAM handshake, kafkajs reports that as a non-retriable
 // KafkaJSSASLAuthenticationError, and a consumer crashing on one is never restarted (measured
-// before the fix: 1 of 6 consumers per restart). Eight consumers (four processors, each with its
-// registry follower) and two restarts make the old code fail nearly every run. End state: every
+// before the fix: 1 of 6 consumers per restart, so by chance only). The second restart happens with
+// the scorer's group grant revoked, the same kind of non-retriable crash, so the old code fails every
+// run. End state: every
 // group caught up by itself, /health ok again, every review on the scored topic exactly once.
-// Runs on a private Kafka (ports 39092/39093, metrics on 38081) so the restarts touch no other test.
+// Runs on a private Kafka (ports 29592/29593, metrics on 28591; off the other private brokers' ports and
+// below Linux's ephemeral range) so the restarts touch no other test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +44,7 @@ import {
 const PER_PHASE = 2000;
 const PHASES = 3; // before the first restart, between the two, after the second
 const PROCESSORS = ['scoring', 'review-store', 'feedback-store', 'dead-letter-store'];
-const METRICS_PORT = 38081;
+const METRICS_PORT = 28591;
 const prefix = uniquePrefix();
 const runId = `${prefix}scram`;
 const group = (processor: string): string => `ulasan-${processor}-${prefix}`;
@@ -51,7 +53,7 @@ const chdbPath = freshDir('scram-restart-chdb');
 const { registryUrl } = stackAddresses();
 // The ports the lead gave this test; they are in Linux's ephemeral range, so the layout is asked
 // for them explicitly (a restart could in principle find the port taken by an outgoing socket).
-const layout = privateKafkaLayout('scram-restart-stack', 39092, 'scram', { allowEphemeralPort: true });
+const layout = privateKafkaLayout('scram-restart-stack', 29592, 'scram');
 const brokers = [`127.0.0.1:${layout.ports.kafka}`];
 const admin = () =>
   createKafka({ brokers, clientId: 'scram-restart-test', sasl: kafkaCredentials(layout).users['ulasan-admin'] });

@@ -14,7 +14,7 @@ const env = {
   ...process.env,
   ULASAN_STACK_DIR: dir,
   ULASAN_STACK_LIB_DIR: layoutFor(ROOT).lib,
-  // Off the ports of the other private brokers (29092 faults, 29192 feedback, 29292 SCRAM, 29492 migration).
+  // Off the ports of the other private brokers (29092 faults, 29192 feedback, 29292 SCRAM, 29492 migration, 29592 SCRAM restart).
   ULASAN_STACK_KAFKA_PORT: '29392',
   ULASAN_STACK_CONTROLLER_PORT: '29393',
   ULASAN_STACK_REGISTRY_PORT: '28081',
