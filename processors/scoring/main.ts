@@ -13,6 +13,7 @@ import { scoringShape } from './config.js';
 import { scoringMetrics, type ScoringMetrics } from './metrics.js';
 import { RegistryFollower } from '../../platform/registry/follower.js';
 import { batchHandler } from './stream.js';
+import { RenewableTransactionalProducer } from '../../platform/kafka/transactional.js';
 
 const NAME = 'scoring';
 
@@ -67,7 +68,10 @@ export const scoring: Processor = {
     const follower = await RegistryFollower.for(ctx);
     follower.onEvent((e) => models.observe(e));
     const transactionalId = `ulasan-scoring-${cfg.SCORING_INSTANCE_ID}-${ctx.topics.reviews}`;
-    const producer = ctx.kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true });
+    const producer = new RenewableTransactionalProducer(
+      () => ctx.kafka.producer({ transactionalId, maxInFlightRequests: 1, idempotent: true }),
+      (err) => log.warn({ err }, 'transaction abort failed: the producer is replaced before the retry'),
+    );
     await producer.connect();
     const limits = { ...DEFAULT_LIMITS, maxTextBytes: cfg.SCORING_MAX_TEXT_BYTES };
     const encodeScored = await ctx.serde.batchEncoderFor(ctx.topics.scored);

@@ -19,8 +19,8 @@ import {
   type EachBatchPayload,
   type KafkaMessage,
   type Message,
-  type Producer,
 } from '../../platform/kafka/kafka.js';
+import type { RenewableTransactionalProducer } from '../../platform/kafka/transactional.js';
 import type { outageWaiter } from '../kit/kit.js';
 import type { ModelHolder } from '../../models/serving/model-holder.js';
 import type { ValidationLimits } from '../kit/review.js';
@@ -41,7 +41,7 @@ export interface ScoringDeps {
   name: string;
   limits: ValidationLimits;
   models: ModelHolder;
-  producer: Producer;
+  producer: RenewableTransactionalProducer;
   /** The batch encoder of the scored topic (SerdeAvro.batchEncoderFor). */
   encodeScored: (values: readonly unknown[]) => Buffer[];
   m: ScoringMetrics;
@@ -215,7 +215,8 @@ async function writeOnce(d: ScoringDeps, p: EachBatchPayload, t: Triaged, s: Sco
     await tx.commit();
     endCommit();
   } catch (err) {
-    await tx.abort().catch(() => undefined);
+    // A failed abort leaves kafkajs's producer in ABORTING for good: it is replaced before the retry.
+    await d.producer.abort(tx, err);
     throw err;
   }
 }

@@ -394,7 +394,17 @@ describe('status page', () => {
     },
   );
 
-  it('shows every panel with data for all apps and for each app, in a real browser', { timeout: 180_000 }, async () => {
+  it('shows every panel with data for all apps and for each app, in a real browser', { timeout: 300_000 }, async () => {
+    // The drift processor closes its windows in the background (idle flush); on a loaded machine the
+    // first ones may land after the retrains above, so the page is opened once the API has some.
+    await waitFor(
+      async () => {
+        const range = `from=${Date.now() - 86_400_000}&to=${Date.now()}`;
+        return (await api<{ windows: unknown[] }>(`/dashboard/drift?${range}`)).windows.length > 0;
+      },
+      120_000,
+      'the drift processor closed its first windows',
+    );
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${base}/`);
     await page.waitForFunction("/UNAUTHENTICATED/.test(document.getElementById('error')?.textContent ?? '')");
