@@ -67,6 +67,9 @@ export function startProcessors(o: ProcessorsOptions): ChildProcess {
     METRICS_PORT: String(o.metricsPort),
     SOAK_SLOW_CLICKHOUSE_FILE: o.slowFlag,
     LOG_LEVEL: 'warn',
+    // As in the Dockerfile: embedded chdb, onnxruntime and libuv allocate from many threads, and glibc
+    // gives each its own arena, which keeps the high-water mark of every backlog burst (docs/operations.md).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     ...groups,
   };
   const preload = path.join(PROJECT_ROOT, 'scripts/soak/slow-clickhouse.ts');
