@@ -6,7 +6,7 @@
 // process CPU (user + system, every thread) of each stage of each batch; the replay handles one batch
 // at a time, so a stage owns its window (plus background kafkajs fetching and GC that lands in it).
 // "read" is the process CPU of the whole call outside the stages: kafkajs fetching and parsing record
-// batches, the group join, the offset lookups, the model load.
+// batches, the group join, the offset lookups.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,7 +53,8 @@ const report = await runReplay(ctx, {
 const secs = (performance.now() - t) / 1000;
 const cpuPerReview = cpuMicros(cpu0) / N;
 const STAGE_NAMES: Record<ReplayStage | 'read', string> = {
-  read: 'read (kafkajs fetch + parse, group join, model load; outside the stages)',
+  read: 'read (kafkajs fetch + parse, group join, offsets; outside the stages)',
+  load: 'model load (once)',
   decode: 'decode + validate (registry serde, avsc)',
   features: "features: the model's clean text",
   inference: 'inference (tokenize, names mask, model)',

@@ -27,11 +27,20 @@ import { validateReview } from '../kit/review.js';
 export { parseBound, type Bound } from '../../platform/kafka/topic-range.js';
 
 /**
- * The replay's stages, per batch: decode + validate, the model's clean text, inference, the
- * backtest_predictions columns, their insert, the saved progress; then the report once at the end.
+ * The replay's stages: the model load once; per batch: decode + validate, the model's clean text,
+ * inference, the backtest_predictions columns, their insert, the saved progress; the report at the end.
  * CPU outside them (kafkajs fetching and parsing, the group join) is the benchmark's "read".
  */
-export const REPLAY_STAGES = ['decode', 'features', 'inference', 'rows', 'insert', 'progress', 'report'] as const;
+export const REPLAY_STAGES = [
+  'load',
+  'decode',
+  'features',
+  'inference',
+  'rows',
+  'insert',
+  'progress',
+  'report',
+] as const;
 export type ReplayStage = (typeof REPLAY_STAGES)[number];
 
 export interface ReplayOptions {
@@ -311,7 +320,7 @@ async function reportOf(
 
 export async function runReplay(ctx: Context, o: ReplayOptions): Promise<ReplayReport> {
   const st = await loadState(ctx, o);
-  const engine = await InferenceEngine.load(o.modelDir, { maxBatch: 256 });
+  const engine = await staged(o, 'load', () => InferenceEngine.load(o.modelDir, { maxBatch: 256 }));
   await replayRange(ctx, o, st, engine).finally(() => engine.close());
   return staged(o, 'report', () => reportOf(ctx, o, st.runId, engine.version, st.skipped));
 }
