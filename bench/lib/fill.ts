@@ -4,9 +4,10 @@
 import { computeFeatures } from '../../models/features/features.js';
 import { defaultTagger } from '../../models/topics/tagger.js';
 import { produceReviews } from '../../processors/producer/main.js';
-import { scoredMessage } from '../../processors/scoring/handler.js';
+import { scoredMessageOf } from '../../processors/scoring/handler.js';
 import { chunkBySize, type Message } from '../../platform/kafka/kafka.js';
 import { runProcessors } from '../../app/runner.js';
+import { boundAppVersion } from '../../processors/kit/app-version.js';
 import type { Review, Sentiment } from '../../schemas/types.generated.js';
 import { benchReviews } from './reviews.js';
 
@@ -28,16 +29,9 @@ function scoredRecords(reviews: Review[], encode: (v: unknown) => Buffer): Messa
       modelName: 'bench',
       modelVersion: '1',
     };
-    const msg = scoredMessage(
-      r,
-      pred,
-      probs,
-      f,
-      { partition: 0, offset: String(i) },
-      now,
-      false,
-      tagger.tagClean(f.clean_text),
-    );
+    const topics = tagger.tagClean(f.clean_text);
+    const input = { review: r, prediction: pred, probs, features: f, partition: 0, offset: String(i), topics };
+    const msg = scoredMessageOf({ ...input, textHash: '', appVersion: boundAppVersion(r.app_version) }, now, false);
     return { key: r.review_id, value: encode(msg) };
   });
 }

@@ -5,98 +5,9 @@ import type { Prediction } from '../../models/core/engine.js';
 import type { Features } from '../../models/features/features.js';
 import { NUMERIC_FEATURES } from '../../models/features/features.js';
 import type { Review, ScoredReview, Sentiment } from '../../schemas/types.generated.js';
-import { boundAppVersion } from '../kit/app-version.js';
-import { textHash } from '../kit/review-identity.js';
 import { topSentiment } from '../../models/serving/sentiment.js';
-import { MAX_STORABLE_MS, MIN_STORABLE_MS, TimestampError, toDateTime64 } from '../../platform/time.js';
+import { MAX_STORABLE_MS, MIN_STORABLE_MS, TimestampError } from '../../platform/time.js';
 import type { ColumnBatch } from '../../platform/clickhouse/store.js';
-
-export interface Position {
-  partition: number;
-  offset: string;
-}
-
-/**
- * The fields a ClickHouse prediction row and a ScoredReview share. The topics are the tagger's
- * (models/topics) on the review's clean text; the version is bounded (a hostile one is cut, never
- * carried whole into every row and message).
- */
-function scoredFields(r: Review, p: Prediction, probs: Record<Sentiment, number>, f: Features, topics: string[]) {
-  return {
-    review_id: r.review_id,
-    app_id: r.app_id,
-    source: r.source,
-    label: topSentiment(probs),
-    prob_negative: probs.negative,
-    prob_neutral: probs.neutral,
-    prob_positive: probs.positive,
-    model_name: p.modelName,
-    model_version: p.modelVersion,
-    feature_set_version: f.feature_set_version,
-    app_version: boundAppVersion(r.app_version),
-    topics,
-  };
-}
-
-// Object.assign, not object spread: spread measured ~7 us per row here (assign ~0.7), and these
-// run once per review on the hot path.
-export function predictionRow(
-  r: Review,
-  p: Prediction,
-  probs: Record<Sentiment, number>,
-  f: Features,
-  pos: Position,
-  scoredAt: number,
-  latencyMs: number,
-  topics: string[],
-  hash: string = textHash(r.text),
-): Record<string, unknown> {
-  return Object.assign(scoredFields(r, p, probs, f, topics), {
-    confidence: Math.max(probs.negative, probs.neutral, probs.positive),
-    created_at: toDateTime64(r.created_at),
-    scored_at: toDateTime64(scoredAt),
-    latency_ms: latencyMs,
-    kafka_partition: pos.partition,
-    kafka_offset: pos.offset,
-    text_hash: hash,
-  });
-}
-
-export function featureRow(r: Review, f: Features, computedAt: number): Record<string, unknown> {
-  const row: Record<string, unknown> = {
-    review_id: r.review_id,
-    app_id: r.app_id,
-    feature_set_version: f.feature_set_version,
-    clean_text: f.clean_text,
-    created_at: toDateTime64(r.created_at),
-    computed_at: toDateTime64(computedAt),
-  };
-  for (const k of NUMERIC_FEATURES) row[k] = f[k];
-  return row;
-}
-
-export function scoredMessage(
-  r: Review,
-  p: Prediction,
-  probs: Record<Sentiment, number>,
-  f: Features,
-  pos: Position,
-  scoredAt: number,
-  shadow: boolean,
-  topics: string[],
-): ScoredReview {
-  const features: Record<string, number> = {};
-  for (const k of NUMERIC_FEATURES) features[k] = f[k];
-  return Object.assign(scoredFields(r, p, probs, f, topics), {
-    shadow,
-    rating: r.rating ?? null,
-    features,
-    created_at: r.created_at,
-    scored_at: scoredAt,
-    origin_partition: pos.partition,
-    origin_offset: Number(pos.offset),
-  });
-}
 
 /**
  * A DateTime64(3) value as epoch milliseconds, the form the columnar inserts send (ClickHouse reads
@@ -123,9 +34,10 @@ export interface PredictionInput {
 }
 
 /**
- * The predictions (or shadow_predictions) rows of one batch, built as columns: the same values
- * predictionRow gives, appended to one array per column, no object per row. scored_at and
- * latency_ms are the batch's.
+ * The predictions (or shadow_predictions) rows of one batch, built as columns: one array per column,
+ * no object per row (issue 31). scored_at and latency_ms are the batch's. The topics are the
+ * tagger's (models/topics) on the review's clean text; the app version is bounded (a hostile one is
+ * cut, never carried whole into every row and message).
  */
 export class PredictionColumns {
   private readonly c = {
@@ -190,7 +102,7 @@ export class PredictionColumns {
   }
 }
 
-/** The review_features rows of one batch as columns (featureRow's values). */
+/** The review_features rows of one batch as columns: the 14 numeric features, one column each. */
 export class FeatureColumns {
   private readonly c: Record<string, unknown[]> = {
     review_id: [],
@@ -224,8 +136,8 @@ export class FeatureColumns {
 }
 
 /**
- * scoredMessage's ScoredReview from a PredictionInput (app version bounded once, shared with the
- * row): one object literal, the features map built directly.
+ * The ScoredReview of a PredictionInput (app version bounded once, shared with the row): one object
+ * literal, the features map built directly.
  */
 export function scoredMessageOf(x: PredictionInput, scoredAt: number, shadow: boolean): ScoredReview {
   const { review: r, prediction: p, probs, features: f } = x;

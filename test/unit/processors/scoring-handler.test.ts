@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { featureRow, inShadowSample, predictionRow, scoredMessage } from '../../../processors/scoring/handler.js';
+import {
+  FeatureColumns,
+  inShadowSample,
+  PredictionColumns,
+  scoredMessageOf,
+  type PredictionInput,
+} from '../../../processors/scoring/handler.js';
+import { boundAppVersion } from '../../../processors/kit/app-version.js';
 import { predictSliced } from '../../../models/serving/predict.js';
 import { chunkBySize } from '../../../platform/kafka/kafka.js';
 import { sentimentProbs, topSentiment } from '../../../models/serving/sentiment.js';
@@ -29,6 +36,25 @@ const pred: Prediction = {
   modelVersion: '3',
 };
 
+function inputOf(r: Review, topics: string[] = [], offset = '9'): PredictionInput {
+  return {
+    review: r,
+    prediction: pred,
+    probs: sentimentProbs(pred, ['negative', 'neutral', 'positive']),
+    features: computeFeatures(r.text),
+    partition: 2,
+    offset,
+    topics,
+    textHash: 'h',
+    appVersion: boundAppVersion(r.app_version),
+  };
+}
+
+/** Row i of a column batch, as an object. */
+function rowOf(columns: Record<string, readonly unknown[]>, i = 0): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v[i]]));
+}
+
 describe('scoring handler', () => {
   it('maps label probabilities to sentiments through the package mapping', () => {
     const p = sentimentProbs(pred, ['positive', 'neutral', 'negative']);
@@ -37,43 +63,94 @@ describe('scoring handler', () => {
   });
 
   it('builds the prediction row, feature row and ScoredReview with the model version', () => {
-    const f = computeFeatures(review.text);
-    const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
-    const row = predictionRow(review, pred, probs, f, { partition: 2, offset: '9' }, Date.UTC(2026, 0, 2), 1.5, []);
-    expect(row).toMatchObject({
-      label: 'positive',
-      model_version: '3',
-      confidence: 0.7,
-      created_at: '2026-01-02 03:04:05.006',
-      kafka_offset: '9',
-      feature_set_version: 'fs-1',
-    });
-    expect(featureRow(review, f, 0)).toMatchObject({
+    const scoredAt = Date.UTC(2026, 0, 2);
+    const rows = new PredictionColumns(scoredAt, 1.5);
+    const features = new FeatureColumns(0);
+    const x = inputOf(review);
+    rows.push(x);
+    features.push(review, x.features);
+    expect(rowOf(rows.batch())).toEqual({
       review_id: 'r1',
-      exclamation_count: 2,
-      clean_text: 'bagus banget ! !',
-    });
-    expect(scoredMessage(review, pred, probs, f, { partition: 2, offset: '9' }, 5, true, [])).toMatchObject({
-      shadow: true,
-      origin_offset: 9,
+      app_id: 'app',
+      source: 'play',
       label: 'positive',
+      prob_negative: 0.1,
+      prob_neutral: 0.2,
+      prob_positive: 0.7,
+      confidence: 0.7,
+      model_name: 'm',
+      model_version: '3',
+      feature_set_version: 'fs-1',
+      app_version: null,
+      topics: [],
+      created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+      scored_at: scoredAt,
+      latency_ms: 1.5,
+      kafka_partition: 2,
+      kafka_offset: '9',
+      text_hash: 'h',
     });
+    // "Bagus BGT!!": 2 words, 11 characters, 4 of 8 letters upper case, slang mapped in the clean text.
+    expect(rowOf(features.batch())).toEqual({
+      review_id: 'r1',
+      app_id: 'app',
+      feature_set_version: 'fs-1',
+      clean_text: 'bagus banget ! !',
+      created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+      computed_at: 0,
+      word_count: 2,
+      char_count: 11,
+      mean_word_length: 4,
+      exclamation_count: 2,
+      question_count: 0,
+      uppercase_ratio: 0.5,
+      emoji_count: 0,
+      url_count: 0,
+      mention_count: 0,
+      hashtag_count: 0,
+      digit_ratio: 0,
+      stopword_ratio: 0,
+      elongated_word_count: 0,
+    });
+    const { clean_text: _clean, feature_set_version: _set, ...numeric } = x.features;
+    expect(scoredMessageOf(x, 5, true)).toEqual({
+      review_id: 'r1',
+      app_id: 'app',
+      source: 'play',
+      label: 'positive',
+      prob_negative: 0.1,
+      prob_neutral: 0.2,
+      prob_positive: 0.7,
+      model_name: 'm',
+      model_version: '3',
+      feature_set_version: 'fs-1',
+      app_version: null,
+      topics: [],
+      shadow: true,
+      rating: 5,
+      features: numeric,
+      created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+      scored_at: 5,
+      origin_partition: 2,
+      origin_offset: 9,
+    });
+    expect(Object.keys(numeric)).toHaveLength(13);
   });
 
   it('puts the topics and the bounded app version on the prediction row and the ScoredReview', () => {
     const r: Review = { ...review, text: 'gk bisa login, saldo kepotong', app_version: '3.2.1' };
-    const f = computeFeatures(r.text);
-    const topics = defaultTagger().tagClean(f.clean_text);
+    const topics = defaultTagger().tagClean(computeFeatures(r.text).clean_text);
     expect(topics).toEqual(['login', 'payment']);
-    const probs = sentimentProbs(pred, ['negative', 'neutral', 'positive']);
-    const pos = { partition: 0, offset: '1' };
-    expect(predictionRow(r, pred, probs, f, pos, 0, 1, topics)).toMatchObject({ app_version: '3.2.1', topics });
-    expect(scoredMessage(r, pred, probs, f, pos, 0, false, topics)).toMatchObject({ app_version: '3.2.1', topics });
-    const noVersion = scoredMessage(review, pred, probs, computeFeatures(review.text), pos, 0, false, []);
-    expect(noVersion).toMatchObject({ app_version: null, topics: [] });
+    const rows = new PredictionColumns(0, 1);
+    rows.push(inputOf(r, topics));
+    expect(rowOf(rows.batch())).toMatchObject({ app_version: '3.2.1', topics });
+    expect(scoredMessageOf(inputOf(r, topics), 0, false)).toMatchObject({ app_version: '3.2.1', topics });
+    expect(scoredMessageOf(inputOf(review), 0, false)).toMatchObject({ app_version: null, topics: [] });
     const hostile = { ...r, app_version: 'x'.repeat(1 << 20) };
-    expect(scoredMessage(hostile, pred, probs, f, pos, 0, false, topics).app_version).toBe('x'.repeat(64));
-    expect(predictionRow(hostile, pred, probs, f, pos, 0, 1, topics).app_version).toBe('x'.repeat(64));
+    expect(scoredMessageOf(inputOf(hostile, topics), 0, false).app_version).toBe('x'.repeat(64));
+    const hostileRows = new PredictionColumns(0, 1);
+    hostileRows.push(inputOf(hostile, topics));
+    expect(rowOf(hostileRows.batch()).app_version).toBe('x'.repeat(64));
   });
 
   it('picks the top sentiment with ties going to the earlier of negative, neutral, positive', () => {
