@@ -10,9 +10,8 @@ RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 # The ops server listens on 127.0.0.1 by default; containers expose it.
 ENV METRICS_HOST=0.0.0.0
-# glibc malloc (used by embedded chdb and onnxruntime) makes an arena per thread up to 8 x cores, and
-# its dynamic mmap threshold keeps freed 1-2 MB insert buffers in them: two arenas and a fixed 128 KiB
-# threshold keep RSS flat after backlog bursts (docs/operations.md, "Memory").
-ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
+# glibc malloc (used by embedded chdb and onnxruntime) makes an arena per thread, up to 8 x cores,
+# each keeping its own high-water mark: two are enough (docs/operations.md, "Memory").
+ENV MALLOC_ARENA_MAX=2
 USER node
 CMD ["node", "--import", "tsx", "app/runner.ts"]

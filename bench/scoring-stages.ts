@@ -6,7 +6,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
-import { computeFeatures } from '../models/features/features.js';
+import { computeFeatures, modelInputText } from '../models/features/features.js';
+import { defaultTagger } from '../models/topics/tagger.js';
 import {
   FeatureColumns,
   PredictionColumns,
@@ -58,6 +59,13 @@ step('validateReview', () => reviews.forEach((r) => validateReview(r, now)));
 step('textHash (sha256 hex)', () => reviews.forEach((r) => textHash(r.text)));
 const features = reviews.map((r) => computeFeatures(r.text));
 step('computeFeatures', () => reviews.forEach((r) => computeFeatures(r.text)));
+// computeFeatures' two halves: the clean text (also the model's input) and the 13 numeric features.
+step('  clean text (modelInputText)', () => reviews.forEach((r) => modelInputText(r.text)));
+step('  13 numeric features (clean text given)', () =>
+  reviews.forEach((r, i) => computeFeatures(r.text, features[i]!.clean_text)),
+);
+const tagger = defaultTagger();
+step('topics: tagger.tagClean', () => features.forEach((f) => tagger.tagClean(f.clean_text)));
 const pred = {
   label: 'positive',
   sentiment: 'positive',

@@ -101,36 +101,102 @@ function charCounts(text: string): CharCounts {
   return n;
 }
 
-/** Three equal letters in a row, checked cheaply before the (slower) Unicode regex. */
-function elongated(w: string, ascii: boolean): boolean {
-  if (ascii) {
-    for (let i = 2; i < w.length; i++) {
-      const c = w.charCodeAt(i);
-      if (c === w.charCodeAt(i - 1) && c === w.charCodeAt(i - 2) && (c | 32) >= 97 && (c | 32) <= 122) return true;
+interface WordCounts {
+  words: number;
+  /** Code points in the words (mean_word_length's numerator). */
+  chars: number;
+  stop: number;
+  elongated: number;
+}
+
+// Stopword look-ups without a string per word: a word's lower-cased FNV-1a hash is computed while it
+// is scanned and checked against a bit set of the stopwords' hashes; only a set bit (every stopword,
+// plus ~5 % of other words) builds the word's string for the Set.
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const STOP_FILTER_BITS = 1 << 14;
+const STOP_FILTER = new Uint32Array(STOP_FILTER_BITS / 32);
+for (const w of STOPWORDS) {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
+  const bit = h & (STOP_FILTER_BITS - 1);
+  STOP_FILTER[bit >>> 5]! |= 1 << (bit & 31);
+}
+const maybeStopword = (h: number): boolean => {
+  const bit = h & (STOP_FILTER_BITS - 1);
+  return (STOP_FILTER[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+};
+
+const isAsciiAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
+const HYPHEN = 45;
+const APOSTROPHE = 39;
+
+/**
+ * WORD's matches in an ASCII text, counted in one pass over its char codes: a word is a run of
+ * letters and digits, continued by a - or ' only when a letter or digit follows (what the regex's
+ * (?:[-'][\p{L}\p{N}]+)* matches in ASCII); elongated = the same letter three times in a row.
+ */
+function asciiWordCounts(s: string): WordCounts {
+  const out: WordCounts = { words: 0, chars: 0, stop: 0, elongated: 0 };
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiAlnum(s.charCodeAt(i))) {
+      i++;
+      continue;
     }
-    return false;
+    const start = i;
+    let h = FNV_OFFSET;
+    let prev = -1;
+    let run = 0;
+    let elongated = false;
+    for (;;) {
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (!isAsciiAlnum(c)) break;
+        run = c === prev ? run + 1 : 1;
+        if (run >= 3 && c >= 65) elongated = true; // letters are >= 65, digits below
+        prev = c;
+        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c | 32 : c), FNV_PRIME);
+      }
+      const j = i < n ? s.charCodeAt(i) : -1;
+      if ((j !== HYPHEN && j !== APOSTROPHE) || i + 1 >= n || !isAsciiAlnum(s.charCodeAt(i + 1))) break;
+      h = Math.imul(h ^ j, FNV_PRIME);
+      prev = j;
+      run = 1;
+      i++;
+    }
+    out.words += 1;
+    out.chars += i - start;
+    if (elongated) out.elongated += 1;
+    if (maybeStopword(h >>> 0) && STOPWORDS.has(s.slice(start, i).toLowerCase())) out.stop += 1;
   }
-  return ELONGATED_WORD.test(w);
+  return out;
+}
+
+/** The same counts for any text, with the Unicode property regexes. */
+function unicodeWordCounts(s: string): WordCounts {
+  const out: WordCounts = { words: 0, chars: 0, stop: 0, elongated: 0 };
+  for (const w of s.match(WORD) ?? []) {
+    out.words += 1;
+    out.chars += countMatches(w, CODE_POINT);
+    if (STOPWORDS.has(w.toLowerCase())) out.stop += 1;
+    if (ELONGATED_WORD.test(w)) out.elongated += 1;
+  }
+  return out;
 }
 
 export function computeFeatures(text: string, cleaned?: string): Features {
   const n = charCounts(text);
   const urls = mayHaveUrl(text) ? countMatches(text, URL_RE) : 0;
-  const words = (urls ? text.replace(URL_RE, ' ') : text).match(WORD) ?? [];
-  let wordChars = 0;
-  let stop = 0;
-  let elongatedWords = 0;
-  for (const w of words) {
-    wordChars += n.ascii ? w.length : countMatches(w, CODE_POINT);
-    if (STOPWORDS.has(w.toLowerCase())) stop += 1;
-    if (elongated(w, n.ascii)) elongatedWords += 1;
-  }
+  const withoutUrls = urls ? text.replace(URL_RE, ' ') : text;
+  const w = n.ascii ? asciiWordCounts(withoutUrls) : unicodeWordCounts(withoutUrls);
   return {
     feature_set_version: FEATURE_SET_VERSION,
     clean_text: cleaned ?? cleanText(text, EMOJI_FOR_CLEAN),
-    word_count: words.length,
+    word_count: w.words,
     char_count: n.codePoints, // code points, so an emoji counts once
-    mean_word_length: words.length ? round(wordChars / words.length) : 0,
+    mean_word_length: w.words ? round(w.chars / w.words) : 0,
     exclamation_count: n.exclamations,
     question_count: n.questions,
     uppercase_ratio: n.letters ? round(n.upper / n.letters) : 0,
@@ -140,8 +206,8 @@ export function computeFeatures(text: string, cleaned?: string): Features {
     mention_count: text.includes('@') ? countMatches(text, MENTION_RE) : 0,
     hashtag_count: text.includes('#') ? countMatches(text, HASHTAG_RE) : 0,
     digit_ratio: n.nonSpace ? round(n.digits / n.nonSpace) : 0,
-    stopword_ratio: words.length ? round(stop / words.length) : 0,
-    elongated_word_count: elongatedWords,
+    stopword_ratio: w.words ? round(w.stop / w.words) : 0,
+    elongated_word_count: w.elongated,
   };
 }
 

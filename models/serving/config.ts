@@ -20,6 +20,10 @@ export const modelServingShape = {
     .default(32 * 1024),
   /** ONNX Runtime threads per inference (0: its default). */
   SCORING_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(64).default(1),
-  /** Reviews per inference call. */
-  SCORING_ENGINE_BATCH: z.coerce.number().int().min(1).max(4096).default(256),
+  /**
+   * Reviews per inference call. 64, not 256: onnxruntime's CPU arena keeps its high-water mark (Node
+   * cannot shrink it), and 256 long reviews grew it by 120 MB for good; 64 cost less CPU per review
+   * too (docs/operations.md, "Memory").
+   */
+  SCORING_ENGINE_BATCH: z.coerce.number().int().min(1).max(4096).default(64),
 };

@@ -69,8 +69,13 @@ export function batchHandler(d: AlertsDeps, serial: Serial): (p: EachBatchPayloa
     for (const message of batch.messages) {
       let s: ScoredReview;
       try {
+        // The cached compiled reader without a promise per record; the awaited decode (a wait through a
+        // registry outage) only when the registry must answer: a new schema id, another subject's id.
         const decode = () => ctx.serde.decode<ScoredReview>(message.value, ctx.topics.scored);
-        s = (await d.wait('decode', decode, { heartbeat, keepGoing })).value;
+        s = (
+          ctx.serde.decodeSync<ScoredReview>(message.value, ctx.topics.scored) ??
+          (await d.wait('decode', decode, { heartbeat, keepGoing }))
+        ).value;
       } catch (err) {
         const origin = {
           topic: batch.topic,

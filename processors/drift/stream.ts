@@ -169,8 +169,11 @@ export function batchHandler(d: DriftDeps, consumer: () => Consumer, closeWindow
     const dead: Message[] = [];
     for (const m of batch.messages) {
       try {
+        // The cached compiled reader without a promise per record; the awaited decode (a wait through a
+        // registry outage) only when the registry must answer: a new schema id, another subject's id.
         const s = (
-          await d.wait('decode', () => d.ctx.serde.decode<ScoredReview>(m.value, d.ctx.topics.scored), waitOpts)
+          d.ctx.serde.decodeSync<ScoredReview>(m.value, d.ctx.topics.scored) ??
+          (await d.wait('decode', () => d.ctx.serde.decode<ScoredReview>(m.value, d.ctx.topics.scored), waitOpts))
         ).value;
         late.push(...windowRecord(d, s, { partition: batch.partition, offset: m.offset }, Date.now()));
       } catch (err) {

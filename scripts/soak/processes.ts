@@ -67,12 +67,9 @@ export function startProcessors(o: ProcessorsOptions): ChildProcess {
     METRICS_PORT: String(o.metricsPort),
     SOAK_SLOW_CLICKHOUSE_FILE: o.slowFlag,
     LOG_LEVEL: 'warn',
-    // As in the Dockerfile (docs/operations.md, "Memory"): glibc malloc settings that keep RSS flat
-    // after backlog bursts. Two arenas, not one per thread of chdb/onnxruntime/libuv; and a fixed
-    // 128 KiB mmap threshold, so the 1-2 MB insert buffers are unmapped when freed instead of raising
-    // glibc's dynamic threshold and staying in the arenas at the burst's high-water mark.
+    // As in the Dockerfile (docs/operations.md, "Memory"): two glibc arenas, not one per thread of
+    // chdb, onnxruntime and libuv, each holding its own high-water mark.
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
     ...groups,
   };
   const preload = path.join(PROJECT_ROOT, 'scripts/soak/slow-clickhouse.ts');

@@ -19,6 +19,7 @@ const prefix = uniquePrefix();
 let running: Running;
 let modelDir: string;
 const N = 600;
+const OWN_APP_NAMED = 100;
 
 beforeAll(async () => {
   modelDir = await ensureDefaultModel();
@@ -40,16 +41,20 @@ beforeAll(async () => {
   );
   const { ctx } = running;
   const rows = readLabelledFile(path.join(DATA, 'smsa/valid_preprocess.tsv')).slice(0, N);
-  const reviews = rows.map((r) => ({
-    ...rowToReview(r, {
-      appId: 'smsa',
-      source: 'smsa',
-      startMs: Date.now() - N * 1000,
-      spacingMs: 1000,
-      now: Date.now(),
-    }),
-    review_id: `${prefix}rp-${r.index}`,
-  }));
+  const reviews = rows.map((r, i) => {
+    const review = {
+      ...rowToReview(r, {
+        appId: 'smsa',
+        source: 'smsa',
+        startMs: Date.now() - N * 1000,
+        spacingMs: 1000,
+        now: Date.now(),
+      }),
+      review_id: `${prefix}rp-${r.index}`,
+    };
+    // Reviews naming their own app: production masks that name (the package masks names), so must replay.
+    return i < OWN_APP_NAMED ? { ...review, app_id: 'com.warungkopi.app', text: `warungkopi ${review.text}` } : review;
+  });
   await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews);
   // A whitespace-only review: production dead-letters it; replay counts it and carries on.
   await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, [
@@ -105,6 +110,28 @@ describe('replay', () => {
     expect(r.with_feedback).toBe(N / 2);
     expect(r.accuracy).toBeGreaterThan(0.8);
     expect(r.skipped).toEqual({ EMPTY_TEXT: 1 });
+    // Not only the labels: every probability is production's (same model input, the app's own name masked
+    // as production masks it), up to float noise from a different batching of the same texts.
+    const db = running.ctx.store.database;
+    const [dp] = await running.ctx.store.query<{ named: number; others: number; times: number }>(
+      `SELECT
+         maxIf(greatest(abs(b.prob_negative - p.prob_negative), abs(b.prob_neutral - p.prob_neutral),
+           abs(b.prob_positive - p.prob_positive)), b.app_id = 'com.warungkopi.app') AS named,
+         maxIf(greatest(abs(b.prob_negative - p.prob_negative), abs(b.prob_neutral - p.prob_neutral),
+           abs(b.prob_positive - p.prob_positive)), b.app_id != 'com.warungkopi.app') AS others,
+         countIf(b.created_at != p.created_at) AS times
+       FROM (SELECT * FROM ${db}.backtest_predictions FINAL WHERE run_id = {run:String}) AS b
+       INNER JOIN (SELECT * FROM ${db}.predictions FINAL) AS p ON b.review_id = p.review_id`,
+      { run: r.run_id },
+    );
+    expect(dp).toEqual({ named: expect.any(Number), others: expect.any(Number), times: 0 });
+    expect([dp!.named, dp!.others]).toEqual([expect.closeTo(0, 5), expect.closeTo(0, 5)]);
+    const [joined] = await running.ctx.store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${db}.backtest_predictions AS b FINAL
+       INNER JOIN ${db}.predictions AS p FINAL ON b.review_id = p.review_id WHERE b.run_id = {run:String}`,
+      { run: r.run_id },
+    );
+    expect(Number(joined!.n)).toBe(N);
   });
 
   it('refuses a run id that would name a file outside the backtests folder', async () => {

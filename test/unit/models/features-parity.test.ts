@@ -2,6 +2,7 @@
 // (features-reference.ts), on every text of the shared data and on hostile input.
 import path from 'node:path';
 import emojiRegex from 'emoji-regex';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeFeatures, modelInputText } from '../../../models/features/features.js';
 import { readLabelledFile } from '../../../platform/datasets.js';
@@ -45,6 +46,29 @@ describe('optimised features equal the reference definitions', () => {
     expect(all.length).toBeGreaterThan(18_000);
     const bad = all.filter((t) => JSON.stringify(computeFeatures(t)) !== JSON.stringify(referenceFeatures(t)));
     expect(bad).toEqual([]);
+  });
+
+  it('computeFeatures, on generated edge strings (word joiners, case, stopwords, elongation, unicode, emoji, long)', () => {
+    // Pieces that sit on the fast paths' boundaries: ASCII word joiners and runs, stopwords in any case
+    // (hyphenated ones too), URLs, mentions, hashtags, non-ASCII letters/digits, emoji, lone surrogates.
+    const piece = fc.constantFrom(
+      ...['a', 'A', 'z', 'Z', '0', '9', '-', "'", ' ', '\t', '\n', '!', '?', '.', '@', '#', '_', '/', ':'],
+      ...['aaa', 'AAA', 'aAa', '111', "a'b", 'x-y', '--', "''", '-a', "a'", 'yang', 'YANG', 'Dan', 'kira-kira'],
+      ...['Masing-Masing', 'sama-sama-', 'bagusss', 'https://t.co/x', 'www.a.id', '@cs_x', '#promo', 'é', 'É'],
+      ...['ß', 'ﬁ', 'Ａ', '①', '٣', '😀', '👍🏽', '❤️', '1️⃣', '\uD83D', '\uDC00', '\u00a0', '\u200b', 'ééé'],
+    );
+    const edgeText = fc.oneof(
+      fc.array(piece, { maxLength: 40 }).map((a) => a.join('')),
+      fc.array(fc.oneof(piece, fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 30 }).map((a) => a.join('')),
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.tuple(piece, fc.integer({ min: 100, max: 2000 })).map(([p, n]) => `${p} `.repeat(n)),
+    );
+    fc.assert(
+      fc.property(edgeText, (t) => {
+        expect(computeFeatures(t)).toEqual(referenceFeatures(t));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('cleanText, on every shared text and the hostile cases', () => {
