@@ -1,6 +1,7 @@
 // Name masking: app, brand, bank, operator, e-wallet, marketplace and store names become one
-// placeholder token before the compact model tokenizes, at training and at serving time, so a review's
-// verdict does not depend on which app it names (an invariance the per-app status page relies on).
+// placeholder token before the compact model tokenizes, at training and at serving time (or, with a
+// manifest's `name_masking.at: "serve"`, at serving time only), so a review's verdict does not depend
+// on which app it names (an invariance the per-app status page relies on).
 // The masker runs on the model's clean text (lower-case, punctuation split off, slang mapped, single
 // spaces), so names are normalised the same way once, when the list is compiled, and matched as word
 // sequences in a trie: one Map lookup per word of the review whatever the list's size, multi-word

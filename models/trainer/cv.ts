@@ -115,8 +115,12 @@ function cvSetup(m: Manifest, dataDir: string) {
     offsets: m.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets,
   };
   const spec = { vocabSize: tokenizer.vocabSize, bigramBuckets: o.bigramBuckets, trigramBuckets: o.trigramBuckets };
+  // As the package scores (encodeText) and as it is trained (trainText): they differ at `at: serve`.
   const encodeText = (t: string): number[] => tokenizer.encode(maskedModelText(t, masking?.masker ?? null));
-  const ids = data.rows.map((r) => encodeText(r.text));
+  const trainMasker = masking?.at === 'train-and-serve' ? masking.masker : null;
+  const trainText = (t: string): number[] => tokenizer.encode(maskedModelText(t, trainMasker));
+  const ids = data.rows.map((r) => trainText(r.text));
+  const servedIds = trainMasker === (masking?.masker ?? null) ? ids : data.rows.map((r) => encodeText(r.text));
   const labels = data.rows.map((r) => LABELS.indexOf(r.label));
   const evalSets = readEvaluationSets(m, dataDir).map((s) => ({
     name: s.name,
@@ -129,7 +133,7 @@ function cvSetup(m: Manifest, dataDir: string) {
   }));
   const names = masking?.names ?? [];
   const augment = m.name_masking?.augment ?? 0;
-  return { data, starSources, o, spec, encodeText, ids, labels, evalSets, names, augment };
+  return { data, starSources, o, spec, encodeText, trainText, ids, servedIds, labels, evalSets, names, augment };
 }
 
 /** Trains fold k on the other folds and records its out-of-fold predictions and scores; its best epoch. */
@@ -146,7 +150,7 @@ async function runFold(
   const { train, held } = stratifiedSplit(items, 0.1, o.seed + 7);
   const pick = (xs: { i: number }[], copies: { i: number; text: string }[] = []): EncodedSet =>
     encodeSet(
-      [...xs.map((x) => ids[x.i]!), ...copies.map((c) => s.encodeText(c.text))],
+      [...xs.map((x) => ids[x.i]!), ...copies.map((c) => s.trainText(c.text))],
       [...xs, ...copies].map((x) => labels[x.i]!),
       spec,
       [...xs, ...copies].map((x) => data.rows[x.i]!.weight),
@@ -156,7 +160,7 @@ async function runFold(
   const copies = counterfactualCopies(trainTexts, s.names, s.augment, o.seed + 11);
   const res = trainCompact(pick(train, copies), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
   data.rows.forEach((_, i) => {
-    if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([ids[i]!], [0], spec).rows[0]!);
+    if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([s.servedIds[i]!], [0], spec).rows[0]!);
   });
   for (const set of s.evalSets) {
     const probs = set.enc.rows.map((row) => shift(predictProba(res.params, row), o.offsets));

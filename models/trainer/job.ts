@@ -15,11 +15,13 @@
 //                the ULASAN_JOB_VALID rows: the launcher's teacher gate reads them.
 //   output       a model package at ULASAN_JOB_OUT (HF layout + ulasan.json with metrics)
 //   masking      ULASAN_JOB_NAME_MASKING  the built-in job's name masking: shipped (default), off, or a list file
+//                ULASAN_JOB_NAME_MASKING_AT  serve or train-and-serve (default: the manifest default's)
 //   exit code    0 = package written; anything else = the run failed (stderr says why)
 // Extra command-line arguments are passed on (e.g. --epochs 5 --dim 32).
 import { parseArgs } from 'node:util';
 import { isUlasanError } from '../../platform/errors.js';
 import { readUnlabeledFile } from './distill.js';
+import { DEFAULT_NAME_MASKING_AT, NAME_MASKING_AT, type NameMaskingAt } from './manifest.js';
 import { DEFAULT_VOCAB, filesInput, runPipeline } from './pipeline.js';
 
 const need = (name: string): string => {
@@ -70,14 +72,21 @@ const distillFromEnv = () =>
     : undefined;
 
 /**
- * The built-in job trains name-blind, like the default package: app, brand and operator names are
- * masked at train and serve time (models/features/names.ts), so the gate's name-shift check holds.
- * ULASAN_JOB_NAME_MASKING=off trains without it; another value names a list file.
+ * The built-in job scores name-blind, like the default package: app, brand and operator names are
+ * masked in what the package scores (and, with ULASAN_JOB_NAME_MASKING_AT=train-and-serve, in its
+ * training texts too; the default is the manifest's, DEFAULT_NAME_MASKING_AT), so the gate's
+ * name-shift check holds. ULASAN_JOB_NAME_MASKING=off trains without it; another value names a list file.
  */
 function nameBlind(input: ReturnType<typeof filesInput>): ReturnType<typeof filesInput> {
   const names = process.env.ULASAN_JOB_NAME_MASKING ?? 'shipped';
   if (names === 'off') return input;
-  return { ...input, manifest: { ...input.manifest, name_masking: { names, augment: 0 } } };
+  const at = process.env.ULASAN_JOB_NAME_MASKING_AT ?? DEFAULT_NAME_MASKING_AT;
+  if (!(NAME_MASKING_AT as readonly string[]).includes(at)) {
+    console.error(`training job: ULASAN_JOB_NAME_MASKING_AT must be one of ${NAME_MASKING_AT.join(', ')}, not "${at}"`);
+    process.exit(2);
+  }
+  const name_masking = { names, at: at as NameMaskingAt, augment: 0 };
+  return { ...input, manifest: { ...input.manifest, name_masking } };
 }
 
 Promise.resolve()

@@ -123,28 +123,42 @@ export function filesInput(trainFiles: string[], validFiles: string[]): Pick<Pip
 /** The IndoLEM IndoBERT uncased WordPiece vocabulary: the compact model tokenizes as IndoBERT would. */
 export const DEFAULT_VOCAB = path.resolve(PROJECT_ROOT, '..', 'shared', 'fixtures', 'indobert-vocab', 'vocab.txt');
 
+type EncodeItem = { text: string; label: number; weight?: number; target?: number[] };
+
 interface Encoder {
   tokenizer: TextTokenizer;
   spec: HashSpec;
-  encode(items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet;
+  /** As the package scores a text (its name masking applied). */
+  encode(items: EncodeItem[]): EncodedSet;
+  /** As the model is trained, early-stopped and calibrated: unmasked when the package masks at `serve` only. */
+  encodeTraining(items: EncodeItem[]): EncodedSet;
 }
 
-function encoderFor(vocab: string[], maxLength: number, options: TrainOptions, names: NameMasker | null): Encoder {
+function encoderFor(
+  vocab: string[],
+  maxLength: number,
+  options: TrainOptions,
+  masking: ManifestNameMasking | null,
+): Encoder {
   const tokenizer = new TextTokenizer(bertTokenizerJson(vocab), maxLength);
   const spec = {
     vocabSize: tokenizer.vocabSize,
     bigramBuckets: options.bigramBuckets,
     trigramBuckets: options.trigramBuckets,
   };
-  const encode = (items: { text: string; label: number; weight?: number; target?: number[] }[]): EncodedSet =>
-    encodeSet(
-      items.map((i) => tokenizer.encode(maskedModelText(i.text, names))),
-      items.map((i) => i.label),
-      spec,
-      items.map((i) => i.weight ?? 1),
-      items.some((i) => i.target) ? items.map((i) => i.target ?? null) : undefined,
-    );
-  return { tokenizer, spec, encode };
+  const encodeWith =
+    (names: NameMasker | null) =>
+    (items: EncodeItem[]): EncodedSet =>
+      encodeSet(
+        items.map((i) => tokenizer.encode(maskedModelText(i.text, names))),
+        items.map((i) => i.label),
+        spec,
+        items.map((i) => i.weight ?? 1),
+        items.some((i) => i.target) ? items.map((i) => i.target ?? null) : undefined,
+      );
+  const served = masking?.masker ?? null;
+  const trained = masking?.at === 'train-and-serve' ? served : null;
+  return { tokenizer, spec, encode: encodeWith(served), encodeTraining: encodeWith(trained) };
 }
 
 /** A training row: a hard label, or (distilled) the teacher's probabilities with their top label. */
@@ -218,8 +232,8 @@ function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options
   const augment = input.manifest.name_masking?.augment ?? 0;
   const copies = augment > 0 ? counterfactualCopies(train, names, augment, options.seed + 11) : [];
   if (copies.length) log(`counterfactual names: ${copies.length} copies of training rows with a name written in`);
-  const trainSet = enc.encode([...train, ...copies]);
-  const devSet = enc.encode(held);
+  const trainSet = enc.encodeTraining([...train, ...copies]);
+  const devSet = enc.encodeTraining(held);
   log(`data: ${train.length} train, ${held.length} early-stopping dev rows`);
   const members: CompactParams[] = [];
   const histories: EpochRecord[][] = [];
@@ -525,7 +539,7 @@ async function prepareData(input: PipelineInput, options: TrainOptions, teacher:
   const maxLength = input.maxLength ?? 128;
   const vocab = readVocabTxt(input.vocabFile);
   const masking = manifestNameMasking(input.manifest, input.dataDir);
-  const enc = encoderFor(vocab, maxLength, options, masking?.masker ?? null);
+  const enc = encoderFor(vocab, maxLength, options, masking);
   const invarianceNames = input.invarianceNames ?? masking?.names ?? shippedNames();
   const data = assemble(input.manifest, input.dataDir, input.feedback ?? []);
   // Only the labelled rows actually trained on take precedence over the teacher (see `limit`).
