@@ -320,7 +320,8 @@ async function reportOf(
 
 export async function runReplay(ctx: Context, o: ReplayOptions): Promise<ReplayReport> {
   const st = await loadState(ctx, o);
-  const engine = await staged(o, 'load', () => InferenceEngine.load(o.modelDir, { maxBatch: 256 }));
+  // Batches of 64, as the scorer's SCORING_ENGINE_BATCH: cheaper per review than 256 (bench/engine-batch.ts).
+  const engine = await staged(o, 'load', () => InferenceEngine.load(o.modelDir, { maxBatch: 64 }));
   await replayRange(ctx, o, st, engine).finally(() => engine.close());
   return staged(o, 'report', () => reportOf(ctx, o, st.runId, engine.version, st.skipped));
 }
