@@ -69,7 +69,8 @@ describe('scoring handler', () => {
     const x = inputOf(review);
     rows.push(x);
     features.push(review, x.features);
-    expect(rowOf(rows.batch())).toEqual({
+    // What the prediction row and the ScoredReview share, written out once.
+    const shared = {
       review_id: 'r1',
       app_id: 'app',
       source: 'play',
@@ -77,12 +78,15 @@ describe('scoring handler', () => {
       prob_negative: 0.1,
       prob_neutral: 0.2,
       prob_positive: 0.7,
-      confidence: 0.7,
       model_name: 'm',
       model_version: '3',
       feature_set_version: 'fs-1',
       app_version: null,
       topics: [],
+    };
+    expect(rowOf(rows.batch())).toEqual({
+      ...shared,
+      confidence: 0.7,
       created_at: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
       scored_at: scoredAt,
       latency_ms: 1.5,
@@ -114,18 +118,7 @@ describe('scoring handler', () => {
     });
     const { clean_text: _clean, feature_set_version: _set, ...numeric } = x.features;
     expect(scoredMessageOf(x, 5, true)).toEqual({
-      review_id: 'r1',
-      app_id: 'app',
-      source: 'play',
-      label: 'positive',
-      prob_negative: 0.1,
-      prob_neutral: 0.2,
-      prob_positive: 0.7,
-      model_name: 'm',
-      model_version: '3',
-      feature_set_version: 'fs-1',
-      app_version: null,
-      topics: [],
+      ...shared,
       shadow: true,
       rating: 5,
       features: numeric,
