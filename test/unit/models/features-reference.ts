@@ -34,7 +34,7 @@ export function referenceCleanText(text: string, emojiRe: RegExp): string {
   return t
     .split(/\s+/u)
     .filter(Boolean)
-    .map((w) => SLANG[w] ?? w)
+    .map((w) => (Object.hasOwn(SLANG, w) ? SLANG[w]! : w)) // own keys only, as normalize.ts: "__proto__" is a word
     .join(' ')
     .replace(/\s+/gu, ' ')
     .trim();
