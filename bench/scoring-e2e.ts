@@ -1,6 +1,9 @@
 // End-to-end scoring rate vs the raw consume rate of the same topic, in one run.
 //   npm run stack:up && npm run bench:scoring [-- --reviews 100000] [--profile]
 // --profile samples the main thread during the e2e window and prints its top functions by self time.
+// --clickhouse sink: the scorer inserts over HTTP into a child process that stores nothing
+// (bench/lib/clickhouse-sink.ts), so the process CPU holds the scorer's own side of the inserts and
+// not a database engine's, as with a ClickHouse server elsewhere; the default is embedded chdb.
 // 1. produce N real reviews (app-reviews + SmSA, cycled, unique ids) to a fresh topic;
 // 2. raw: a bare kafkajs consumer (same adapter, eachBatch, no decoding) reads all N;
 // 3. e2e: the scoring processor (in this process, embedded chdb) consumes the same topic from the
@@ -9,6 +12,7 @@
 // Both rates are timed the same way: from the first batch handed to the code to the last record
 // done (joining the group, loading the model and opening producers are reported apart, as start-up).
 // Env passes through, so SCORING_CONCURRENCY=1 npm run bench:scoring compares settings.
+import { fork } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +38,11 @@ const host = machine();
 await requireStack();
 
 const { values } = parseArgs({
-  options: { reviews: { type: 'string', default: '200000' }, profile: { type: 'boolean', default: false } },
+  options: {
+    reviews: { type: 'string', default: '200000' },
+    profile: { type: 'boolean', default: false },
+    clickhouse: { type: 'string', default: 'chdb' },
+  },
 });
 const N = Number(values.reviews);
 const prefix = uniquePrefix();
@@ -44,12 +52,15 @@ const now = Date.now();
 let reviews: Review[] | null = benchReviews(N, `${prefix}b-`);
 
 const modelDir = await ensureDefaultModel({ log: console.log });
+if (!['chdb', 'sink'].includes(values.clickhouse)) throw new Error('--clickhouse is chdb or sink');
+const sink = values.clickhouse === 'sink' ? await startSink() : null;
 const chdbDir = freshDir('bench-e2e');
 const running = await runProcessors(
   [],
   {
     ...process.env,
     CHDB_PATH: chdbDir,
+    ...(sink ? { CLICKHOUSE_URL: sink.url } : {}),
     ULASAN_TOPIC_PREFIX: prefix,
     SCORING_GROUP: `${prefix}scoring`,
     SCORING_MODEL_DIR: modelDir,
@@ -124,7 +135,7 @@ const mainThreadUs = mainCpu0 === null || mainCpu1 === null ? null : (mainCpu1 -
 const profile: Profile | null = profiler ? await profiler.stopRaw() : null;
 const e2eRate = N / e2eSecs;
 const db = ctx.store.database;
-for (;;) {
+for (; !sink; ) {
   const [c] = await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.predictions FINAL`);
   if (Number(c!.n) >= N) break;
   await new Promise((r) => setTimeout(r, 100));
@@ -180,6 +191,8 @@ await txProducer.disconnect();
 await ctx.kafka.deleteTopics([scratch]).catch(() => undefined);
 await running.stop();
 rmSync(chdbDir, { recursive: true, force: true });
+const sinkRows = sink ? await sink.rows() : null;
+sink?.stop();
 await ctx.kafka.deleteTopics(Object.values(ctx.topics)).catch(() => undefined);
 
 // consume (kafkajs fetch, decompression, the group's heartbeats) runs outside the scorer's stage
@@ -224,6 +237,11 @@ const ATTRIBUTION =
   'each window holds the other\'s CPU; "write" is the one window around both. non-model = e2e CPU / N - inference.';
 const setting = (k: string, d: string): string => `${k}=${process.env[k] ?? d}`;
 console.log(`\n${N} reviews (real texts), 6 partitions, compact model ${modelDir}`);
+console.log(
+  sink
+    ? `ClickHouse: HTTP to a sink that stores nothing (rows it received: ${JSON.stringify(sinkRows)})`
+    : 'ClickHouse: embedded chdb (its engine threads are in the process CPU)',
+);
 console.log(
   `scorer: ${setting('SCORING_MAX_BATCH_BYTES', '1048576 (default)')} ` +
     `${setting('SCORING_INTRA_OP_THREADS', '1 (default)')}; ` +
@@ -271,6 +289,7 @@ if (profile) {
 const file = writeResult('scoring', {
   bench: 'bench:scoring',
   reviews: N,
+  clickhouse: sink ? 'http sink (bench/lib/clickhouse-sink.ts)' : 'embedded chdb',
   machine: host,
   settings: {
     ...Object.fromEntries(
@@ -305,3 +324,20 @@ console.log(`scorer non-model CPU: ${nonModelUs.toFixed(1)} µs/review`);
 console.log(`ceiling cost: ${ceilingCpuPerReview.toFixed(1)} µs/review`);
 console.log(`e2e/ceiling: ${(e2eRate / ceilingRate).toFixed(3)}`);
 process.exit(0);
+
+async function startSink(): Promise<{ url: string; rows: () => Promise<unknown>; stop: () => void }> {
+  const child = fork(path.join(import.meta.dirname, 'lib', 'clickhouse-sink.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`the ClickHouse sink exited (${code})`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    rows: async () => (await fetch(`${url}/__sink/rows`)).json(),
+    stop: () => child.kill(),
+  };
+}

@@ -1,7 +1,11 @@
 // insertColumns (the scorer's columnar insert, issue 31) stores what insert stores, on both transports:
-// chdb (JSONColumns) and the HTTP client (JSONCompactEachRow, or JSONEachRow on a server too old for
-// it, as the stack's 18.16 check server is). DateTime64 columns take epoch milliseconds.
+// chdb (JSONColumns) and the HTTP client (JSONColumns, then JSONCompactEachRow, then JSONEachRow on a
+// server too old for them, as the stack's 18.16 check server is). DateTime64 columns take epoch
+// milliseconds. The HTTP client's JSONColumns request, recorded, is run by chdb's engine (ClickHouse
+// 26.7, the only current one here) to show a current server takes it.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../platform/clickhouse/open.js';
 import { freshDir, stackAddresses } from '../helpers.js';
@@ -59,6 +63,49 @@ describe('columnar inserts', () => {
     } finally {
       await store.exec(`DROP TABLE IF EXISTS ulasan.${table}`).catch(() => undefined);
       await store.close();
+    }
+  });
+
+  it('HTTP: the JSONColumns request a current server gets stores, in chdb, what insertColumns stores', async () => {
+    const requests: { query: string; body: string }[] = [];
+    const recorder = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const query = new URL(req.url ?? '/', 'http://r').searchParams.get('query') ?? '';
+        requests.push({ query, body: Buffer.concat(chunks).toString('utf8') });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+    const http = await openStore({ database: 'ulasan', url, readOnly: true });
+    const chdb = await openStore({ database: 'ulasan', chdbPath: freshDir('chdb-http-columns') });
+    try {
+      const columns = {
+        id: ['b', 'c'],
+        n: ['8', '9'],
+        s: [null, tricky],
+        tags: [[], ['login', 'ads']],
+        d: [Date.UTC(2026, 0, 2, 3, 4, 5, 6), Date.UTC(2008, 0, 1)],
+      };
+      await http.insertColumns('t', columns, { dedupToken: 'batch-1' });
+      const insert = requests.find((r) => r.query.startsWith('INSERT'));
+      expect(insert?.query).toBe('INSERT INTO ulasan.t (id, n, s, tags, d) FORMAT JSONColumns');
+      const ddl = 'id String, n UInt64, s Nullable(String), tags Array(String), d DateTime64(3)';
+      await chdb.exec(`CREATE TABLE ulasan.t (${ddl}) ENGINE = MergeTree ORDER BY id`);
+      await chdb.exec(`CREATE TABLE ulasan.t2 (${ddl}) ENGINE = MergeTree ORDER BY id`);
+      await chdb.exec(`${insert!.query}\n${insert!.body}`);
+      await chdb.insertColumns('t2', columns);
+      const read = (t: string) => chdb.query(`SELECT id, n, s, tags, toString(d) AS d FROM ulasan.${t} ORDER BY id`);
+      const got = await read('t');
+      expect(got).toEqual(await read('t2'));
+      expect(got).toHaveLength(2);
+      expect(got[1]).toMatchObject({ id: 'c', s: tricky, d: '2008-01-01 00:00:00.000' });
+    } finally {
+      await http.close();
+      await chdb.close();
+      await new Promise((r) => recorder.close(r));
     }
   });
 });
