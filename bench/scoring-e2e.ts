@@ -1,5 +1,6 @@
 // End-to-end scoring rate vs the raw consume rate of the same topic, in one run.
-//   npm run stack:up && npm run bench:scoring [-- --reviews 100000]
+//   npm run stack:up && npm run bench:scoring [-- --reviews 100000] [--profile]
+// --profile samples the main thread during the e2e window and prints its top functions by self time.
 // 1. produce N real reviews (app-reviews + SmSA, cycled, unique ids) to a fresh topic;
 // 2. raw: a bare kafkajs consumer (same adapter, eachBatch, no decoding) reads all N;
 // 3. e2e: the scoring processor (in this process, embedded chdb) consumes the same topic from the
@@ -8,11 +9,12 @@
 // Both rates are timed the same way: from the first batch handed to the code to the last record
 // done (joining the group, loading the model and opening producers are reported apart, as start-up).
 // Env passes through, so SCORING_CONCURRENCY=1 npm run bench:scoring compares settings.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { Prediction } from '../models/core/engine.js';
+import type { Review } from '../schemas/types.generated.js';
 import { computeFeatures } from '../models/features/features.js';
 import { defaultTagger } from '../models/topics/tagger.js';
 import { produceReviews } from '../processors/producer/main.js';
@@ -23,18 +25,23 @@ import type { Message } from '../platform/kafka/kafka.js';
 import { runProcessors } from '../app/runner.js';
 import { ensureDefaultModel } from '../scripts/model-build.js';
 import { freshDir, uniquePrefix } from '../test/helpers.js';
-import { cpuMicros, machine, writeResult } from './lib/report.js';
+import { cpuMicros, machine, mainThreadCpuMicros, threadCpuByName, threadCpuDelta, writeResult } from './lib/report.js';
+import { MainThreadProfiler, selfTimes, type Profile } from './lib/profile.js';
 import { requireStack } from './lib/stack.js';
 import { benchReviews } from './lib/reviews.js';
 
 const host = machine();
 await requireStack();
 
-const { values } = parseArgs({ options: { reviews: { type: 'string', default: '200000' } } });
+const { values } = parseArgs({
+  options: { reviews: { type: 'string', default: '200000' }, profile: { type: 'boolean', default: false } },
+});
 const N = Number(values.reviews);
 const prefix = uniquePrefix();
 const now = Date.now();
-const reviews = benchReviews(N, `${prefix}b-`);
+// Not kept past the produce: a scorer holds one batch, and N reviews alive in this process would make
+// every major GC of the e2e window mark them (the ceiling rebuilds the same reviews afterwards).
+let reviews: Review[] | null = benchReviews(N, `${prefix}b-`);
 
 const modelDir = await ensureDefaultModel({ log: console.log });
 const chdbDir = freshDir('bench-e2e');
@@ -55,6 +62,7 @@ const { ctx } = running;
 
 let t = performance.now();
 await produceReviews(ctx.kafka, ctx.serde, ctx.topics.reviews, reviews, { batchSize: 2000 });
+reviews = null;
 const produceRate = N / ((performance.now() - t) / 1000);
 
 // Raw consume rate of the same topic.
@@ -89,10 +97,16 @@ const handle = await scoring.start(ctx);
 // The first batch bumps the consumed counter before any work on it: that is the e2e start.
 let e2eStart = 0;
 let e2eCpu0 = process.cpuUsage();
+let mainCpu0 = mainThreadCpuMicros();
+let threads0 = threadCpuByName();
+const profiler = values.profile ? new MainThreadProfiler() : null;
 while (!e2eStart) {
   if ((await consumed()) > 0) {
     e2eStart = performance.now();
     e2eCpu0 = process.cpuUsage();
+    mainCpu0 = mainThreadCpuMicros();
+    threads0 = threadCpuByName();
+    await profiler?.start();
   } else await new Promise((r) => setTimeout(r, 5));
 }
 const startupSecs = (e2eStart - t) / 1000;
@@ -104,6 +118,10 @@ const scoredSoFar = async (): Promise<number> =>
 while ((await scoredSoFar()) < N) await new Promise((r) => setTimeout(r, 20));
 const e2eSecs = (performance.now() - e2eStart) / 1000;
 const e2eCpuUs = cpuMicros(e2eCpu0);
+const mainCpu1 = mainThreadCpuMicros();
+const byThread = threadCpuDelta(threads0, threadCpuByName(), N);
+const mainThreadUs = mainCpu0 === null || mainCpu1 === null ? null : (mainCpu1 - mainCpu0) / N;
+const profile: Profile | null = profiler ? await profiler.stopRaw() : null;
 const e2eRate = N / e2eSecs;
 const db = ctx.store.database;
 for (;;) {
@@ -133,7 +151,7 @@ const pred: Prediction = {
   modelVersion: '1',
 };
 const probs = { negative: 0.05, neutral: 0.05, positive: 0.9 };
-const encoded: Message[] = reviews.map((r, i) => {
+const encoded: Message[] = benchReviews(N, `${prefix}b-`).map((r, i) => {
   const f = computeFeatures(r.text);
   const topics = defaultTagger().tagClean(f.clean_text);
   const input = { review: r, prediction: pred, probs, features: f, partition: 0, offset: String(i), topics };
@@ -231,6 +249,25 @@ console.log(
   `ratio end-to-end / raw consume = ${(e2eRate / rawRate).toFixed(2)}; ` +
     `ceiling / raw consume = ${(ceilingRate / rawRate).toFixed(2)} (what the scored topic's writes alone allow)`,
 );
+if (mainThreadUs !== null)
+  console.log(
+    `threads: main (JavaScript) ${mainThreadUs.toFixed(1)} µs/review, ` +
+      `other threads (chdb, V8's GC and compiler helpers) ${(e2eCpuUs / N - mainThreadUs).toFixed(1)}`,
+  );
+if (byThread.length) {
+  // chdb names its pools (ThreadPool, MergeMutate, BgSchPool...); threads left unnamed read "node": V8's
+  // platform workers (concurrent marking, background compilation) and libuv's pool, where chdb's calls run.
+  console.log('CPU by thread (Linux thread names):');
+  console.table(byThread);
+}
+const hot = profile
+  ? selfTimes(profile, 30).map((h) => ({ fn: h.fn, 'µs/review': Number((h.us / N).toFixed(2)) }))
+  : [];
+if (profile) {
+  if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
+  console.log('main thread, top functions by self time (sampled at 1 ms; the profiler costs a little):');
+  console.table(hot);
+}
 const file = writeResult('scoring', {
   bench: 'bench:scoring',
   reviews: N,
@@ -248,8 +285,12 @@ const file = writeResult('scoring', {
     scorer_non_model: nonModelUs,
     scorer_non_model_minus_ceiling: nonModelUs - ceilingCpuPerReview,
     ceiling: ceilingCpuPerReview,
+    main_thread: mainThreadUs,
+    other_threads: mainThreadUs === null ? null : e2eCpuUs / N - mainThreadUs,
   },
   stages: stageTable,
+  cpu_by_thread: byThread,
+  ...(profile ? { main_thread_top_functions: hot } : {}),
   attribution: ATTRIBUTION,
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);

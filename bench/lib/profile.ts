@@ -10,7 +10,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
   children?: number[];
 }
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -36,10 +36,32 @@ export class MainThreadProfiler {
 
   /** Microseconds of main-thread samples per stage (idle left out), plus 'main thread busy'. */
   async stop(rules: StageRule[]): Promise<Map<string, number>> {
+    return attribute(await this.stopRaw(), rules);
+  }
+
+  /** The raw profile, for callers that rank functions themselves (selfTimes). */
+  async stopRaw(): Promise<Profile> {
     const { profile } = (await this.session.post('Profiler.stop')) as { profile: Profile };
     this.session.disconnect();
-    return attribute(profile, rules);
+    return profile;
   }
+}
+
+/** Main-thread self time per function (`name file:line`, idle left out), largest first. */
+export function selfTimes(p: Profile, top = 25): { fn: string; us: number }[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const { functionName, url } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') return;
+    const where = url ? ` ${url.replace(/^.*\/(node_modules\/)?/, '')}` : '';
+    const key = `${functionName || '(anonymous)'}${where}`;
+    out.set(key, (out.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
+  return [...out]
+    .map(([fn, us]) => ({ fn, us }))
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top);
 }
 
 function attribute(p: Profile, rules: StageRule[]): Map<string, number> {

@@ -1,7 +1,7 @@
 // What a benchmark result carries so that runs compare between commits: the machine, the commit,
 // and the figures, as JSON in bench/results/<name>-<date>-<shortsha>.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../test/helpers.js';
@@ -43,4 +43,52 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   const file = path.join(dir, `${name}-${date}-${shortSha()}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
+}
+
+/**
+ * CPU (user + system) of the main (JavaScript) thread so far, in microseconds, from
+ * /proc/self/task/<pid>/stat (clock ticks, 10 ms on Linux: fine over windows of seconds). Null where
+ * /proc is not there. Process CPU minus this is what the other threads did: chdb's engine, libuv's
+ * pool, V8's GC helpers and onnxruntime's.
+ */
+export function mainThreadCpuMicros(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU microseconds so far of each thread of this process, summed by thread name (Linux /proc). */
+export function threadCpuByName(): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(process.pid) ? 'main (JavaScript)' : name;
+      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1e6) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Per-thread-name CPU between two threadCpuByName() readings, per item, largest first. */
+export function threadCpuDelta(a: Map<string, number>, b: Map<string, number>, items: number) {
+  return [...b]
+    .map(([thread, us]) => ({ thread, 'µs/review': Number(((us - (a.get(thread) ?? 0)) / items).toFixed(2)) }))
+    .filter((r) => r['µs/review'] > 0)
+    .sort((x, y) => y['µs/review'] - x['µs/review']);
 }

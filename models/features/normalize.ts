@@ -163,6 +163,7 @@ export function cleanText(text: string, emojiRe: RegExp): string {
   if (t.includes('@')) t = t.replace(MENTION_RE, ' ');
   if (t.includes('#')) t = t.replace(HASHTAG_RE, ' $1 ');
   if (!ascii) t = t.replace(emojiRe, (e) => ` ${EMOJI_WORDS[e] ?? EMOJI_WORDS[e.replace(/\uFE0F/g, '')] ?? ' '} `);
+  if (ascii) return asciiWords(t);
   t = t.replace(ELONGATION_RE, '$1');
   // Separate punctuation from words (as SmSA is preprocessed) so slang lookup sees bare words.
   t = t.replace(/([!?.,;:()"'])/g, ' $1 ');
@@ -172,4 +173,59 @@ export function cleanText(text: string, emojiRe: RegExp): string {
     .filter(Boolean)
     .map((w) => (Object.hasOwn(SLANG, w) ? SLANG[w]! : w)) // own keys only: "constructor" is a word, not Object()
     .join(' ');
+}
+
+// The ASCII path (most reviews): the elongation, punctuation, split and slang steps above in one pass
+// over the char codes, with a string built per word only (issue 31). Same output as the regex steps:
+// test/unit/models/features-parity.test.ts checks it against the first definitions.
+const PUNCTUATION = new Uint8Array(128);
+for (const ch of '!?.,;:()"\'') PUNCTUATION[ch.charCodeAt(0)] = 1;
+const SLANG_WORDS = new Map(Object.entries(SLANG)); // own keys only, like Object.hasOwn above
+
+function appendWord(out: string, word: string): string {
+  const w = SLANG_WORDS.get(word) ?? word;
+  return out === '' ? w : `${out} ${w}`;
+}
+
+const isAsciiLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** Lower-cased ASCII text -> its words, punctuation apart, letter runs of 3+ cut to 1, slang mapped. */
+function asciiWords(t: string): string {
+  let out = '';
+  let built = ''; // the word's kept text before an elongated run
+  let seg = -1; // start of the word's segment not yet copied; -1 between words
+  let skipping = false; // inside an elongated run, past its first letter
+  let prev = -1;
+  let run = 0;
+  for (let i = 0, n = t.length; i <= n; i++) {
+    const c = i < n ? t.charCodeAt(i) : 32;
+    const space = c === 32 || (c >= 9 && c <= 13);
+    if (space || PUNCTUATION[c] === 1) {
+      if (seg >= 0) out = appendWord(out, skipping ? built : built + t.slice(seg, i));
+      if (!space) out = appendWord(out, t[i]!);
+      built = '';
+      seg = -1;
+      skipping = false;
+      prev = -1;
+      run = 0;
+      continue;
+    }
+    const letter = isAsciiLetter(c);
+    if (letter && c === prev) run++;
+    else {
+      run = 1;
+      prev = letter ? c : -1;
+    }
+    if (skipping) {
+      if (run >= 3) continue;
+      skipping = false;
+      seg = i;
+    } else if (seg < 0) seg = i;
+    if (run === 3) {
+      // "aaa" -> "a": keep the run's first letter (already in the segment), drop the rest.
+      built += t.slice(seg, i - 1);
+      skipping = true;
+    }
+  }
+  return out;
 }

@@ -71,6 +71,24 @@ describe('optimised features equal the reference definitions', () => {
     );
   });
 
+  it('cleanText, on generated ASCII strings (the one-pass path: runs, punctuation, whitespace, slang)', () => {
+    const re = emojiRegex();
+    const unit = fc.constantFrom(
+      ...'aAbBzZ019_-@#/:'.split(''),
+      ...'!?.,;:()"\''.split(''),
+      ...[' ', '  ', '\t', '\n', '\r', '\v', '\f'],
+      ...['aaa', 'AAAA', 'aAa', 'bbbbb', '111', '!!!', 'gak', 'GAK', 'tdk', 'bgtt', 'gaada', 'constructor'],
+      ...['__proto__', 'toString', 'www.', 'http://x.id', '@user', '#tag'],
+    );
+    const ascii = fc.array(unit, { maxLength: 40 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(ascii, (t) => {
+        expect(modelInputText(t)).toBe(referenceCleanText(t, re));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('cleanText, on every shared text and the hostile cases', () => {
     const re = emojiRegex();
     const bad = [...texts, ...hostile].filter((t) => modelInputText(t) !== referenceCleanText(t, re));
