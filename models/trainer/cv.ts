@@ -34,15 +34,8 @@ import {
   type Manifest,
 } from './manifest.js';
 import { evaluate } from './metrics.js';
-import { DEFAULT_VOCAB } from './pipeline.js';
-import {
-  DEFAULT_TRAIN_OPTIONS,
-  encodeSet,
-  manifestModelOptions,
-  stratifiedSplit,
-  trainCompact,
-  type EncodedSet,
-} from './train.js';
+import { DEFAULT_VOCAB, trainManifestModel } from './pipeline.js';
+import { DEFAULT_TRAIN_OPTIONS, encodeSet, manifestModelOptions, stratifiedSplit, type EncodedSet } from './train.js';
 
 const LABELS = SENTIMENTS as readonly string[];
 
@@ -133,7 +126,21 @@ function cvSetup(m: Manifest, dataDir: string) {
   }));
   const names = masking?.names ?? [];
   const augment = m.name_masking?.augment ?? 0;
-  return { data, starSources, o, spec, encodeText, trainText, ids, servedIds, labels, evalSets, names, augment };
+  return {
+    data,
+    starSources,
+    o,
+    spec,
+    encodeText,
+    trainText,
+    ids,
+    servedIds,
+    labels,
+    evalSets,
+    names,
+    augment,
+    fasttextMembers: m.model?.fasttext_members ?? 1,
+  };
 }
 
 /** Trains fold k on the other folds and records its out-of-fold predictions and scores; its best epoch. */
@@ -158,7 +165,7 @@ async function runFold(
   // As the build does: name copies of the training rows only (pipeline.ts trainMembers).
   const trainTexts = train.map((x) => ({ i: x.i, text: data.rows[x.i]!.text }));
   const copies = counterfactualCopies(trainTexts, s.names, s.augment, o.seed + 11);
-  const res = trainCompact(pick(train, copies), pick(held), LABELS, spec, { ...o, seed: o.seed + k });
+  const res = trainManifestModel(pick(train, copies), pick(held), spec, { ...o, seed: o.seed + k }, s.fasttextMembers);
   data.rows.forEach((_, i) => {
     if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([s.servedIds[i]!], [0], spec).rows[0]!);
   });

@@ -87,12 +87,16 @@ export const manifestShape = z
      * The model trained on this data: `fasttext` (averaged n-gram embeddings), `linear` (TF-IDF
      * logistic regression over the same n-grams, `c` its inverse L2 strength), or `fasttext+linear`
      * (both in one model, `linear_weight` the linear share of the logits). Absent: fasttext.
+     * `fasttext_members` k > 1: the fastText model is k models of a k-th of its width, each from its
+     * own seed, averaged (ensemble.ts), so the package keeps its size and the seed's noise is averaged
+     * out of the fastText part (docs/model-card.md, "Training noise and the valid splits").
      */
     model: z
       .object({
         kind: z.enum(['fasttext', 'linear', 'fasttext+linear']),
         c: z.number().positive().optional(),
         linear_weight: z.number().min(0).max(1).optional(),
+        fasttext_members: z.number().int().min(1).max(16).optional(),
       })
       .strict()
       .optional(),

@@ -37,7 +37,7 @@ import {
   type DistillInput,
 } from './distill.js';
 import { counterfactualCopies } from './counterfactual.js';
-import { mergeEnsemble } from './ensemble.js';
+import { mergeEnsemble, mixLinear } from './ensemble.js';
 import { enginePredictor, predictProbs, reportOf, type EvaluationReport } from './evaluate.js';
 import { measureInvariance, type InvarianceReport } from './invariance.js';
 import { exportCompactOnnx } from './export.js';
@@ -54,16 +54,18 @@ import {
   type ManifestNameMasking,
   type AssembledData,
 } from './manifest.js';
-import type { EvalMetrics } from './metrics.js';
+import { evaluate, type EvalMetrics } from './metrics.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   encodeSet,
+  predictSet,
   stratifiedSplit,
   trainCompact,
   manifestModelOptions,
   type EncodedSet,
   type EpochRecord,
   type TrainOptions,
+  type TrainResult,
 } from './train.js';
 
 export interface PipelineInput {
@@ -223,6 +225,43 @@ async function distilledItems(
   return { items, card };
 }
 
+/**
+ * The manifest's model on one split. With `fasttextMembers` k > 1 the fastText part is k models of
+ * width dim / k, each from its own seed, averaged into one of width dim (mergeEnsemble) before the
+ * linear model is mixed in: the package keeps its size and graph, and the part of the model that
+ * depends on the seed (initialisation, shuffling) is an average of k draws instead of one. The
+ * linear model is deterministic for its rows and is trained once. k = 1 is trainCompact itself.
+ */
+export function trainManifestModel(
+  trainSet: EncodedSet,
+  devSet: EncodedSet,
+  spec: HashSpec,
+  o: TrainOptions,
+  fasttextMembers: number,
+  onEpoch?: (r: EpochRecord) => void,
+): TrainResult {
+  if (fasttextMembers <= 1) return trainCompact(trainSet, devSet, LABELS, spec, o, onEpoch);
+  if (o.model === 'linear')
+    throw new UlasanError('USAGE', 'model.fasttext_members needs a fastText model (kind fasttext or fasttext+linear)');
+  if (o.dim % fasttextMembers !== 0)
+    throw new UlasanError('USAGE', `model.fasttext_members ${fasttextMembers} must divide dim ${o.dim}`);
+  const dim = o.dim / fasttextMembers;
+  // Seeds 101 apart: an ensemble (pipeline `ensemble`) already uses seed + 1000 m for its members.
+  const members = Array.from({ length: fasttextMembers }, (_, m) =>
+    trainCompact(trainSet, devSet, LABELS, spec, { ...o, model: 'fasttext', dim, seed: o.seed + 101 * m }, onEpoch),
+  );
+  const fasttext = mergeEnsemble(members.map((r) => r.params));
+  const linear =
+    o.model === 'fasttext+linear' ? trainCompact(trainSet, devSet, LABELS, spec, { ...o, model: 'linear' }) : null;
+  const params = linear ? mixLinear(fasttext, linear.params, o.linearWeight) : fasttext;
+  return {
+    params,
+    history: [...members.flatMap((r) => r.history), ...(linear?.history ?? [])],
+    bestEpoch: Math.max(...members.map((r) => r.bestEpoch)),
+    dev: evaluate(LABELS, devSet.labels, predictSet(params, devSet)),
+  };
+}
+
 /** Trains the ensemble members on the training rows, early-stopping on a split of them. */
 function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options: TrainOptions, names: string[]) {
   const log = input.log ?? (() => undefined);
@@ -239,10 +278,14 @@ function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options
   const histories: EpochRecord[][] = [];
   const bestEpochs: number[] = [];
   let devMetrics: EvalMetrics | null = null;
+  const fasttextMembers = input.manifest.model?.fasttext_members ?? 1;
+  const totalEpochs = (input.ensemble ?? 1) * fasttextMembers * options.epochs;
+  let epochsDone = 0;
   for (let m = 0; m < (input.ensemble ?? 1); m++) {
-    const res = trainCompact(trainSet, devSet, LABELS, enc.spec, { ...options, seed: options.seed + m * 1000 }, (r) => {
+    const seeded = { ...options, seed: options.seed + m * 1000 };
+    const res = trainManifestModel(trainSet, devSet, enc.spec, seeded, fasttextMembers, (r) => {
       // With a progress bar the epochs show there, not as log lines under it.
-      if (input.onProgress) input.onProgress(m * options.epochs + r.epoch, (input.ensemble ?? 1) * options.epochs);
+      if (input.onProgress) input.onProgress(++epochsDone, totalEpochs);
       else
         log(
           `model ${m + 1} epoch ${r.epoch}: loss ${r.train_loss.toFixed(4)} dev macro-F1 ${r.dev_macro_f1.toFixed(4)}`,
