@@ -67,13 +67,14 @@ describe('columnar inserts', () => {
   });
 
   it('HTTP: the JSONColumns request a current server gets stores, in chdb, what insertColumns stores', async () => {
-    const requests: { query: string; body: string }[] = [];
+    const requests: { query: string; token: string | null; body: string }[] = [];
     const recorder = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const query = new URL(req.url ?? '/', 'http://r').searchParams.get('query') ?? '';
-        requests.push({ query, body: Buffer.concat(chunks).toString('utf8') });
+        const params = new URL(req.url ?? '/', 'http://r').searchParams;
+        const token = params.get('insert_deduplication_token');
+        requests.push({ query: params.get('query') ?? '', token, body: Buffer.concat(chunks).toString('utf8') });
         res.end();
       });
     });
@@ -92,6 +93,7 @@ describe('columnar inserts', () => {
       await http.insertColumns('t', columns, { dedupToken: 'batch-1' });
       const insert = requests.find((r) => r.query.startsWith('INSERT'));
       expect(insert?.query).toBe('INSERT INTO ulasan.t (id, n, s, tags, d) FORMAT JSONColumns');
+      expect(insert?.token).toBe('batch-1');
       const ddl = 'id String, n UInt64, s Nullable(String), tags Array(String), d DateTime64(3)';
       await chdb.exec(`CREATE TABLE ulasan.t (${ddl}) ENGINE = MergeTree ORDER BY id`);
       await chdb.exec(`CREATE TABLE ulasan.t2 (${ddl}) ENGINE = MergeTree ORDER BY id`);
