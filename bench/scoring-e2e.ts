@@ -135,7 +135,7 @@ const mainThreadUs = mainCpu0 === null || mainCpu1 === null ? null : (mainCpu1 -
 const profile: Profile | null = profiler ? await profiler.stopRaw() : null;
 const e2eRate = N / e2eSecs;
 const db = ctx.store.database;
-for (; !sink; ) {
+for (; !sink;) {
   const [c] = await ctx.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.predictions FINAL`);
   if (Number(c!.n) >= N) break;
   await new Promise((r) => setTimeout(r, 100));
