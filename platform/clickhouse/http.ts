@@ -75,7 +75,7 @@ export class HttpStore implements ClickHouseStore {
   private columnsFormat: 'JSONColumns' | 'JSONCompactEachRow' | 'JSONEachRow' = 'JSONColumns';
 
   /**
-   * A columnar batch. JSONColumns first (ClickHouse 21.x and later): the caller's arrays in one
+   * A columnar batch. JSONColumns first (what current ClickHouse releases take): the caller's arrays in one
    * native JSON.stringify, sent as the body of an `exec` (the client has no JSONColumns insert, and
    * its `insert` stringifies row by row; bench:scoring --clickhouse sink measures both). A server
    * that does not know it gets JSONCompactEachRow (positional rows, names not repeated), one older
