@@ -9,13 +9,13 @@
 // main thread's samples do not account for (chdb's engine, libuv, GC helpers). The profiler's own
 // cost is in the figures (a 1 ms sampling interval; a few per cent).
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { runProcessors, type Running } from '../app/runner.js';
 import { freshDir, ROOT, uniquePrefix } from '../test/helpers.js';
-import { cpuMicros, machine, writeResult } from './lib/report.js';
+import { cpuMicros, machine, mainThreadCpuMicros, writeResult } from './lib/report.js';
 import { requireStack } from './lib/stack.js';
 import { MainThreadProfiler, type StageRule } from './lib/profile.js';
 
@@ -107,14 +107,6 @@ function fill(env: NodeJS.ProcessEnv, t: Target, idPrefix: string): Promise<void
   );
 }
 
-/** CPU (user + system) of this process's main thread so far, in microseconds (Linux /proc). */
-function mainThreadCpuMicros(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 const counted = async (running: Running, names: string[]): Promise<number> => {
   let sum = 0;
   for (const n of names) {
@@ -152,12 +144,12 @@ async function benchOne(t: Target) {
   const profiler = new MainThreadProfiler();
   await profiler.start();
   const cpu0 = process.cpuUsage();
-  const main0 = mainThreadCpuMicros();
+  const main0 = mainThreadCpuMicros() ?? 0;
   const w0 = performance.now();
   await waitFor(running, t.counters, N, 20);
   const secs = (performance.now() - w0) / 1000;
   const cpuUs = cpuMicros(cpu0);
-  const mainUs = mainThreadCpuMicros() - main0;
+  const mainUs = (mainThreadCpuMicros() ?? 0) - main0;
   const samples = await profiler.stop([...t.rules, ...COMMON]);
   await filled;
   const fillSecs = (performance.now() - t0) / 1000;

@@ -45,18 +45,25 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   return file;
 }
 
+/** The thread name and CPU microseconds so far (user + system) of one /proc/self/task/<tid>/stat. */
+function taskCpu(tid: string): { name: string; us: number } {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+  // Fields after the parenthesised name; utime and stime are stat(5)'s 14th and 15th, in clock ticks
+  // (100 a second on Linux: fine over windows of seconds).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name, us: ((Number(f[11]) + Number(f[12])) * 1e6) / 100 };
+}
+
+export const MAIN_THREAD = 'main (JavaScript)';
+
 /**
- * CPU (user + system) of the main (JavaScript) thread so far, in microseconds, from
- * /proc/self/task/<pid>/stat (clock ticks, 10 ms on Linux: fine over windows of seconds). Null where
- * /proc is not there. Process CPU minus this is what the other threads did: chdb's engine, libuv's
- * pool, V8's GC helpers and onnxruntime's.
+ * CPU of the main (JavaScript) thread so far, in microseconds; null where /proc is not there. Process
+ * CPU minus this is what the other threads did (chdb's engine, libuv's pool, V8's helpers).
  */
 export function mainThreadCpuMicros(): number | null {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+    return taskCpu(String(process.pid)).us;
   } catch {
     return null;
   }
@@ -73,11 +80,9 @@ export function threadCpuByName(): Map<string, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const key = tid === String(process.pid) ? 'main (JavaScript)' : name;
-      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1e6) / 100);
+      const { name, us } = taskCpu(tid);
+      const key = tid === String(process.pid) ? MAIN_THREAD : name;
+      out.set(key, (out.get(key) ?? 0) + us);
     } catch {
       // the thread ended between the listing and the read
     }
