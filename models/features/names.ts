@@ -180,6 +180,12 @@ export function readNameList(file: string): NameList {
       `${file}: expected {"version", "names": {category: [name, ...]}, ` +
         '"in_context"?: {"names": [...], "after": [...]}}',
     );
+  // An in-context name must be a listed name too: the rule only narrows where a listed name is
+  // masked, so one missing from `names` would never be masked, and nothing would say so.
+  const listed = new Set(flattenNames(list));
+  const unlisted = (list.in_context?.names ?? []).filter((n) => !listed.has(n));
+  if (unlisted.length)
+    throw new UlasanError('DATA_INVALID', `${file}: in_context names missing from "names": ${unlisted.join(', ')}`);
   return list;
 }
 

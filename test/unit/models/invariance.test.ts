@@ -1,4 +1,6 @@
 // Name invariance: the measurement (pure), the name masker and the counterfactual copies.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLabelledFile } from '../../../platform/datasets.js';
@@ -151,6 +153,35 @@ describe('NameMasker', () => {
     expect(names.size).toBeGreaterThan(300);
     expect(REPORT_NAMES.filter((n) => !names.has(n))).toEqual([]);
     expect(REPORT_NAMES.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('masks the shipped ordinary-word names after an app word only, and their longer forms anywhere', () => {
+    const shipped = nameMaskerOf(readNameList(SHIPPED_NAMES_FILE));
+    const masked = (t: string): string => maskedModelText(t, shipped);
+    for (const name of ['ajaib', 'bibit', 'flip', 'pintu', 'jago', 'matahari', 'signal', 'line', 'octo'])
+      expect(masked(`aplikasi ${name} sering error`), name).toBe('aplikasi ini sering error');
+    // Their ordinary senses keep their words: a phone signal, a door, the sun, a skilled player.
+    for (const text of [
+      'signal ini jelek di rumah',
+      'pintu kamar rusak',
+      'matahari terbenam indah',
+      'dia jago main bola',
+      'bibit tanaman murah',
+      'the line was long',
+    ])
+      expect(masked(text)).toBe(text);
+    expect(masked('saya pakai ajaib sekuritas')).toBe('saya pakai ini');
+    // Two-word forms of one app are one placeholder, not one per word.
+    for (const name of ['livin mandiri', 'bri mobile', 'jkn mobile', 'my bluebird', 'mitra bukalapak'])
+      expect(masked(`aplikasi ${name} bagus`), name).toBe('aplikasi ini bagus');
+  });
+
+  it('refuses a list whose in-context names are not listed names (they would never be masked)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'names-'));
+    const file = path.join(dir, 'names.json');
+    const list = { version: 2, names: { wallets: ['ovo'] }, in_context: { names: ['dana', 'ovo'], after: ['app'] } };
+    writeFileSync(file, JSON.stringify(list));
+    expect(() => readNameList(file)).toThrow(/in_context names missing from "names": dana$/);
   });
 });
 
