@@ -1,4 +1,5 @@
 // npm run model:cv -- [--manifest <file>] [--folds 5] [--json <out.json>]
+//                     [--invariance [--names report|shipped|<file>]]
 // k-fold cross-validation over the union of a manifest's training sources: each fold trains the
 // compact model (TypeScript, same options as the build) on the other folds and predicts its own.
 // Prints mean +- sd macro-F1 and accuracy per source over the folds (distinct texts); star-rated
@@ -15,14 +16,9 @@ import { SENTIMENTS } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
 import { maskedModelText } from '../features/names.js';
 import { counterfactualCopies } from './counterfactual.js';
+import { invarianceNames } from './invariance-names.js';
 import { predictProba, rng, type CompactParams, type HashSpec } from './fasttext.js';
-import {
-  formatInvariance,
-  measureInvariance,
-  poolInvariance,
-  REPORT_NAMES,
-  type InvarianceReport,
-} from './invariance.js';
+import { formatInvariance, measureInvariance, poolInvariance, type InvarianceReport } from './invariance.js';
 import {
   assemble,
   labelOf,
@@ -280,6 +276,7 @@ function cliArgs() {
       seed: { type: 'string', default: '42' },
       json: { type: 'string' },
       invariance: { type: 'boolean', default: false },
+      names: { type: 'string', default: 'report' },
     },
   });
   const manifestFile = path.resolve(
@@ -296,7 +293,7 @@ async function main(): Promise<void> {
   const cv = await crossValidate(m, dataDir, {
     folds,
     seed: Number(values.seed),
-    invarianceNames: values.invariance ? REPORT_NAMES : undefined,
+    invarianceNames: values.invariance ? invarianceNames(values.names) : undefined,
     log: (s) => console.error(s),
   });
   const report = cvReport(cv, m, { manifestFile, folds, dataDir });

@@ -7,14 +7,13 @@
 // neutral `aplikasi ini`, and prints each name's shift in label shares and accuracy and the worst
 // (names: the model card's report list by default, `shipped` for models/features/names.json, or a
 // file: that JSON format or one name a line).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../core/engine.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
-import { flattenNames, readNameList, SHIPPED_NAMES_FILE } from '../features/names.js';
 import { enginePredictor, evaluateFile, readEvaluationFile, type EvaluationReport } from './evaluate.js';
-import { formatInvariance, measureInvariance, REPORT_NAMES } from './invariance.js';
+import { formatInvariance, measureInvariance } from './invariance.js';
+import { invarianceNames } from './invariance-names.js';
 import { progressBar, type Progress } from '../../platform/progress.js';
 
 const USAGE =
@@ -42,26 +41,6 @@ function printHuman(r: EvaluationReport): void {
     );
     console.log(`  ${slice}: ${parts.join(' | ')}`);
   }
-}
-
-/** `report` (the card's list), `shipped` (the masking list) or a file: names.json's format or a name a line. */
-export function invarianceNames(spec: string): string[] {
-  if (spec === 'report') return [...REPORT_NAMES];
-  if (spec === 'shipped') return flattenNames(readNameList(SHIPPED_NAMES_FILE));
-  if (spec.endsWith('.json')) return flattenNames(readNameList(spec));
-  let text: string;
-  try {
-    text = readFileSync(spec, 'utf8');
-  } catch (err) {
-    throw new UlasanError(
-      'USAGE',
-      `--names ${spec}: not report, shipped or a readable file (${(err as Error).message})`,
-    );
-  }
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
 }
 
 async function invariance(engine: InferenceEngine, file: string, names: string[], json: boolean): Promise<void> {
