@@ -236,7 +236,7 @@ export function packageNameMasker(pkg: ModelPackage): NameMasker | null {
     );
   const file = path.join(pkg.dir, m.file);
   try {
-    return nameMaskerOf(readNameList(file), m.placeholder);
+    return nameMaskerOf(readNameList(file), m.placeholder, m.version);
   } catch (err) {
     throw new UlasanError('MODEL_LOAD_FAILED', `${pkg.dir}: name masking: ${(err as Error).message}`, { cause: err });
   }

@@ -22,8 +22,14 @@ export const NAME_PLACEHOLDER = 'ini';
 /**
  * Version of the masking rules below (a package records it; a package that lacks it is not masked).
  * 2: a list's `in_context` names are masked only after one of its `after` words (a v1 list has none).
+ * 3: a name's web-address tail (`shopee.co.id`, `traveloka.com`) and a trailing `indonesia` go with
+ *    it, and a hyphenated word is matched by its parts (`bca-mobile`, `ovo-nya`, `gopay-nya`).
  */
-export const NAME_MASKING_VERSION = 2;
+export const NAME_MASKING_VERSION = 3;
+/** Web-address endings the clean text writes as `. com`, `. co . id`: part of the name before them. */
+const ADDRESS_ENDINGS = new Set(['com', 'id', 'co', 'net', 'org', 'app', 'io']);
+/** The country word that app names carry (`shopee indonesia`): part of the name. */
+const COUNTRY_WORD = 'indonesia';
 /** The shipped list (models/features/names.json). */
 export const SHIPPED_NAMES_FILE = path.join(import.meta.dirname, 'names.json');
 
@@ -61,6 +67,8 @@ export class NameMasker {
     names: Iterable<string>,
     readonly placeholder = NAME_PLACEHOLDER,
     inContext?: NameList['in_context'],
+    /** The rules version (a package's `name_masking.version`): a package masks as it was trained. */
+    readonly rules = NAME_MASKING_VERSION,
   ) {
     const words = (list: string[] = []) => new Set(list.map((w) => modelInputText(w)).filter(Boolean));
     this.inContext = words(inContext?.names);
@@ -116,6 +124,29 @@ export class NameMasker {
     return this.suffixed(words[i]!) && !this.outOfContext(words, i, 0);
   }
 
+  /** Words after a name at `end` that belong to it (rules 3): `. co . id`, `. com`, `indonesia`. */
+  private tailAt(words: readonly string[], end: number): number {
+    if (this.rules < 3) return 0;
+    let k = end;
+    while (words[k] === '.' && ADDRESS_ENDINGS.has(words[k + 1]!)) k += 2;
+    if (words[k] === COUNTRY_WORD) k += 1;
+    return k - end;
+  }
+
+  /**
+   * A hyphenated word whose parts start with a name (rules 3): `bca-mobile` -> [placeholder],
+   * `ovo-nya` -> [placeholder, nya], `grab-driver` -> [placeholder, driver]; null when they do not.
+   */
+  private hyphenated(words: readonly string[], i: number, extra?: NameMasker | null): string[] | null {
+    const w = words[i]!;
+    if (this.rules < 3 || !w.includes('-')) return null;
+    const parts = [...(i > 0 ? [words[i - 1]!] : []), ...w.split('-').filter(Boolean)];
+    const at = i > 0 ? 1 : 0;
+    const n = Math.max(this.matchHere(parts, at), extra ? extra.matchAt(parts, at) : 0);
+    if (n === 0) return null;
+    return [this.placeholder, ...parts.slice(at + n)];
+  }
+
   /**
    * The clean text with every listed name (and every name of `extra`, e.g. the review's own app)
    * replaced by the placeholder; `shopeenya` becomes `ini nya`, as `aplikasinya` is `aplikasi nya`.
@@ -126,9 +157,15 @@ export class NameMasker {
     let changed = false;
     for (let i = 0; i < words.length;) {
       const n = Math.max(this.matchHere(words, i), extra ? extra.matchAt(words, i) : 0);
+      const parts = n > 0 ? null : this.hyphenated(words, i, extra);
       if (n > 0) {
         out.push(this.placeholder);
         i += n;
+        i += this.tailAt(words, i);
+        changed = true;
+      } else if (parts) {
+        out.push(...parts);
+        i += 1;
         changed = true;
       } else if (this.suffixedHere(words, i) || extra?.suffixed(words[i]!)) {
         out.push(this.placeholder, SUFFIX);
@@ -147,8 +184,8 @@ export function maskedModelText(text: string, masker: NameMasker | null, extra?:
 }
 
 /** A list compiled with its `in_context` rule. */
-export function nameMaskerOf(list: NameList, placeholder = NAME_PLACEHOLDER): NameMasker {
-  return new NameMasker(flattenNames(list), placeholder, list.in_context);
+export function nameMaskerOf(list: NameList, placeholder = NAME_PLACEHOLDER, rules = NAME_MASKING_VERSION): NameMasker {
+  return new NameMasker(flattenNames(list), placeholder, list.in_context, rules);
 }
 
 /** Every name of a list, in file order. */

@@ -176,6 +176,31 @@ describe('NameMasker', () => {
       expect(masked(`aplikasi ${name} bagus`), name).toBe('aplikasi ini bagus');
   });
 
+  it('masks a name with its web-address tail, its country word and its hyphenated forms (rules 3)', () => {
+    const list = readNameList(SHIPPED_NAMES_FILE);
+    const v3 = (t: string): string => maskedModelText(t, nameMaskerOf(list));
+    const v2 = (t: string): string => maskedModelText(t, nameMaskerOf(list, undefined, 2));
+    const cases: [string, string, string][] = [
+      // [review, rules 3, rules 2 (what a package built before masks, unchanged)]
+      ['belanja di shopee.co.id murah', 'belanja di ini murah', 'belanja di ini . co . id murah'],
+      ['traveloka.com mantap', 'ini mantap', 'ini . com mantap'],
+      ['aplikasi Shopee Indonesia bagus', 'aplikasi ini bagus', 'aplikasi ini indonesia bagus'],
+      ['bca-mobile error terus', 'ini error terus', 'bca-mobile error terus'],
+      ['saldo ovo-nya hilang', 'saldo ini nya hilang', 'saldo ovo-nya hilang'],
+      ['grab-driver ramah', 'ini driver ramah', 'grab-driver ramah'],
+    ];
+    for (const [text, now, before] of cases) {
+      expect(v3(text), text).toBe(now);
+      expect(v2(text), text).toBe(before);
+    }
+    // An in-context name keeps its word out of context, hyphenated too; an ordinary hyphenated word is kept.
+    expect(v3('pengembalian dana-nya lama')).toBe('pengembalian dana-nya lama');
+    expect(v3('aplikasi dana-nya error')).toBe('aplikasi ini nya error');
+    expect(v3('kura-kura lucu')).toBe('kura-kura lucu');
+    // Not a web address: a sentence that ends after a name.
+    expect(v3('pakai ovo . bagus')).toBe('pakai ini . bagus');
+  });
+
   it('refuses a list whose in-context names are not listed names (they would never be masked)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'names-'));
     const file = path.join(dir, 'names.json');
