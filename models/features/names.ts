@@ -217,8 +217,16 @@ export function readNameList(file: string): NameList {
       `${file}: expected {"version", "names": {category: [name, ...]}, ` +
         '"in_context"?: {"names": [...], "after": [...]}}',
     );
-  // An in-context name must be a listed name too: the rule only narrows where a listed name is
-  // masked, so one missing from `names` would never be masked, and nothing would say so.
+  return list;
+}
+
+/**
+ * A list to train with: its in-context names must be listed names too. The rule only narrows where a
+ * listed name is masked, so one missing from `names` would never be masked, and nothing would say so.
+ * (Checked when a package is built, not when one is loaded: a package masks as it was trained.)
+ */
+export function readTrainingNameList(file: string): NameList {
+  const list = readNameList(file);
   const listed = new Set(flattenNames(list));
   const unlisted = (list.in_context?.names ?? []).filter((n) => !listed.has(n));
   if (unlisted.length)

