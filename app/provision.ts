@@ -4,7 +4,7 @@
 // (KAFKA_CREDENTIALS_FILE) may neither create topics nor touch another's; this is the step that does.
 // It also sets the schema registry's global compatibility to BACKWARD as the admin (the registry
 // guard refuses that to every other identity); processors register their schemas under it.
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { parseConfig, processSasl } from '../platform/config.js';
 import { identityOf, readKafkaIdentities } from '../processors/kit/context.js';
 import { isUlasanError } from '../platform/errors.js';
@@ -53,7 +53,10 @@ export async function provisionKafka(admin: KafkaClient, prefix: string): Promis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { prefix: { type: 'string' } } });
+  const { values } = parseCommandLine(
+    { options: { prefix: { type: 'string' } } },
+    'usage: npm run kafka:provision [-- --prefix <topic prefix>]',
+  );
   const config = parseConfig({});
   const prefix = values.prefix ?? config.ULASAN_TOPIC_PREFIX;
   // The admin: KAFKA_SASL_USERNAME/PASSWORD, else the file's ulasan-admin (the compose init job).
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /provision\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    exitOnUsageError('kafka:provision', err);
     console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : String(err));
     process.exit(1);
   });

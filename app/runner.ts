@@ -1,7 +1,7 @@
 // Runs any subset of processors in one process:  npm run processors -- review-store [...]
 // (or ULASAN_PROCESSORS=a,b). One process is what embedded chdb requires; with a ClickHouse server
 // each processor can equally run in its own process.
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { parseConfig, z } from '../platform/config.js';
 import {
   createContext,
@@ -105,10 +105,10 @@ export function topologyTable(): Record<string, string>[] {
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { topology: { type: 'boolean', default: false } },
-  });
+  const { positionals, values } = parseCommandLine(
+    { allowPositionals: true, options: { topology: { type: 'boolean', default: false } } },
+    'usage: npm run processors -- [--topology] [processor ...]',
+  );
   if (values.topology) return console.table(topologyTable());
   const names = positionals.length
     ? positionals
@@ -119,6 +119,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /runner\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    // A wrong command line is not a failed start-up: one line, no fatal log record.
+    exitOnUsageError('runner', err);
     const log = createLogger('runner');
     log.fatal(
       { code: isUlasanError(err) ? err.code : undefined, err },

@@ -7,10 +7,10 @@
 //   npm run demo [-- --limit 2000] [--once]      (--once: stop after the summary instead of following)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { produceReviews } from '../processors/producer/main.js';
 import { rowToReview } from '../processors/producer/handler.js';
 import { readLabelledFile } from '../platform/datasets.js';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError } from '../platform/errors.js';
 import { runProcessors, PROCESSORS, type Running } from '../app/runner.js';
 import type { Context } from '../processors/kit/context.js';
@@ -368,10 +368,13 @@ function followUntilSignal(running: Running): void {
   process.on('SIGTERM', onSignal);
 }
 
+const USAGE = 'usage: npm run demo [-- --limit 2000] [--once]';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { limit: { type: 'string', default: '2000' }, once: { type: 'boolean', default: false } },
-  });
+  const { values } = parseCommandLine(
+    { options: { limit: { type: 'string', default: '2000' }, once: { type: 'boolean', default: false } } },
+    USAGE,
+  );
   const limit = Number(values.limit);
   const layout = layoutFor(root);
   const modelDir = await startStack(layout);
@@ -464,6 +467,7 @@ async function waitForVersions(base: string, token: string): Promise<VersionView
 // Run as a script (npm run demo), not when a test imports the burst.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
   main().catch((err: unknown) => {
+    exitOnUsageError('demo', err);
     console.error(isUlasanError(err) ? `demo: ${err.code}: ${err.message}` : err);
     process.exit(1);
   });

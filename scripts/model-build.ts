@@ -4,8 +4,8 @@
 // The demo and the tests call it when the package is missing; nothing large is committed.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, parseConfig } from '../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError } from '../platform/errors.js';
 import { DEFAULT_VOCAB, runPipeline } from '../models/trainer/pipeline.js';
 import { readManifest } from '../models/trainer/manifest.js';
@@ -47,20 +47,29 @@ export async function ensureDefaultModel(
   return DEFAULT_PACKAGE_DIR;
 }
 
+const USAGE = 'usage: npm run model:build [-- --force] [--manifest <file>]';
+
 if (process.argv[1] && /model-build\.(ts|js)$/.test(process.argv[1])) {
-  const { values } = parseArgs({
-    options: { force: { type: 'boolean', default: false }, manifest: { type: 'string' } },
-  });
-  ensureDefaultModel({
-    force: values.force,
-    manifest: values.manifest && path.resolve(values.manifest),
-    log: console.log,
-    progress: true,
-  }).then(
-    (dir) => console.log(`default model package: ${dir}`),
-    (err: unknown) => {
-      console.error(isUlasanError(err) ? `model:build: ${err.code}: ${err.message}` : err);
-      process.exit(1);
-    },
-  );
+  // Parsed inside the chain, so a wrong command line reaches the same catch as a failed build.
+  Promise.resolve()
+    .then(() => {
+      const { values } = parseCommandLine(
+        { options: { force: { type: 'boolean', default: false }, manifest: { type: 'string' } } },
+        USAGE,
+      );
+      return ensureDefaultModel({
+        force: values.force,
+        manifest: values.manifest && path.resolve(values.manifest),
+        log: console.log,
+        progress: true,
+      });
+    })
+    .then(
+      (dir) => console.log(`default model package: ${dir}`),
+      (err: unknown) => {
+        exitOnUsageError('model:build', err);
+        console.error(isUlasanError(err) ? `model:build: ${err.code}: ${err.message}` : err);
+        process.exit(1);
+      },
+    );
 }

@@ -6,11 +6,11 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../models/core/engine.js';
 import { loadPackage, packageHash } from '../models/core/package.js';
 import { quantizeOnnx, type QuantizeReport } from '../models/core/quantize.js';
 import { readLabelledFile } from '../platform/datasets.js';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError, UlasanError } from '../platform/errors.js';
 
 const USAGE =
@@ -93,15 +93,18 @@ export function readTexts(file: string, limit: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      in: { type: 'string' },
-      out: { type: 'string' },
-      'reduce-range': { type: 'boolean', default: false },
-      texts: { type: 'string' },
-      limit: { type: 'string', default: '1000' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        in: { type: 'string' },
+        out: { type: 'string' },
+        'reduce-range': { type: 'boolean', default: false },
+        texts: { type: 'string' },
+        limit: { type: 'string', default: '1000' },
+      },
     },
-  });
+    USAGE,
+  );
   if (!values.in || !values.out) throw new UlasanError('USAGE', USAGE);
   const t0 = Date.now();
   const { report } = quantizePackage(path.resolve(values.in), path.resolve(values.out), values['reduce-range']);
@@ -122,7 +125,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /model-quantize\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    exitOnUsageError('model:quantize', err);
     console.error(isUlasanError(err) ? `model:quantize: ${err.code}: ${err.message}` : err);
-    process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
+    process.exit(1);
   });
 }

@@ -5,8 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parseConfig, processSasl } from '../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError, UlasanError } from '../platform/errors.js';
 import { createKafka } from '../platform/kafka/kafka.js';
 import { manualRetrainRequest } from '../processors/kit/retrain.js';
@@ -22,17 +22,24 @@ function userName(): string {
   }
 }
 
+const USAGE =
+  'usage: npm run retrain -- [--reason text] [--data <manifest>] [--model ulasan-compact] [--by name] ' +
+  '[--teacher <model>@<version|production|staging> [--unlabeled-rows N]]';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      reason: { type: 'string' },
-      data: { type: 'string' },
-      model: { type: 'string', default: 'ulasan-compact' },
-      by: { type: 'string', default: `cli:${userName()}` },
-      teacher: { type: 'string' },
-      'unlabeled-rows': { type: 'string' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        reason: { type: 'string' },
+        data: { type: 'string' },
+        model: { type: 'string', default: 'ulasan-compact' },
+        by: { type: 'string', default: `cli:${userName()}` },
+        teacher: { type: 'string' },
+        'unlabeled-rows': { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
   const manifest = values.data ? path.resolve(values.data) : undefined;
   if (manifest && !existsSync(manifest)) throw new UlasanError('MANIFEST_NOT_FOUND', `no manifest at ${manifest}`);
   const config = parseConfig({});
@@ -65,6 +72,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnUsageError('retrain', err);
   console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
   process.exit(1);
 });

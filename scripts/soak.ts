@@ -7,7 +7,7 @@
 // shared one): ULASAN_STACK_DIR and the ULASAN_STACK_*_PORT variables, or .stack/soak on 19092/18081.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { PROJECT_ROOT } from '../platform/config.js';
 import { readLabelledFile } from '../platform/datasets.js';
 import { provisionKafka } from '../app/provision.js';
@@ -54,16 +54,23 @@ function soakLayout(): StackLayout {
   return layout;
 }
 
+const USAGE =
+  'usage: npm run soak -- --minutes N [--rate R] [--faults kill,broker,registry,slow-clickhouse,hostile] ' +
+  '[--out docs/soak.md] [--svg docs/soak.svg]';
+
 function args(): { minutes: number; rate: number; faults: FaultKind[]; out: string; svg: string } {
-  const { values } = parseArgs({
-    options: {
-      minutes: { type: 'string', default: '30' },
-      rate: { type: 'string', default: '30' },
-      faults: { type: 'string', default: 'kill,broker,registry,slow-clickhouse,hostile' },
-      out: { type: 'string', default: 'docs/soak.md' },
-      svg: { type: 'string', default: 'docs/soak.svg' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        minutes: { type: 'string', default: '30' },
+        rate: { type: 'string', default: '30' },
+        faults: { type: 'string', default: 'kill,broker,registry,slow-clickhouse,hostile' },
+        out: { type: 'string', default: 'docs/soak.md' },
+        svg: { type: 'string', default: 'docs/soak.svg' },
+      },
     },
-  });
+    USAGE,
+  );
   const faults = values.faults!.split(',').filter(Boolean) as FaultKind[];
   for (const f of faults)
     if (!(f in FAULTS)) throw new Error(`unknown fault "${f}"; known: ${Object.keys(FAULTS).join(', ')}`);
@@ -469,6 +476,7 @@ function report(o: Outcome, svgRef: string): { markdown: string; passed: boolean
 }
 
 main().catch((err: unknown) => {
+  exitOnUsageError('soak', err);
   console.error(`soak: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@
 // ClickHouse is embedded (chdb, in the processors' own process) unless CLICKHOUSE_URL names a server.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError } from '../platform/errors.js';
 import {
   DEFAULT_SERVICES,
@@ -44,11 +44,16 @@ function stackEnv(layout: StackLayout): string {
   return lines.join('\n');
 }
 
+const USAGE = 'usage: stack/cli.ts up|down|status|env [--with clickhouse-server] [--json] [service ...]';
+
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { with: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false } },
-  });
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: { with: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false } },
+    },
+    USAGE,
+  );
   const [command, ...rest] = positionals;
   const layout = layoutFor(root);
   const withExtra = values.with ?? [];
@@ -92,7 +97,7 @@ async function main(): Promise<number> {
       console.log(stackEnv(layout));
       return 0;
     default:
-      console.error('usage: stack/cli.ts up|down|status|env [--with clickhouse-server] [service ...]');
+      console.error(USAGE);
       return 2;
   }
 }
@@ -100,6 +105,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    exitOnUsageError('stack', err);
     console.error(isUlasanError(err) ? `stack: ${err.code}: ${err.message}` : `stack: ${(err as Error).message}`);
     process.exit(1);
   },

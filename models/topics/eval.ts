@@ -4,7 +4,7 @@
 //   npm run topics:eval [-- --half report|tune|all] [--taxonomy models/topics/taxonomy.json] [--errors]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { parseConfig } from '../../platform/config.js';
 import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
 import { sha256 } from './sample.js';
@@ -88,15 +88,20 @@ export function resolveTexts(refs: LabelledRef[], dataDir: string): string[] {
 
 const pct = (x: number): string => (Number.isNaN(x) ? '-' : x.toFixed(3));
 
+const USAGE = 'usage: npm run topics:eval [-- --half report|tune|all] [--sample <file>] [--taxonomy <file>] [--errors]';
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      half: { type: 'string', default: 'report' },
-      sample: { type: 'string', default: 'models/topics/labelled-sample.tsv' },
-      taxonomy: { type: 'string' },
-      errors: { type: 'boolean', default: false },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        half: { type: 'string', default: 'report' },
+        sample: { type: 'string', default: 'models/topics/labelled-sample.tsv' },
+        taxonomy: { type: 'string' },
+        errors: { type: 'boolean', default: false },
+      },
     },
-  });
+    USAGE,
+  );
   const all = parseSample(readFileSync(values.sample!, 'utf8'));
   const refs = values.half === 'all' ? all : all.filter((r) => r.half === values.half);
   const texts = resolveTexts(refs, parseConfig({}).ULASAN_DATA_DIR);
@@ -133,4 +138,12 @@ function main(): void {
   }
 }
 
-if (process.argv[1] && /topics[/\\]eval\.(ts|js)$/.test(process.argv[1])) main();
+if (process.argv[1] && /topics[/\\]eval\.(ts|js)$/.test(process.argv[1])) {
+  try {
+    main();
+  } catch (err) {
+    exitOnUsageError('topics:eval', err);
+    // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
+    throw err;
+  }
+}

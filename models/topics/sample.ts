@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
 import { parseConfig } from '../../platform/config.js';
 import { rng } from '../core/random.js';
@@ -69,9 +69,10 @@ function pick(rows: LabelledRow[], total: number, perTopic: number): LabelledRow
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    options: { out: { type: 'string', default: 'models/topics/labelled-sample.tsv' } },
-  });
+  const { values } = parseCommandLine(
+    { options: { out: { type: 'string', default: 'models/topics/labelled-sample.tsv' } } },
+    'usage: npx tsx models/topics/sample.ts [--out models/topics/labelled-sample.tsv]',
+  );
   const data = parseConfig({}).ULASAN_DATA_DIR;
   const rnd = rng(SEED);
   const lines = ['# file\trow\tsha256\thalf\ttopics'];
@@ -86,4 +87,12 @@ function main(): void {
   console.log(`${lines.length - 1} rows -> ${values.out}`);
 }
 
-if (process.argv[1] && /topics[/\\]sample\.(ts|js)$/.test(process.argv[1])) main();
+if (process.argv[1] && /topics[/\\]sample\.(ts|js)$/.test(process.argv[1])) {
+  try {
+    main();
+  } catch (err) {
+    exitOnUsageError('topics:sample', err);
+    // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
+    throw err;
+  }
+}

@@ -10,8 +10,8 @@
 // teacher's probabilities on the unlabeled texts (distillation; the labelled sets are optional then),
 // and the card reports the teacher's metrics and the student's agreement with it per evaluation set.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { progressBar, type Progress } from '../../platform/progress.js';
 import { readManifest } from './manifest.js';
@@ -97,7 +97,7 @@ const CLI_OPTIONS = {
   'distill-weight': { type: 'string', default: '1' },
 } as const;
 
-type CliValues = ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS }>>['values'];
+type CliValues = ReturnType<typeof parseCommandLine<{ options: typeof CLI_OPTIONS }>>['values'];
 
 /** The trainer options given on the command line (the rest keep the trainer's defaults). */
 function trainerOptions(values: CliValues): Record<string, string | number> {
@@ -130,7 +130,7 @@ function printEvaluation(res: Awaited<ReturnType<typeof runPipeline>>): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: CLI_OPTIONS });
+  const { values } = parseCommandLine({ options: CLI_OPTIONS }, USAGE);
   if (!values.out) throw new UlasanError('USAGE', USAGE);
   const options = trainerOptions(values);
   const log = values.quiet ? undefined : (m: string) => console.log(m);
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnUsageError('train', err);
   console.error(isUlasanError(err) ? `train: ${err.code}: ${err.message}` : err);
-  process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
+  process.exit(1);
 });

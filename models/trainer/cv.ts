@@ -9,8 +9,8 @@
 // Folds are random over rows of the union after de-duplication, so a text never sits in two folds.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfig } from '../../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError } from '../../platform/errors.js';
 import { SENTIMENTS } from '../core/package.js';
 import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../core/tokenizer.js';
@@ -268,17 +268,24 @@ function bestOffsets(cv: Cv, sources: string[], starSources: string[]): number[]
   return best.o;
 }
 
+const USAGE =
+  'usage: npm run model:cv -- [--manifest <file>] [--folds 5] [--seed 42] [--json <out.json>] ' +
+  '[--invariance [--names report|shipped|<file>]]';
+
 function cliArgs() {
-  const { values } = parseArgs({
-    options: {
-      manifest: { type: 'string' },
-      folds: { type: 'string', default: '5' },
-      seed: { type: 'string', default: '42' },
-      json: { type: 'string' },
-      invariance: { type: 'boolean', default: false },
-      names: { type: 'string', default: 'report' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        manifest: { type: 'string' },
+        folds: { type: 'string', default: '5' },
+        seed: { type: 'string', default: '42' },
+        json: { type: 'string' },
+        invariance: { type: 'boolean', default: false },
+        names: { type: 'string', default: 'report' },
+      },
     },
-  });
+    USAGE,
+  );
   const manifestFile = path.resolve(
     values.manifest ?? path.join(import.meta.dirname, '..', 'manifests', 'default.json'),
   );
@@ -350,6 +357,7 @@ function printReport(report: ReturnType<typeof cvReport>, folds: number): void {
 
 if (process.argv[1] && /cv\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    exitOnUsageError('model:cv', err);
     console.error(isUlasanError(err) ? `model:cv: ${err.code}: ${err.message}` : err);
     process.exit(1);
   });

@@ -8,8 +8,8 @@
 // (names: the model card's report list by default, `shipped` for models/features/names.json, or a
 // file: that JSON format or one name a line).
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { InferenceEngine } from '../core/engine.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { enginePredictor, evaluateFile, readEvaluationFile, type EvaluationReport } from './evaluate.js';
 import { formatInvariance, measureInvariance } from './invariance.js';
@@ -51,15 +51,18 @@ async function invariance(engine: InferenceEngine, file: string, names: string[]
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      data: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-      invariance: { type: 'boolean', default: false },
-      names: { type: 'string', default: 'report' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        invariance: { type: 'boolean', default: false },
+        names: { type: 'string', default: 'report' },
+      },
     },
-  });
+    USAGE,
+  );
   if (!values.model || !values.data?.length) throw new UlasanError('USAGE', USAGE);
   const engine = await InferenceEngine.load(path.resolve(values.model), { maxBatch: 256 });
   try {
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnUsageError('evaluate', err);
   console.error(isUlasanError(err) ? `evaluate: ${err.code}: ${err.message}` : err);
-  process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
+  process.exit(1);
 });

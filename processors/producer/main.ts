@@ -4,10 +4,10 @@
 // Reads CSV/TSV/JSONL, produces Avro Reviews keyed by review_id, with a progress bar. A row's app
 // version comes from its `app_version` column (CSV) or field (JSONL), else from --app-version.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Review } from '../../schemas/types.generated.js';
 import { parseConfig, processSasl } from '../../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { createKafka, type KafkaClient } from '../../platform/kafka/kafka.js';
 import { readLabelledFile } from '../../platform/datasets.js';
@@ -82,23 +82,27 @@ export function reviewsFromFile(
   return reviews;
 }
 
+const USAGE =
+  'usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> [--source s] [--rate N] [--limit N] ' +
+  '[--spacing-ms 1000] [--app-version v]';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      file: { type: 'string' },
-      app: { type: 'string' },
-      source: { type: 'string' },
-      rate: { type: 'string', default: '0' },
-      limit: { type: 'string' },
-      'spacing-ms': { type: 'string', default: '1000' },
-      'app-version': { type: 'string' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        file: { type: 'string' },
+        app: { type: 'string' },
+        source: { type: 'string' },
+        rate: { type: 'string', default: '0' },
+        limit: { type: 'string' },
+        'spacing-ms': { type: 'string', default: '1000' },
+        'app-version': { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
   if (!values.file || !values.app) {
-    console.error(
-      'usage: npm run produce -- --file <csv|tsv|jsonl> --app <id> ' +
-        '[--source s] [--rate N] [--limit N] [--app-version v]',
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const config = parseConfig({});
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /producer[/\\]main\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    exitOnUsageError('produce', err);
     console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
     process.exit(1);
   });

@@ -2,8 +2,8 @@
 //                     | promote <name> <version> | rollback <name> | archive <name> <version>
 //                     [--reason "..."] [--actor who] [--json]
 // Reads and writes the registry topic (the source of truth), so it works while processors run.
-import { parseArgs } from 'node:util';
 import { parseConfig, processSasl } from '../../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { createKafka } from '../../platform/kafka/kafka.js';
 import { AvroSerde } from '../../platform/serde/serde.js';
@@ -91,14 +91,17 @@ const COMMANDS: Record<string, Command> = {
 };
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string', default: 'manual' },
-      actor: { type: 'string', default: process.env.USER ?? 'cli' },
-      json: { type: 'boolean', default: false },
+  const { values, positionals } = parseCommandLine(
+    {
+      allowPositionals: true,
+      options: {
+        reason: { type: 'string', default: 'manual' },
+        actor: { type: 'string', default: process.env.USER ?? 'cli' },
+        json: { type: 'boolean', default: false },
+      },
     },
-  });
+    USAGE,
+  );
   const [cmd, ...args] = positionals;
   const command = cmd ? COMMANDS[cmd] : undefined;
   if (!command) {
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    exitOnUsageError('registry', err);
     console.error(isUlasanError(err) ? `registry: ${err.code}: ${err.message}` : `registry: ${(err as Error).message}`);
     process.exit(1);
   },

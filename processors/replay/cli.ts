@@ -4,32 +4,36 @@
 // processors are stopped (chdb is one process at a time) or point CLICKHOUSE_URL at a server.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { parseConfig } from '../../platform/config.js';
 import { createContext } from '../kit/context.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError } from '../../platform/errors.js';
 import { ModelRegistry } from '../../platform/registry/registry.js';
 import { verifiedArtifactDir } from '../../models/serving/artifact.js';
 import { parseBound, runReplay } from './replay.js';
 
+const USAGE =
+  'usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> ' +
+  '[--model-name ulasan-compact] [--compare production] [--run-id id]';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      topic: { type: 'string' },
-      from: { type: 'string', default: '0' },
-      to: { type: 'string', default: String(Number.MAX_SAFE_INTEGER) },
-      model: { type: 'string' },
-      'model-name': { type: 'string', default: 'ulasan-compact' },
-      compare: { type: 'string', default: 'production' },
-      'run-id': { type: 'string' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        topic: { type: 'string' },
+        from: { type: 'string', default: '0' },
+        to: { type: 'string', default: String(Number.MAX_SAFE_INTEGER) },
+        model: { type: 'string' },
+        'model-name': { type: 'string', default: 'ulasan-compact' },
+        compare: { type: 'string', default: 'production' },
+        'run-id': { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
   if (!values.model) {
-    console.error(
-      'usage: npm run replay -- --topic <t> --from <time|offset> --to <time|offset> --model <version|path> ' +
-        '[--compare production] [--run-id id]',
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const config = parseConfig({});
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnUsageError('replay', err);
   console.error(isUlasanError(err) ? `replay: ${err.code}: ${err.message}` : `replay: ${(err as Error).message}`);
   process.exit(1);
 });

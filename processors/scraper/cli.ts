@@ -3,8 +3,8 @@
 // Fetches reviews newest first, produces them as Avro Reviews (a page and its cursor in one Kafka
 // transaction), and prints a progress line per page. A second run produces only newer reviews; a
 // killed run resumes from its cursor. Exit status 1 when any app's run failed (not with --follow).
-import { parseArgs } from 'node:util';
 import { parseConfig, processSasl } from '../../platform/config.js';
+import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
 import { isUlasanError, UlasanError } from '../../platform/errors.js';
 import { createKafka } from '../../platform/kafka/kafka.js';
 import { createLogger } from '../../platform/logger.js';
@@ -34,19 +34,22 @@ export function parseSince(s: string, now = Date.now()): number {
 }
 
 function args() {
-  const { values } = parseArgs({
-    options: {
-      store: { type: 'string' },
-      app: { type: 'string', multiple: true },
-      lang: { type: 'string' },
-      country: { type: 'string' },
-      since: { type: 'string' },
-      'max-pages': { type: 'string' },
-      rate: { type: 'string' },
-      follow: { type: 'boolean', default: false },
-      every: { type: 'string', default: '15m' },
+  const { values } = parseCommandLine(
+    {
+      options: {
+        store: { type: 'string' },
+        app: { type: 'string', multiple: true },
+        lang: { type: 'string' },
+        country: { type: 'string' },
+        since: { type: 'string' },
+        'max-pages': { type: 'string' },
+        rate: { type: 'string' },
+        follow: { type: 'boolean', default: false },
+        every: { type: 'string', default: '15m' },
+      },
     },
-  });
+    USAGE,
+  );
   const store = values.store ? parseStore(values.store) : null;
   if (!store) usage('--store must be google-play or app-store');
   if (!values.app?.length) usage('at least one --app is required');
@@ -116,7 +119,8 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /scraper[/\\]cli\.(ts|js)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
+    exitOnUsageError('scrape', err);
     console.error(isUlasanError(err) ? `${err.code}: ${err.message}` : err);
-    process.exit(isUlasanError(err) && err.code === 'USAGE' ? 2 : 1);
+    process.exit(1);
   });
 }
