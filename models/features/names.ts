@@ -135,7 +135,7 @@ export class NameMasker {
 
   /**
    * A hyphenated word whose parts start with a name (rules 3): `bca-mobile` -> [placeholder],
-   * `ovo-nya` -> [placeholder, nya], `grab-driver` -> [placeholder, driver]; null when they do not.
+   * `ovo-nya` -> [placeholder, nya], `lazada-kurir` -> [placeholder, kurir]; null when they do not.
    */
   private hyphenated(words: readonly string[], i: number, extra?: NameMasker | null): string[] | null {
     const w = words[i]!;

@@ -176,6 +176,13 @@ describe('NameMasker', () => {
     // Two-word forms of one app are one placeholder, not one per word.
     for (const name of ['livin mandiri', 'bri mobile', 'jkn mobile', 'my bluebird', 'mitra bukalapak'])
       expect(masked(`aplikasi ${name} bagus`), name).toBe('aplikasi ini bagus');
+    // Store titles of apps whose first word is another listed name: one placeholder too, not `ini driver`.
+    for (const name of ['Gojek Driver', 'Tokopedia Seller', 'Shopee PayLater', 'Mobile Legends: Bang Bang'])
+      expect(masked(`aplikasi ${name} bagus`), name).toBe('aplikasi ini bagus');
+    // Slang verbs that are also lenders' names keep their words outside an app context.
+    expect(masked('tolong cairin dana saya')).toBe('tolong cairin dana saya');
+    expect(masked('pinjamin uang dong')).toBe('pinjamin uang dong');
+    expect(masked('aplikasi cairin penipu')).toBe('aplikasi ini penipu');
   });
 
   it('masks a name with its web-address tail, its country word and its hyphenated forms (rules 3)', () => {
@@ -189,7 +196,8 @@ describe('NameMasker', () => {
       ['aplikasi Shopee Indonesia bagus', 'aplikasi ini bagus', 'aplikasi ini indonesia bagus'],
       ['bca-mobile error terus', 'ini error terus', 'bca-mobile error terus'],
       ['saldo ovo-nya hilang', 'saldo ini nya hilang', 'saldo ovo-nya hilang'],
-      ['grab-driver ramah', 'ini driver ramah', 'grab-driver ramah'],
+      ['kurir shopee-express cepat', 'kurir ini cepat', 'kurir shopee-express cepat'],
+      ['lazada-kurir cepat', 'ini kurir cepat', 'lazada-kurir cepat'],
     ];
     for (const [text, now, before] of cases) {
       expect(v3(text), text).toBe(now);
