@@ -41,3 +41,16 @@ export function exitOnUsageError(tool: string, err: unknown): void {
   console.error(`${tool}: ${err.message}`);
   process.exit(USAGE_EXIT_CODE);
 }
+
+/**
+ * Runs a synchronous CLI body: a USAGE error exits as exitOnUsageError does; anything else is a real
+ * failure and is thrown on, so node prints it (and its stack) as it would without this wrapper.
+ */
+export function runCommandLine(tool: string, main: () => void): void {
+  try {
+    main();
+  } catch (err) {
+    exitOnUsageError(tool, err);
+    throw err;
+  }
+}

@@ -1,7 +1,7 @@
 // Prints a new gateway token and the GATEWAY_TOKENS entry that accepts it. The gateway keeps only
 // the entry (name, role, sha256); the token is shown once, here, for whoever will use it.
 //   npm run gateway:token -- --name ops --role admin
-import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
+import { parseCommandLine, runCommandLine } from '../platform/cli.js';
 import { ROLES, newToken, type Role } from '../gateway/auth.js';
 
 const USAGE = `usage: npm run gateway:token -- --name <letters, digits, . _ -> --role <${ROLES.join('|')}>`;
@@ -21,10 +21,4 @@ function main(): void {
   console.log(`GATEWAY_TOKENS entry (append, comma-separated):\n  ${entry}`);
 }
 
-try {
-  main();
-} catch (err) {
-  exitOnUsageError('gateway:token', err);
-  // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
-  throw err;
-}
+runCommandLine('gateway:token', main);

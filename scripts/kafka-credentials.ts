@@ -1,7 +1,7 @@
 // npm run kafka:credentials -- --out <file>: every Kafka identity (the admin, one per processor,
 // the producer) with a random password, written once (mode 600; an existing file is kept). The
 // compose deployment reads it through KAFKA_CREDENTIALS (never commit it).
-import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
+import { parseCommandLine, runCommandLine } from '../platform/cli.js';
 import { kafkaCredentialsFile } from '../stack/kafka-auth.js';
 
 const USAGE = 'usage: npm run kafka:credentials -- --out <file>';
@@ -16,10 +16,4 @@ function main(): void {
   console.log(`${values.out}: ${Object.keys(c.users).length} identities (${Object.keys(c.users).join(', ')})`);
 }
 
-try {
-  main();
-} catch (err) {
-  exitOnUsageError('kafka:credentials', err);
-  // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
-  throw err;
-}
+runCommandLine('kafka:credentials', main);

@@ -4,7 +4,7 @@
 //   npm run topics:eval [-- --half report|tune|all] [--taxonomy models/topics/taxonomy.json] [--errors]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
+import { parseCommandLine, runCommandLine } from '../../platform/cli.js';
 import { parseConfig } from '../../platform/config.js';
 import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
 import { sha256 } from './sample.js';
@@ -139,11 +139,5 @@ function main(): void {
 }
 
 if (process.argv[1] && /topics[/\\]eval\.(ts|js)$/.test(process.argv[1])) {
-  try {
-    main();
-  } catch (err) {
-    exitOnUsageError('topics:eval', err);
-    // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
-    throw err;
-  }
+  runCommandLine('topics:eval', main);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { exitOnUsageError, parseCommandLine } from '../../platform/cli.js';
+import { parseCommandLine, runCommandLine } from '../../platform/cli.js';
 import { readLabelledFile, type LabelledRow } from '../../platform/datasets.js';
 import { parseConfig } from '../../platform/config.js';
 import { rng } from '../core/random.js';
@@ -88,11 +88,5 @@ function main(): void {
 }
 
 if (process.argv[1] && /topics[/\\]sample\.(ts|js)$/.test(process.argv[1])) {
-  try {
-    main();
-  } catch (err) {
-    exitOnUsageError('topics:sample', err);
-    // Anything else is a real failure: thrown on, so node prints it (and its stack) as before.
-    throw err;
-  }
+  runCommandLine('topics:sample', main);
 }
