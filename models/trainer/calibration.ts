@@ -70,10 +70,15 @@ function fitTemperature(
   return (a + b) / 2;
 }
 
+/**
+ * Fits the temperature of `p` on the dev split and folds it and the offsets into `target` (default
+ * `p`): after a refit on every row, `p` is the early-stopped model and `target` the refitted one.
+ */
 export function calibrate(
   p: CompactParams,
   dev: EncodedSet,
   offsets: readonly number[],
+  target: CompactParams = p,
 ): { params: CompactParams; calibration: Calibration } {
   const labels = dev.labels;
   const logits = devLogits(p, dev);
@@ -82,10 +87,10 @@ export function calibrate(
   const before = probsAt(logits, 1, offsets);
   const after = probsAt(logits, t, offsets);
   const names = Array.from({ length: p.numClasses }, (_, i) => String(i));
-  const weights = p.weights.map((w) => w / t);
-  const bias = p.bias.map((b, c) => b / t + (offsets[c] ?? 0));
+  const weights = target.weights.map((w) => w / t);
+  const bias = target.bias.map((b, c) => b / t + (offsets[c] ?? 0));
   return {
-    params: { ...p, weights, bias },
+    params: { ...target, weights, bias },
     calibration: {
       method: 'temperature',
       temperature: t,

@@ -30,7 +30,7 @@ import {
   type Manifest,
 } from './manifest.js';
 import { evaluate } from './metrics.js';
-import { DEFAULT_VOCAB, trainManifestModel } from './pipeline.js';
+import { DEFAULT_VOCAB, modelRecipe, trainManifestModel } from './pipeline.js';
 import { DEFAULT_TRAIN_OPTIONS, encodeSet, manifestModelOptions, stratifiedSplit, type EncodedSet } from './train.js';
 
 const LABELS = SENTIMENTS as readonly string[];
@@ -135,7 +135,7 @@ function cvSetup(m: Manifest, dataDir: string) {
     evalSets,
     names,
     augment,
-    fasttextMembers: m.model?.fasttext_members ?? 1,
+    recipe: modelRecipe(m),
   };
 }
 
@@ -161,7 +161,7 @@ async function runFold(
   // As the build does: name copies of the training rows only (pipeline.ts trainMembers).
   const trainTexts = train.map((x) => ({ i: x.i, text: data.rows[x.i]!.text }));
   const copies = counterfactualCopies(trainTexts, s.names, s.augment, o.seed + 11);
-  const res = trainManifestModel(pick(train, copies), pick(held), spec, { ...o, seed: o.seed + k }, s.fasttextMembers);
+  const res = trainManifestModel(pick(train, copies), pick(held), spec, { ...o, seed: o.seed + k }, s.recipe);
   data.rows.forEach((_, i) => {
     if (fold[i] === k) result.oof[i] = predictProba(res.params, encodeSet([s.servedIds[i]!], [0], spec).rows[0]!);
   });

@@ -96,6 +96,9 @@ export const manifestShape = z
      * `fasttext_members` k > 1: the fastText model is k models of a k-th of its width, each from its
      * own seed, averaged (ensemble.ts), so the package keeps its size and the seed's noise is averaged
      * out of the fastText part (docs/model-card.md, "Training noise and the valid splits").
+     * `refit`: once early stopping on the 10 % dev split has chosen the epoch count, train again on
+     * every training row (the dev rows included) for that many epochs; the temperature is still fitted
+     * on the early-stopped model (docs/model-card.md, "Refit on every training row").
      */
     model: z
       .object({
@@ -103,6 +106,7 @@ export const manifestShape = z
         c: z.number().positive().optional(),
         linear_weight: z.number().min(0).max(1).optional(),
         fasttext_members: z.number().int().min(1).max(16).optional(),
+        refit: z.boolean().optional(),
       })
       .strict()
       .optional(),

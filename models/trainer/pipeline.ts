@@ -225,14 +225,59 @@ async function distilledItems(
   return { items, card };
 }
 
+/** How the manifest's `model` trains beyond its kind: fastText members and the refit on every row. */
+export interface ModelRecipe {
+  fasttextMembers: number;
+  refit: boolean;
+}
+
+export function modelRecipe(m: Pick<Manifest, 'model'>): ModelRecipe {
+  return { fasttextMembers: m.model?.fasttext_members ?? 1, refit: m.model?.refit ?? false };
+}
+
+/** A trained model; after a refit, `early` is the early-stopped model the dev split may judge and calibrate. */
+export interface ManifestModel extends TrainResult {
+  early: CompactParams;
+}
+
 /**
- * The manifest's model on one split. With `fasttextMembers` k > 1 the fastText part is k models of
+ * The manifest's model on one split. With `refit`, early stopping on the dev split chooses the epoch
+ * count, then the model is trained again on the training rows and the dev rows together for that many
+ * epochs (the same schedule): the dev split's 10 % of the data is not lost to the model. The dev
+ * metrics and `early` are the early-stopped model's, since the refitted one has seen the dev rows.
+ */
+export function trainManifestModel(
+  trainSet: EncodedSet,
+  devSet: EncodedSet,
+  spec: HashSpec,
+  o: TrainOptions,
+  recipe: ModelRecipe,
+  onEpoch?: (r: EpochRecord) => void,
+): ManifestModel {
+  const early = trainMembersOf(trainSet, devSet, spec, o, recipe.fasttextMembers, onEpoch);
+  if (!recipe.refit) return { ...early, early: early.params };
+  const every = concatSets(trainSet, devSet);
+  const refitted = trainMembersOf(every, devSet, spec, { ...o, refitEpochs: early.bestEpoch }, recipe.fasttextMembers);
+  return { ...refitted, dev: early.dev, bestEpoch: early.bestEpoch, early: early.params };
+}
+
+function concatSets(a: EncodedSet, b: EncodedSet): EncodedSet {
+  const weights = a.weights || b.weights ? [...rowWeights(a), ...rowWeights(b)] : undefined;
+  const targets = a.targets || b.targets ? [...rowTargets(a), ...rowTargets(b)] : undefined;
+  return { rows: [...a.rows, ...b.rows], labels: [...a.labels, ...b.labels], weights, targets };
+}
+
+const rowWeights = (s: EncodedSet): number[] => s.weights ?? s.rows.map(() => 1);
+const rowTargets = (s: EncodedSet): (ArrayLike<number> | null)[] => s.targets ?? s.rows.map(() => null);
+
+/**
+ * The manifest's model kind on one split, early-stopped. With `fasttextMembers` k > 1 the fastText part is k models of
  * width dim / k, each from its own seed, averaged into one of width dim (mergeEnsemble) before the
  * linear model is mixed in: the package keeps its size and graph, and the part of the model that
  * depends on the seed (initialisation, shuffling) is an average of k draws instead of one. The
  * linear model is deterministic for its rows and is trained once. k = 1 is trainCompact itself.
  */
-export function trainManifestModel(
+function trainMembersOf(
   trainSet: EncodedSet,
   devSet: EncodedSet,
   spec: HashSpec,
@@ -275,15 +320,17 @@ function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options
   const devSet = enc.encodeTraining(held);
   log(`data: ${train.length} train, ${held.length} early-stopping dev rows`);
   const members: CompactParams[] = [];
+  const earlyMembers: CompactParams[] = [];
   const histories: EpochRecord[][] = [];
   const bestEpochs: number[] = [];
   let devMetrics: EvalMetrics | null = null;
-  const fasttextMembers = input.manifest.model?.fasttext_members ?? 1;
-  const totalEpochs = (input.ensemble ?? 1) * fasttextMembers * options.epochs;
+  const recipe = modelRecipe(input.manifest);
+  if (recipe.refit) log(`refit: after early stopping, each model is trained again on the ${held.length} dev rows too`);
+  const totalEpochs = (input.ensemble ?? 1) * recipe.fasttextMembers * options.epochs;
   let epochsDone = 0;
   for (let m = 0; m < (input.ensemble ?? 1); m++) {
     const seeded = { ...options, seed: options.seed + m * 1000 };
-    const res = trainManifestModel(trainSet, devSet, enc.spec, seeded, fasttextMembers, (r) => {
+    const res = trainManifestModel(trainSet, devSet, enc.spec, seeded, recipe, (r) => {
       // With a progress bar the epochs show there, not as log lines under it.
       if (input.onProgress) input.onProgress(++epochsDone, totalEpochs);
       else
@@ -292,11 +339,13 @@ function trainMembers(enc: Encoder, items: Item[], input: PipelineInput, options
         );
     });
     members.push(res.params);
+    earlyMembers.push(res.early);
     histories.push(res.history);
     bestEpochs.push(res.bestEpoch);
     devMetrics = res.dev;
   }
-  return { params: mergeEnsemble(members), devSet, histories, bestEpochs, devMetrics: devMetrics! };
+  const early = mergeEnsemble(earlyMembers);
+  return { params: mergeEnsemble(members), early, devSet, histories, bestEpochs, devMetrics: devMetrics! };
 }
 
 interface EvalSet {
@@ -513,7 +562,8 @@ async function trainPackage(input: PipelineInput, teacher: Teacher | null): Prom
   const prep = await prepareData(input, options, teacher);
   const { enc, items } = prep;
   const trained = trainMembers(enc, items, input, options, prep.masking?.names ?? []);
-  const cal = calibrate(trained.params, trained.devSet, options.offsets);
+  // The temperature is fitted on the early-stopped model, which has not seen the dev rows (a refit has).
+  const cal = calibrate(trained.early, trained.devSet, options.offsets, trained.params);
   log(
     `calibration: temperature ${cal.calibration.temperature.toFixed(3)}, ` +
       `offsets ${JSON.stringify(cal.calibration.offsets)}`,

@@ -37,6 +37,12 @@ export interface TrainOptions {
   /** Epochs without a better dev macro-F1 before stopping. */
   patience: number;
   /**
+   * fastText: train exactly this many epochs on the learning-rate schedule of `epochs` and keep the
+   * last, without early stopping: the refit on every training row once early stopping on the dev
+   * split has chosen the count (pipeline.ts `trainManifestModel`, manifest `model.refit`).
+   */
+  refitEpochs?: number;
+  /**
    * Added to the calibrated logits (negative, neutral, positive): the decision rule. The pipeline
    * takes them from the manifest's `decision_offsets` (chosen by `npm run model:cv`) unless given.
    */
@@ -143,7 +149,8 @@ export function trainCompact(
   const history: EpochRecord[] = [];
   let best: { params: CompactParams; epoch: number; dev: EvalMetrics } | null = null;
   let step = 0;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  const lastEpoch = o.refitEpochs ?? o.epochs;
+  for (let epoch = 1; epoch <= lastEpoch; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
@@ -161,7 +168,9 @@ export function trainCompact(
     const rec = { epoch, train_loss: loss / order.length, dev_accuracy: dev.accuracy, dev_macro_f1: dev.macro_f1, lr };
     history.push(rec);
     onEpoch?.(rec);
-    if (!best || dev.macro_f1 > best.dev.macro_f1) best = { params: copyParams(params), epoch, dev };
+    // A refit has no held-out rows to stop on (the dev rows are in its training set): it keeps the last epoch.
+    if (o.refitEpochs !== undefined) best = epoch === lastEpoch ? { params, epoch, dev } : null;
+    else if (!best || dev.macro_f1 > best.dev.macro_f1) best = { params: copyParams(params), epoch, dev };
     else if (epoch - best.epoch >= o.patience) break;
   }
   return { params: best!.params, history, bestEpoch: best!.epoch, dev: best!.dev };

@@ -32,17 +32,18 @@ const train = toySet(120, 1);
 const dev = toySet(30, 2);
 
 const logitsOf = (p: ArrayLike<number>): number[] => Array.from(p, (v) => Math.log(v));
+const recipe = (fasttextMembers: number) => ({ fasttextMembers, refit: false });
 
 describe('trainManifestModel', () => {
   it('is trainCompact itself for one member', () => {
-    const one = trainManifestModel(train, dev, spec, options, 1);
+    const one = trainManifestModel(train, dev, spec, options, recipe(1));
     const plain = trainCompact(train, dev, LABELS, spec, options);
     expect(Array.from(one.params.embeddings)).toEqual(Array.from(plain.params.embeddings));
   });
 
   it('averages the logits of k members of width dim / k, each from its own seed', () => {
     const o = { ...options, model: 'fasttext' as const };
-    const merged = trainManifestModel(train, dev, spec, o, 3);
+    const merged = trainManifestModel(train, dev, spec, o, recipe(3));
     expect(merged.params.dim).toBe(12);
     const members = [0, 1, 2].map(
       (m) => trainCompact(train, dev, LABELS, spec, { ...o, dim: 4, seed: o.seed + 101 * m }).params,
@@ -63,8 +64,8 @@ describe('trainManifestModel', () => {
 
   it('mixes the averaged fastText part with one linear model, at the graph width of one member', () => {
     const mixed = { ...options, model: 'fasttext+linear' as const };
-    const one = trainManifestModel(train, dev, spec, mixed, 1);
-    const four = trainManifestModel(train, dev, spec, mixed, 4);
+    const one = trainManifestModel(train, dev, spec, mixed, recipe(1));
+    const four = trainManifestModel(train, dev, spec, mixed, recipe(4));
     expect(four.params.dim).toBe(one.params.dim);
     expect(four.params.idfColumns).toBe(one.params.idfColumns);
     expect(Array.from(four.params.embeddings)).not.toEqual(Array.from(one.params.embeddings));
@@ -73,13 +74,13 @@ describe('trainManifestModel', () => {
     const ft = options.dim;
     for (let r = 0; r < 50; r++)
       for (let j = ft; j < d; j++) expect(four.params.embeddings[r * d + j]).toBe(one.params.embeddings[r * d + j]);
-    const again = trainManifestModel(train, dev, spec, mixed, 4);
+    const again = trainManifestModel(train, dev, spec, mixed, recipe(4));
     expect(Array.from(again.params.embeddings)).toEqual(Array.from(four.params.embeddings));
   });
 
   it('refuses a width the members cannot share and a model without fastText', () => {
-    expect(() => trainManifestModel(train, dev, spec, options, 5)).toThrow(/must divide dim 12/);
-    expect(() => trainManifestModel(train, dev, spec, { ...options, model: 'linear' }, 2)).toThrow(
+    expect(() => trainManifestModel(train, dev, spec, options, recipe(5))).toThrow(/must divide dim 12/);
+    expect(() => trainManifestModel(train, dev, spec, { ...options, model: 'linear' }, recipe(2))).toThrow(
       /needs a fastText model/,
     );
   });
