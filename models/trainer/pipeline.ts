@@ -271,11 +271,12 @@ const rowWeights = (s: EncodedSet): number[] => s.weights ?? s.rows.map(() => 1)
 const rowTargets = (s: EncodedSet): (ArrayLike<number> | null)[] => s.targets ?? s.rows.map(() => null);
 
 /**
- * The manifest's model kind on one split, early-stopped. With `fasttextMembers` k > 1 the fastText part is k models of
- * width dim / k, each from its own seed, averaged into one of width dim (mergeEnsemble) before the
- * linear model is mixed in: the package keeps its size and graph, and the part of the model that
- * depends on the seed (initialisation, shuffling) is an average of k draws instead of one. The
- * linear model is deterministic for its rows and is trained once. k = 1 is trainCompact itself.
+ * The manifest's model kind on one split, early-stopped. With `fasttextMembers` k > 1 the fastText
+ * part is k models of width dim / k, each from its own seed, averaged into one of width dim
+ * (mergeEnsemble) before the linear model is mixed in: the package keeps its size and graph, and the
+ * part of the model that depends on the seed (initialisation, shuffling) is an average of k draws
+ * instead of one. The linear model is deterministic for its rows and is trained once. k = 1 is
+ * trainCompact itself.
  */
 function trainMembersOf(
   trainSet: EncodedSet,

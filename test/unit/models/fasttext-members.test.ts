@@ -8,28 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { predictProba } from '../../../models/trainer/fasttext.js';
 import { adHocManifest, manifestShape } from '../../../models/trainer/manifest.js';
 import { runPipeline, trainManifestModel } from '../../../models/trainer/pipeline.js';
-import { DEFAULT_TRAIN_OPTIONS, encodeSet, trainCompact, type TrainOptions } from '../../../models/trainer/train.js';
-import { VOCAB, writeToyTrainSet } from './fixtures.js';
+import { DEFAULT_TRAIN_OPTIONS, trainCompact, type TrainOptions } from '../../../models/trainer/train.js';
+import { TOY_SPEC, toyEncodedSet, VOCAB, writeToyTrainSet } from './fixtures.js';
 
 const LABELS = ['negative', 'neutral', 'positive'];
-const spec = { vocabSize: 40, bigramBuckets: 31, trigramBuckets: 37 };
-
-// Token 3/4/5 carry the label, 6-20 are noise words, 2 opens every text.
-function toySet(n: number, seed: number) {
-  const docs: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const y = i % 3;
-    const noise = [6 + ((i * 7 + seed) % 15), 6 + ((i * 11 + seed) % 15)];
-    docs.push(i % 5 === 0 ? [2, ...noise] : [2, 3 + y, ...noise]);
-    labels.push(y);
-  }
-  return encodeSet(docs, labels, spec);
-}
+const spec = TOY_SPEC;
 
 const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...spec, dim: 12, epochs: 4, seed: 5 };
-const train = toySet(120, 1);
-const dev = toySet(30, 2);
+const train = toyEncodedSet(120, 1);
+const dev = toyEncodedSet(30, 2);
 
 const logitsOf = (p: ArrayLike<number>): number[] => Array.from(p, (v) => Math.log(v));
 const recipe = (fasttextMembers: number) => ({ fasttextMembers, refit: false });

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../../platform/config.js';
+import { encodeSet } from '../../../models/trainer/train.js';
 
 export const FIXTURES = path.resolve(
   process.env.ULASAN_FIXTURES_DIR ?? path.join(PROJECT_ROOT, '..', 'shared', 'fixtures'),
@@ -32,4 +33,24 @@ export function writeToyTrainSet(dir: string): string {
   const file = path.join(dir, 'train.tsv');
   writeFileSync(file, rows.join('\n') + '\n');
   return file;
+}
+
+/** The hashing of the toy encoded sets: 40 token ids, small bigram and trigram tables. */
+export const TOY_SPEC = { vocabSize: 40, bigramBuckets: 31, trigramBuckets: 37 };
+
+/**
+ * An encoded three-class toy set: token 3/4/5 carry the label, 6-20 are noise words, 2 opens every
+ * text, every fifth text has no label token. Labels are (i + labelOffset) % 3; with `weighted`,
+ * rows alternate weights 1 and 2.
+ */
+export function toyEncodedSet(n: number, seed: number, o: { labelOffset?: number; weighted?: boolean } = {}) {
+  const docs: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const y = (i + (o.labelOffset ?? 0)) % 3;
+    const noise = [6 + ((i * 7 + seed) % 15), 6 + ((i * 11 + seed) % 15)];
+    docs.push(i % 5 === 0 ? [2, ...noise] : [2, 3 + y, ...noise]);
+    labels.push(y);
+  }
+  return encodeSet(docs, labels, TOY_SPEC, o.weighted ? docs.map((_, i) => 1 + (i % 2)) : undefined);
 }
