@@ -1,5 +1,5 @@
 // npm run train -- (--manifest <file> | --train <file> [--train <file> ...] [--valid <file> ...]) --out <dir>
-//   [--name n] [--version v] [--vocab vocab.txt] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10]
+//   [--name n] [--version v] [--vocab vocab.txt] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs n]
 //   [--lr 0.5] [--seed 42] [--ensemble 1]
 //   [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--unlabeled ...] [--temperature 1]
 //    [--distill-weight 1]]
@@ -23,7 +23,7 @@ const MODEL_KINDS: readonly string[] = ['fasttext', 'linear', 'fasttext+linear']
 
 const USAGE = [
   'usage: npm run train -- (--manifest <file> | --train <file> [--valid <file>]) --out <dir>',
-  '[--name n] [--version v] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs 10] [--seed 42]',
+  '[--name n] [--version v] [--model fasttext|linear|fasttext+linear] [--dim 64] [--epochs n] [--seed 42]',
   '[--ensemble 1] [--teacher <package> --unlabeled <file|topic:[name][@from..to]> [--temperature 1]',
   '[--distill-weight 1]]',
 ].join(' ');

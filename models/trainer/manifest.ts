@@ -99,6 +99,9 @@ export const manifestShape = z
      * `refit`: once early stopping on the 10 % dev split has chosen the epoch count, train again on
      * every training row (the dev rows included) for that many epochs; the temperature is still fitted
      * on the early-stopped model (docs/model-card.md, "Refit on every training row").
+     * `epochs`: the fastText learning-rate schedule's length and the most epochs it trains (absent: 10);
+     * `early_stopping: false` trains all of them and keeps the last instead of the best dev epoch
+     * (docs/model-card.md, "Epoch schedule").
      */
     model: z
       .object({
@@ -107,6 +110,8 @@ export const manifestShape = z
         linear_weight: z.number().min(0).max(1).optional(),
         fasttext_members: z.number().int().min(1).max(16).optional(),
         refit: z.boolean().optional(),
+        epochs: z.number().int().min(1).max(50).optional(),
+        early_stopping: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -36,6 +36,8 @@ export interface TrainOptions {
   classWeighting: 'balanced' | 'sqrt' | 'none';
   /** Epochs without a better dev macro-F1 before stopping. */
   patience: number;
+  /** fastText: false trains every epoch of the schedule and keeps the last, not the best dev epoch. */
+  earlyStopping: boolean;
   /**
    * fastText: train exactly this many epochs on the learning-rate schedule of `epochs` and keep the
    * last, without early stopping: the refit on every training row once early stopping on the dev
@@ -64,6 +66,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   seed: 42,
   classWeighting: 'sqrt',
   patience: 3,
+  earlyStopping: true,
   offsets: [0, 0, 0],
 };
 
@@ -169,22 +172,31 @@ export function trainCompact(
     history.push(rec);
     onEpoch?.(rec);
     // A refit has no held-out rows to stop on (the dev rows are in its training set): it keeps the last epoch.
-    if (o.refitEpochs !== undefined) best = epoch === lastEpoch ? { params, epoch, dev } : null;
+    if (o.refitEpochs !== undefined || !o.earlyStopping) best = epoch === lastEpoch ? { params, epoch, dev } : null;
     else if (!best || dev.macro_f1 > best.dev.macro_f1) best = { params: copyParams(params), epoch, dev };
     else if (epoch - best.epoch >= o.patience) break;
   }
   return { params: best!.params, history, bestEpoch: best!.epoch, dev: best!.dev };
 }
 
+/** The manifest's `model` as far as the trainer's options go (manifest.ts validates it). */
+interface ManifestModelChoice {
+  kind: TrainOptions['model'];
+  c?: number;
+  linear_weight?: number;
+  epochs?: number;
+  early_stopping?: boolean;
+}
+
 /** The manifest's model choice as training options (CLI options still override them). */
-export function manifestModelOptions(m: {
-  model?: { kind: TrainOptions['model']; c?: number; linear_weight?: number };
-}): Partial<TrainOptions> {
+export function manifestModelOptions(m: { model?: ManifestModelChoice }): Partial<TrainOptions> {
   if (!m.model) return {};
-  const { kind, c, linear_weight } = m.model;
+  const { kind, c, linear_weight, epochs, early_stopping } = m.model;
   return {
     model: kind,
     ...(c !== undefined ? { linearC: c } : {}),
     ...(linear_weight !== undefined ? { linearWeight: linear_weight } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(early_stopping !== undefined ? { earlyStopping: early_stopping } : {}),
   };
 }
