@@ -28,6 +28,14 @@ export function artifactPath(uri: string): string {
 
 const WARMUP = ['aplikasinya bagus sekali', 'sering error dan lambat', 'biasa saja'];
 
+/**
+ * Closes an engine that was swapped out or dropped, after a grace period: in-flight batches hold their
+ * own reference (their snapshot), and closing right away would pull the session from under them.
+ */
+function retire(old: InferenceEngine): void {
+  setTimeout(() => void old.close().catch(() => undefined), 30_000).unref();
+}
+
 export interface HolderOptions {
   engine: EngineOptions;
   /** Registry packages load only from inside this directory, and only when their hash matches. */
@@ -95,7 +103,7 @@ export class ModelHolder {
         const old = this.shadow;
         this.shadow = null;
         this.emit('shadow', null);
-        await old?.close();
+        if (old) retire(old);
       } else if (staging && String(staging.version) !== shadowVersion && !this.serving(staging.version)) {
         await this.swap('shadow', staging);
       }
@@ -128,9 +136,7 @@ export class ModelHolder {
       } else this.shadow = engine;
       this.logger.info({ role, version: e.version, dir, ms: Date.now() - t0 }, 'model swapped in');
       this.emit(role, String(e.version));
-      // In-flight batches hold their own reference; closing right away would pull the session
-      // from under them, so the old engine is released after a grace period.
-      if (old) setTimeout(() => void old.close().catch(() => undefined), 30_000).unref();
+      if (old) retire(old);
     } catch (err) {
       // A bad package must not stop scoring: keep the current engine and say why.
       const reason = refusalReason(err);

@@ -10,7 +10,7 @@
 // is waited out in place: the attempt is aborted and retried with backoff, never dead-lettered.
 import type { Review } from '../../schemas/types.generated.js';
 import { FEATURE_SET_VERSION, computeFeatures, type Features } from '../../models/features/features.js';
-import type { Prediction } from '../../models/core/engine.js';
+import type { InferenceEngine, Prediction } from '../../models/core/engine.js';
 import { defaultTagger } from '../../models/topics/tagger.js';
 import type { Context } from '../kit/context.js';
 import {
@@ -56,8 +56,17 @@ function knownPredictions(ctx: Context): KnownReviews {
   return async (ids) => toKnown(await ctx.store.query(sql, { ids }));
 }
 
-async function predictShadow(d: ScoringDeps, reviews: Review[], features: Features[], beat: () => Promise<void>) {
-  const { shadow } = d.models.snapshot();
+/**
+ * The shadow model on its sample of a batch. `shadow` is the batch's own snapshot: a shadow loaded or
+ * dropped while Production predicts must not change which model the batch's shadow rows name.
+ */
+async function predictShadow(
+  d: ScoringDeps,
+  shadow: InferenceEngine | null,
+  reviews: Review[],
+  features: Features[],
+  beat: () => Promise<void>,
+) {
   const idx = shadow
     ? reviews.map((r, i) => (inShadowSample(r.review_id, d.cfg.SCORING_SHADOW_SAMPLE) ? i : -1)).filter((i) => i >= 0)
     : [];
@@ -150,7 +159,7 @@ async function score(
   const topics = features.map((f) => tagger.tagClean(f.clean_text));
   endTopics();
   const { preds, inferMs } = await predictProduction(m, production, reviews, features, beat);
-  const sh = await predictShadow(d, reviews, features, beat);
+  const sh = await predictShadow(d, shadow, reviews, features, beat);
   // Rows are built as columns (no object per row); the inputs are kept for the messages below.
   const endRows = stageTimer(m, 'rows');
   const now = Date.now();
