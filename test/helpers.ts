@@ -4,6 +4,32 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+let eventSeq = 0;
+
+/**
+ * A registry event for the package stored in `dir` under `hash`. Timestamps are distinct and rising,
+ * since the newest event of a version is the one that counts.
+ */
+export function modelVersionEvent(
+  version: number,
+  stage: ModelVersionEvent['stage'],
+  dir: string,
+  hash: string,
+): ModelVersionEvent {
+  return {
+    name: 'ulasan-compact',
+    version,
+    stage,
+    metrics: {},
+    artifact_uri: pathToFileURL(dir).href,
+    content_hash: hash,
+    run_id: null,
+    reason: 'test',
+    actor: 'test',
+    timestamp: Date.now() + eventSeq++,
+  };
+}
+
 export const uniquePrefix = (): string => `t-${randomUUID().slice(0, 8)}.`;
 export const freshDir = (label: string): string => mkdtempSync(path.join(tmpdir(), `ulasan-${label}-`));
 
@@ -27,12 +53,12 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { KafkaClient } from '../platform/kafka/kafka.js';
 import type { Running } from '../app/runner.js';
 import type { Context } from '../processors/kit/context.js';
 import { readToEnd } from '../platform/kafka/read-to-end.js';
-import type { RetrainRequest, TrainingRun } from '../schemas/types.generated.js';
+import type { ModelVersionEvent, RetrainRequest, TrainingRun } from '../schemas/types.generated.js';
 import { clickhouseCredentials, layoutFor, stackKafkaSasl, type ClickHouseCredentials } from '../stack/services.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,6 +7,7 @@ import { evaluate, type EvalMetrics } from './metrics.js';
 import { trainLinear } from './linear.js';
 import { mixLinear } from './ensemble.js';
 import type { EncodedSet, EpochRecord, TrainResult } from './encoded.js';
+import type { Manifest } from './manifest.js';
 
 // The shared shapes live in encoded.ts, under both this module and linear.ts (which this one calls).
 export type { EncodedSet, EpochRecord, TrainResult };
@@ -179,17 +180,8 @@ export function trainCompact(
   return { params: best!.params, history, bestEpoch: best!.epoch, dev: best!.dev };
 }
 
-/** The manifest's `model` as far as the trainer's options go (manifest.ts validates it). */
-interface ManifestModelChoice {
-  kind: TrainOptions['model'];
-  c?: number;
-  linear_weight?: number;
-  epochs?: number;
-  early_stopping?: boolean;
-}
-
 /** The manifest's model choice as training options (CLI options still override them). */
-export function manifestModelOptions(m: { model?: ManifestModelChoice }): Partial<TrainOptions> {
+export function manifestModelOptions(m: Pick<Manifest, 'model'>): Partial<TrainOptions> {
   if (!m.model) return {};
   const { kind, c, linear_weight, epochs, early_stopping } = m.model;
   return {

@@ -3,7 +3,6 @@
 import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageHash } from '../../../models/core/package.js';
@@ -11,25 +10,14 @@ import { ModelHolder } from '../../../models/serving/model-holder.js';
 import { createLogger } from '../../../platform/logger.js';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../../scripts/model-build.js';
+import { modelVersionEvent } from '../../helpers.js';
 
 let pkg: string;
 let store: string;
 let holder: ModelHolder;
 const metrics = new Registry();
-let seq = 0;
-
-const event = (version: number, dir: string, hash: string): ModelVersionEvent => ({
-  name: 'ulasan-compact',
-  version,
-  stage: 'Production',
-  metrics: {},
-  artifact_uri: pathToFileURL(dir).href,
-  content_hash: hash,
-  run_id: null,
-  reason: 'test',
-  actor: 'test',
-  timestamp: Date.now() + seq++, // distinct: the newest Production event is the one that counts
-});
+const event = (version: number, dir: string, hash: string): ModelVersionEvent =>
+  modelVersionEvent(version, 'Production', dir, hash);
 
 /** A copy of the default package inside the store, under its content hash. */
 function stored(): { dir: string; hash: string } {

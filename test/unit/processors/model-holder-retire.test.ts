@@ -4,7 +4,6 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageHash } from '../../../models/core/package.js';
@@ -13,24 +12,14 @@ import { ModelHolder } from '../../../models/serving/model-holder.js';
 import { createLogger } from '../../../platform/logger.js';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
 import { ensureDefaultModel } from '../../../scripts/model-build.js';
+import { modelVersionEvent } from '../../helpers.js';
 
 let holder: ModelHolder;
 let dir: string;
 let hash: string;
-let seq = 0;
-
-const event = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent => ({
-  name: 'ulasan-compact',
-  version,
-  stage,
-  metrics: {},
-  artifact_uri: pathToFileURL(dir).href,
-  content_hash: hash,
-  run_id: null,
-  reason: 'test',
-  actor: 'test',
-  timestamp: Date.now() + seq++,
-});
+const event = (version: number, stage: ModelVersionEvent['stage']): ModelVersionEvent =>
+  modelVersionEvent(version, stage, dir, hash);
+const texts = ['aplikasinya bagus sekali', 'sering error dan lambat'];
 
 beforeAll(async () => {
   const pkg = await ensureDefaultModel();
@@ -58,7 +47,6 @@ describe('engines leaving the holder', () => {
     await holder.settled();
     expect(holder.snapshot().shadow).toBeNull();
     // The same package as Production, so the dropped engine must still give Production's answer.
-    const texts = ['aplikasinya bagus sekali', 'sering error dan lambat'];
     const answer = async (e: InferenceEngine) => (await e.predict(texts)).map((p) => [p.label, p.probabilities]);
     expect(await answer(batch.shadow!)).toEqual(await answer(holder.snapshot().production));
   });
@@ -68,7 +56,6 @@ describe('engines leaving the holder', () => {
     holder.observe(event(3, 'Production'));
     await holder.settled();
     expect(holder.snapshot().production).not.toBe(batch.production);
-    const texts = ['aplikasinya bagus sekali', 'sering error dan lambat'];
     const [before, after] = [await batch.production.predict(texts), await holder.snapshot().production.predict(texts)];
     expect(before.map((p) => p.label)).toEqual(after.map((p) => p.label));
   });
