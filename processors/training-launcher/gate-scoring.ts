@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InferenceEngine } from '../../models/core/engine.js';
-import { SENTIMENTS } from '../../models/core/package.js';
+import { loadPackage, SENTIMENTS } from '../../models/core/package.js';
 import { predictProbs } from '../../models/trainer/evaluate.js';
 import type { ModelVersionEvent } from '../../schemas/types.generated.js';
 import { verifiedArtifactDir } from '../../models/serving/artifact.js';
@@ -20,7 +20,7 @@ export type ScoreCache = Map<string, number[][]>;
 /** The first 48 bits of the validation rows' sha256 as a number (registry metrics are doubles). */
 export const validFingerprint = (validHash: string): number => parseInt(validHash.slice(0, 12), 16);
 
-async function scoreDir(dir: string, rows: ValidationRow[]): Promise<number[][]> {
+export async function scoreDir(dir: string, rows: readonly ValidationRow[]): Promise<number[][]> {
   const engine = await InferenceEngine.load(dir, { maxBatch: 256 });
   try {
     return await predictProbs(
@@ -67,6 +67,14 @@ export function lastProductionVersions(state: RegistryState, name: string, n: nu
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+const invarianceOf = (metrics: Record<string, unknown>): GateInput['invariance'] => ({
+  shareShift: finite(metrics[INVARIANCE_KEYS[0]]),
+  accuracyDrop: finite(metrics[INVARIANCE_KEYS[1]]),
+});
+
+const truthOf = (rows: readonly ValidationRow[]): number[] =>
+  rows.map((r) => (SENTIMENTS as readonly string[]).indexOf(r.label));
+
 export interface GateScoring {
   input: GateInput;
   /** Per-row probabilities by model ("candidate", "v3", ...), for the run's gate-rows.csv. */
@@ -85,7 +93,7 @@ export async function gateScoring(o: {
   validHash: string;
   cache: ScoreCache;
 }): Promise<GateScoring> {
-  const truth = o.rows.map((r) => (SENTIMENTS as readonly string[]).indexOf(r.label));
+  const truth = truthOf(o.rows);
   const probs: Record<string, number[][]> = { candidate: await scoreDir(o.candidateDir, o.rows) };
   const prod = o.state.production(o.name) ?? null;
   let production: GateInput['production'] = null;
@@ -103,16 +111,41 @@ export async function gateScoring(o: {
       history.push(recordedRef(v, o.validHash, (err as Error).message));
     }
   }
-  const invariance = {
-    shareShift: finite(o.candidateMetrics[INVARIANCE_KEYS[0]]),
-    accuracyDrop: finite(o.candidateMetrics[INVARIANCE_KEYS[1]]),
-  };
+  const invariance = invarianceOf(o.candidateMetrics);
   return {
     input: {
       truth,
       segments: o.rows.map((r) => [`source:${r.source}`]),
       ...{ production, history },
       invariance,
+      candidate: scoredOf(probs.candidate!),
+    },
+    probs,
+  };
+}
+
+/**
+ * The gate's input for package directories instead of registry versions (`npm run gate:check`): the
+ * candidate against `productionDir`, the ratchet over `productionDir` and `historyDirs`, each named by
+ * its directory in the checks. The same rows, segments and invariance metrics as a launcher run.
+ */
+export async function packageGateScoring(o: {
+  candidateDir: string;
+  productionDir: string;
+  historyDirs: readonly string[];
+  rows: readonly ValidationRow[];
+}): Promise<GateScoring> {
+  const probs: Record<string, number[][]> = { candidate: await scoreDir(o.candidateDir, o.rows) };
+  const refs = [o.productionDir, ...o.historyDirs].map((dir, i) => ({ version: i + 1, label: dir }));
+  for (const r of refs) probs[`v${r.version}`] = await scoreDir(r.label, o.rows);
+  const history: HistoryRef[] = refs.map((r) => ({ ...r, scored: scoredOf(probs[`v${r.version}`]!) }));
+  return {
+    input: {
+      truth: truthOf(o.rows),
+      segments: o.rows.map((r) => [`source:${r.source}`]),
+      production: { ...refs[0]!, scored: history[0]!.scored! },
+      history,
+      invariance: invarianceOf(loadPackage(o.candidateDir).meta.metrics),
       candidate: scoredOf(probs.candidate!),
     },
     probs,

@@ -36,6 +36,8 @@ export interface GateSettings extends BootstrapOptions {
 /** A Production version of the last N, for the ratchet: re-scored on the rows, or its recorded metrics. */
 export interface HistoryRef {
   version: number;
+  /** How reports name it (a package directory outside the registry); absent: `v<version>`. */
+  label?: string;
   scored?: Scored;
   /** Metrics recorded by the gate that registered it, on a validation set with the same hash. */
   recorded?: { accuracy: number; macro_f1: number };
@@ -49,7 +51,7 @@ export interface GateInput {
   /** Segment keys per row, e.g. ["source:smsa-valid", "app:com.shopee.id"]. */
   segments: readonly (readonly string[])[];
   candidate: Scored;
-  production: { version: number; scored: Scored } | null;
+  production: { version: number; scored: Scored; label?: string } | null;
   /** The last N Production versions (the current one included), newest promotion first. */
   history: HistoryRef[];
   invariance: { shareShift: number | null; accuracyDrop: number | null };
@@ -114,7 +116,7 @@ function productionChecks(input: GateInput, s: GateSettings): GateCheck[] {
     });
     return [none('macro_f1', 'macro-F1 non-inferiority'), none('accuracy', 'accuracy non-inferiority')];
   }
-  const against = `Production v${prod.version}`;
+  const against = `Production ${prod.label ?? `v${prod.version}`}`;
   const iv = pairedBootstrap(input.truth, input.candidate, prod.scored, all, s);
   const referenceVersion = prod.version;
   return [
@@ -129,12 +131,12 @@ function productionChecks(input: GateInput, s: GateSettings): GateCheck[] {
   ];
 }
 
-function segmentChecks(input: GateInput, prod: { version: number; scored: Scored }, s: GateSettings): GateCheck[] {
+function segmentChecks(input: GateInput, prod: NonNullable<GateInput['production']>, s: GateSettings): GateCheck[] {
   const rows = new Map<string, number[]>();
   input.segments.forEach((keys, i) => keys.forEach((k) => rows.set(k, [...(rows.get(k) ?? []), i])));
   const out: GateCheck[] = [];
   for (const [segment, idx] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const against = `Production v${prod.version}, ${idx.length} rows`;
+    const against = `Production ${prod.label ?? `v${prod.version}`}, ${idx.length} rows`;
     if (idx.length < s.segmentMinRows) {
       out.push({
         ...{ id: `segment_${key(segment)}`, check: `segment ${segment}`, against, candidate: null, reference: null },
@@ -180,7 +182,7 @@ function ratchetChecks(input: GateInput, s: GateSettings): GateCheck[] {
       });
       continue;
     }
-    const against = `v${best.version} (best of the last ${input.history.length} Production)`;
+    const against = `${best.label ?? `v${best.version}`} (best of the last ${input.history.length} Production)`;
     if (best.scored) {
       const iv = boot(best)[m];
       const note = `re-scored on the same rows${skipped}`;

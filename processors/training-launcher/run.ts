@@ -15,7 +15,7 @@ import { parseTeacherRef } from '../kit/retrain.js';
 import { postWebhook } from './webhook.js';
 import type { ModelRegistry } from '../../platform/registry/registry.js';
 import type { LauncherConfig } from './config.js';
-import { decidePromotion, gateMetrics, type GateDecision } from './gate.js';
+import { decidePromotion, gateMetrics, type GateDecision, type GateSettings } from './gate.js';
 import { GATE_ROWS_FILE, gateScoring, validFingerprint, writeGateRows, type ScoreCache } from './gate-scoring.js';
 import { decideDistillGates, launcherDataset, runMetrics, type GateOutcome, type LabelledText } from './handler.js';
 import { readRunManifest } from './data-path.js';
@@ -185,7 +185,8 @@ async function gateCandidate(
   return { gate: { ...distilled, reason: `${distilled.reason} (teacher ${teacher.label})` }, decision, numbers };
 }
 
-function gateSettings(cfg: LauncherConfig) {
+/** The gate's settings from the launcher's configuration (also `npm run gate:check`'s). */
+export function gateSettings(cfg: LauncherConfig): GateSettings {
   return {
     registerAccuracy: cfg.LAUNCHER_GATE_REGISTER,
     promoteAccuracy: cfg.LAUNCHER_GATE_PROMOTE,

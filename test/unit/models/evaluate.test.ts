@@ -6,51 +6,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writePackage, SENTIMENTS } from '../../../models/core/package.js';
-import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../../../models/core/tokenizer.js';
-import { exportCompactOnnx } from '../../../models/trainer/export.js';
-import { tableRows } from '../../../models/trainer/fasttext.js';
 import { languageOf, lengthBucketOf } from '../../../models/trainer/evaluate.js';
 import { ROOT } from '../../helpers.js';
-import { VOCAB } from './fixtures.js';
+import { buildKnownPackage } from './fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-evaluate-'));
 
-function buildKnownPackage(): string {
-  const vocab = readVocabTxt(VOCAB);
-  const tok = new TextTokenizer(bertTokenizerJson(vocab));
-  const spec = { vocabSize: tok.vocabSize, bigramBuckets: 7, trigramBuckets: 11 };
-  const embeddings = new Float32Array(tableRows(spec) * 3);
-  const word = (w: string, cls: number): void => {
-    const ids = tok.encode(w);
-    expect(ids).toHaveLength(3); // [CLS] word [SEP]: 3 unigrams + 2 bigrams + 1 trigram = 6 rows pooled
-    embeddings[ids[1]! * 3 + cls] = 1;
-  };
-  word('jelek', 0);
-  word('biasa', 1);
-  word('bagus', 2);
-  const weights = Float32Array.from([10, 0, 0, 0, 10, 0, 0, 0, 10]);
-  const onnx = exportCompactOnnx({ spec, dim: 3, numClasses: 3, embeddings, weights, bias: new Float32Array(3) });
-  const out = path.join(dir, 'pkg');
-  const meta = {
-    name: 'known',
-    version: '1',
-    family: 'compact-fasttext',
-    training_run_id: null,
-    metrics: {},
-    dataset_hash: null,
-    feature_set_version: 'fs-1',
-    created_at: new Date(0).toISOString(),
-    preprocessing: 'clean-text' as const,
-    max_length: 128,
-  };
-  writePackage(out, { onnx, tokenizerJson: tok.json, vocabTxt: vocab, labels: [...SENTIMENTS], meta });
-  return out;
-}
-
 describe('npm run evaluate', () => {
   it('prints one JSON object per data file with hand-computed metrics', { timeout: 120_000 }, () => {
-    const pkg = buildKnownPackage();
+    const pkg = buildKnownPackage(path.join(dir, 'pkg'));
     const rows = [
       ['bagus', 'positive'],
       ['jelek', 'negative'],

@@ -1,7 +1,12 @@
 // Paths of the real Hugging Face fixtures in ../shared (never copied into the repo).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { PROJECT_ROOT } from '../../../platform/config.js';
+import { writePackage, SENTIMENTS } from '../../../models/core/package.js';
+import { bertTokenizerJson, readVocabTxt, TextTokenizer } from '../../../models/core/tokenizer.js';
+import { exportCompactOnnx } from '../../../models/trainer/export.js';
+import { tableRows } from '../../../models/trainer/fasttext.js';
 import { encodeSet } from '../../../models/trainer/train.js';
 
 export const FIXTURES = path.resolve(
@@ -53,4 +58,41 @@ export function toyEncodedSet(n: number, seed: number, o: { labelOffset?: number
     labels.push(y);
   }
   return encodeSet(docs, labels, TOY_SPEC, o.weighted ? docs.map((_, i) => 1 + (i % 2)) : undefined);
+}
+
+/**
+ * A compact package whose predictions are known by construction, written to `out`: each word of
+ * `classes` -> its class (index into negative, neutral, positive) with the same confidence, and a word
+ * the model does not know -> uniform probabilities (negative wins the tie). Default: "jelek" negative,
+ * "biasa" neutral, "bagus" positive.
+ */
+export function buildKnownPackage(
+  out: string,
+  classes: Record<string, number> = { jelek: 0, biasa: 1, bagus: 2 },
+): string {
+  const vocab = readVocabTxt(VOCAB);
+  const tok = new TextTokenizer(bertTokenizerJson(vocab));
+  const spec = { vocabSize: tok.vocabSize, bigramBuckets: 7, trigramBuckets: 11 };
+  const embeddings = new Float32Array(tableRows(spec) * 3);
+  for (const [w, cls] of Object.entries(classes)) {
+    const ids = tok.encode(w);
+    expect(ids).toHaveLength(3); // [CLS] word [SEP]: 3 unigrams + 2 bigrams + 1 trigram = 6 rows pooled
+    embeddings[ids[1]! * 3 + cls] = 1;
+  }
+  const weights = Float32Array.from([10, 0, 0, 0, 10, 0, 0, 0, 10]);
+  const onnx = exportCompactOnnx({ spec, dim: 3, numClasses: 3, embeddings, weights, bias: new Float32Array(3) });
+  const meta = {
+    name: 'known',
+    version: '1',
+    family: 'compact-fasttext',
+    training_run_id: null,
+    metrics: {},
+    dataset_hash: null,
+    feature_set_version: 'fs-1',
+    created_at: new Date(0).toISOString(),
+    preprocessing: 'clean-text' as const,
+    max_length: 128,
+  };
+  writePackage(out, { onnx, tokenizerJson: tok.json, vocabTxt: vocab, labels: [...SENTIMENTS], meta });
+  return out;
 }

@@ -14,7 +14,13 @@ import {
   type HistoryRef,
 } from '../../../processors/training-launcher/gate.js';
 import { lastProductionVersions } from '../../../processors/training-launcher/gate-scoring.js';
-import { pairedBootstrap, scoredOf, statsOf, type Scored } from '../../../processors/training-launcher/gate-stats.js';
+import {
+  pairedAgreement,
+  pairedBootstrap,
+  scoredOf,
+  statsOf,
+  type Scored,
+} from '../../../processors/training-launcher/gate-stats.js';
 import { gateSvg, runReportMarkdown } from '../../../processors/training-launcher/report.js';
 import type { ModelVersionEvent } from '../../../schemas/types.generated.js';
 
@@ -122,6 +128,35 @@ describe('gate statistics', () => {
     expect(a.accuracy.upper).toBeLessThanOrEqual(0);
     expect(a.accuracy.lower).toBeLessThan(a.accuracy.estimate);
     expect(pairedBootstrap(w.truth, worse, w.base, all, { ...settings, seed: 8 })).not.toEqual(a);
+  });
+
+  it("counts the rows where two models differ and gives McNemar's exact p", () => {
+    const truth = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2];
+    const scored = (pred: number[]): Scored => ({ pred: Int32Array.from(pred), conf: new Float64Array(pred.length) });
+    // Row 0: only the candidate right; rows 3, 4: only the reference; row 6: both wrong, different verdicts.
+    const candidate = scored([0, 0, 0, 2, 0, 1, 0, 2, 2, 2]);
+    const reference = scored([1, 0, 0, 1, 1, 1, 1, 2, 2, 2]);
+    const idx = truth.map((_, i) => i);
+    const a = pairedAgreement(truth, candidate, reference, idx);
+    // 2 * P(X <= 1), X ~ Binomial(3, 1/2) = 2 * 4 / 8
+    expect(a).toEqual({ rows: 10, changed: 4, onlyCandidate: 1, onlyReference: 2, mcnemarP: 1 });
+    expect(pairedAgreement(truth, candidate, candidate, idx)).toMatchObject({ changed: 0, mcnemarP: 1 });
+    expect(pairedAgreement(truth, candidate, reference, [0, 6])).toMatchObject({
+      rows: 2,
+      changed: 2,
+      onlyCandidate: 1,
+    });
+    // 10 rows against 2: 2 * (1 + 12 + 66) / 4096, the card's SmSA figure (p 0.039).
+    const t12 = Array<number>(12).fill(0);
+    const c12 = scored(t12.map((_, i) => (i < 10 ? 0 : 1)));
+    const r12 = scored(t12.map((_, i) => (i < 10 ? 1 : 0)));
+    const p = pairedAgreement(
+      t12,
+      c12,
+      r12,
+      t12.map((_, i) => i),
+    ).mcnemarP;
+    expect(p).toBeCloseTo((2 * 79) / 4096, 8); // jStat sums through the incomplete beta: 1e-10
   });
 });
 
