@@ -20,7 +20,7 @@ export type ScoreCache = Map<string, number[][]>;
 /** The first 48 bits of the validation rows' sha256 as a number (registry metrics are doubles). */
 export const validFingerprint = (validHash: string): number => parseInt(validHash.slice(0, 12), 16);
 
-export async function scoreDir(dir: string, rows: readonly ValidationRow[]): Promise<number[][]> {
+async function scoreDir(dir: string, rows: readonly ValidationRow[]): Promise<number[][]> {
   const engine = await InferenceEngine.load(dir, { maxBatch: 256 });
   try {
     return await predictProbs(
