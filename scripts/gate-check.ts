@@ -13,13 +13,13 @@ import { parseConfig } from '../platform/config.js';
 import { exitOnUsageError, parseCommandLine } from '../platform/cli.js';
 import { isUlasanError, UlasanError } from '../platform/errors.js';
 import { readEvaluationFile } from '../models/trainer/evaluate.js';
-import { readEvaluationSets, readManifest } from '../models/trainer/manifest.js';
+import { readManifest } from '../models/trainer/manifest.js';
 import { parseLauncherConfig } from '../processors/training-launcher/config.js';
 import { decidePromotion, describeCheck, type GateDecision } from '../processors/training-launcher/gate.js';
 import { packageGateScoring, type GateScoring } from '../processors/training-launcher/gate-scoring.js';
 import { pairedAgreement, type PairedAgreement } from '../processors/training-launcher/gate-stats.js';
 import { gateSettings } from '../processors/training-launcher/run.js';
-import type { ValidationRow } from '../processors/training-launcher/handler.js';
+import { validationRows, type ValidationRow } from '../processors/training-launcher/handler.js';
 
 const USAGE =
   'usage: npm run gate:check -- --candidate <package dir> --production <package dir> ' +
@@ -39,9 +39,7 @@ export function gateRows(candidateDir: string, dataFiles: readonly string[]): Va
   if (!manifest?.evaluation.length) {
     throw new UlasanError('USAGE', `${candidateDir} has no data-manifest.json with evaluation sets: pass --data`);
   }
-  return readEvaluationSets(manifest, parseConfig({}).ULASAN_DATA_DIR).flatMap((s) =>
-    s.rows.map((r) => ({ text: r.text, label: r.label!, source: s.name })),
-  );
+  return validationRows(manifest, parseConfig({}).ULASAN_DATA_DIR);
 }
 
 /** Per source (and all rows), where the two models' verdicts differ. */

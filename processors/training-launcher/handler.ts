@@ -118,6 +118,13 @@ export function proportionalSample<T extends { source: string }>(rows: readonly 
   return kept.sort((a, b) => a - b).map((i) => rows[i]!);
 }
 
+/** The manifest's evaluation sets as the gate's rows, each with its set's name as the source. */
+export function validationRows(manifest: Manifest, dataDir: string): ValidationRow[] {
+  return readEvaluationSets(manifest, dataDir).flatMap((s) =>
+    s.rows.map((r) => ({ text: r.text, label: r.label!, source: s.name })),
+  );
+}
+
 /**
  * The manifest's sources plus feedback (merged by the manifest's feedback policy, evaluation texts
  * refused), optionally cut to `limit` rows in the sources' proportions; the validation rows are the manifest's
@@ -140,9 +147,7 @@ export function launcherDataset(
   const data = assemble(manifest, dataDir, fb);
   const rows = limit !== undefined ? proportionalSample(data.rows, limit) : data.rows;
   const train = rows.map((r) => ({ text: r.text, label: r.label, weight: r.weight }));
-  const valid = readEvaluationSets(manifest, dataDir).flatMap((s) =>
-    s.rows.map((r) => ({ text: r.text, label: r.label!, source: s.name })),
-  );
+  const valid = validationRows(manifest, dataDir);
   const hash = createHash('sha256')
     .update(data.hash)
     .update(limit === undefined ? 'all' : `proportional sample of ${limit}`)

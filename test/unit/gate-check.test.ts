@@ -65,6 +65,18 @@ describe('npm run gate:check', () => {
     },
   );
 
+  it('gates on the evaluation sets of the manifest the candidate was built from', { timeout: 120_000 }, () => {
+    const built = buildKnownPackage(path.join(dir, 'built'));
+    const manifest = { manifest_version: 1, name: 'toy', sources: [], evaluation: [{ name: 'toy-valid', path: apps }] };
+    writeFileSync(path.join(built, 'data-manifest.json'), JSON.stringify(manifest));
+    const res = gateCheck('--candidate', built, '--production', good, '--json');
+    expect(res.status, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.rows).toBe(60);
+    expect(Object.keys(out.agreement)).toEqual(['all', 'toy-valid']);
+    expect(out.checks.map((c: { id: string }) => c.id)).toContain('segment_source_toy_valid_macro_f1');
+  });
+
   it('exits 2 on a wrong command line or a package without evaluation sets', () => {
     const usage = gateCheck('--candidate', good);
     expect(usage.status).toBe(2);
