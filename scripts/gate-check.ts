@@ -28,10 +28,13 @@ const USAGE =
 /** The rows a launcher run of the candidate's manifest would gate on, or the given files. */
 export function gateRows(candidateDir: string, dataFiles: readonly string[]): ValidationRow[] {
   if (dataFiles.length) {
-    return dataFiles.flatMap((f) => {
-      const source = path.basename(f).replace(/\.[^.]+$/, '');
-      return readEvaluationFile(path.resolve(f)).map((r) => ({ ...r, source }));
-    });
+    const sources = dataFiles.map((f) => path.basename(f).replace(/\.[^.]+$/, ''));
+    // Two files named alike would merge into one segment, and the segment's own check with them.
+    const twice = sources.find((s, i) => sources.indexOf(s) !== i);
+    if (twice) {
+      throw new UlasanError('USAGE', `two --data files are named ${twice}: each file is a segment, rename one`);
+    }
+    return dataFiles.flatMap((f, i) => readEvaluationFile(path.resolve(f)).map((r) => ({ ...r, source: sources[i]! })));
   }
   // The build copies its manifest into the package (pipeline.ts): its evaluation sets are the gate's rows.
   const file = path.join(candidateDir, 'data-manifest.json');
@@ -42,26 +45,30 @@ export function gateRows(candidateDir: string, dataFiles: readonly string[]): Va
   return validationRows(manifest, parseConfig({}).ULASAN_DATA_DIR);
 }
 
-/** Per source (and all rows), where the two models' verdicts differ. */
-export function agreementBySource(
-  scoring: GateScoring,
-  rows: readonly ValidationRow[],
-): Record<string, PairedAgreement> {
-  const { truth, candidate, production } = scoring.input;
-  const bySource: Record<string, number[]> = { all: rows.map((_, i) => i) };
-  rows.forEach((r, i) => (bySource[r.source] ??= []).push(i));
-  return Object.fromEntries(
-    Object.entries(bySource).map(([s, idx]) => [s, pairedAgreement(truth, candidate, production!.scored, idx)]),
-  );
+export interface Agreement {
+  all: PairedAgreement;
+  by_source: Record<string, PairedAgreement>;
 }
 
-function printHuman(d: GateDecision, agreement: Record<string, PairedAgreement>, confidence: number): void {
+/** On all rows and per source, where the two models' verdicts differ. */
+export function agreementBySource(scoring: GateScoring, rows: readonly ValidationRow[]): Agreement {
+  const { truth, candidate, production } = scoring.input;
+  const agree = (idx: number[]): PairedAgreement => pairedAgreement(truth, candidate, production!.scored, idx);
+  const bySource: Record<string, number[]> = {};
+  rows.forEach((r, i) => (bySource[r.source] ??= []).push(i));
+  return {
+    all: agree(rows.map((_, i) => i)),
+    by_source: Object.fromEntries(Object.entries(bySource).map(([s, idx]) => [s, agree(idx)])),
+  };
+}
+
+function printHuman(d: GateDecision, agreement: Agreement, confidence: number): void {
   const stats = (s: GateDecision['candidate']): string =>
     `accuracy ${s.accuracy.toFixed(4)}  macro-F1 ${s.macro_f1.toFixed(4)}  ECE ${s.ece.toFixed(4)}`;
   console.log(`candidate   ${stats(d.candidate)}\nproduction  ${stats(d.production!)}`);
   for (const c of d.checks) console.log(`  ${c.outcome.padEnd(12)} ${describeCheck(c, confidence)}`);
   console.log('row by row (candidate vs production):');
-  for (const [source, a] of Object.entries(agreement)) {
+  for (const [source, a] of [['all rows', agreement.all] as const, ...Object.entries(agreement.by_source)]) {
     console.log(
       `  ${source.padEnd(16)} ${String(a.rows).padStart(6)} rows  ${a.changed} verdicts changed, right only ` +
         `candidate ${a.onlyCandidate} / only production ${a.onlyReference}, McNemar exact p ${a.mcnemarP.toFixed(3)}`,

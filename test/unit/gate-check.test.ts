@@ -2,7 +2,7 @@
 // promoted over itself, one that calls every "biasa" review negative stays Staging with the failed
 // check named, and the exit status says which (0 / 1; 2 for a wrong command line).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,7 +73,8 @@ describe('npm run gate:check', () => {
     expect(res.status, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out.rows).toBe(60);
-    expect(Object.keys(out.agreement)).toEqual(['all', 'toy-valid']);
+    expect(Object.keys(out.agreement.by_source)).toEqual(['toy-valid']);
+    expect(out.agreement.all.rows).toBe(60);
     expect(out.checks.map((c: { id: string }) => c.id)).toContain('segment_source_toy_valid_macro_f1');
   });
 
@@ -84,5 +85,11 @@ describe('npm run gate:check', () => {
     const noRows = gateCheck('--candidate', good, '--production', good);
     expect(noRows.status).toBe(2);
     expect(noRows.stderr).toContain('has no data-manifest.json with evaluation sets: pass --data');
+    mkdirSync(path.join(dir, 'other'), { recursive: true });
+    const sameName = path.join(dir, 'other', 'apps.tsv');
+    writeFileSync(sameName, readFileSync(apps));
+    const twice = gateCheck('--candidate', good, '--production', good, '--data', apps, '--data', sameName);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('two --data files are named apps: each file is a segment, rename one');
   });
 });
