@@ -78,7 +78,7 @@ describe('npm run gate:check', () => {
     expect(out.checks.map((c: { id: string }) => c.id)).toContain('segment_source_toy_valid_macro_f1');
   });
 
-  it('exits 2 on a wrong command line or a package without evaluation sets', () => {
+  it('exits 2 on a wrong command line, a package without evaluation sets or two sets of one name', () => {
     const usage = gateCheck('--candidate', good);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('usage: npm run gate:check');
