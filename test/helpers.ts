@@ -1,4 +1,5 @@
 // Test helpers: UUID-named topics and fresh chdb directories, so tests never share state.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -181,4 +182,17 @@ export async function trainingRuns(ctx: Context): Promise<TrainingRun[]> {
     out.push((await ctx.serde.decode<TrainingRun>(v)).value);
   });
   return out;
+}
+
+/** Runs one of the repository's TypeScript commands (`scripts/x.ts`, relative to ROOT) as a user would. */
+export function runCommand(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env,
+  });
 }

@@ -1,5 +1,5 @@
 // npm run model:cv -- [--manifest <file>] [--folds 5] [--json <out.json>]
-//                     [--invariance [--names report|shipped|<file>]]
+//                     [--invariance [--names report|shipped|<file>]] [--against <manifest>]
 // k-fold cross-validation over the union of a manifest's training sources: each fold trains the
 // compact model (TypeScript, same options as the build) on the other folds and predicts its own.
 // Prints mean +- sd macro-F1 and accuracy per source over the folds (distinct texts); star-rated
@@ -7,6 +7,7 @@
 // over the folds); the out-of-fold decision offsets that maximise the mean per-source macro-F1 (how
 // the build's default offsets were chosen); and each fold model's scores on the held-out sets.
 // Folds are random over rows of the union after de-duplication, so a text never sits in two folds.
+// `--against` runs a second manifest on the same folds and compares the two row by row (cv-compare.ts).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../platform/config.js';
@@ -19,17 +20,10 @@ import { counterfactualCopies } from './counterfactual.js';
 import { invarianceNames } from './invariance-names.js';
 import { predictProba, rng, type CompactParams, type HashSpec } from './fasttext.js';
 import { formatInvariance, measureInvariance, poolInvariance, type InvarianceReport } from './invariance.js';
-import {
-  assemble,
-  labelOf,
-  manifestNameMasking,
-  normaliseFor,
-  readEvaluationSets,
-  readManifest,
-  readSet,
-  type Manifest,
-} from './manifest.js';
+import { assemble, manifestNameMasking, readEvaluationSets, readManifest, type Manifest } from './manifest.js';
 import { evaluate } from './metrics.js';
+import { compareCv, formatComparison } from './cv-compare.js';
+import { shift, starFileRows } from './cv-rows.js';
 import { DEFAULT_VOCAB, modelRecipe, trainManifestModel } from './pipeline.js';
 import { DEFAULT_TRAIN_OPTIONS, encodeSet, manifestModelOptions, stratifiedSplit, type EncodedSet } from './train.js';
 
@@ -57,9 +51,6 @@ const meanSd = (v: number[]): { mean: number; sd: number } => {
   const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length - 1));
   return { mean, sd };
 };
-
-const shift = (p: ArrayLike<number>, o: readonly number[]): number[] =>
-  Array.from(p, (v, c) => Math.log(Math.max(v, 1e-12)) + o[c]!);
 
 /** The fold model's invariance on the star-rated rows of its own fold (through the same preprocessing). */
 async function foldInvariance(
@@ -216,23 +207,19 @@ export function perSource(cv: Cv, folds: number, offsets: readonly number[]) {
  * A row whose text left the training data (a dropped conflict, a leaked text) is not counted.
  */
 export function everyRow(cv: Pick<Cv, 'data' | 'result'>, m: Manifest, dataDir: string, offsets: readonly number[]) {
-  const byKey = new Map(cv.data.rows.map((r, i) => [r.key, i]));
-  const norm = normaliseFor(m);
-  const out: Record<string, { rows: number; macro_f1: number; accuracy: number }> = {};
-  for (const src of m.sources.filter((s) => s.path && s.label_from === 'stars')) {
-    const labels: number[] = [];
-    const probs: number[][] = [];
-    for (const row of readSet(src.path!, dataDir, src.name).rows) {
-      const label = labelOf(row, src);
-      const i = label ? byKey.get(norm(row.text)) : undefined;
-      if (i === undefined || cv.result.oof[i] === undefined) continue;
-      labels.push(LABELS.indexOf(label!));
-      probs.push(shift(cv.result.oof[i]!, offsets));
-    }
-    const e = evaluate(LABELS, labels, probs);
-    out[src.name] = { rows: labels.length, macro_f1: e.macro_f1, accuracy: e.accuracy };
+  const bySource: Record<string, { labels: number[]; probs: number[][] }> = {};
+  for (const src of m.sources.filter((s) => s.path && s.label_from === 'stars'))
+    bySource[src.name] = { labels: [], probs: [] };
+  for (const row of starFileRows(cv.data.rows, m, dataDir, (i) => cv.result.oof[i] !== undefined)) {
+    bySource[row.source]!.labels.push(LABELS.indexOf(row.label));
+    bySource[row.source]!.probs.push(shift(cv.result.oof[row.index]!, offsets));
   }
-  return out;
+  return Object.fromEntries(
+    Object.entries(bySource).map(([name, { labels, probs }]) => {
+      const e = evaluate(LABELS, labels, probs);
+      return [name, { rows: labels.length, macro_f1: e.macro_f1, accuracy: e.accuracy }];
+    }),
+  );
 }
 
 /**
@@ -270,7 +257,7 @@ function bestOffsets(cv: Cv, sources: string[], starSources: string[]): number[]
 
 const USAGE =
   'usage: npm run model:cv -- [--manifest <file>] [--folds 5] [--seed 42] [--json <out.json>] ' +
-  '[--invariance [--names report|shipped|<file>]]';
+  '[--invariance [--names report|shipped|<file>]] [--against <manifest>]';
 
 function cliArgs() {
   const { values } = parseCommandLine(
@@ -282,6 +269,7 @@ function cliArgs() {
         json: { type: 'string' },
         invariance: { type: 'boolean', default: false },
         names: { type: 'string', default: 'report' },
+        against: { type: 'string' },
       },
     },
     USAGE,
@@ -292,11 +280,40 @@ function cliArgs() {
   return { values, manifestFile };
 }
 
+/**
+ * `--against <manifest>`: both recipes on the same folds, compared row by row (cv-compare.ts). The
+ * held-out sets' figures are not printed, so a choice between the two stays blind to them.
+ */
+async function runComparison(m: Manifest, files: { a: string; b: string }, o: { folds: number; seed: number }) {
+  const dataDir = parseConfig({}).ULASAN_DATA_DIR;
+  const b = readManifest(files.b);
+  const run = (x: Manifest, side: string) =>
+    crossValidate(x, dataDir, { ...o, log: (s) => console.error(`${side}: ${s}`) });
+  const [cvA, cvB] = [await run(m, 'a'), await run(b, 'b')];
+  const offsets = (x: Manifest) => x.decision_offsets ?? DEFAULT_TRAIN_OPTIONS.offsets;
+  const masker = (manifestNameMasking(m, dataDir) ?? manifestNameMasking(b, dataDir))?.masker;
+  const comparison = compareCv(cvA, cvB, {
+    manifest: m,
+    dataDir,
+    offsetsA: offsets(m),
+    offsetsB: offsets(b),
+    namesAnApp: masker ? (t) => maskedModelText(t, masker) !== maskedModelText(t, null) : undefined,
+  });
+  return { a: files.a, b: files.b, folds: o.folds, seed: o.seed, ...comparison };
+}
+
 async function main(): Promise<void> {
   const { values, manifestFile } = cliArgs();
   const m = readManifest(manifestFile);
   const folds = Number(values.folds);
   const dataDir = parseConfig({}).ULASAN_DATA_DIR;
+  if (values.against) {
+    const files = { a: manifestFile, b: path.resolve(values.against) };
+    const report = await runComparison(m, files, { folds, seed: Number(values.seed) });
+    console.log(formatComparison(report));
+    if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
   const cv = await crossValidate(m, dataDir, {
     folds,
     seed: Number(values.seed),

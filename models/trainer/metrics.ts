@@ -1,4 +1,7 @@
 // Classification metrics written into every model package and training run. Pure.
+import jstatModule from 'jstat';
+
+const jStat = jstatModule;
 
 export interface ClassMetrics {
   precision: number;
@@ -66,4 +69,16 @@ export function evaluate(
     ece,
     n,
   };
+}
+
+/**
+ * McNemar's exact test on paired verdicts: the two-sided binomial p of `onlyA` rows right only for one
+ * model against `onlyB` right only for the other (1 when there are none). It tests "no difference",
+ * for accuracy only, which is why the promotion gate bounds its differences with a paired bootstrap
+ * and shows this beside it (processors/training-launcher/gate-stats.ts).
+ */
+export function mcnemarExactP(onlyA: number, onlyB: number): number {
+  const discordant = onlyA + onlyB;
+  if (!discordant) return 1;
+  return Math.min(1, 2 * jStat.binomial.cdf(Math.min(onlyA, onlyB), discordant, 0.5));
 }

@@ -6,10 +6,8 @@
 // (non-inferiority), not a test of "no difference". McNemar answers the latter, for accuracy only.
 // Resampling the rows (the same draws for both models, so every row keeps its pair) gives a bound
 // for any metric with the same code; a fixed seed makes the decision reproducible.
-import jstatModule from 'jstat';
 import { rng } from '../../models/trainer/fasttext.js';
-
-const jStat = jstatModule;
+import { mcnemarExactP } from '../../models/trainer/metrics.js';
 
 /** One model's predictions on the gate's rows: the top class and its probability, per row. */
 export interface Scored {
@@ -214,7 +212,6 @@ export function pairedAgreement(
     if (c === truth[i]) onlyCandidate += 1;
     else if (r === truth[i]) onlyReference += 1;
   }
-  const discordant = onlyCandidate + onlyReference;
-  const tail = discordant ? jStat.binomial.cdf(Math.min(onlyCandidate, onlyReference), discordant, 0.5) : 0.5;
-  return { rows: idx.length, changed, onlyCandidate, onlyReference, mcnemarP: Math.min(1, 2 * tail) };
+  const mcnemarP = mcnemarExactP(onlyCandidate, onlyReference);
+  return { rows: idx.length, changed, onlyCandidate, onlyReference, mcnemarP };
 }
