@@ -1,23 +1,19 @@
 // npm run gate:check on packages whose predictions are known by construction: the same package is
 // promoted over itself, one that calls every "biasa" review negative stays Staging with the failed
 // check named, and the exit status says which (0 / 1; 2 for a wrong command line).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers.js';
+import { runCommand } from '../helpers.js';
 import { buildKnownPackage } from './models/fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ulasan-gate-check-'));
 
 function gateCheck(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/gate-check.ts'), ...args], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    // The gate's defaults, whatever the calling shell has set.
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAUNCHER_'))),
-  });
+  // The gate's defaults, whatever the calling shell has set.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LAUNCHER_')));
+  return runCommand('scripts/gate-check.ts', args, env);
 }
 
 describe('npm run gate:check', () => {
